@@ -1,0 +1,56 @@
+// The one test command (README, CI): type-checks, then runs each mocha suite in
+// its own process and ends with the single line CI reads: "N passed, N failed".
+// Usage: node scripts/runTests.mjs [suite ...]   (default: every suite)
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const SUITES = {
+  unit: ['test/core/**/*.test.ts', 'test/cli/**/*.test.ts'],
+  integration: ['test/integration/**/*.test.ts'],
+  dogfood: ['test/dogfood/**/*.test.ts'],
+};
+const requested = process.argv.slice(2);
+const names = requested.length ? requested : ['typecheck', ...Object.keys(SUITES)];
+
+const scratch = mkdtempSync(join(tmpdir(), 'interlude-tests-'));
+const total = { passed: 0, failed: 0, skipped: 0 };
+
+function run(cmd, args, extraEnv = {}) {
+  return spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, ...extraEnv } });
+}
+
+for (const name of names) {
+  if (name === 'typecheck') {
+    console.log('\n== typecheck (tsc --noEmit) ==');
+    const r = run('npx', ['tsc', '--noEmit', '-p', '.']);
+    total[r.status === 0 ? 'passed' : 'failed'] += 1;
+    continue;
+  }
+  const specs = SUITES[name];
+  if (!specs) {
+    console.error(`unknown suite "${name}"; known: typecheck, ${Object.keys(SUITES).join(', ')}`);
+    process.exit(2);
+  }
+  console.log(`\n== ${name} ==`);
+  const countsFile = join(scratch, `${name}.json`);
+  const r = run('npx', [
+    'mocha', '--import=tsx', '--reporter', './test/support/countingReporter.cjs',
+    '--timeout', '60000', ...specs,
+  ], { INTERLUDE_TEST_COUNTS: countsFile });
+  if (existsSync(countsFile)) {
+    const counts = JSON.parse(readFileSync(countsFile, 'utf8'));
+    total.passed += counts.passed;
+    total.failed += counts.failed;
+    total.skipped += counts.skipped;
+  } else {
+    // The suite crashed before mocha could report: count it as a failure.
+    console.error(`suite "${name}" ended (exit ${r.status}) without reporting results`);
+    total.failed += 1;
+  }
+}
+rmSync(scratch, { recursive: true, force: true });
+const skipped = total.skipped ? `, ${total.skipped} skipped` : '';
+console.log(`\n${total.passed} passed, ${total.failed} failed${skipped}`);
+process.exit(total.failed === 0 ? 0 : 1);
