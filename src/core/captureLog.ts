@@ -1,0 +1,105 @@
+// The JSONL writer. One file per launch; each record is serialized whole and handed
+// to a single append stream, so concurrent exchanges never interleave inside a line
+// and a crash can at worst tear the last line. A write failure is reported once and
+// never reaches the relay: the agent's traffic matters more than our log.
+
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { access, mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { CaptureRecord } from './records';
+
+export const DEFAULT_CAPTURE_DIR = '.agent-interlude';
+
+/** `log-YYYYMMDDTHHMMSSZ.jsonl`, the original's name, so both tools' files sort together. */
+export function logFileName(date = new Date()): string {
+  const stamp = date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  return `log-${stamp}.jsonl`;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Creates the capture directory if needed. Captures hold whole prompts (code, maybe
+ * secrets), so the directory ignores itself in git from the moment it exists.
+ */
+export async function prepareCaptureDir(directory: string): Promise<string> {
+  const absolute = resolve(directory);
+  await mkdir(absolute, { recursive: true });
+  const gitignore = join(absolute, '.gitignore');
+  if (!(await exists(gitignore))) await writeFile(gitignore, '*\n', { flag: 'wx' }).catch(() => undefined);
+  return absolute;
+}
+
+export interface CaptureLogEvents {
+  onWriteError?: (error: Error) => void;
+}
+
+export class CaptureLog {
+  private failed?: Error;
+  private droppedRecords = 0;
+  private readonly stream: WriteStream;
+
+  private constructor(
+    readonly path: string,
+    private readonly events: CaptureLogEvents,
+  ) {
+    this.stream = createWriteStream(path, { flags: 'a' });
+    this.stream.on('error', (error) => this.fail(error));
+  }
+
+  /** Opens a new log file in `directory`, or appends to `filePath` when given. */
+  static async open(directory: string, events: CaptureLogEvents = {}, filePath?: string): Promise<CaptureLog> {
+    const path = filePath ?? join(await prepareCaptureDir(directory), logFileName());
+    const log = new CaptureLog(path, events);
+    await new Promise<void>((resolveOpen, rejectOpen) => {
+      log.stream.once('ready', () => resolveOpen());
+      log.stream.once('error', rejectOpen);
+    });
+    return log;
+  }
+
+  private fail(error: Error): void {
+    if (this.failed) return;
+    this.failed = error;
+    this.events.onWriteError?.(error);
+  }
+
+  get writeError(): Error | undefined {
+    return this.failed;
+  }
+
+  get dropped(): number {
+    return this.droppedRecords;
+  }
+
+  write(record: CaptureRecord): void {
+    if (this.failed) {
+      this.droppedRecords += 1;
+      return;
+    }
+    let line: string;
+    try {
+      line = `${JSON.stringify(record)}\n`;
+    } catch (error) {
+      this.events.onWriteError?.(new Error(`record ${record.id} could not be serialized: ${(error as Error).message}`));
+      return;
+    }
+    this.stream.write(line);
+  }
+
+  /** Resolves once everything written so far is on disk (or the log has failed). */
+  async close(): Promise<void> {
+    if (this.stream.closed) return;
+    await new Promise<void>((resolveClose) => {
+      this.stream.end(() => resolveClose());
+      this.stream.once('error', () => resolveClose());
+    });
+  }
+}
