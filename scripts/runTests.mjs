@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const SUITES = {
-  unit: ['test/core/**/*.test.ts', 'test/cli/**/*.test.ts'],
+  unit: ['test/core/**/*.test.ts'],
   integration: ['test/integration/**/*.test.ts'],
   dogfood: ['test/dogfood/**/*.test.ts'],
 };

@@ -33,6 +33,8 @@ export interface ListenerStatus {
   spec: ListenerSpec;
   /** The port actually bound (differs from spec.port when it was 0). */
   port?: number;
+  /** The address the socket is bound to, as the OS reports it (always loopback). */
+  address?: string;
   url?: string;
   /** Why this listener is not running; the others still are. */
   error?: string;
@@ -171,9 +173,10 @@ export class InterludeProxy extends EventEmitter<ProxyEventMap> {
     }
     server.on('error', (error) => this.emit('problem', `listener ${listener.port}: ${errorText(error)}`));
     const address = server.address();
-    listener.port = typeof address === 'object' && address ? address.port : spec.port;
+    if (!address || typeof address !== 'object') throw new Error('listener has no TCP address');
+    listener.port = address.port;
     this.active.push(listener);
-    return { spec, port: listener.port, url: `http://${LOOPBACK_HOST}:${listener.port}` };
+    return { spec, port: listener.port, address: address.address, url: `http://${LOOPBACK_HOST}:${listener.port}` };
   }
 
   private write(record: CaptureRecord): void {

@@ -1,0 +1,107 @@
+// Starts the real proxy on port-0 loopback listeners in front of a given upstream,
+// writing to a fresh temporary capture directory, and reads back what it logged.
+
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { InterludeProxy, type ListenerStatus, type ProxyOptions } from '../../src/core/proxy';
+import type { CaptureRecord, RequestRecord, ResponseRecord } from '../../src/core/records';
+
+export interface Harness {
+  proxy: InterludeProxy;
+  statuses: ListenerStatus[];
+  /** Base URL of the listener at index `listener` (default 0). */
+  url(listener?: number): string;
+  captureDir: string;
+  problems: string[];
+  /** Every log line parsed; throws if any line is not valid JSON. */
+  records(): CaptureRecord[];
+  requestRecord(id: string): RequestRecord;
+  responseRecord(id: string): ResponseRecord;
+  /** Polls until `count` response records exist (records land after the relay ends). */
+  waitForResponses(count: number, timeoutMs?: number): Promise<ResponseRecord[]>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(
+  upstreamUrl: string,
+  options: Partial<ProxyOptions> & { agent?: string } = {},
+): Promise<Harness> {
+  const captureDir = options.captureDir ?? mkdtempSync(join(tmpdir(), 'interlude-capture-'));
+  const proxy = new InterludeProxy({
+    listeners: options.listeners ?? [{ port: 0, upstream: upstreamUrl, agent: options.agent ?? 'claude' }],
+    captureDir,
+    extraCa: options.extraCa,
+    logFile: options.logFile,
+    stopGraceMs: options.stopGraceMs ?? 200,
+  });
+  const problems: string[] = [];
+  proxy.on('problem', (problem) => problems.push(problem));
+  const statuses = await proxy.start();
+  const readRecords = (): CaptureRecord[] => {
+    const path = proxy.logPath;
+    if (!path) return [];
+    const text = readFileSync(path, 'utf8');
+    return text
+      .split('\n')
+      .filter((line) => line.length > 0)
+      .map((line, index) => {
+        try {
+          return JSON.parse(line) as CaptureRecord;
+        } catch (error) {
+          throw new Error(`log line ${index + 1} is not JSON: ${(error as Error).message}: ${line.slice(0, 200)}`);
+        }
+      });
+  };
+  const find = <K extends CaptureRecord['kind']>(id: string, kind: K) => {
+    const record = readRecords().find((candidate) => candidate.id === id && candidate.kind === kind);
+    if (!record) throw new Error(`no ${kind} record with id ${id}`);
+    return record as Extract<CaptureRecord, { kind: K }>;
+  };
+  return {
+    proxy,
+    statuses,
+    url: (listener = 0) => {
+      const status = statuses[listener];
+      if (!status?.url) throw new Error(`listener ${listener} did not start: ${status?.error}`);
+      return status.url;
+    },
+    captureDir,
+    problems,
+    records: readRecords,
+    requestRecord: (id) => find(id, 'request'),
+    responseRecord: (id) => find(id, 'response'),
+    async waitForResponses(count, timeoutMs = 5_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const responses = readRecords().filter((record): record is ResponseRecord => record.kind === 'response');
+        if (responses.length >= count) return responses;
+        if (Date.now() > deadline) throw new Error(`expected ${count} response records, found ${responses.length}`);
+        await new Promise((resolveWait) => setTimeout(resolveWait, 20));
+      }
+    },
+    async close() {
+      await proxy.stop();
+      if (!options.captureDir) rmSync(captureDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** After any fault: the proxy still relays a plain request and every log line parses. */
+export async function assertStillServes(harness: Harness, path = '/v1/messages'): Promise<void> {
+  const response = await request(`${harness.url()}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': 'test' },
+    body: JSON.stringify({ model: 'claude-test', max_tokens: 16, stream: true, messages: [{ role: 'user', content: 'ping' }] }),
+  });
+  const text = await response.body.text();
+  if (response.statusCode !== 200 || !text.includes('PONG')) {
+    throw new Error(`proxy no longer relays: status ${response.statusCode}: ${text.slice(0, 200)}`);
+  }
+  harness.records();
+}
+
+export function logFilesIn(directory: string): string[] {
+  return readdirSync(directory).filter((name) => name.endsWith('.jsonl'));
+}
