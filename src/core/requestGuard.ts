@@ -33,7 +33,9 @@ export function refusalReason(headers: IncomingHttpHeaders): string | undefined 
   if (headers.origin !== undefined) {
     return `requests from a browser page (Origin "${headers.origin}") are refused; agent-interlude only serves local agents`;
   }
-  if (headers['sec-fetch-site'] !== undefined || headers['sec-fetch-mode'] !== undefined) {
+  // Only browsers send Sec-Fetch-Site (a cross-site <img> GET carries no Origin).
+  // Not Sec-Fetch-Mode: Node's fetch, which the SDKs use, sends that one too.
+  if (headers['sec-fetch-site'] !== undefined) {
     return 'requests from a browser are refused; agent-interlude only serves local agents';
   }
   return undefined;

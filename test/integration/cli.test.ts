@@ -65,7 +65,7 @@ describe('agent-interlude CLI', function () {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ model: 'm', max_tokens: 8, stream: true, messages: [{ role: 'user', content: 'hi' }] }),
       });
-      assert.match(await response.body.text(), /PONG/);
+      assert.match(await response.body.text(), /"type":"message_stop"/);
       await lines;
       const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
       child.kill('SIGINT');

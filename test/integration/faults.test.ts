@@ -259,7 +259,8 @@ describe('faults and bad input', function () {
       const marker = (requestRecord.request as { marker: number }).marker;
       assert.ok(response.reconstructed?.text && String(response.reconstructed.text).endsWith(`e${marker};`),
         `response ${response.id} carries the events of request ${marker}`);
-      assert.ok(records.indexOf(requestRecord) < records.indexOf(response), 'request line precedes its response line');
+      const responseLine = records.findIndex((record) => record.kind === 'response' && record.id === response.id);
+      assert.ok(records.indexOf(requestRecord) < responseLine, 'request line precedes its response line');
     }
     assert.equal(new Set(responses.map((response) => response.id)).size, count);
   });
@@ -305,7 +306,8 @@ describe('listener and log faults', function () {
     const harness = await startHarness(upstream.url, { captureDir: join(notADirectory, 'captures') });
     try {
       assert.ok(harness.problems.some((problem) => /cannot create a capture log/.test(problem)), harness.problems.join('\n'));
-      await assertStillServes(harness);
+      assert.equal(harness.proxy.logPath, undefined);
+      await assertStillServes(harness, { checkLog: false });
     } finally {
       await harness.close();
     }
@@ -314,8 +316,9 @@ describe('listener and log faults', function () {
   it('a log write failure mid-run (disk full): reported once; the relay keeps working', async () => {
     const harness = await startHarness(upstream.url, { logFile: '/dev/full' });
     try {
-      await assertStillServes(harness);
-      await assertStillServes(harness);
+      // /dev/full reads as endless zeros, so the log itself is not read back here.
+      await assertStillServes(harness, { checkLog: false });
+      await assertStillServes(harness, { checkLog: false });
       await new Promise((resolveWait) => setTimeout(resolveWait, 100));
       const reports = harness.problems.filter((problem) => /cannot write the capture log/.test(problem));
       assert.equal(reports.length, 1, harness.problems.join('\n'));

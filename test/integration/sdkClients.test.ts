@@ -36,7 +36,7 @@ for (const transport of ['http', 'https'] as const) {
     it('Anthropic messages.stream: the client gets the reply; both records are logged and reassembled', async () => {
       const client = new Anthropic({ baseURL: harness.url(0), apiKey: 'sk-ant-test-secret-0123456789' });
       const stream = client.messages.stream({
-        model: 'claude-sonnet-4-5',
+        model: 'claude-interlude-test',
         max_tokens: 64,
         system: [{ type: 'text', text: 'You are a test agent.' }],
         tools: [{ name: 'Bash', description: 'run', input_schema: { type: 'object', properties: { command: { type: 'string' } } } }],
@@ -66,7 +66,7 @@ for (const transport of ['http', 'https'] as const) {
       const client = new Anthropic({ baseURL: harness.url(0), apiKey: 'test' });
       const final = await client.messages
         .stream({
-          model: 'claude-sonnet-4-5',
+          model: 'claude-interlude-test',
           max_tokens: 64,
           tools: [{ name: 'Bash', description: 'run', input_schema: { type: 'object', properties: { command: { type: 'string' } } } }],
           messages: [{ role: 'user', content: 'USE_BASH_TOOL please' }],

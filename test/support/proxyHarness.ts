@@ -89,17 +89,19 @@ export async function startHarness(
 }
 
 /** After any fault: the proxy still relays a plain request and every log line parses. */
-export async function assertStillServes(harness: Harness, path = '/v1/messages'): Promise<void> {
-  const response = await request(`${harness.url()}${path}`, {
+export async function assertStillServes(harness: Harness, { checkLog = true } = {}): Promise<void> {
+  const responsesBefore = checkLog ? harness.records().filter((record) => record.kind === 'response').length : 0;
+  const response = await request(`${harness.url()}/v1/messages`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-api-key': 'test' },
     body: JSON.stringify({ model: 'claude-test', max_tokens: 16, stream: true, messages: [{ role: 'user', content: 'ping' }] }),
   });
   const text = await response.body.text();
-  if (response.statusCode !== 200 || !text.includes('PONG')) {
+  if (response.statusCode !== 200 || !text.includes('"type":"message_stop"')) {
     throw new Error(`proxy no longer relays: status ${response.statusCode}: ${text.slice(0, 200)}`);
   }
-  harness.records();
+  // Waiting for this exchange's record keeps later index-based lookups exact.
+  if (checkLog) await harness.waitForResponses(responsesBefore + 1);
 }
 
 export function logFilesIn(directory: string): string[] {
