@@ -361,7 +361,10 @@ export class InterludeProxy extends EventEmitter<ProxyEventMap> {
       });
     });
 
-    await requestRecorded;
+    // An upstream may answer before it has read the whole body; do not wait forever
+    // for a body that will not end, but keep the request line first in the file.
+    await Promise.race([requestRecorded, new Promise((resolveWait) => setTimeout(resolveWait, 1_000).unref())]);
+    recordRequest(!tee.readableEnded);
     const record: ResponseRecord = {
       id,
       kind: 'response',
