@@ -1,0 +1,118 @@
+// The compact data model of indexed capture logs: what lists, aggregates and analyses
+// need per exchange, without the bodies. Full records are read lazily by reference.
+// Everything the editor and `agent-interlude analyze` show reads through this model.
+
+import type { Wire } from './wire';
+
+/** Where a record's line lives, so its full body can be read when a view needs it. */
+export interface RecordRef {
+  /** Index into LogIndexSnapshot.files. */
+  file: number;
+  /** Byte offset of the line's first byte. */
+  offset: number;
+  /** Byte length of the line without its newline. */
+  length: number;
+}
+
+/** Usage normalized across the three wires; absent numbers are 0. */
+export interface TokenUsage {
+  /** Uncached input tokens (Anthropic input_tokens; OpenAI input/prompt tokens minus cached). */
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheCreation: number;
+}
+
+export type SystemRepresentation = 'blocks' | 'string' | 'messages' | 'mixed' | 'none';
+
+export interface SystemDigest {
+  /** Key into LogIndexSnapshot.systemTexts (the flattened system text, deduplicated). */
+  hash: string;
+  chars: number;
+  representation: SystemRepresentation;
+  /** Number of blocks / developer items / system messages that make it up. */
+  parts: number;
+}
+
+export interface ToolsDigest {
+  /** Key into LogIndexSnapshot.toolSets (the normalized tool list, deduplicated). */
+  hash: string;
+  count: number;
+  names: string[];
+  /** 'input_schema' | 'parameters' | 'function.parameters' | 'custom' | null, as the original reports it. */
+  schemaKey: string | null;
+}
+
+export interface MessagesDigest {
+  count: number;
+  /**
+   * One hash per message, computed ignoring volatile markers (Claude `cache_control`,
+   * Codex item `id`s), so a continuation's prefix matches the previous request's.
+   */
+  hashes: string[];
+  roles: Record<string, number>;
+  blockTypes: Record<string, number>;
+  /** Hash of the whole messages array as sent (byte-identical resend = retry). */
+  exactHash: string;
+}
+
+export interface ExchangeSummary {
+  id: string;
+  /** Whether the id came from the record or was synthesized (stable) for an id-less record. */
+  idSynthesized?: boolean;
+  agent: string;
+  wire: Wire | string;
+  method: string;
+  path: string;
+  /** Epoch milliseconds of the request record's ts (undefined when only a response exists). */
+  requestTime?: number;
+  responseTime?: number;
+  /** Response not logged yet: still streaming, or the writer stopped. */
+  pending: boolean;
+  status?: number;
+  partial?: boolean;
+  error?: string;
+  /** Response model, falling back to the request's `model`. */
+  model?: string;
+  stream?: boolean;
+  usage?: TokenUsage;
+  /** stop_reason (claude) / status (responses) / finish_reason (chat). */
+  stopReason?: string;
+  ttfbMs?: number;
+  durationMs?: number;
+  /** responseTime - requestTime. */
+  rttMs?: number;
+  requestBytes?: number;
+  responseBytes?: number;
+  websocket?: boolean;
+  system?: SystemDigest;
+  tools?: ToolsDigest;
+  messages?: MessagesDigest;
+  /** Names of the tools the response invoked, in order. */
+  toolUses?: string[];
+  request?: RecordRef;
+  response?: RecordRef;
+}
+
+export interface LineCounts {
+  records: number;
+  blank: number;
+  /** Lines that are not JSON objects; counted and skipped, never silently. */
+  invalid: number;
+  /** Bytes after the last newline of a file: a record still being written (or torn). */
+  pendingTailBytes: number;
+}
+
+export interface IndexedFile {
+  path: string;
+  /** Bytes consumed so far (the next read starts here). */
+  size: number;
+  counts: LineCounts;
+}
+
+/** What changed in one refresh, so views can update incrementally. */
+export interface IndexDelta {
+  added: string[];
+  updated: string[];
+  newFiles: string[];
+}
