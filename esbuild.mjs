@@ -16,7 +16,7 @@ const common = {
 
 await build({
   ...common,
-  entryPoints: { cli: 'src/cli/main.ts' },
+  entryPoints: { cli: 'src/cli/main.ts', indexWorker: 'src/core/indexWorker.ts' },
   outdir: 'dist',
   banner: { js: '#!/usr/bin/env node' },
 });

@@ -6,7 +6,7 @@ import type { Wire } from './wire';
 
 /** Where a record's line lives, so its full body can be read when a view needs it. */
 export interface RecordRef {
-  /** Index into LogIndexSnapshot.files. */
+  /** Index into LogIndex.files(). */
   file: number;
   /** Byte offset of the line's first byte. */
   offset: number;
@@ -26,7 +26,7 @@ export interface TokenUsage {
 export type SystemRepresentation = 'blocks' | 'string' | 'messages' | 'mixed' | 'none';
 
 export interface SystemDigest {
-  /** Key into LogIndexSnapshot.systemTexts (the flattened system text, deduplicated). */
+  /** Key into the index's system texts (LogIndex.systemText): the flattened text, deduplicated. */
   hash: string;
   chars: number;
   representation: SystemRepresentation;
@@ -35,7 +35,7 @@ export interface SystemDigest {
 }
 
 export interface ToolsDigest {
-  /** Key into LogIndexSnapshot.toolSets (the normalized tool list, deduplicated). */
+  /** Key into the index's tool sets (LogIndex.toolSet): the list without cache_control, deduplicated. */
   hash: string;
   count: number;
   names: string[];
@@ -54,6 +54,32 @@ export interface MessagesDigest {
   blockTypes: Record<string, number>;
   /** Hash of the whole messages array as sent (byte-identical resend = retry). */
   exactHash: string;
+}
+
+/**
+ * Where a piece of the prompt prefix came from: the system text; a role:system / developer message
+ * the system field does not already hold; an injected context block of the leading user message(s)
+ * (`<system-reminder>`, `<environment_context>`, `# AGENTS.md instructions`, `<user_instructions>`).
+ */
+export type PrefixSource = 'system' | 'system-message' | 'context';
+
+export interface PrefixPart {
+  source: PrefixSource;
+  text: string;
+}
+
+/**
+ * The prompt prefix: what an agent sends ahead of the user's words, where today's dynamic context
+ * lives (SPEC §2). Its text is the parts' texts joined by '\n', in this order: the system text (as
+ * SystemDigest), role:system / developer messages not already in the system, then the context blocks
+ * of the leading user message(s), up to and including the first user message with words of its own.
+ */
+export interface PrefixDigest {
+  /** Key into the index's prefix texts (LogIndex.prefixText / prefixParts). */
+  hash: string;
+  /** Code points, as Python's len() counts them (like SystemDigest.chars). */
+  chars: number;
+  parts: number;
 }
 
 export interface ExchangeSummary {
@@ -85,11 +111,17 @@ export interface ExchangeSummary {
   requestBytes?: number;
   responseBytes?: number;
   websocket?: boolean;
+  /** The request record has an `extract` (not null): the original analyses only those requests. */
+  hasExtract?: boolean;
+  /** The request's log copy hit its cap (or could not be decoded). */
+  requestTruncated?: boolean;
   system?: SystemDigest;
   tools?: ToolsDigest;
   messages?: MessagesDigest;
   /** Names of the tools the response invoked, in order. */
   toolUses?: string[];
+  /** System text + system messages + injected context of the first user message(s); see PrefixDigest. */
+  prefix?: PrefixDigest;
   request?: RecordRef;
   response?: RecordRef;
 }
@@ -115,4 +147,6 @@ export interface IndexDelta {
   added: string[];
   updated: string[];
   newFiles: string[];
+  /** A file shrank or was replaced: the whole index was rebuilt; views should reload everything. */
+  reset?: boolean;
 }

@@ -1,0 +1,601 @@
+// One log line → the compact digest the index keeps (indexModel.ts), without decoding what it does not
+// need. The structural scanner (jsonScan.ts) locates fields; only small values are JSON.parse'd. The
+// big repeated parts of a request — system, tools, each message — are recognised by a hash of their
+// bytes and digested once: a conversation that grows by one message per turn costs one message's parse
+// per turn, not the whole history's.
+//
+// Used in worker threads (indexWorker.ts) and in the main thread alike; both produce identical digests.
+
+import { hash } from 'node:crypto';
+import type { MessagesDigest, PrefixDigest, PrefixPart, SystemDigest, SystemRepresentation, TokenUsage, ToolsDigest } from './indexModel';
+import { parseSpan, scanArray, scanObject, spanKind } from './jsonScan';
+import { reconstructBody, type Wire } from './wire';
+
+export interface DigestBase {
+  /** Byte offset and length of the line in its file. */
+  offset: number;
+  length: number;
+  /** The record's `id` when it has a non-empty string one. */
+  id?: string;
+  /** Epoch ms of `ts`. */
+  time?: number;
+  agent: string;
+  wire: string;
+}
+
+export interface RequestDigest extends DigestBase {
+  kind: 'request';
+  method: string;
+  path: string;
+  /** `extract` is present (not null): the original analyses only such requests. */
+  hasExtract: boolean;
+  model?: string;
+  requestBytes?: number;
+  websocket?: boolean;
+  truncated?: boolean;
+  system?: SystemDigest;
+  tools?: ToolsDigest;
+  messages?: MessagesDigest;
+  prefix?: PrefixDigest;
+}
+
+export interface ResponseDigest extends DigestBase {
+  kind: 'response';
+  status?: number;
+  stream?: boolean;
+  partial?: boolean;
+  error?: string;
+  model?: string;
+  usage?: TokenUsage;
+  stopReason?: string;
+  ttfbMs?: number;
+  durationMs?: number;
+  responseBytes?: number;
+  toolUses?: string[];
+}
+
+export type RecordDigest = RequestDigest | ResponseDigest;
+
+/** A deduplicated text the digests refer to by hash, produced the first time it is seen. */
+export type NewText =
+  | { table: 'system'; hash: string; text: string }
+  | { table: 'tools'; hash: string; text: string }
+  | { table: 'prefix'; hash: string; text: PrefixPart[] };
+
+/** What a line turned out to be. */
+export type LineResult = RecordDigest | 'invalid' | 'other';
+
+/** 16 hex chars of SHA-1: fast (native, one shot) and far from colliding at log scale. */
+export function hash16(data: string | Buffer): string {
+  return hash('sha1', data, 'hex').slice(0, 16);
+}
+
+/** Python's len(): code points, a lone surrogate counting as one. */
+export function codePointLength(text: string): number {
+  let count = text.length;
+  for (let i = 0; i < text.length - 1; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdbff) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        count--;
+        i++;
+      }
+    }
+  }
+  return count;
+}
+
+/** Text blocks of the first user message(s) that agents inject as context rather than the user's words. */
+export const CONTEXT_MARKERS = ['<system-reminder>', '<environment_context>', '# AGENTS.md instructions', '<user_instructions>'];
+
+type JsonRecord = Record<string, unknown>;
+
+function isRecord(value: unknown): value is JsonRecord {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isContextText(text: string): boolean {
+  const trimmed = text.trimStart();
+  return CONTEXT_MARKERS.some((marker) => trimmed.startsWith(marker));
+}
+
+/** The original's system_text(): the text of a system value and its part count; undefined when it has none. */
+export function flattenSystem(system: unknown): { text: string; parts: number; representation: SystemRepresentation } | undefined {
+  if (typeof system === 'string') return { text: system, parts: 1, representation: 'string' };
+  if (!Array.isArray(system)) return undefined;
+  const texts: string[] = [];
+  let blocks = 0;
+  let messages = 0;
+  for (const part of system) {
+    if (typeof part === 'string') {
+      texts.push(part);
+      blocks++;
+    } else if (isRecord(part)) {
+      if (typeof part.text === 'string') {
+        texts.push(part.text);
+      } else if ('content' in part) {
+        texts.push(...contentTexts(part.content));
+      }
+      if (typeof part.role === 'string' || part.type === 'message') messages++;
+      else blocks++;
+    }
+  }
+  const representation: SystemRepresentation =
+    blocks + messages === 0 ? 'none' : messages === 0 ? 'blocks' : blocks === 0 ? 'messages' : 'mixed';
+  return { text: texts.join('\n'), parts: system.length, representation };
+}
+
+/** A message's content as the original reads it: a string, or the `text` of each block. */
+function contentTexts(content: unknown): string[] {
+  if (typeof content === 'string') return [content];
+  if (!Array.isArray(content)) return [];
+  const texts: string[] = [];
+  for (const block of content) if (isRecord(block) && typeof block.text === 'string') texts.push(block.text);
+  return texts;
+}
+
+/** A copy without `cache_control` keys anywhere (and without the top-level `id` when asked). */
+function normalized(value: unknown, dropId: boolean): unknown {
+  if (Array.isArray(value)) return value.map((item) => normalized(item, false));
+  if (!isRecord(value)) return value;
+  const copy: JsonRecord = {};
+  for (const key of Object.keys(value)) {
+    if (key === 'cache_control' || (dropId && key === 'id')) continue;
+    copy[key] = normalized(value[key], false);
+  }
+  return copy;
+}
+
+function stringOrUndefined(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function finiteOrUndefined(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+function timeOf(ts: unknown): number | undefined {
+  if (typeof ts !== 'string') return undefined;
+  const time = Date.parse(ts);
+  return Number.isNaN(time) ? undefined : time;
+}
+
+function numberField(record: JsonRecord, key: string): number {
+  const value = record[key];
+  return typeof value === 'number' && Number.isFinite(value) ? value : 0;
+}
+
+/** Usage normalized across wires (see TokenUsage); undefined when there is no usage object with numbers. */
+export function normalizeUsage(wire: string, usage: unknown): TokenUsage | undefined {
+  if (!isRecord(usage)) return undefined;
+  const hasNumbers = Object.values(usage).some((value) => typeof value === 'number');
+  if (!hasNumbers) return undefined;
+  const isChat = wire === 'codex-chat' || (wire !== 'claude-messages' && 'prompt_tokens' in usage);
+  if (isChat) {
+    const details = isRecord(usage.prompt_tokens_details) ? usage.prompt_tokens_details : {};
+    const cached = numberField(details, 'cached_tokens');
+    return { input: numberField(usage, 'prompt_tokens') - cached, output: numberField(usage, 'completion_tokens'), cacheRead: cached, cacheCreation: 0 };
+  }
+  const isResponses = wire === 'codex-responses' || (wire !== 'claude-messages' && 'input_tokens_details' in usage);
+  if (isResponses) {
+    const details = isRecord(usage.input_tokens_details) ? usage.input_tokens_details : {};
+    const cached = numberField(details, 'cached_tokens');
+    return { input: numberField(usage, 'input_tokens') - cached, output: numberField(usage, 'output_tokens'), cacheRead: cached, cacheCreation: 0 };
+  }
+  return {
+    input: numberField(usage, 'input_tokens'),
+    output: numberField(usage, 'output_tokens'),
+    cacheRead: numberField(usage, 'cache_read_input_tokens'),
+    cacheCreation: numberField(usage, 'cache_creation_input_tokens'),
+  };
+}
+
+function describeError(error: unknown): string | undefined {
+  if (error === undefined || error === null) return undefined;
+  if (typeof error === 'string') return error;
+  if (isRecord(error)) {
+    const type = stringOrUndefined(error.type) ?? stringOrUndefined(error.code);
+    const message = stringOrUndefined(error.message);
+    if (type && message) return `${type}: ${message}`;
+    if (type || message) return type ?? message;
+  }
+  return JSON.stringify(error);
+}
+
+/** What one distinct message contributes (memoized by the hash of its bytes). */
+interface MessageInfo {
+  hash: string;
+  role: string;
+  blockTypes: Array<[string, number]>;
+  /** role system/developer message (not an item of another type). */
+  isSystem: boolean;
+  isUser: boolean;
+  /** Leading non-message items that do not end the prompt prefix (Codex `additional_tools`). */
+  isPassThrough: boolean;
+  /** Text parts, kept only for system and user messages (the prefix walk needs them). */
+  texts?: string[];
+}
+
+interface ToolsInfo {
+  digest: ToolsDigest;
+  text: string;
+}
+
+interface SystemInfo {
+  digest: SystemDigest;
+  text: string;
+  /** The system already holds role:system / developer messages (our writer puts them there). */
+  holdsMessages: boolean;
+}
+
+/** Memo tables are dropped when they grow past this many entries (a cache, not state). */
+const MAX_MEMO_ENTRIES = 200_000;
+
+function remember<K, V>(memo: Map<K, V>, key: K, value: V): V {
+  if (memo.size >= MAX_MEMO_ENTRIES) memo.clear();
+  memo.set(key, value);
+  return value;
+}
+
+export class RecordDigester {
+  private readonly systems = new Map<string, SystemInfo | null>();
+  private readonly toolSets = new Map<string, ToolsInfo | null>();
+  private readonly messageInfos = new Map<string, MessageInfo>();
+  private readonly prefixes = new Map<string, PrefixDigest | null>();
+  /** Texts already handed out by this digester (the receiver keeps them). */
+  private readonly emitted = new Set<string>();
+  private pendingTexts: NewText[] = [];
+
+  /** New deduplicated texts since the last call. */
+  takeTexts(): NewText[] {
+    const texts = this.pendingTexts;
+    this.pendingTexts = [];
+    return texts;
+  }
+
+  private emit(text: NewText): void {
+    const key = `${text.table}:${text.hash}`;
+    if (this.emitted.has(key)) return;
+    this.emitted.add(key);
+    this.pendingTexts.push(text);
+  }
+
+  /** Digests the line buf[start, end) found at file offset `offset`. */
+  digest(buf: Buffer, start: number, end: number, offset: number): LineResult {
+    const spans = new Map<string, [number, number]>();
+    let ok = true;
+    try {
+      if (buf[start] !== 0x7b) return 'invalid';
+      const after = scanObject(buf, start, end, (key, valueStart, valueEnd) => {
+        spans.set(key, [valueStart, valueEnd]);
+      });
+      if (after < 0) return 'invalid';
+      for (let at = after; at < end; at++) {
+        const byte = buf[at];
+        if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0d) return 'invalid';
+      }
+    } catch {
+      ok = false;
+    }
+    if (!ok) return 'invalid';
+
+    const small = (key: string): unknown => {
+      const span = spans.get(key);
+      return span ? parseSpan(buf, span[0], span[1]) : undefined;
+    };
+    const kindValue = spans.has('kind') ? small('kind') : 'request';
+    if (kindValue !== 'request' && kindValue !== 'response') return 'other';
+    const idValue = small('id');
+    const base: DigestBase = {
+      offset,
+      length: end - start,
+      agent: stringOrUndefined(small('agent')) ?? '?',
+      wire: stringOrUndefined(small('wire')) ?? 'unknown',
+    };
+    if (typeof idValue === 'string' && idValue !== '') base.id = idValue;
+    const time = timeOf(small('ts'));
+    if (time !== undefined) base.time = time;
+    return kindValue === 'request'
+      ? this.request(base, buf, spans, small)
+      : this.response(base, buf, spans, small);
+  }
+
+  private request(
+    base: DigestBase,
+    buf: Buffer,
+    spans: Map<string, [number, number]>,
+    small: (key: string) => unknown,
+  ): RequestDigest {
+    const digest: RequestDigest = {
+      ...base,
+      kind: 'request',
+      method: stringOrUndefined(small('method')) ?? '',
+      path: stringOrUndefined(small('path')) ?? '',
+      hasExtract: false,
+    };
+    const requestBytes = finiteOrUndefined(small('request_bytes'));
+    if (requestBytes !== undefined) digest.requestBytes = requestBytes;
+    if (small('websocket') === true) digest.websocket = true;
+    if (small('truncated') === true) digest.truncated = true;
+
+    const body = spans.get('request');
+    if (body && spanKind(buf, body[0]) === 'object') {
+      scanObject(buf, body[0], body[1], (key, valueStart, valueEnd) => {
+        if (key !== 'model') return;
+        const model = parseSpan(buf, valueStart, valueEnd);
+        if (typeof model === 'string' && model !== '') digest.model = model;
+      });
+    }
+
+    const extractSpan = spans.get('extract');
+    if (!extractSpan || spanKind(buf, extractSpan[0]) !== 'object') return digest;
+    digest.hasExtract = true;
+    const parts = new Map<string, [number, number]>();
+    scanObject(buf, extractSpan[0], extractSpan[1], (key, valueStart, valueEnd) => parts.set(key, [valueStart, valueEnd]));
+
+    const systemSpan = parts.get('system');
+    const system = systemSpan ? this.system(buf, systemSpan) : undefined;
+    if (system) digest.system = system.digest;
+    const toolsSpan = parts.get('tools');
+    const tools = toolsSpan ? this.tools(buf, toolsSpan) : undefined;
+    if (tools) digest.tools = tools.digest;
+    const messagesSpan = parts.get('messages');
+    const messages = messagesSpan ? this.messages(buf, messagesSpan, digest.wire === 'codex-responses') : undefined;
+    if (messages) digest.messages = messages.digest;
+    const prefix = this.prefix(system, systemSpan ? hash16(buf.subarray(systemSpan[0], systemSpan[1])) : '', messages?.infos ?? []);
+    if (prefix) digest.prefix = prefix;
+    return digest;
+  }
+
+  private system(buf: Buffer, span: [number, number]): SystemInfo | undefined {
+    const key = hash16(buf.subarray(span[0], span[1]));
+    let info = this.systems.get(key);
+    if (info === undefined) {
+      const flat = flattenSystem(parseSpan(buf, span[0], span[1]));
+      info = flat
+        ? {
+            digest: { hash: hash16(flat.text), chars: codePointLength(flat.text), representation: flat.representation, parts: flat.parts },
+            text: flat.text,
+            holdsMessages: flat.representation === 'messages' || flat.representation === 'mixed',
+          }
+        : null;
+      remember(this.systems, key, info);
+      if (info) this.emit({ table: 'system', hash: info.digest.hash, text: info.text });
+    }
+    return info ?? undefined;
+  }
+
+  private tools(buf: Buffer, span: [number, number]): ToolsInfo | undefined {
+    const key = hash16(buf.subarray(span[0], span[1]));
+    let info = this.toolSets.get(key);
+    if (info === undefined) {
+      const tools = parseSpan(buf, span[0], span[1]);
+      info = Array.isArray(tools) ? toolsInfo(tools) : null;
+      remember(this.toolSets, key, info);
+      if (info) this.emit({ table: 'tools', hash: info.digest.hash, text: info.text });
+    }
+    return info ?? undefined;
+  }
+
+  private messages(buf: Buffer, span: [number, number], dropItemIds: boolean): { digest: MessagesDigest; infos: MessageInfo[] } | undefined {
+    if (spanKind(buf, span[0]) !== 'array') return undefined;
+    const infos: MessageInfo[] = [];
+    const rawHashes: string[] = [];
+    const end = scanArray(buf, span[0], span[1], (itemStart, itemEnd) => {
+      const raw = hash16(buf.subarray(itemStart, itemEnd));
+      rawHashes.push(raw);
+      const key = dropItemIds ? `i${raw}` : raw;
+      let info = this.messageInfos.get(key);
+      if (!info) info = remember(this.messageInfos, key, messageInfo(parseSpan(buf, itemStart, itemEnd), dropItemIds));
+      infos.push(info);
+    });
+    if (end < 0) return undefined;
+    const roles: Record<string, number> = {};
+    const blockTypes: Record<string, number> = {};
+    for (const info of infos) {
+      if (info.role === '') continue; // not an object: counted, but has no role (as the original)
+      roles[info.role] = (roles[info.role] ?? 0) + 1;
+      for (const [type, count] of info.blockTypes) blockTypes[type] = (blockTypes[type] ?? 0) + count;
+    }
+    return {
+      digest: {
+        count: infos.length,
+        hashes: infos.map((info) => info.hash),
+        roles,
+        blockTypes,
+        exactHash: hash16(rawHashes.join('')),
+      },
+      infos,
+    };
+  }
+
+  /**
+   * The prompt prefix: the system text, then role:system / developer messages the system does not
+   * already hold, then the injected context blocks (CONTEXT_MARKERS) of the leading user message(s).
+   * The walk over messages stops at the first user message with words of its own, or at anything
+   * that is not a system/developer/user message (an assistant turn, a tool call).
+   */
+  private prefix(system: SystemInfo | undefined, systemKey: string, infos: MessageInfo[]): PrefixDigest | undefined {
+    const contributing: MessageInfo[] = [];
+    for (const info of infos) {
+      if (info.isPassThrough) continue;
+      if (info.isSystem) {
+        if (!system?.holdsMessages) contributing.push(info);
+        continue;
+      }
+      if (!info.isUser) break;
+      const texts = info.texts ?? [];
+      const context = texts.filter(isContextText);
+      if (context.length > 0) contributing.push(info);
+      if (context.length < texts.length || texts.length === 0) break;
+    }
+    if (!system && contributing.length === 0) return undefined;
+    const key = `${system ? systemKey : ''}|${contributing.map((info) => info.hash).join(',')}`;
+    const known = this.prefixes.get(key);
+    if (known !== undefined) return known ?? undefined;
+    const parts: PrefixPart[] = [];
+    if (system && system.text !== '') parts.push({ source: 'system', text: system.text });
+    for (const info of contributing) {
+      const texts = info.texts ?? [];
+      if (info.isSystem) {
+        if (texts.length > 0) parts.push({ source: 'system-message', text: texts.join('\n') });
+      } else {
+        for (const text of texts) if (isContextText(text)) parts.push({ source: 'context', text });
+      }
+    }
+    if (parts.length === 0) {
+      remember(this.prefixes, key, null);
+      return undefined;
+    }
+    const text = parts.map((part) => part.text).join('\n');
+    const digest: PrefixDigest = { hash: hash16(text), chars: codePointLength(text), parts: parts.length };
+    remember(this.prefixes, key, digest);
+    this.emit({ table: 'prefix', hash: digest.hash, text: parts });
+    return digest;
+  }
+
+  private response(
+    base: DigestBase,
+    buf: Buffer,
+    spans: Map<string, [number, number]>,
+    small: (key: string) => unknown,
+  ): ResponseDigest {
+    const digest: ResponseDigest = { ...base, kind: 'response' };
+    const status = finiteOrUndefined(small('status'));
+    if (status !== undefined) digest.status = status;
+    const stream = small('stream');
+    if (typeof stream === 'boolean') digest.stream = stream;
+    if (small('partial') === true) digest.partial = true;
+    const ttfb = finiteOrUndefined(small('ttfb_ms'));
+    if (ttfb !== undefined) digest.ttfbMs = ttfb;
+    const duration = finiteOrUndefined(small('duration_ms'));
+    if (duration !== undefined) digest.durationMs = duration;
+    const responseBytes = finiteOrUndefined(small('response_bytes'));
+    if (responseBytes !== undefined) digest.responseBytes = responseBytes;
+    const error = describeError(small('error'));
+    if (error !== undefined) digest.error = error;
+
+    const reconstructedSpan = spans.get('reconstructed');
+    if (reconstructedSpan && spanKind(buf, reconstructedSpan[0]) === 'object') {
+      this.reconstructed(digest, buf, reconstructedSpan);
+    } else if (spans.has('body')) {
+      // The original logs non-streamed responses as `body` only: rebuild the same fields from it.
+      const rebuilt = reconstructBody(digest.wire as Wire, small('body'));
+      if (rebuilt) this.takeReconstruction(digest, rebuilt);
+    }
+    return digest;
+  }
+
+  /** Reads only the fields the summary needs from `reconstructed` (never its text or tool inputs). */
+  private reconstructed(digest: ResponseDigest, buf: Buffer, span: [number, number]): void {
+    const fields: JsonRecord = {};
+    let toolUses: string[] | undefined;
+    scanObject(buf, span[0], span[1], (key, valueStart, valueEnd) => {
+      switch (key) {
+        case 'model':
+        case 'usage':
+        case 'stop_reason':
+        case 'status':
+        case 'finish_reason':
+        case 'error':
+          fields[key] = parseSpan(buf, valueStart, valueEnd);
+          break;
+        case 'tool_uses':
+          if (spanKind(buf, valueStart) !== 'array') break;
+          toolUses = [];
+          scanArray(buf, valueStart, valueEnd, (itemStart, itemEnd) => {
+            let name: unknown;
+            if (spanKind(buf, itemStart) === 'object') {
+              scanObject(buf, itemStart, itemEnd, (itemKey, nameStart, nameEnd) => {
+                if (itemKey === 'name') name = parseSpan(buf, nameStart, nameEnd);
+              });
+            }
+            toolUses?.push(typeof name === 'string' && name !== '' ? name : '?');
+          });
+          break;
+      }
+    });
+    this.takeReconstruction(digest, fields);
+    if (toolUses) digest.toolUses = toolUses;
+  }
+
+  private takeReconstruction(digest: ResponseDigest, fields: JsonRecord): void {
+    const model = fields.model;
+    if (typeof model === 'string' && model !== '') digest.model = model;
+    const usage = normalizeUsage(digest.wire, fields.usage);
+    if (usage) digest.usage = usage;
+    const stopReason = [fields.stop_reason, fields.status, fields.finish_reason].find(
+      (value) => typeof value === 'string' && value !== '',
+    );
+    if (typeof stopReason === 'string') digest.stopReason = stopReason;
+    if (digest.error === undefined) {
+      const error = describeError(fields.error);
+      if (error !== undefined) digest.error = error;
+    }
+    if (!digest.toolUses && Array.isArray(fields.tool_uses)) {
+      digest.toolUses = fields.tool_uses.map((use) =>
+        isRecord(use) && typeof use.name === 'string' && use.name !== '' ? use.name : '?',
+      );
+    }
+  }
+}
+
+function messageInfo(message: unknown, dropItemId: boolean): MessageInfo {
+  if (!isRecord(message)) {
+    return { hash: hash16(JSON.stringify(message) ?? 'undefined'), role: '', blockTypes: [], isSystem: false, isUser: false, isPassThrough: false };
+  }
+  const roleValue = message.role;
+  const typeValue = message.type;
+  const role =
+    typeof roleValue === 'string' && roleValue !== ''
+      ? roleValue
+      : typeof typeValue === 'string' && typeValue !== ''
+        ? typeValue
+        : '?';
+  const blockTypes = new Map<string, number>();
+  const content = message.content;
+  if (typeof content === 'string') blockTypes.set('text', 1);
+  else if (Array.isArray(content)) {
+    for (const block of content) {
+      if (!isRecord(block)) continue;
+      const type = 'type' in block ? String(block.type) : '?';
+      blockTypes.set(type, (blockTypes.get(type) ?? 0) + 1);
+    }
+  }
+  const isMessage = typeValue === undefined || typeValue === 'message';
+  const isSystem = isMessage && (roleValue === 'system' || roleValue === 'developer');
+  const isUser = isMessage && roleValue === 'user';
+  const info: MessageInfo = {
+    hash: hash16(JSON.stringify(normalized(message, dropItemId))),
+    role,
+    blockTypes: [...blockTypes],
+    isSystem,
+    isUser,
+    isPassThrough: typeValue === 'additional_tools',
+  };
+  if (isSystem || isUser) info.texts = contentTexts(content);
+  return info;
+}
+
+/** The original's tool_names() and tool_schema_key(), plus a hash of the list without cache_control. */
+function toolsInfo(tools: unknown[]): ToolsInfo {
+  const names: string[] = [];
+  let schemaKey: string | null = null;
+  let hasCustom = false;
+  for (const tool of tools) {
+    if (!isRecord(tool)) continue;
+    const fn = isRecord(tool.function) ? tool.function : undefined;
+    const name = tool.name || fn?.name || tool.type || '<unknown>';
+    names.push(typeof name === 'string' ? name : String(name));
+    if (schemaKey === null) {
+      if ('input_schema' in tool) schemaKey = 'input_schema';
+      else if ('parameters' in tool) schemaKey = 'parameters';
+      else if (fn && 'parameters' in fn) schemaKey = 'function.parameters';
+    }
+    if (tool.type === 'custom') hasCustom = true;
+  }
+  if (schemaKey === null && hasCustom) schemaKey = 'custom';
+  const text = JSON.stringify(normalized(tools, false));
+  return { digest: { hash: hash16(text), count: names.length, names, schemaKey }, text };
+}
