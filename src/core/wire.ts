@@ -5,6 +5,7 @@
 // read both ways); everything added here is an extra key or an extra item in an
 // extraction that the original left empty.
 
+import { MAX_TEXT_CHARS } from './limits';
 import type { Extracted } from './records';
 
 export type Wire = 'claude-messages' | 'codex-responses' | 'codex-chat' | 'unknown';
@@ -22,7 +23,7 @@ export interface Reassembler {
 }
 
 /** The original's MAX_TEXT, counted in code points as Python's len() does. */
-export const MAX_TEXT_CHARS = 20_000;
+export { MAX_TEXT_CHARS };
 /** Per tool call; beyond it the arguments are useless as JSON, so only a preview is kept. */
 export const MAX_TOOL_INPUT_CHARS = 1024 * 1024;
 /** The original's `_raw` preview length for arguments that are not valid JSON. */
@@ -223,7 +224,12 @@ function extractChat(body: JsonRecord): Extracted {
 // ---------------------------------------------------------------------------------
 
 /** Counts code points (a lone surrogate counts as one, as in Python). */
+const HIGH_SURROGATE = /[\uD800-\uDBFF]/;
+
 function countCodePoints(text: string, from = 0): number {
+  // Hot on long streams: almost all text has no astral characters, and the regex
+  // scan is native, so the per-unit loop only runs when a pair may exist.
+  if (!HIGH_SURROGATE.test(from === 0 ? text : text.slice(from))) return text.length - from;
   let count = 0;
   for (let i = from; i < text.length; i++) {
     const unit = text.charCodeAt(i);
