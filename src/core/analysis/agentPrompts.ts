@@ -1,0 +1,225 @@
+// Per agent: the system prompt (representation, size, distinct samples, the original's
+// agent-wide skeleton split, and the per-family skeletons with their slots and tools),
+// the prompt prefix (system + context injected into the first user message), tools,
+// messages, tool calls, and the original's cross-agent comparison table.
+
+import type { ExchangeSummary, PrefixPart } from '../indexModel';
+import { type AnalysisInput, isAnalyzable } from './analysisInput';
+import { type MessageShapes, messageShapes } from './messageShapes';
+import {
+  type LineSkeleton,
+  lineSkeleton,
+  type PromptFamily,
+  type PromptSample,
+  promptFamilies,
+} from './promptSkeleton';
+import { codePointLength, increment, median, roundHalfEven, type Spread, spread, weightedSpread } from './stats';
+import { type ToolCatalog, toolCatalog } from './toolCatalog';
+import { type InvocationCounts, invocationCounts } from './toolInvocations';
+
+export interface SystemFamily extends PromptFamily {
+  /** The tools of this family's requests: a side request's empty list no longer hides what is always there. */
+  tools: ToolCatalog | null;
+}
+
+export interface SystemAnalysis {
+  /** Requests with a system prompt. */
+  requests: number;
+  /** The original's label: 'N block(s)/req' or 'single string'. */
+  representation: string;
+  /** Blocks (or items) per request. */
+  blocks: Spread;
+  /** Characters (code points) per request. */
+  size: Spread;
+  distinct: number;
+  /** The original's split over all distinct samples of the agent, families ignored. */
+  pooled: LineSkeleton;
+  families: SystemFamily[];
+}
+
+export interface PrefixAnalysis {
+  requests: number;
+  distinct: number;
+  families: PromptFamily[];
+}
+
+export interface AgentAnalysis {
+  agent: string;
+  /** Requests with something to analyze (the original's "analyzable req"). */
+  requests: number;
+  /** wire → requests, first seen first. */
+  wires: Record<string, number>;
+  system: SystemAnalysis | null;
+  prefix: PrefixAnalysis | null;
+  tools: ToolCatalog | null;
+  messages: MessageShapes | null;
+  invocations: InvocationCounts;
+}
+
+/** One column of the original's cross-agent table. */
+export interface AgentComparison {
+  agent: string;
+  systemRepresentation: string;
+  /** int(median) as the original prints it. */
+  systemMedianChars: number;
+  distinctSystems: number;
+  toolCount: number;
+  toolSchemaKey: string;
+  toolContainer: string;
+}
+
+export interface AgentOptions {
+  /** Jaccard threshold for prompt families (default 0.5). */
+  similarity?: number;
+}
+
+interface Samples {
+  samples: PromptSample[];
+  /** digest hash → sample key (equal texts under different hashes are one sample). */
+  keyOfHash: Map<string, string>;
+  requests: number;
+}
+
+/** Distinct texts in first-seen order, each with how many requests sent it. */
+function collectSamples(
+  exchanges: readonly ExchangeSummary[],
+  hashOf: (exchange: ExchangeSummary) => string | undefined,
+  textOf: (hash: string) => string | undefined,
+): Samples {
+  const byText = new Map<string, PromptSample>();
+  const sampleOfHash = new Map<string, PromptSample>();
+  const keyOfHash = new Map<string, string>();
+  let requests = 0;
+  for (const exchange of exchanges) {
+    const hash = hashOf(exchange);
+    if (hash === undefined) continue;
+    let sample = sampleOfHash.get(hash);
+    if (!sample) {
+      if (keyOfHash.has(hash)) continue; // known to have no text
+      const text = textOf(hash);
+      if (text !== undefined) {
+        sample = byText.get(text);
+        if (!sample) byText.set(text, (sample = { key: hash, text, requests: 0 }));
+        sampleOfHash.set(hash, sample);
+      }
+      keyOfHash.set(hash, sample?.key ?? '');
+      if (!sample) continue;
+    }
+    requests++;
+    sample.requests++;
+  }
+  return { samples: [...byText.values()], keyOfHash, requests };
+}
+
+/** As the original: any string or list system counts, an empty list too (as ''). */
+function hasSystem(exchange: ExchangeSummary): boolean {
+  return exchange.system !== undefined;
+}
+
+export function analyzeSystem(
+  input: AnalysisInput,
+  exchanges: readonly ExchangeSummary[],
+  options: AgentOptions = {},
+): SystemAnalysis | null {
+  const withSystem = exchanges.filter(hasSystem);
+  const { samples, keyOfHash, requests } = collectSamples(
+    withSystem,
+    (exchange) => exchange.system?.hash,
+    (hash) => input.systemText(hash),
+  );
+  if (samples.length === 0) return null;
+
+  const blocks = withSystem.map((exchange) => exchange.system?.parts ?? 0);
+  const blockSpread = spread(blocks);
+  const families = promptFamilies(samples, { similarity: options.similarity });
+
+  // Tools per family: the exchanges whose system text is one of the family's samples.
+  const familyOfKey = new Map<string, number>();
+  for (const family of families) for (const key of family.sampleKeys) familyOfKey.set(key, family.id);
+  const exchangesOf = new Map<number, ExchangeSummary[]>();
+  for (const exchange of withSystem) {
+    const key = exchange.system ? keyOfHash.get(exchange.system.hash) : undefined;
+    const id = key === undefined ? undefined : familyOfKey.get(key);
+    if (id === undefined) continue;
+    let list = exchangesOf.get(id);
+    if (!list) exchangesOf.set(id, (list = []));
+    list.push(exchange);
+  }
+
+  return {
+    requests,
+    representation:
+      blockSpread.max > 1 ? `${roundHalfEven(median(blocks))} block(s)/req` : 'single string',
+    blocks: blockSpread,
+    size: weightedSpread(samples.map((sample) => ({ value: codePointLength(sample.text), weight: sample.requests }))),
+    distinct: samples.length,
+    pooled: lineSkeleton(samples.map((sample) => sample.text)),
+    families: families.map((family) => ({ ...family, tools: toolCatalog(input, exchangesOf.get(family.id) ?? []) })),
+  };
+}
+
+export function analyzePrefix(
+  input: AnalysisInput,
+  exchanges: readonly ExchangeSummary[],
+  options: AgentOptions = {},
+): PrefixAnalysis | null {
+  const { samples, requests } = collectSamples(
+    exchanges,
+    (exchange) => exchange.prefix?.hash,
+    (hash) => input.prefixText(hash),
+  );
+  if (samples.length === 0) return null;
+  return {
+    requests,
+    distinct: samples.length,
+    families: promptFamilies(samples, {
+      similarity: options.similarity,
+      lineSections: (key) => prefixLineSections(input.prefixParts?.(key)),
+    }),
+  };
+}
+
+/** The source of each line of a prefix whose text is its parts joined by '\n'. */
+export function prefixLineSections(parts: readonly PrefixPart[] | undefined): string[] | undefined {
+  if (!parts) return undefined;
+  const sections: string[] = [];
+  for (const part of parts) {
+    const lines = part.text.split('\n').length;
+    for (let line = 0; line < lines; line++) sections.push(part.source);
+  }
+  return sections;
+}
+
+export function analyzeAgent(
+  input: AnalysisInput,
+  agent: string,
+  exchanges: readonly ExchangeSummary[],
+  options: AgentOptions = {},
+): AgentAnalysis {
+  const analyzable = exchanges.filter((exchange) => exchange.agent === agent && isAnalyzable(exchange));
+  const wires: Record<string, number> = {};
+  for (const exchange of analyzable) increment(wires, exchange.wire);
+  return {
+    agent,
+    requests: analyzable.length,
+    wires,
+    system: analyzeSystem(input, analyzable, options),
+    prefix: analyzePrefix(input, analyzable, options),
+    tools: toolCatalog(input, analyzable),
+    messages: messageShapes(analyzable),
+    invocations: invocationCounts(exchanges.filter((exchange) => exchange.agent === agent)),
+  };
+}
+
+/** The original's cross-agent table: one column per agent. */
+export function compareAgents(agents: readonly AgentAnalysis[]): AgentComparison[] {
+  return agents.map((agent) => ({
+    agent: agent.agent,
+    systemRepresentation: agent.system?.representation ?? 'n/a',
+    systemMedianChars: Math.trunc(agent.system?.size.median ?? 0),
+    distinctSystems: agent.system?.distinct ?? 0,
+    toolCount: Math.trunc(agent.tools?.medianCount ?? 0),
+    toolSchemaKey: agent.tools?.schemaKey ?? 'n/a',
+    toolContainer: agent.tools ? agent.tools.container : 'n/a',
+  }));
+}

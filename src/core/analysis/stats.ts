@@ -1,0 +1,91 @@
+// Small numeric helpers shared by the analyses. The original tool is Python: its medians
+// average the two middle values and its reports round half to even, so ours do too
+// (the numbers must agree on the same log).
+
+/** Python's statistics.median: the middle value, or the mean of the two middle values. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/** Nearest-rank quantile (q in 0..1) of values; 0 when there are none. */
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[rank];
+}
+
+/** Python's `f"{x:.0f}"`: round half to even. */
+export function roundHalfEven(value: number): number {
+  const floor = Math.floor(value);
+  const fraction = value - floor;
+  if (fraction > 0.5) return floor + 1;
+  if (fraction < 0.5) return floor;
+  return floor % 2 === 0 ? floor : floor + 1;
+}
+
+export interface Spread {
+  min: number;
+  median: number;
+  max: number;
+}
+
+export function spread(values: readonly number[]): Spread {
+  if (values.length === 0) return { min: 0, median: 0, max: 0 };
+  let min = Infinity;
+  let max = -Infinity;
+  for (const value of values) {
+    if (value < min) min = value;
+    if (value > max) max = value;
+  }
+  return { min, median: median(values), max };
+}
+
+/**
+ * Spread of values that stand for many requests each (a distinct text and how many
+ * requests sent it): the same figures as over the expanded list, without expanding it.
+ */
+export function weightedSpread(entries: readonly { value: number; weight: number }[]): Spread {
+  const used = entries.filter((entry) => entry.weight > 0).sort((a, b) => a.value - b.value);
+  const total = used.reduce((sum, entry) => sum + entry.weight, 0);
+  if (total === 0) return { min: 0, median: 0, max: 0 };
+  const at = (rank: number) => {
+    let seen = 0;
+    for (const entry of used) {
+      seen += entry.weight;
+      if (rank < seen) return entry.value;
+    }
+    return used[used.length - 1].value;
+  };
+  const middle = total >> 1;
+  const mid = total % 2 === 1 ? at(middle) : (at(middle - 1) + at(middle)) / 2;
+  return { min: used[0].value, median: mid, max: used[used.length - 1].value };
+}
+
+/** Python's len() of a str: code points, so a surrogate pair counts once. */
+export function codePointLength(text: string): number {
+  let count = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        count--;
+        i++;
+      }
+    }
+  }
+  return count;
+}
+
+/** Counts merged into a plain object (JSON-able), keys in first-seen order. */
+export function addCounts(into: Record<string, number>, from: Readonly<Record<string, number>>): void {
+  for (const [key, count] of Object.entries(from)) into[key] = (into[key] ?? 0) + count;
+}
+
+export function increment(into: Record<string, number>, key: string, by = 1): void {
+  into[key] = (into[key] ?? 0) + by;
+}

@@ -1,0 +1,135 @@
+// The tools an agent offers its model: how many, under which schema key, which are
+// always there and which come and go, and which definitions change between requests.
+// Computed from the index's tool digests; definitions are compared per distinct tool set.
+
+import type { ExchangeSummary } from '../indexModel';
+import type { AnalysisInput } from './analysisInput';
+import { median } from './stats';
+
+/** The original's label for where tools travel; it only ever knew one place. */
+export const TOP_LEVEL_TOOLS = 'top-level `tools`';
+
+export interface ToolVariation {
+  name: string;
+  /** Distinct definitions (description, schema…) seen for this name. */
+  definitions: number;
+  /** Requests whose tool list has this name. */
+  requests: number;
+}
+
+export interface ToolCatalog {
+  /** Requests that carried a tool list (an empty list counts, as in the original). */
+  requests: number;
+  /** Median tools per request (Python's median: may end in .5). */
+  medianCount: number;
+  /** 'input_schema' | 'parameters' | 'function.parameters' | … | 'n/a'. */
+  schemaKey: string;
+  container: string;
+  always: string[];
+  sometimes: string[];
+  /** Every name seen, sorted. */
+  names: string[];
+  /** Distinct tool lists. */
+  distinctSets: number;
+  /** Names whose definition differs between requests, most definitions first. */
+  changing: ToolVariation[];
+}
+
+/** The original's rule, over the exchanges given (one agent, or one prompt family). */
+export function toolCatalog(input: AnalysisInput, exchanges: readonly ExchangeSummary[]): ToolCatalog | null {
+  const lists: string[][] = [];
+  const setUse = new Map<string, number>();
+  let schemaKey: string | null = null;
+  for (const exchange of exchanges) {
+    const tools = exchange.tools;
+    if (!tools) continue;
+    lists.push(tools.names);
+    setUse.set(tools.hash, (setUse.get(tools.hash) ?? 0) + 1);
+    if (schemaKey === null && tools.schemaKey) schemaKey = tools.schemaKey;
+  }
+  if (lists.length === 0) return null;
+
+  // Name sets per distinct list, weighted by use: linear in requests, not in names × requests.
+  const union = new Set<string>();
+  const presence = new Map<string, number>();
+  const byHash = new Map<string, string[]>();
+  for (const exchange of exchanges) {
+    const tools = exchange.tools;
+    if (tools && !byHash.has(tools.hash)) byHash.set(tools.hash, tools.names);
+  }
+  for (const [hash, names] of byHash) {
+    const uses = setUse.get(hash) ?? 0;
+    for (const name of new Set(names)) {
+      union.add(name);
+      presence.set(name, (presence.get(name) ?? 0) + uses);
+    }
+  }
+  const names = [...union].sort();
+  const always = names.filter((name) => presence.get(name) === lists.length);
+  const sometimes = names.filter((name) => presence.get(name) !== lists.length);
+
+  return {
+    requests: lists.length,
+    medianCount: median(lists.map((list) => list.length)),
+    schemaKey: schemaKey ?? 'n/a',
+    container: TOP_LEVEL_TOOLS,
+    always,
+    sometimes,
+    names,
+    distinctSets: byHash.size,
+    changing: changingTools(input, setUse, presence),
+  };
+}
+
+function changingTools(
+  input: AnalysisInput,
+  setUse: ReadonlyMap<string, number>,
+  presence: ReadonlyMap<string, number>,
+): ToolVariation[] {
+  if (setUse.size < 2) return [];
+  const definitions = new Map<string, Set<string>>();
+  for (const hash of setUse.keys()) {
+    const tools = input.toolSet(hash);
+    if (!tools) continue;
+    for (const tool of tools) {
+      const name = toolName(tool);
+      if (name === undefined) continue;
+      let seen = definitions.get(name);
+      if (!seen) definitions.set(name, (seen = new Set()));
+      seen.add(canonicalJson(tool));
+    }
+  }
+  const changing: ToolVariation[] = [];
+  for (const [name, seen] of definitions) {
+    if (seen.size > 1) changing.push({ name, definitions: seen.size, requests: presence.get(name) ?? 0 });
+  }
+  return changing.sort((a, b) => b.definitions - a.definitions || a.name.localeCompare(b.name));
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A tool's name as the original reads it: name, function.name, or type. */
+export function toolName(tool: unknown): string | undefined {
+  if (!isRecord(tool)) return undefined;
+  if (typeof tool.name === 'string' && tool.name !== '') return tool.name;
+  if (isRecord(tool.function) && typeof tool.function.name === 'string' && tool.function.name !== '') {
+    return tool.function.name;
+  }
+  if (typeof tool.type === 'string' && tool.type !== '') return tool.type;
+  return undefined;
+}
+
+/** JSON with object keys sorted, so two equal values serialize equally. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (!isRecord(value)) return value;
+  const sorted: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) sorted[key] = sortKeys(value[key]);
+  return sorted;
+}
