@@ -1,0 +1,370 @@
+// How the exchanges hang together in time and as conversations: sessions, threads,
+// retries, the conversation graph, per-hour density and round-trip times.
+//
+// Rules (the original's, made robust to what real agents do, SPEC §2):
+// - Sessions: exchanges in request order; a new session starts when the request comes
+//   more than `sessionGapMs` after the end of everything before it (an exchange ends at
+//   its response, or at its request while the response is pending). The original
+//   measured from the last response in request order, which overlapping side requests
+//   can make earlier than the true end.
+// - Threads: a request continues a thread when its messages (compared by the index's
+//   per-message hashes, which ignore Claude's moving `cache_control` markers and Codex
+//   item ids) start with all of the thread's latest request's messages, same agent and
+//   wire. The original compared only with the immediately preceding request, so a title
+//   side request between two turns broke the thread; here every open thread is a
+//   candidate (the longest match wins), found through a trie of message hashes in time
+//   linear in the number of messages.
+// - Retry: the messages are byte-identical to the thread's latest request (`exactHash`):
+//   e.g. Claude Code resending after a 529. It stays in the thread; repeats are runs of
+//   such resends.
+// - Graph edges: `retry` or `continuation` from the thread's previous request; otherwise
+//   `next` from the previous conversational request of the same session.
+// - Claude Code's `HEAD /` probe (wire `unknown`) and other requests without messages
+//   count in sessions and densities but belong to no thread and no graph.
+
+import type { ExchangeSummary, TokenUsage } from '../indexModel';
+import { isConversational } from './analysisInput';
+import { increment, quantile, spread } from './stats';
+
+export const DEFAULT_SESSION_GAP_MS = 30_000;
+
+export type EdgeKind = 'retry' | 'continuation' | 'next';
+
+export interface ConversationOptions {
+  sessionGapMs?: number;
+}
+
+export interface Session {
+  id: number;
+  start: string;
+  end: string;
+  durationMs: number;
+  exchanges: number;
+  /** Exchanges that are no conversation (probes, WebSocket attempts). */
+  probes: number;
+  agents: string[];
+  threads: number[];
+  tokens: TokenUsage;
+  stopReasons: Record<string, number>;
+}
+
+export interface Thread {
+  id: number;
+  agent: string;
+  wire: string;
+  start: string;
+  end: string;
+  exchanges: number;
+  retries: number;
+  /** Messages the thread's requests added: the first request's, then each continuation's growth. */
+  newMessages: number;
+  lastMessageCount: number;
+  sessions: number[];
+  firstId: string;
+  lastId: string;
+}
+
+export interface RepeatRun {
+  /** The original request, then its resends. */
+  ids: string[];
+  count: number;
+  agent: string;
+  thread: number;
+}
+
+export interface ConversationNode {
+  id: string;
+  agent: string;
+  wire: string;
+  time: string;
+  session: number;
+  /** null for probes and other requests without messages. */
+  thread: number | null;
+  messages: number;
+  status?: number;
+  model?: string;
+  stopReason?: string;
+  rttMs?: number;
+  pending: boolean;
+  toolsInvoked: string[];
+}
+
+export interface ConversationEdge {
+  from: string;
+  to: string;
+  kind: EdgeKind;
+  /** The session of `to`. */
+  session: number;
+  /** Tools the `from` response invoked: what the agent ran before sending `to`. */
+  toolsAtFrom: string[];
+  /** Messages `to` added to `from`'s (0 for a retry; undefined for `next`). */
+  newMessages?: number;
+}
+
+export interface HourCount {
+  /** Start of the UTC hour, ISO. */
+  hour: string;
+  count: number;
+}
+
+export interface RoundTrips {
+  count: number;
+  minMs: number;
+  medianMs: number;
+  p90Ms: number;
+  maxMs: number;
+}
+
+export interface ConversationReport {
+  sessionGapMs: number;
+  summary: {
+    exchanges: number;
+    sessions: number;
+    threads: number;
+    continuations: number;
+    retries: number;
+    nexts: number;
+    probes: number;
+    /** Exchanges with no request time (a response whose request was not logged). */
+    unplaced: number;
+  };
+  sessions: Session[];
+  threads: Thread[];
+  repeats: RepeatRun[];
+  nodes: ConversationNode[];
+  edges: ConversationEdge[];
+  hourly: HourCount[];
+  roundTrips: RoundTrips | null;
+}
+
+interface TrieNode {
+  children?: Map<string, TrieNode>;
+  /** agent+wire → the thread whose latest request ends here. */
+  tails?: Map<string, number>;
+}
+
+interface ThreadState {
+  thread: Thread;
+  tail: TrieNode;
+  tailLength: number;
+  tailExact: string;
+  tailId: string;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const HOUR_MS = 3_600_000;
+
+function emptyUsage(): TokenUsage {
+  return { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 };
+}
+
+export function analyzeConversations(
+  exchanges: readonly ExchangeSummary[],
+  options: ConversationOptions = {},
+): ConversationReport {
+  const sessionGapMs = options.sessionGapMs ?? DEFAULT_SESSION_GAP_MS;
+  const placed = exchanges.filter((exchange) => exchange.requestTime !== undefined);
+  placed.sort((a, b) => (a.requestTime ?? 0) - (b.requestTime ?? 0));
+
+  const sessions: Session[] = [];
+  const threads: ThreadState[] = [];
+  const nodes: ConversationNode[] = [];
+  const edges: ConversationEdge[] = [];
+  const runs: RepeatRun[] = [];
+  const runOf = new Map<string, RepeatRun>();
+  const toolsOf = new Map<string, string[]>();
+  const root: TrieNode = {};
+  const hourly = new Map<number, number>();
+  const rtts: number[] = [];
+  const summary = { continuations: 0, retries: 0, nexts: 0, probes: 0 };
+
+  let sessionEnd = -Infinity;
+  let sessionStartMs = 0;
+  let lastInSession: ConversationNode | undefined;
+  const threadsInSession: Set<number>[] = [];
+
+  for (const exchange of placed) {
+    const requestTime = exchange.requestTime as number;
+
+    // --- session
+    if (sessions.length === 0 || requestTime - sessionEnd > sessionGapMs) {
+      sessionStartMs = requestTime;
+      sessions.push({
+        id: sessions.length,
+        start: iso(requestTime),
+        end: iso(requestTime),
+        durationMs: 0,
+        exchanges: 0,
+        probes: 0,
+        agents: [],
+        threads: [],
+        tokens: emptyUsage(),
+        stopReasons: {},
+      });
+      threadsInSession.push(new Set());
+      lastInSession = undefined;
+    }
+    const session = sessions[sessions.length - 1];
+    const end = Math.max(sessionEnd, exchange.responseTime ?? requestTime, requestTime);
+    sessionEnd = end;
+    session.end = iso(end);
+    session.durationMs = end - sessionStartMs;
+    session.exchanges++;
+    if (!session.agents.includes(exchange.agent)) session.agents.push(exchange.agent);
+    if (exchange.usage) {
+      session.tokens.input += exchange.usage.input;
+      session.tokens.output += exchange.usage.output;
+      session.tokens.cacheRead += exchange.usage.cacheRead;
+      session.tokens.cacheCreation += exchange.usage.cacheCreation;
+    }
+    if (exchange.stopReason) increment(session.stopReasons, exchange.stopReason);
+
+    const hour = Math.floor(requestTime / HOUR_MS) * HOUR_MS;
+    hourly.set(hour, (hourly.get(hour) ?? 0) + 1);
+    if (exchange.rttMs !== undefined) rtts.push(exchange.rttMs);
+
+    const toolsInvoked = exchange.toolUses ?? [];
+    toolsOf.set(exchange.id, toolsInvoked);
+    const node: ConversationNode = {
+      id: exchange.id,
+      agent: exchange.agent,
+      wire: exchange.wire,
+      time: iso(requestTime),
+      session: session.id,
+      thread: null,
+      messages: exchange.messages?.count ?? 0,
+      pending: exchange.pending,
+      toolsInvoked,
+    };
+    if (exchange.status !== undefined) node.status = exchange.status;
+    if (exchange.model !== undefined) node.model = exchange.model;
+    if (exchange.stopReason !== undefined) node.stopReason = exchange.stopReason;
+    if (exchange.rttMs !== undefined) node.rttMs = exchange.rttMs;
+    nodes.push(node);
+
+    if (!isConversational(exchange) || !exchange.messages) {
+      session.probes++;
+      summary.probes++;
+      continue;
+    }
+
+    // --- thread: the deepest open thread whose latest request is a prefix of this one
+    const messages = exchange.messages;
+    const agentWire = `${exchange.agent}\u0000${exchange.wire}`;
+    let trieNode = root;
+    let match: ThreadState | undefined;
+    messages.hashes.forEach((hash, index) => {
+      let children = trieNode.children;
+      if (!children) trieNode.children = children = new Map();
+      let child = children.get(hash);
+      if (!child) children.set(hash, (child = {}));
+      trieNode = child;
+      const candidate = child.tails?.get(agentWire);
+      if (candidate !== undefined) {
+        const state = threads[candidate];
+        if (state.tail === child && state.tailLength === index + 1) match = state;
+      }
+    });
+
+    let state: ThreadState;
+    if (match) {
+      state = match;
+      const thread = state.thread;
+      const isRetry = state.tailLength === messages.count && state.tailExact === messages.exactHash;
+      const added = messages.count - state.tailLength;
+      const kind: EdgeKind = isRetry ? 'retry' : 'continuation';
+      edges.push({
+        from: state.tailId,
+        to: exchange.id,
+        kind,
+        session: session.id,
+        toolsAtFrom: toolsOf.get(state.tailId) ?? [],
+        newMessages: added,
+      });
+      if (isRetry) {
+        thread.retries++;
+        summary.retries++;
+        let run = runOf.get(state.tailId);
+        if (!run) {
+          run = { ids: [state.tailId], count: 1, agent: exchange.agent, thread: thread.id };
+          runs.push(run);
+          runOf.set(state.tailId, run);
+        }
+        run.ids.push(exchange.id);
+        run.count++;
+        runOf.set(exchange.id, run);
+      } else {
+        summary.continuations++;
+      }
+      thread.exchanges++;
+      thread.newMessages += added;
+      thread.end = iso(requestTime);
+      thread.lastId = exchange.id;
+      if (thread.sessions[thread.sessions.length - 1] !== session.id) thread.sessions.push(session.id);
+    } else {
+      const thread: Thread = {
+        id: threads.length,
+        agent: exchange.agent,
+        wire: exchange.wire,
+        start: iso(requestTime),
+        end: iso(requestTime),
+        exchanges: 1,
+        retries: 0,
+        newMessages: messages.count,
+        lastMessageCount: messages.count,
+        sessions: [session.id],
+        firstId: exchange.id,
+        lastId: exchange.id,
+      };
+      state = { thread, tail: root, tailLength: 0, tailExact: '', tailId: exchange.id };
+      threads.push(state);
+      if (lastInSession) {
+        edges.push({
+          from: lastInSession.id,
+          to: exchange.id,
+          kind: 'next',
+          session: session.id,
+          toolsAtFrom: toolsOf.get(lastInSession.id) ?? [],
+        });
+        summary.nexts++;
+      }
+    }
+    state.thread.lastMessageCount = messages.count;
+    state.tail = trieNode;
+    state.tailLength = messages.count;
+    state.tailExact = messages.exactHash;
+    state.tailId = exchange.id;
+    if (messages.count > 0) (trieNode.tails ??= new Map()).set(agentWire, state.thread.id);
+    node.thread = state.thread.id;
+    const inSession = threadsInSession[session.id];
+    if (!inSession.has(state.thread.id)) {
+      inSession.add(state.thread.id);
+      session.threads.push(state.thread.id);
+    }
+    lastInSession = node;
+  }
+
+  return {
+    sessionGapMs,
+    summary: {
+      exchanges: placed.length,
+      sessions: sessions.length,
+      threads: threads.length,
+      ...summary,
+      unplaced: exchanges.length - placed.length,
+    },
+    sessions,
+    threads: threads.map((state) => state.thread),
+    repeats: runs,
+    nodes,
+    edges,
+    hourly: [...hourly.entries()].sort((a, b) => a[0] - b[0]).map(([hour, count]) => ({ hour: iso(hour), count })),
+    roundTrips: roundTrips(rtts),
+  };
+}
+
+function roundTrips(rtts: readonly number[]): RoundTrips | null {
+  if (rtts.length === 0) return null;
+  const { min, median, max } = spread(rtts);
+  return { count: rtts.length, minMs: min, medianMs: median, p90Ms: quantile(rtts, 0.9), maxMs: max };
+}

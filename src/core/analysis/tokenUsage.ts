@@ -1,0 +1,115 @@
+// Token use by model family and why responses stopped. Token counts come straight
+// from the providers' usage blocks; no prices (they go stale silently).
+
+import type { ExchangeSummary } from '../indexModel';
+import { increment } from './stats';
+
+/** `claude-sonnet-4-5-20250929` → `claude-sonnet-4-5`, `gpt-5-v2` → `gpt-5`; anything else unchanged. */
+export function modelFamily(model: string): string {
+  return model.replace(/-(?:\d{8}|v\d+)$/, '');
+}
+
+export interface ModelTokens {
+  family: string;
+  /** The model ids seen in this family, sorted. */
+  models: string[];
+  calls: number;
+  /** Uncached input tokens. */
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheCreation: number;
+  /** cacheRead / (input + cacheRead); null when both are 0. */
+  cacheHitRate: number | null;
+}
+
+export interface TokenReport {
+  /** Largest total (input + output + cache read + cache creation) first. */
+  byFamily: ModelTokens[];
+  total: Omit<ModelTokens, 'family' | 'models'>;
+  /** Exchanges whose response (and request) named no model; not in any family. */
+  withoutModel: number;
+}
+
+function hitRate(input: number, cacheRead: number): number | null {
+  return input + cacheRead === 0 ? null : cacheRead / (input + cacheRead);
+}
+
+export function tokensByModelFamily(exchanges: readonly ExchangeSummary[]): TokenReport {
+  const families = new Map<string, ModelTokens & { modelSet: Set<string> }>();
+  const total = { calls: 0, input: 0, output: 0, cacheRead: 0, cacheCreation: 0, cacheHitRate: null as number | null };
+  let withoutModel = 0;
+  for (const exchange of exchanges) {
+    if (!exchange.model) {
+      if (exchange.usage) withoutModel++;
+      continue;
+    }
+    const key = modelFamily(exchange.model);
+    let bucket = families.get(key);
+    if (!bucket) {
+      bucket = {
+        family: key,
+        models: [],
+        modelSet: new Set(),
+        calls: 0,
+        input: 0,
+        output: 0,
+        cacheRead: 0,
+        cacheCreation: 0,
+        cacheHitRate: null,
+      };
+      families.set(key, bucket);
+    }
+    bucket.modelSet.add(exchange.model);
+    bucket.calls++;
+    total.calls++;
+    const usage = exchange.usage;
+    if (!usage) continue;
+    bucket.input += usage.input;
+    bucket.output += usage.output;
+    bucket.cacheRead += usage.cacheRead;
+    bucket.cacheCreation += usage.cacheCreation;
+    total.input += usage.input;
+    total.output += usage.output;
+    total.cacheRead += usage.cacheRead;
+    total.cacheCreation += usage.cacheCreation;
+  }
+  const sum = (row: { input: number; output: number; cacheRead: number; cacheCreation: number }) =>
+    row.input + row.output + row.cacheRead + row.cacheCreation;
+  const byFamily = [...families.values()]
+    .map(({ modelSet, ...row }) => ({ ...row, models: [...modelSet].sort(), cacheHitRate: hitRate(row.input, row.cacheRead) }))
+    .sort((a, b) => sum(b) - sum(a) || a.family.localeCompare(b.family));
+  total.cacheHitRate = hitRate(total.input, total.cacheRead);
+  return { byFamily, total, withoutModel };
+}
+
+export interface StopReasons {
+  /** stop_reason / status / finish_reason → responses, most frequent first. */
+  overall: Record<string, number>;
+  /** Per model family. */
+  byFamily: Record<string, Record<string, number>>;
+  /** Responses that carried none (errors, pending, unknown wires). */
+  none: number;
+}
+
+export function stopReasons(exchanges: readonly ExchangeSummary[]): StopReasons {
+  const overall: Record<string, number> = {};
+  const byFamily: Record<string, Record<string, number>> = {};
+  let none = 0;
+  for (const exchange of exchanges) {
+    if (!exchange.stopReason) {
+      if (!exchange.pending) none++;
+      continue;
+    }
+    increment(overall, exchange.stopReason);
+    const family = exchange.model ? modelFamily(exchange.model) : '(unknown model)';
+    increment((byFamily[family] ??= {}), exchange.stopReason);
+  }
+  return { overall: sortedCounts(overall), byFamily, none };
+}
+
+/** Counts re-keyed most frequent first (ties: first seen), for display and stable JSON. */
+export function sortedCounts(counts: Readonly<Record<string, number>>): Record<string, number> {
+  const entries = Object.entries(counts).sort((a, b) => b[1] - a[1]);
+  return Object.fromEntries(entries);
+}
