@@ -52,6 +52,16 @@ export interface LogIndexOptions {
   allowEmpty?: boolean;
 }
 
+/** How the reads so far were done (benchmarks and tests check that workers really ran). */
+export interface IndexLoadStats {
+  /** Byte ranges digested in worker threads. */
+  workerRanges: number;
+  /** Reads done in this thread. */
+  inlineReads: number;
+  /** Times workers were wanted but could not run (the read was then done in this thread). */
+  workerFallbacks: number;
+}
+
 export interface ExchangeRecords {
   summary: ExchangeSummary;
   request?: CaptureRecord;
@@ -224,6 +234,7 @@ export class LogIndex {
   private readonly hashStrings = new Map<string, string>();
   private digester = new RecordDigester();
   private queue: Promise<void> = Promise.resolve();
+  private readonly stats: IndexLoadStats = { workerRanges: 0, inlineReads: 0, workerFallbacks: 0 };
   // Per-refresh bookkeeping.
   private added = new Set<string>();
   private updated = new Set<string>();
@@ -323,10 +334,13 @@ export class LogIndex {
     if (entry && workers > 0) {
       const results = await this.ingestInWorkers(entry, state.path, from, size, workers);
       if (results) {
+        this.stats.workerRanges += results.length;
         for (const result of results) this.take(file, state, result);
         return;
       }
     }
+    if (workers > 0) this.stats.workerFallbacks++;
+    this.stats.inlineReads++;
     await this.ingestInline(file, state, from, size);
   }
 
@@ -564,6 +578,30 @@ export class LogIndex {
 
   prefixParts(hash: string): readonly PrefixPart[] | undefined {
     return this.prefixes.get(hash);
+  }
+
+  loadStats(): IndexLoadStats {
+    return { ...this.stats };
+  }
+
+  /**
+   * The shape analyses read (src/core/analysis AnalysisInput): the exchanges as of now plus the
+   * text accessors, bound to this index.
+   */
+  analysisInput(): {
+    exchanges: readonly ExchangeSummary[];
+    systemText(hash: string): string | undefined;
+    toolSet(hash: string): unknown[] | undefined;
+    prefixText(hash: string): string | undefined;
+    prefixParts(hash: string): readonly PrefixPart[] | undefined;
+  } {
+    return {
+      exchanges: this.exchanges(),
+      systemText: (hash) => this.systemText(hash),
+      toolSet: (hash) => this.toolSet(hash),
+      prefixText: (hash) => this.prefixText(hash),
+      prefixParts: (hash) => this.prefixParts(hash),
+    };
   }
 
   /** Every distinct system / tool set / prefix hash known, for analyses that walk them all. */
