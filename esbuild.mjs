@@ -16,7 +16,12 @@ const common = {
 
 await build({
   ...common,
-  entryPoints: { cli: 'src/cli/main.ts', indexWorker: 'src/core/indexWorker.ts' },
+  // Workers sit next to every bundle that uses them (found through __dirname at run time).
+  entryPoints: {
+    cli: 'src/cli/main.ts',
+    captureWorker: 'src/core/captureWorker.ts',
+    indexWorker: 'src/core/indexWorker.ts',
+  },
   outdir: 'dist',
   banner: { js: '#!/usr/bin/env node' },
 });

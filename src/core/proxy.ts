@@ -8,13 +8,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Duplex } from 'node:stream';
 import { rootCertificates } from 'node:tls';
 import { Agent, type Dispatcher } from 'undici';
-import { CaptureLog } from './captureLog';
 import { headerText, loggedRequestHeaders, relayedResponseHeaders, upstreamRequestHeaders } from './headers';
 import { LOOPBACK_HOST, validateListener, type ListenerSpec } from './listeners';
-import { SCHEMA_VERSION, type CaptureRecord, type RequestRecord, type ResponseRecord } from './records';
-import { BodyTee, describeRequestBody } from './requestCapture';
+import type { RequestMeta, ResponseEnd } from './captureRecorder';
+import { TEE_CAP_BYTES } from './limits';
+import { startRecorder, type RecorderLink } from './recorderLink';
+import { SCHEMA_VERSION, type CaptureRecord } from './records';
+import { BodyTee } from './requestCapture';
 import { refusalReason } from './requestGuard';
-import { ResponseCapture } from './responseCapture';
 import { detectWire, type Wire } from './wire';
 
 export interface ProxyOptions {
@@ -27,6 +28,8 @@ export interface ProxyOptions {
   logFile?: string;
   /** How long stop() lets in-flight exchanges finish before cutting them. */
   stopGraceMs?: number;
+  /** Build and write records on a worker thread (default) so the relay never waits for them. */
+  recordOnWorker?: boolean;
 }
 
 export interface ListenerStatus {
@@ -49,11 +52,16 @@ export interface ExchangeStarted {
   port: number;
 }
 
+export interface RecordWritten {
+  id: string;
+  kind: CaptureRecord['kind'];
+}
+
 export interface ProxyEventMap {
   /** A request arrived (the original's console line: `[agent] METHOD path`). */
   request: [ExchangeStarted];
-  /** A record was handed to the log. */
-  record: [CaptureRecord];
+  /** A record was written to the log. */
+  record: [RecordWritten];
   /** Something the user should know about; the relay itself carries on. */
   problem: [string];
 }
@@ -68,8 +76,16 @@ interface ActiveListener {
   port: number;
 }
 
+// Ids come from a pooled random buffer: one syscall per 1024 exchanges, not per exchange.
+let idPool = Buffer.alloc(0);
+let idPoolOffset = 0;
 function exchangeId(): string {
-  return randomBytes(6).toString('hex');
+  if (idPoolOffset + 6 > idPool.length) {
+    idPool = randomBytes(6 * 1024);
+    idPoolOffset = 0;
+  }
+  idPoolOffset += 6;
+  return idPool.toString('hex', idPoolOffset - 6, idPoolOffset);
 }
 
 function errorText(error: unknown): string {
@@ -99,7 +115,7 @@ export class InterludeProxy extends EventEmitter<ProxyEventMap> {
   private readonly dispatcher: Dispatcher;
   private readonly active: ActiveListener[] = [];
   private readonly inFlight = new Set<Promise<void>>();
-  private log?: CaptureLog;
+  private recorder?: RecorderLink;
   private stopping = false;
 
   constructor(private readonly options: ProxyOptions) {
@@ -116,7 +132,7 @@ export class InterludeProxy extends EventEmitter<ProxyEventMap> {
   }
 
   get logPath(): string | undefined {
-    return this.log?.path;
+    return this.recorder?.logPath;
   }
 
   get activeExchanges(): number {
@@ -125,18 +141,14 @@ export class InterludeProxy extends EventEmitter<ProxyEventMap> {
 
   /** Starts every listener it can; a port in use only costs that listener. */
   async start(): Promise<ListenerStatus[]> {
-    try {
-      this.log = await CaptureLog.open(
-        this.options.captureDir,
-        { onWriteError: (error) => this.emit('problem', `cannot write the capture log: ${errorText(error)}; traffic is still relayed but no longer recorded`) },
-        this.options.logFile,
-      );
-    } catch (error) {
-      this.emit(
-        'problem',
-        `cannot create a capture log in ${this.options.logFile ?? this.options.captureDir}: ${errorText(error)}; traffic is relayed but not recorded`,
-      );
-    }
+    this.recorder = await startRecorder(
+      { captureDir: this.options.captureDir, logFile: this.options.logFile, useWorker: this.options.recordOnWorker },
+      (event) => {
+        if (event.type === 'written') this.emit('record', { id: event.id, kind: event.kind });
+        else if (event.type === 'problem') this.emit('problem', event.message);
+      },
+    );
+    if (this.recorder.openError) this.emit('problem', this.recorder.openError);
     const statuses: ListenerStatus[] = [];
     for (const spec of this.options.listeners) statuses.push(await this.startListener(spec));
     return statuses;
@@ -179,11 +191,6 @@ export class InterludeProxy extends EventEmitter<ProxyEventMap> {
     return { spec, port: listener.port, address: address.address, url: `http://${LOOPBACK_HOST}:${listener.port}` };
   }
 
-  private write(record: CaptureRecord): void {
-    this.log?.write(record);
-    this.emit('record', record);
-  }
-
   private track(work: Promise<void>): void {
     this.inFlight.add(work);
     void work.finally(() => this.inFlight.delete(work));
@@ -207,15 +214,24 @@ export class InterludeProxy extends EventEmitter<ProxyEventMap> {
 
   private async relay(listener: ActiveListener, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
-    const id = exchangeId();
+    const recorder = this.recorder;
     const method = req.method ?? 'GET';
     const path = req.url ?? '/';
     const wire = detectWire(path);
     const { agent } = listener.spec;
+    const meta: RequestMeta = {
+      id: exchangeId(),
+      ts: new Date().toISOString(),
+      agent,
+      wire,
+      method,
+      path,
+      headers_kept: loggedRequestHeaders(req.headers),
+      contentEncoding: headerText(req.headers['content-encoding']),
+    };
+    const { id } = meta;
     this.emit('request', { id, agent, wire, method, path, port: listener.port });
 
-    const requestTs = new Date().toISOString();
-    const contentEncoding = headerText(req.headers['content-encoding']);
     const hasBody =
       req.headers['transfer-encoding'] !== undefined ||
       (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
@@ -224,38 +240,21 @@ export class InterludeProxy extends EventEmitter<ProxyEventMap> {
     req.pipe(tee);
     if (!hasBody) tee.resume();
 
-    // The request record is written when the body has passed through, however that
-    // ends; the response record waits for it so every file reads request-first.
-    let recordRequest!: (interrupted: boolean) => void;
-    const requestRecorded = new Promise<void>((resolveRecorded) => {
-      let done = false;
-      recordRequest = (interrupted) => {
-        if (done) return;
-        done = true;
-        const captured = describeRequestBody(wire, tee.copy(), tee.bytes, tee.overflowed, contentEncoding);
-        const record: RequestRecord = {
-          id,
-          kind: 'request',
-          ts: requestTs,
-          agent,
-          wire,
-          method,
-          path,
-          headers_kept: loggedRequestHeaders(req.headers),
-          request: captured.request,
-          extract: captured.extract,
-          schema: SCHEMA_VERSION,
-          request_bytes: captured.request_bytes,
-        };
-        if (contentEncoding) record.content_encoding = contentEncoding;
-        if (captured.truncated) record.truncated = true;
-        const notes = [captured.note, interrupted ? 'the request body was cut off before it ended' : undefined];
-        const note = notes.filter(Boolean).join('; ');
-        if (note) record.note = note;
-        this.write(record);
-        resolveRecorded();
-      };
-    });
+    // The request is recorded when its body has passed through, however that ends;
+    // its response is posted after it, so every file reads request-first.
+    let requestPosted = false;
+    let signalRequestPosted!: () => void;
+    const requestRecorded = new Promise<void>((resolvePosted) => (signalRequestPosted = resolvePosted));
+    const recordRequest = (interrupted: boolean) => {
+      if (requestPosted) return;
+      requestPosted = true;
+      const body = tee.copy();
+      recorder?.post(
+        { type: 'request', meta, body, bodyBytes: tee.bytes, overflowed: tee.overflowed, interrupted },
+        [body.buffer as ArrayBuffer],
+      );
+      signalRequestPosted();
+    };
     tee.once('end', () => recordRequest(false));
     tee.once('close', () => recordRequest(!tee.readableEnded));
 
@@ -297,27 +296,36 @@ export class InterludeProxy extends EventEmitter<ProxyEventMap> {
         ]);
       }
       recordRequest(!tee.readableEnded);
-      const record: ResponseRecord = {
-        id,
-        kind: 'response',
-        ts: new Date().toISOString(),
-        agent,
-        wire,
-        status: agentGone ? 499 : 502,
-        error: message,
-        content_type: agentGone ? '' : 'application/json',
-        schema: SCHEMA_VERSION,
-        duration_ms: elapsed(started),
-      };
-      if (agentGone) record.partial = true;
-      this.write(record);
+      recorder?.post({
+        type: 'record',
+        record: {
+          id,
+          kind: 'response',
+          ts: new Date().toISOString(),
+          agent,
+          wire,
+          status: agentGone ? 499 : 502,
+          error: message,
+          content_type: agentGone ? '' : 'application/json',
+          schema: SCHEMA_VERSION,
+          duration_ms: elapsed(started),
+          ...(agentGone ? { partial: true } : {}),
+        },
+      });
       return;
     }
 
     const { statusCode, headers, body } = upstreamResponse;
     const ttfb = elapsed(started);
     const contentType = headerText(headers['content-type']);
-    const capture = new ResponseCapture(wire, contentType, headerText(headers['content-encoding']));
+    recorder?.post({
+      type: 'response-start',
+      id,
+      wire,
+      contentType,
+      contentEncoding: headerText(headers['content-encoding']),
+    });
+    const tap = new ResponseTap(id, recorder);
     let firstByte: number | undefined;
 
     const outcome = await new Promise<{ partial: boolean; error?: string }>((resolveOutcome) => {
@@ -328,8 +336,11 @@ export class InterludeProxy extends EventEmitter<ProxyEventMap> {
         resolveOutcome(value);
       };
       try {
-        res.writeHead(statusCode, relayedResponseHeaders(headers));
-        res.flushHeaders();
+        const relayed = relayedResponseHeaders(headers);
+        res.writeHead(statusCode, relayed);
+        // A stream's headers go out at once (the agent sees the status while the model
+        // thinks); a sized body's headers ride with its first bytes.
+        if (relayed['content-length'] === undefined) res.flushHeaders();
       } catch (error) {
         body.destroy();
         settle({ partial: true, error: `cannot relay the response headers: ${errorText(error)}` });
@@ -337,8 +348,9 @@ export class InterludeProxy extends EventEmitter<ProxyEventMap> {
       }
       body.on('data', (chunk: Buffer) => {
         firstByte ??= elapsed(started);
-        capture.push(chunk);
+        // Relay first, copy second: the agent never waits for the log.
         if (!res.write(chunk)) body.pause();
+        tap.push(chunk);
       });
       res.on('drain', () => body.resume());
       body.once('end', () => {
@@ -363,29 +375,26 @@ export class InterludeProxy extends EventEmitter<ProxyEventMap> {
 
     // An upstream may answer before it has read the whole body; do not wait forever
     // for a body that will not end, but keep the request line first in the file.
-    await Promise.race([requestRecorded, new Promise((resolveWait) => setTimeout(resolveWait, 1_000).unref())]);
-    recordRequest(!tee.readableEnded);
-    const record: ResponseRecord = {
+    if (!requestPosted) {
+      await Promise.race([requestRecorded, new Promise((resolveWait) => setTimeout(resolveWait, 1_000).unref())]);
+      recordRequest(!tee.readableEnded);
+    }
+    tap.flush();
+    const end: ResponseEnd = {
       id,
-      kind: 'response',
       ts: new Date().toISOString(),
       agent,
       wire,
       status: statusCode,
-      ...capture.summary(),
       content_type: contentType,
-    };
-    if (outcome.error) record.error = outcome.error;
-    Object.assign(record, {
-      schema: SCHEMA_VERSION,
       ttfb_ms: ttfb,
-      ...(firstByte !== undefined ? { first_byte_ms: firstByte } : {}),
       duration_ms: elapsed(started),
-      response_bytes: capture.bytes,
-      ...(outcome.partial ? { partial: true } : {}),
-    });
-    if (capture.truncated) record.truncated = true;
-    this.write(record);
+      response_bytes: tap.bytes,
+    };
+    if (firstByte !== undefined) end.first_byte_ms = firstByte;
+    if (outcome.error) end.error = outcome.error;
+    if (outcome.partial) end.partial = true;
+    recorder?.post({ type: 'response-end', end });
   }
 
   /** Codex tries a WebSocket first; a prompt 426 makes it fall back to plain HTTP. */
@@ -415,25 +424,31 @@ export class InterludeProxy extends EventEmitter<ProxyEventMap> {
     const method = req.method ?? 'GET';
     this.emit('request', { id, agent, wire, method, path, port: listener.port });
     const ts = new Date().toISOString();
-    this.write({
-      id, kind: 'request', ts, agent, wire, method, path,
-      headers_kept: loggedRequestHeaders(req.headers),
-      request: '',
-      extract: null,
-      schema: SCHEMA_VERSION,
-      request_bytes: 0,
-      websocket: true,
-      note: 'WebSocket upgrade attempt',
+    this.recorder?.post({
+      type: 'record',
+      record: {
+        id, kind: 'request', ts, agent, wire, method, path,
+        headers_kept: loggedRequestHeaders(req.headers),
+        request: '',
+        extract: null,
+        schema: SCHEMA_VERSION,
+        request_bytes: 0,
+        websocket: true,
+        note: 'WebSocket upgrade attempt',
+      },
     });
-    this.write({
-      id, kind: 'response', ts, agent, wire,
-      status: 426,
-      stream: false,
-      body: JSON.parse(body) as unknown,
-      content_type: 'application/json',
-      note: 'WebSocket upgrade refused (426) so the client falls back to HTTP',
-      schema: SCHEMA_VERSION,
-      duration_ms: 0,
+    this.recorder?.post({
+      type: 'record',
+      record: {
+        id, kind: 'response', ts, agent, wire,
+        status: 426,
+        stream: false,
+        body: JSON.parse(body) as unknown,
+        content_type: 'application/json',
+        note: 'WebSocket upgrade refused (426) so the client falls back to HTTP',
+        schema: SCHEMA_VERSION,
+        duration_ms: 0,
+      },
     });
   }
 
@@ -457,6 +472,51 @@ export class InterludeProxy extends EventEmitter<ProxyEventMap> {
     await Promise.all(closed);
     this.active.length = 0;
     await this.dispatcher.destroy().catch(() => undefined);
-    await this.log?.close();
+    await this.recorder?.close();
+  }
+}
+
+/**
+ * Copies the first TEE_CAP_BYTES of a response to the recorder, batched once per
+ * event-loop turn so a stream of small SSE events costs one message per turn.
+ */
+class ResponseTap {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private copied = 0;
+  private scheduled = false;
+  bytes = 0;
+
+  constructor(
+    private readonly id: string,
+    private readonly recorder: RecorderLink | undefined,
+  ) {}
+
+  push(chunk: Buffer): void {
+    this.bytes += chunk.length;
+    if (!this.recorder || this.copied >= TEE_CAP_BYTES) return;
+    const kept = chunk.length <= TEE_CAP_BYTES - this.copied ? chunk : chunk.subarray(0, TEE_CAP_BYTES - this.copied);
+    this.copied += kept.length;
+    this.pending.push(kept);
+    this.pendingBytes += kept.length;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  flush(): void {
+    this.scheduled = false;
+    if (!this.pendingBytes || !this.recorder) return;
+    // A fresh buffer, never a slice of Node's shared pool, so it can be transferred.
+    const chunk = new Uint8Array(this.pendingBytes);
+    let offset = 0;
+    for (const piece of this.pending) {
+      chunk.set(piece, offset);
+      offset += piece.length;
+    }
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.recorder.post({ type: 'response-data', id: this.id, chunk }, [chunk.buffer]);
   }
 }

@@ -42,8 +42,15 @@ export class BodyTee extends Transform {
     callback(null, chunk);
   }
 
-  copy(): Buffer {
-    return Buffer.concat(this.chunks, this.kept);
+  /** The kept bytes in a fresh buffer (never Node's shared pool), so it can be transferred. */
+  copy(): Uint8Array {
+    const copy = new Uint8Array(this.kept);
+    let offset = 0;
+    for (const chunk of this.chunks) {
+      copy.set(chunk, offset);
+      offset += chunk.length;
+    }
+    return copy;
   }
 }
 

@@ -106,13 +106,16 @@ export class ResponseCapture {
     }
   }
 
-  /** The response fields of the record; callable once, at the end or when the relay broke. */
-  summary(): ResponseSummary {
+  /**
+   * The response fields of the record; callable once, at the end or when the relay broke.
+   * `totalBytes` counts what was relayed, which may exceed what was pushed here (the tee cap).
+   */
+  summary(totalBytes = this.bytes): ResponseSummary {
     if (this.mode === 'undecided') this.decideBySniffing();
     const summary: ResponseSummary = {};
     if (this.mode === 'encoded') {
       summary.note = `unparsed content-encoding: ${this.contentEncoding}`;
-      summary.bytes = this.bytes;
+      summary.bytes = totalBytes;
     } else if (this.mode === 'sse') {
       this.parser?.feed(this.decoder.decode());
       // A final event without its blank line still counts, as in the original's split.
@@ -140,7 +143,7 @@ export class ResponseCapture {
         if (reconstructed) summary.reconstructed = reconstructed;
       }
     }
-    if (this.truncated) summary.truncated = true;
+    if (this.truncated || totalBytes > TEE_CAP_BYTES) summary.truncated = true;
     return summary;
   }
 }

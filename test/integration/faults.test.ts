@@ -341,6 +341,18 @@ describe('listener and log faults', function () {
     for (const name of logs) assert.match(name, /^log-\d{8}T\d{6}Z\.jsonl$/);
   });
 
+  it('without a worker thread, records are built inline and come out the same', async () => {
+    const inline = await startHarness(upstream.url, { recordOnWorker: false });
+    try {
+      await assertStillServes(inline);
+      const [record] = await inline.waitForResponses(1);
+      assert.equal(record.reconstructed?.text, 'PONG');
+      assert.equal(inline.requestRecord(record.id).wire, 'claude-messages');
+    } finally {
+      await inline.close();
+    }
+  });
+
   it('responses records carry the original fields plus timing (readable by both tools)', async () => {
     const harness = await startHarness(upstream.url);
     try {

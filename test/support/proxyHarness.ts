@@ -35,6 +35,7 @@ export async function startHarness(
     extraCa: options.extraCa,
     logFile: options.logFile,
     stopGraceMs: options.stopGraceMs ?? 200,
+    recordOnWorker: options.recordOnWorker,
   });
   const problems: string[] = [];
   proxy.on('problem', (problem) => problems.push(problem));

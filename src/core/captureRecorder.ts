@@ -1,0 +1,185 @@
+// Turning exchanges into log lines: decoding, parsing and extracting request bodies,
+// reassembling response streams, serializing, writing. All of it is CPU the relay
+// must not wait for, so it runs behind a message interface, normally on a worker
+// thread (captureWorker.ts), and inline only when no worker can be started.
+
+import { CaptureLog } from './captureLog';
+import { SCHEMA_VERSION, type CaptureRecord, type RequestRecord, type ResponseRecord } from './records';
+import { describeRequestBody } from './requestCapture';
+import { ResponseCapture } from './responseCapture';
+import type { Wire } from './wire';
+
+/** What the relay knows about a request before its body is parsed. */
+export interface RequestMeta {
+  id: string;
+  ts: string;
+  agent: string;
+  wire: Wire;
+  method: string;
+  path: string;
+  headers_kept: Record<string, string>;
+  contentEncoding: string;
+}
+
+/** What the relay knows when a response has ended (or broken). */
+export interface ResponseEnd {
+  id: string;
+  ts: string;
+  agent: string;
+  wire: Wire;
+  status: number;
+  content_type: string;
+  error?: string;
+  ttfb_ms: number;
+  first_byte_ms?: number;
+  duration_ms: number;
+  /** Every byte relayed, including those past the tee cap. */
+  response_bytes: number;
+  partial?: boolean;
+}
+
+export type RecorderCommand =
+  | { type: 'request'; meta: RequestMeta; body: Uint8Array; bodyBytes: number; overflowed: boolean; interrupted: boolean }
+  | { type: 'response-start'; id: string; wire: Wire; contentType: string; contentEncoding: string }
+  | { type: 'response-data'; id: string; chunk: Uint8Array }
+  | { type: 'response-end'; end: ResponseEnd }
+  | { type: 'record'; record: CaptureRecord }
+  | { type: 'close' };
+
+export type RecorderEvent =
+  | { type: 'ready'; logPath?: string; error?: string }
+  | { type: 'written'; id: string; kind: CaptureRecord['kind'] }
+  | { type: 'problem'; message: string }
+  | { type: 'closed' };
+
+export interface RecorderOptions {
+  captureDir: string;
+  logFile?: string;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export function requestRecord(command: Extract<RecorderCommand, { type: 'request' }>): RequestRecord {
+  const { meta } = command;
+  const captured = describeRequestBody(
+    meta.wire,
+    Buffer.from(command.body.buffer, command.body.byteOffset, command.body.byteLength),
+    command.bodyBytes,
+    command.overflowed,
+    meta.contentEncoding,
+  );
+  const record: RequestRecord = {
+    id: meta.id,
+    kind: 'request',
+    ts: meta.ts,
+    agent: meta.agent,
+    wire: meta.wire,
+    method: meta.method,
+    path: meta.path,
+    headers_kept: meta.headers_kept,
+    request: captured.request,
+    extract: captured.extract,
+    schema: SCHEMA_VERSION,
+    request_bytes: captured.request_bytes,
+  };
+  if (meta.contentEncoding) record.content_encoding = meta.contentEncoding;
+  if (captured.truncated) record.truncated = true;
+  const note = [captured.note, command.interrupted ? 'the request body was cut off before it ended' : undefined]
+    .filter(Boolean)
+    .join('; ');
+  if (note) record.note = note;
+  return record;
+}
+
+export function responseRecord(end: ResponseEnd, capture: ResponseCapture | undefined): ResponseRecord {
+  const record: ResponseRecord = {
+    id: end.id,
+    kind: 'response',
+    ts: end.ts,
+    agent: end.agent,
+    wire: end.wire,
+    status: end.status,
+    ...capture?.summary(end.response_bytes),
+    content_type: end.content_type,
+  };
+  if (end.error) record.error = end.error;
+  record.schema = SCHEMA_VERSION;
+  record.ttfb_ms = end.ttfb_ms;
+  if (end.first_byte_ms !== undefined) record.first_byte_ms = end.first_byte_ms;
+  record.duration_ms = end.duration_ms;
+  record.response_bytes = end.response_bytes;
+  if (end.partial) record.partial = true;
+  return record;
+}
+
+export class CaptureRecorder {
+  private log?: CaptureLog;
+  private readonly captures = new Map<string, ResponseCapture>();
+
+  constructor(private readonly emit: (event: RecorderEvent) => void) {}
+
+  async open(options: RecorderOptions): Promise<void> {
+    try {
+      this.log = await CaptureLog.open(
+        options.captureDir,
+        {
+          onWriteError: (error) =>
+            this.emit({
+              type: 'problem',
+              message: `cannot write the capture log: ${errorText(error)}; traffic is still relayed but no longer recorded`,
+            }),
+        },
+        options.logFile,
+      );
+      this.emit({ type: 'ready', logPath: this.log.path });
+    } catch (error) {
+      this.emit({
+        type: 'ready',
+        error: `cannot create a capture log in ${options.logFile ?? options.captureDir}: ${errorText(error)}; traffic is relayed but not recorded`,
+      });
+    }
+  }
+
+  private write(record: CaptureRecord): void {
+    this.log?.write(record);
+    this.emit({ type: 'written', id: record.id, kind: record.kind });
+  }
+
+  handle(command: RecorderCommand): void {
+    try {
+      switch (command.type) {
+        case 'request':
+          this.write(requestRecord(command));
+          break;
+        case 'response-start':
+          this.captures.set(command.id, new ResponseCapture(command.wire, command.contentType, command.contentEncoding));
+          break;
+        case 'response-data':
+          this.captures.get(command.id)?.push(Buffer.from(command.chunk.buffer, command.chunk.byteOffset, command.chunk.byteLength));
+          break;
+        case 'response-end': {
+          const capture = this.captures.get(command.end.id);
+          this.captures.delete(command.end.id);
+          this.write(responseRecord(command.end, capture));
+          break;
+        }
+        case 'record':
+          this.write(command.record);
+          break;
+        case 'close':
+          void this.close();
+          break;
+      }
+    } catch (error) {
+      // A record we cannot build is reported, never allowed to stop the recorder.
+      this.emit({ type: 'problem', message: `could not record ${command.type}: ${errorText(error)}` });
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.log?.close();
+    this.emit({ type: 'closed' });
+  }
+}

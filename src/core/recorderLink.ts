@@ -1,0 +1,83 @@
+// The relay's side of the recorder: posts commands to a worker thread running
+// captureWorker, or, when no worker entry can be found, to an inline recorder.
+
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { CaptureRecorder, type RecorderCommand, type RecorderEvent, type RecorderOptions } from './captureRecorder';
+
+export interface RecorderLink {
+  readonly logPath?: string;
+  readonly openError?: string;
+  readonly onWorker: boolean;
+  post(command: RecorderCommand, transfer?: ArrayBuffer[]): void;
+  /** Resolves when every posted command is written and the log is closed. */
+  close(): Promise<void>;
+}
+
+/** dist/captureWorker.js next to a bundle, or the TypeScript source when run through tsx. */
+function workerEntry(): string | undefined {
+  return [join(__dirname, 'captureWorker.js'), join(__dirname, 'captureWorker.ts')].find((path) => existsSync(path));
+}
+
+export async function startRecorder(
+  options: RecorderOptions & { useWorker?: boolean },
+  onEvent: (event: RecorderEvent) => void,
+): Promise<RecorderLink> {
+  const entry = options.useWorker === false ? undefined : workerEntry();
+  let ready!: (event: Extract<RecorderEvent, { type: 'ready' }>) => void;
+  const opened = new Promise<Extract<RecorderEvent, { type: 'ready' }>>((resolveReady) => (ready = resolveReady));
+  let closed!: () => void;
+  const finished = new Promise<void>((resolveClosed) => (closed = resolveClosed));
+  const route = (event: RecorderEvent) => {
+    if (event.type === 'ready') ready(event);
+    else if (event.type === 'closed') closed();
+    else onEvent(event);
+  };
+
+  if (entry) {
+    const workerData = { captureDir: options.captureDir, logFile: options.logFile };
+    // From source (tests, development) the entry is TypeScript: load it through tsx's
+    // require hook, since loader hooks given to the parent do not reach workers on Node 20.
+    const worker = entry.endsWith('.ts')
+      ? new Worker(`require(${JSON.stringify(createRequire(__filename).resolve('tsx/cjs'))}); require(${JSON.stringify(entry)});`, {
+          eval: true,
+          workerData,
+        })
+      : new Worker(entry, { workerData });
+    worker.on('message', route);
+    worker.on('error', (error) => {
+      route({ type: 'problem', message: `the capture recorder stopped: ${error.message}; traffic is still relayed` });
+      route({ type: 'ready', error: `the capture recorder could not start: ${error.message}` });
+      closed();
+    });
+    worker.on('exit', () => closed());
+    const { logPath, error } = await opened;
+    return {
+      logPath,
+      openError: error,
+      onWorker: true,
+      post: (command, transfer) => worker.postMessage(command, transfer),
+      async close() {
+        worker.postMessage({ type: 'close' } satisfies RecorderCommand);
+        await finished;
+        await worker.terminate();
+      },
+    };
+  }
+
+  const recorder = new CaptureRecorder(route);
+  await recorder.open(options);
+  const { logPath, error } = await opened;
+  return {
+    logPath,
+    openError: error,
+    onWorker: false,
+    post: (command) => recorder.handle(command),
+    async close() {
+      recorder.handle({ type: 'close' });
+      await finished;
+    },
+  };
+}
