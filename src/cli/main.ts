@@ -1,10 +1,12 @@
-// `agent-interlude`: the headless capture proxy. Same core as the VS Code extension.
+// `agent-interlude`: the headless capture proxy, and `agent-interlude analyze` over its logs.
+// Same core as the VS Code extension.
 
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DEFAULT_CAPTURE_DIR } from '../core/captureLog';
 import { DEFAULT_LISTENERS, ListenerSpecError, parseListenerArg, type ListenerSpec } from '../core/listeners';
 import { InterludeProxy } from '../core/proxy';
+import { runAnalyze } from './analyze';
 
 const VERSION = '0.3.0';
 
@@ -12,6 +14,7 @@ const HELP = `agent-interlude ${VERSION}: record what AI coding agents send to t
 
 Usage:
   agent-interlude [options]
+  agent-interlude analyze [paths...] [--agent NAME] [--max-slots N] [--json]
 
 Starts loopback listeners that relay to the real APIs and record every exchange as
 JSONL in <capture-dir>/log-<UTC stamp>.jsonl. Ctrl-C stops after flushing the log.
@@ -30,6 +33,9 @@ Options:
   -q, --quiet             no per-request lines
   -h, --help              this help
   -v, --version           print the version
+
+agent-interlude analyze reports what the captured prompts are made of (fixed skeleton vs
+dynamic slots per prompt family, tools, messages, tokens, sessions); see analyze --help.
 `;
 
 function fail(message: string): never {
@@ -140,12 +146,24 @@ async function runCapture(argv: string[]): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
 
-process.on('uncaughtException', (error) => {
-  // The relay must outlive a bug in the capture path; report it and keep serving.
-  process.stderr.write(`[agent-interlude] internal error (please report): ${error.stack ?? error.message}\n`);
-});
-
-runCapture(process.argv.slice(2)).catch((error: unknown) => {
-  process.stderr.write(`[agent-interlude] ${(error as Error).stack ?? String(error)}\n`);
-  process.exit(1);
-});
+const argv = process.argv.slice(2);
+if (argv[0] === 'analyze') {
+  runAnalyze(argv.slice(1)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`agent-interlude analyze: ${(error as Error).stack ?? String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+} else {
+  process.on('uncaughtException', (error) => {
+    // The relay must outlive a bug in the capture path; report it and keep serving.
+    process.stderr.write(`[agent-interlude] internal error (please report): ${error.stack ?? error.message}\n`);
+  });
+  runCapture(argv).catch((error: unknown) => {
+    process.stderr.write(`[agent-interlude] ${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  });
+}

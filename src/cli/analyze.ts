@@ -1,0 +1,450 @@
+// `agent-interlude analyze`: the original's prompt-architecture report (per agent: system,
+// tools, messages; then the cross-agent table), with prompt families and their slots, the
+// prompt prefix, tokens by model family, sessions and line counts. `--json` prints the
+// whole data model instead.
+
+import { parseArgs } from 'node:util';
+import { DEFAULT_CAPTURE_DIR } from '../core/captureLog';
+import type { IndexedFile, LineCounts } from '../core/indexModel';
+import { LogIndex, LogSourceError } from '../core/logIndex';
+import type { AgentAnalysis, AgentComparison, SystemFamily } from '../core/analysis/agentPrompts';
+import type { AnalysisInput } from '../core/analysis/analysisInput';
+import { type AnalysisReport, buildAnalysisReport } from '../core/analysis/analysisReport';
+import type { ConversationReport } from '../core/analysis/conversations';
+import type { PromptFamily, PromptSlot } from '../core/analysis/promptSkeleton';
+import { roundHalfEven, type Spread } from '../core/analysis/stats';
+import type { ToolCatalog } from '../core/analysis/toolCatalog';
+import type { StopReasons, TokenReport } from '../core/analysis/tokenUsage';
+
+export const DEFAULT_MAX_SLOTS = 15;
+/** Values listed per slot; the rest are counted. */
+const VALUES_PER_SLOT = 3;
+const SESSIONS_LISTED = 20;
+
+export const ANALYZE_HELP = `Usage:
+  agent-interlude analyze [paths...] [--agent NAME] [--max-slots N] [--json]
+
+Reads capture logs (default: ./${DEFAULT_CAPTURE_DIR}, i.e. its log-*.jsonl; a path may be a file,
+a directory or a glob) and reports each agent's prompt architecture: the system prompt's
+skeleton and dynamic slots per prompt family, the prompt prefix, tools and messages, then a
+cross-agent table, tokens by model family, stop reasons and sessions.
+
+Options:
+      --agent NAME      only this agent's exchanges (e.g. claude, codex)
+      --max-slots N     slots shown per prompt family (default ${DEFAULT_MAX_SLOTS})
+      --json            print the full analysis as JSON instead of the text report
+  -h, --help            this help
+`;
+
+export interface AnalyzeSources {
+  files: readonly IndexedFile[];
+  lines: LineCounts;
+}
+
+export interface AnalyzeOutput extends AnalysisReport {
+  sources: AnalyzeSources;
+}
+
+class UsageError extends Error {}
+
+interface AnalyzeArgs {
+  paths: string[];
+  agent?: string;
+  maxSlots: number;
+  json: boolean;
+  help: boolean;
+}
+
+function parseAnalyzeArgs(argv: string[]): AnalyzeArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        agent: { type: 'string' },
+        'max-slots': { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: true,
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  let maxSlots = DEFAULT_MAX_SLOTS;
+  if (values['max-slots'] !== undefined) {
+    maxSlots = Number(values['max-slots']);
+    if (!/^\d+$/.test(values['max-slots']) || !Number.isSafeInteger(maxSlots)) {
+      throw new UsageError(`--max-slots takes a whole number, not "${values['max-slots']}"`);
+    }
+  }
+  return {
+    paths: positionals.length > 0 ? positionals : [DEFAULT_CAPTURE_DIR],
+    agent: values.agent,
+    maxSlots,
+    json: values.json ?? false,
+    help: values.help ?? false,
+  };
+}
+
+/** Adapts the index to what the analyses read. */
+export function analysisInputOf(index: LogIndex): AnalysisInput {
+  return {
+    exchanges: index.exchanges(),
+    systemText: (hash) => index.systemText(hash),
+    toolSet: (hash) => index.toolSet(hash),
+    prefixText: (hash) => index.prefixText(hash),
+    prefixParts: (hash) => index.prefixParts(hash),
+  };
+}
+
+/** Runs the command; returns the exit code (0 ok, 1 nothing to analyze, 2 usage). */
+export async function runAnalyze(argv: string[]): Promise<number> {
+  let args: AnalyzeArgs;
+  try {
+    args = parseAnalyzeArgs(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`agent-interlude analyze: ${error.message}\nRun agent-interlude analyze --help for usage.\n`);
+    return 2;
+  }
+  if (args.help) {
+    process.stdout.write(ANALYZE_HELP);
+    return 0;
+  }
+
+  let index: LogIndex;
+  try {
+    index = await LogIndex.open(args.paths);
+  } catch (error) {
+    if (!(error instanceof LogSourceError)) throw error;
+    const hint = args.paths.length === 1 && args.paths[0] === DEFAULT_CAPTURE_DIR
+      ? ` (run it where agent-interlude captured, or pass a log path)`
+      : '';
+    process.stderr.write(`agent-interlude analyze: ${error.message}${hint}\n`);
+    return 1;
+  }
+
+  const lines = index.counts();
+  if (index.exchanges().length === 0) {
+    process.stderr.write(
+      `agent-interlude analyze: no exchanges in ${args.paths.join(', ')} ` +
+        `(${lines.records} record(s), ${lines.invalid} invalid line(s))\n`,
+    );
+    return 1;
+  }
+  const report = buildAnalysisReport(analysisInputOf(index), { agent: args.agent });
+  if (args.agent !== undefined && report.exchanges.total === 0) {
+    const known = [...new Set(index.exchanges().map((exchange) => exchange.agent))].sort().join(', ');
+    process.stderr.write(`agent-interlude analyze: no exchanges of agent "${args.agent}" (agents: ${known})\n`);
+    return 1;
+  }
+  const output: AnalyzeOutput = { sources: { files: index.files(), lines }, ...report };
+  await writeOut(args.json ? `${JSON.stringify(output, null, 2)}\n` : renderReport(output, args.maxSlots));
+  return 0;
+}
+
+function writeOut(text: string): Promise<void> {
+  return new Promise((resolveWrite) => {
+    // A closed pipe (`| head`) is not an error worth a stack trace.
+    process.stdout.once('error', () => resolveWrite());
+    process.stdout.write(text, () => resolveWrite());
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Text report
+
+/** Python's repr of a str → int dict, as the original prints its counters. */
+function pyDict(counts: Readonly<Record<string, number>>): string {
+  const repr = (key: string) =>
+    key.includes("'") && !key.includes('"') ? `"${key}"` : `'${key.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  return `{${Object.entries(counts).map(([key, count]) => `${repr(key)}: ${count}`).join(', ')}}`;
+}
+
+/** The original's trunc(): tabs to spaces, trimmed, at most n characters. */
+function trunc(text: string, n = 100): string {
+  const clean = text.replace(/\t/g, ' ').trim();
+  return clean.length <= n ? clean : `${clean.slice(0, n - 1)}…`;
+}
+
+/** A multi-line value on one line. */
+function oneLine(text: string, n = 100): string {
+  if (text === '') return '(empty)';
+  return trunc(text.split('\n').map((line) => line.trim()).filter((line) => line !== '').join(' ⏎ '), n);
+}
+
+function percent(value: number): string {
+  return `${roundHalfEven(value)}%`;
+}
+
+function sizeLine(size: Spread): string {
+  return `min=${size.min} median=${roundHalfEven(size.median)} max=${size.max}`;
+}
+
+function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count} ${count === 1 ? one : many}`;
+}
+
+export function renderReport(output: AnalyzeOutput, maxSlots = DEFAULT_MAX_SLOTS): string {
+  const out: string[] = [];
+  const { sources } = output;
+  out.push('# Interlude prompt-architecture report');
+  const noise: string[] = [];
+  if (sources.lines.blank > 0) noise.push(plural(sources.lines.blank, 'blank line'));
+  if (sources.lines.invalid > 0) noise.push(plural(sources.lines.invalid, 'invalid line') + ' skipped');
+  if (sources.lines.pendingTailBytes > 0) noise.push(`an unfinished last line (${sources.lines.pendingTailBytes} bytes)`);
+  out.push(
+    `sources: ${plural(sources.files.length, 'file')}, ${sources.lines.records} record(s)` +
+      (noise.length > 0 ? ` (${noise.join(', ')})` : ''),
+  );
+  const { exchanges } = output;
+  out.push(
+    `exchanges: ${exchanges.total}` + (exchanges.pending > 0 ? ` (${exchanges.pending} awaiting a response)` : ''),
+  );
+  out.push(`agents : ${output.agents.map((agent) => `${agent.agent} (${agent.requests} analyzable req)`).join(', ')}`);
+
+  for (const agent of output.agents) renderAgent(out, agent, maxSlots);
+  if (output.comparison.length >= 2) renderComparison(out, output.comparison);
+  renderTokens(out, output.tokens);
+  renderStopReasons(out, output.stopReasons);
+  renderConversations(out, output.conversations);
+  return `${out.join('\n')}\n`;
+}
+
+function renderAgent(out: string[], agent: AgentAnalysis, maxSlots: number): void {
+  out.push('', `## Agent: ${agent.agent}`);
+  out.push(
+    `requests analyzed: ${agent.requests}  | wire(s): ` +
+      Object.entries(agent.wires).map(([wire, count]) => `${wire}×${count}`).join(', '),
+  );
+
+  out.push('', '### system');
+  const system = agent.system;
+  if (!system) {
+    out.push('- (no system field captured)');
+  } else {
+    out.push(`- representation : ${system.representation}`);
+    out.push(`- size (chars)   : ${sizeLine(system.size)}`);
+    out.push(`- distinct samples: ${system.distinct} (of ${system.requests} requests)`);
+    if (system.distinct < 2) {
+      out.push('- skeleton/slots : only 1 distinct system seen — capture more varied sessions to surface dynamic slots');
+    } else {
+      const pooled = system.pooled;
+      out.push(
+        `- skeleton       : ${pooled.fixedLines}/${pooled.uniqueLines} lines fixed (${percent(pooled.fixedPercent)})` +
+          ' over all samples pooled',
+      );
+      out.push(`- dynamic lines  : ${pooled.dynamicLines.length} line(s) vary across samples (pooled)`);
+    }
+    out.push(`- prompt families: ${system.families.length} (samples sharing ≥ half their lines)`);
+    for (const family of system.families) renderFamily(out, family, maxSlots, familyTools(family));
+  }
+
+  if (agent.prefix) {
+    out.push('', '### prompt prefix (system + system messages + context injected into the first user message)');
+    out.push(`- distinct samples: ${agent.prefix.distinct} (of ${agent.prefix.requests} requests)`);
+    out.push(`- prompt families: ${agent.prefix.families.length}`);
+    for (const family of agent.prefix.families) renderFamily(out, family, maxSlots);
+  }
+
+  out.push('', '### tools');
+  renderTools(out, agent.tools);
+  if (agent.system && agent.system.families.length > 1) {
+    for (const family of agent.system.families) {
+      const tools = family.tools;
+      out.push(
+        `- family #${family.id}       : ` +
+          (tools
+            ? `${roundHalfEven(tools.medianCount)} (median), always ${tools.always.length} | sometimes ${tools.sometimes.length}`
+            : 'no tools'),
+      );
+    }
+  }
+  const invocations = agent.invocations;
+  if (invocations.byTool.length > 0) {
+    out.push(
+      `- invoked        : ${invocations.byTool.map((tool) => `${tool.name}×${tool.calls}`).join(', ')} ` +
+        `(in ${invocations.exchangesWithInvocations} of ${invocations.exchangesAnalyzed} exchanges)`,
+    );
+  }
+
+  out.push('', '### messages');
+  const messages = agent.messages;
+  if (!messages) {
+    out.push('- (no messages captured)');
+  } else {
+    out.push(`- per-request    : min=${messages.perRequest.min} max=${messages.perRequest.max} items`);
+    out.push(`- roles/types    : ${pyDict(messages.roles)}`);
+    out.push(`- content blocks : ${pyDict(messages.blockTypes)}`);
+  }
+}
+
+function familyTools(family: PromptFamily): string | undefined {
+  const tools = (family as Partial<SystemFamily>).tools;
+  if (tools === undefined) return undefined;
+  if (tools === null) return 'no tool list';
+  return `${roundHalfEven(tools.medianCount)} tool(s), ${tools.always.length} always present`;
+}
+
+function renderFamily(out: string[], family: PromptFamily, maxSlots: number, tools?: string): void {
+  const size =
+    family.size.min === family.size.max ? `${family.size.min} chars` : `${family.size.min}–${family.size.max} chars`;
+  out.push(
+    `  #${family.id} "${trunc(family.label, 60)}": ${plural(family.requests, 'request')}, ` +
+      `${plural(family.samples, 'distinct sample')}, ${size}` + (tools ? `, ${tools}` : ''),
+  );
+  if (family.samples < 2) return;
+  out.push(
+    `     skeleton ${family.fixedLines}/${family.uniqueLines} lines fixed (${percent(family.fixedPercent)}); ` +
+      plural(family.slots.length, 'slot'),
+  );
+  for (const slot of family.slots.slice(0, maxSlots)) renderSlot(out, slot, family.samples);
+  if (family.slots.length > maxSlots) out.push(`     … +${family.slots.length - maxSlots} more slot(s)`);
+}
+
+function renderSlot(out: string[], slot: PromptSlot, samples: number): void {
+  const where =
+    slot.after === null
+      ? `at the start, before "${trunc(slot.before ?? '', 60)}"`
+      : slot.before === null
+        ? `at the end, after "${trunc(slot.after, 60)}"`
+        : `after "${trunc(slot.after, 50)}", before "${trunc(slot.before, 50)}"`;
+  const section = slot.section ? ` [${slot.section}]` : '';
+  out.push(`     • line ${slot.canonicalLine}${section} ${where}: ${slot.values.length} value(s), filled in ${slot.filled}/${samples}`);
+  for (const value of slot.values.slice(0, VALUES_PER_SLOT)) {
+    out.push(`         ${value.samples}× (${plural(value.requests, 'req')}) ${oneLine(value.text, 90)}`);
+  }
+  if (slot.values.length > VALUES_PER_SLOT) out.push(`         … +${slot.values.length - VALUES_PER_SLOT} more value(s)`);
+}
+
+function renderTools(out: string[], tools: ToolCatalog | null): void {
+  if (!tools) {
+    out.push('- (no tools captured)');
+    return;
+  }
+  out.push(`- count          : ${roundHalfEven(tools.medianCount)} (median)`);
+  out.push(`- schema key     : ${tools.schemaKey}`);
+  out.push(`- always present : ${tools.always.length} | sometimes: ${tools.sometimes.length}`);
+  out.push(`- names          : ${tools.names.join(', ')}`);
+  if (tools.sometimes.length > 0) out.push(`- varying tools  : ${tools.sometimes.join(', ')}`);
+  if (tools.changing.length > 0) {
+    out.push(
+      `- changing defs  : ${tools.changing.map((tool) => `${tool.name} (${tool.definitions} versions)`).join(', ')}`,
+    );
+  }
+}
+
+function renderComparison(out: string[], columns: readonly AgentComparison[]): void {
+  out.push('', '## Cross-agent comparison');
+  const rows: [string, (column: AgentComparison) => string | number][] = [
+    ['system representation', (column) => column.systemRepresentation],
+    ['system size (median chars)', (column) => column.systemMedianChars],
+    ['distinct system samples', (column) => column.distinctSystems],
+    ['tool count (median)', (column) => column.toolCount],
+    ['tool schema key', (column) => column.toolSchemaKey],
+    ['tool container', (column) => column.toolContainer],
+  ];
+  const width = Math.max(28, ...rows.map(([label]) => label.length)) + 1;
+  out.push('dimension'.padEnd(width) + columns.map((column) => column.agent.padEnd(22)).join(''));
+  out.push('-'.repeat(width + 22 * columns.length));
+  for (const [label, cell] of rows) {
+    out.push(label.padEnd(width) + columns.map((column) => String(cell(column)).padEnd(22)).join(''));
+  }
+}
+
+function table(out: string[], header: string[], rows: string[][]): void {
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
+  const line = (cells: string[]) =>
+    cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join('  ');
+  out.push(line(header));
+  out.push(widths.map((width) => '-'.repeat(width)).join('  '));
+  for (const row of rows) out.push(line(row));
+}
+
+function renderTokens(out: string[], tokens: TokenReport): void {
+  out.push('', '## Tokens by model family');
+  if (tokens.byFamily.length === 0) {
+    out.push('- (no responses with a model)');
+    return;
+  }
+  const rate = (value: number | null) => (value === null ? '—' : `${(100 * value).toFixed(1)}%`);
+  table(
+    out,
+    ['model family', 'calls', 'input', 'output', 'cache read', 'cache write', 'cache hit'],
+    [
+      ...tokens.byFamily.map((row) => [
+        row.family,
+        String(row.calls),
+        String(row.input),
+        String(row.output),
+        String(row.cacheRead),
+        String(row.cacheCreation),
+        rate(row.cacheHitRate),
+      ]),
+      [
+        'total',
+        String(tokens.total.calls),
+        String(tokens.total.input),
+        String(tokens.total.output),
+        String(tokens.total.cacheRead),
+        String(tokens.total.cacheCreation),
+        rate(tokens.total.cacheHitRate),
+      ],
+    ],
+  );
+  out.push('cache hit = cache read / (input + cache read)');
+}
+
+function renderStopReasons(out: string[], stops: StopReasons): void {
+  const entries = Object.entries(stops.overall);
+  if (entries.length === 0) return;
+  out.push('', '## Stop reasons');
+  out.push(entries.map(([reason, count]) => `${reason}×${count}`).join(', ') + (stops.none > 0 ? `; none given×${stops.none}` : ''));
+}
+
+function clock(iso: string): string {
+  return iso.replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
+}
+
+function seconds(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+function renderConversations(out: string[], report: ConversationReport): void {
+  const { summary } = report;
+  out.push('', `## Sessions (a gap over ${seconds(report.sessionGapMs)} from a response to the next request splits)`);
+  out.push(
+    `- ${plural(summary.sessions, 'session')}, ${plural(summary.threads, 'thread')}: ` +
+      `${plural(summary.continuations, 'continuation')}, ${plural(summary.retries, 'retry', 'retries')}, ` +
+      `${summary.nexts} new start(s) within a session` +
+      (summary.probes > 0 ? `; ${plural(summary.probes, 'request')} outside conversations (probes)` : ''),
+  );
+  if (report.roundTrips) {
+    const trips = report.roundTrips;
+    out.push(
+      `- round trips    : median ${seconds(trips.medianMs)}, p90 ${seconds(trips.p90Ms)}, ` +
+        `max ${seconds(trips.maxMs)} (${trips.count} responses)`,
+    );
+  }
+  if (report.hourly.length > 0) {
+    const busiest = [...report.hourly].sort((a, b) => b.count - a.count)[0];
+    out.push(
+      `- active hours   : ${report.hourly.length} (UTC); busiest ${clock(busiest.hour).slice(0, 16)} with ${busiest.count} request(s)`,
+    );
+  }
+  if (report.repeats.length > 0) {
+    out.push(`- resent bodies  : ${report.repeats.map((run) => `${run.ids[0]} ×${run.count}`).join(', ')}`);
+  }
+  const shown = report.sessions.slice(-SESSIONS_LISTED);
+  if (report.sessions.length > shown.length) out.push(`  … ${report.sessions.length - shown.length} earlier session(s)`);
+  for (const session of shown) {
+    out.push(
+      `  #${session.id + 1} ${clock(session.start)} (${seconds(session.durationMs)}): ` +
+        `${plural(session.exchanges, 'exchange')}, ${plural(session.threads.length, 'thread')}, ${session.agents.join('+')}` +
+        (session.tokens.output > 0 ? `, ${session.tokens.output} output tokens` : ''),
+    );
+  }
+}
