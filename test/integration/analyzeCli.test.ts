@@ -1,0 +1,165 @@
+// `agent-interlude analyze` as a user runs it: the built binary over fixture logs in the
+// original's record format. Lines marked "as the original printed" are byte-for-byte what
+// agent-interlude 0.2.x's `agent-interlude-analyze` printed for the same file.
+
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(__dirname, '../..');
+const CLI = join(ROOT, 'dist/cli.js');
+const LOGS = join(ROOT, 'test/fixtures/logs');
+const WITH_SIDE_REQUESTS = join(LOGS, 'original-format.jsonl');
+
+function analyze(args: string[], cwd = ROOT) {
+  return spawnSync('node', [CLI, 'analyze', ...args], { cwd, encoding: 'utf8' });
+}
+
+describe('agent-interlude analyze', function () {
+  this.timeout(60_000);
+
+  before(() => {
+    const build = spawnSync('node', ['esbuild.mjs'], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(build.status, 0, build.stderr);
+  });
+
+  it('prints the per-agent sections and the cross-agent table as the original printed them', () => {
+    const result = analyze([WITH_SIDE_REQUESTS]);
+    assert.equal(result.status, 0, result.stderr);
+    const lines = result.stdout.split('\n');
+    for (const expected of [
+      '# Interlude prompt-architecture report',
+      'agents : claude (9 analyzable req), codex (2 analyzable req)',
+      '## Agent: claude',
+      'requests analyzed: 9  | wire(s): claude-messages×9',
+      '- representation : 3 block(s)/req',
+      '- size (chars)   : min=242 median=699 max=723',
+      '- distinct samples: 4 (of 9 requests)',
+      '- count          : 6 (median)',
+      '- schema key     : input_schema',
+      '- always present : 0 | sometimes: 6',
+      '- names          : Bash, Edit, Glob, Grep, Read, WebSearch',
+      '- varying tools  : Bash, Edit, Glob, Grep, Read, WebSearch',
+      '- per-request    : min=1 max=6 items',
+      "- roles/types    : {'system': 7, 'user': 17, 'assistant': 8}",
+      "- content blocks : {'text': 31, 'tool_use': 8, 'tool_result': 8}",
+      'requests analyzed: 2  | wire(s): codex-responses×2',
+      '- skeleton/slots : only 1 distinct system seen — capture more varied sessions to surface dynamic slots',
+      "- roles/types    : {'user': 4, 'function_call': 1, 'function_call_output': 1}",
+    ]) {
+      assert.ok(lines.includes(expected), `missing line: ${expected}\n---\n${result.stdout}`);
+    }
+    // The original's skeleton line, plus where the number comes from.
+    assert.ok(lines.includes('- skeleton       : 0/34 lines fixed (0%) over all samples pooled'));
+    const table = result.stdout.slice(result.stdout.indexOf('## Cross-agent comparison')).split('\n').slice(0, 9);
+    assert.deepEqual(table, [
+      '## Cross-agent comparison',
+      'dimension                    claude                codex                 ',
+      '-------------------------------------------------------------------------',
+      'system representation        3 block(s)/req        single string         ',
+      'system size (median chars)   699                   107                   ',
+      'distinct system samples      4                     1                     ',
+      'tool count (median)          6                     2                     ',
+      'tool schema key              input_schema          parameters            ',
+      'tool container               top-level `tools`     top-level `tools`     ',
+    ]);
+  });
+
+  it('adds families with positioned slots, the prefix, tokens, sessions and the line counts', () => {
+    const { stdout, stderr, status } = analyze([WITH_SIDE_REQUESTS, '--max-slots', '2']);
+    assert.equal(status, 0, stderr);
+    assert.match(stdout, /sources: 1 file, 26 record\(s\) \(1 blank line, 1 invalid line skipped, an unfinished last line \(\d+ bytes\)\)/);
+    assert.match(stdout, /- prompt families: 2 /);
+    assert.match(stdout, /#1 "You are Claude Code, Anthropic's official CLI for Claude.": 7 requests, 2 distinct samples/);
+    assert.match(stdout, /skeleton 16\/31 lines fixed \(52%\); 6 slots/);
+    assert.match(stdout, /• line 9 after "# Memory", before "# Environment": 2 value\(s\), filled in 2\/2/);
+    assert.match(stdout, /… \+4 more slot\(s\)/);
+    assert.match(stdout, /#2 "Summarize this coding conversation in under 50 characters.": 2 requests/);
+    assert.match(stdout, /• line 1 \[system\] at the start, before "You are Claude Code/);
+    assert.match(analyze([WITH_SIDE_REQUESTS]).stdout, /\[context\] after "# currentDate", before "<\/system-reminder>"/);
+    assert.match(stdout, /claude-sonnet-4-5\s+7\s+28\s+320\s+56600\s+29000\s+100\.0%/);
+    assert.match(stdout, /gpt-5-codex\s+2\s+1700\s+55\s+1400\s+0\s+45\.2%/);
+    assert.match(stdout, /3 sessions, 5 threads: 5 continuations, 1 retry, 2 new start\(s\) within a session; 2 requests outside conversations/);
+  });
+
+  it('--json prints the whole data model', () => {
+    const { stdout, stderr, status } = analyze([WITH_SIDE_REQUESTS, '--json']);
+    assert.equal(status, 0, stderr);
+    const model = JSON.parse(stdout) as {
+      sources: { lines: { records: number; blank: number; invalid: number } };
+      agents: { agent: string; system: { families: { slots: unknown[] }[] } }[];
+      conversations: { edges: { kind: string }[] };
+      tokens: { byFamily: unknown[] };
+    };
+    assert.deepEqual([model.sources.lines.records, model.sources.lines.blank, model.sources.lines.invalid], [26, 1, 1]);
+    assert.deepEqual(model.agents.map((agent) => agent.agent), ['claude', 'codex']);
+    assert.equal(model.agents[0].system.families[0].slots.length, 6);
+    assert.equal(model.conversations.edges.filter((edge) => edge.kind === 'retry').length, 1);
+    assert.equal(model.tokens.byFamily.length, 3);
+  });
+
+  it('--agent limits the report to one agent', () => {
+    const { stdout, stderr, status } = analyze([WITH_SIDE_REQUESTS, '--agent', 'codex']);
+    assert.equal(status, 0, stderr);
+    assert.match(stdout, /agents : codex \(2 analyzable req\)/);
+    assert.doesNotMatch(stdout, /## Agent: claude/);
+    assert.doesNotMatch(stdout, /Cross-agent comparison/);
+    const unknown = analyze([WITH_SIDE_REQUESTS, '--agent', 'gemini']);
+    assert.equal(unknown.status, 1);
+    assert.match(unknown.stderr, /no exchanges of agent "gemini" \(agents: claude, codex\)/);
+  });
+
+  it('reads ./.agent-interlude by default, and globs', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'interlude-analyze-'));
+    mkdirSync(join(cwd, '.agent-interlude'));
+    copyFileSync(WITH_SIDE_REQUESTS, join(cwd, '.agent-interlude', 'log-20261129T100000Z.jsonl'));
+    copyFileSync(join(LOGS, 'no-side-requests.jsonl'), join(cwd, '.agent-interlude', 'other.jsonl'));
+    const byDefault = analyze([], cwd);
+    assert.equal(byDefault.status, 0, byDefault.stderr);
+    assert.match(byDefault.stdout, /sources: 1 file, 26 record/);
+    const globbed = analyze(['.agent-interlude/*.jsonl'], cwd);
+    assert.equal(globbed.status, 0, globbed.stderr);
+    assert.match(globbed.stdout, /sources: 2 files/);
+  });
+
+  it('a missing or empty path is a clear message on stderr and exit code 1; bad options exit 2', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'interlude-analyze-'));
+    const missingDefault = analyze([], cwd);
+    assert.equal(missingDefault.status, 1);
+    assert.equal(missingDefault.stdout, '');
+    assert.match(missingDefault.stderr, /^agent-interlude analyze: \.agent-interlude: no such file or directory/);
+
+    const missing = analyze([join(cwd, 'nope.jsonl')]);
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /nope\.jsonl: no such file or directory/);
+
+    writeFileSync(join(cwd, 'empty.jsonl'), '');
+    const empty = analyze([join(cwd, 'empty.jsonl')]);
+    assert.equal(empty.status, 1);
+    assert.match(empty.stderr, /empty\.jsonl: the file is empty/);
+
+    mkdirSync(join(cwd, 'logs'));
+    const emptyDir = analyze([join(cwd, 'logs')]);
+    assert.equal(emptyDir.status, 1);
+    assert.match(emptyDir.stderr, /no log-\*\.jsonl files in this directory/);
+
+    writeFileSync(join(cwd, 'junk.jsonl'), 'not json\n\n');
+    const junk = analyze([join(cwd, 'junk.jsonl')]);
+    assert.equal(junk.status, 1);
+    assert.match(junk.stderr, /no exchanges in .*junk\.jsonl \(0 record\(s\), 1 invalid line\(s\)\)/);
+
+    const badSlots = analyze([WITH_SIDE_REQUESTS, '--max-slots', 'many']);
+    assert.equal(badSlots.status, 2);
+    assert.match(badSlots.stderr, /--max-slots takes a whole number/);
+  });
+
+  it('--help for analyze, and the main --help mentions it', () => {
+    const help = analyze(['--help']);
+    assert.equal(help.status, 0);
+    assert.match(help.stdout, /agent-interlude analyze \[paths\.\.\.\] \[--agent NAME\] \[--max-slots N\] \[--json\]/);
+    const main = spawnSync('node', [CLI, '--help'], { encoding: 'utf8' });
+    assert.match(main.stdout, /agent-interlude analyze \[paths\.\.\.\]/);
+  });
+});
