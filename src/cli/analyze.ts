@@ -8,7 +8,6 @@ import { DEFAULT_CAPTURE_DIR } from '../core/captureLog';
 import type { IndexedFile, LineCounts } from '../core/indexModel';
 import { LogIndex, LogSourceError } from '../core/logIndex';
 import type { AgentAnalysis, AgentComparison, SystemFamily } from '../core/analysis/agentPrompts';
-import type { AnalysisInput } from '../core/analysis/analysisInput';
 import { type AnalysisReport, buildAnalysisReport } from '../core/analysis/analysisReport';
 import type { ConversationReport } from '../core/analysis/conversations';
 import type { PromptFamily, PromptSlot } from '../core/analysis/promptSkeleton';
@@ -89,17 +88,6 @@ function parseAnalyzeArgs(argv: string[]): AnalyzeArgs {
   };
 }
 
-/** Adapts the index to what the analyses read. */
-export function analysisInputOf(index: LogIndex): AnalysisInput {
-  return {
-    exchanges: index.exchanges(),
-    systemText: (hash) => index.systemText(hash),
-    toolSet: (hash) => index.toolSet(hash),
-    prefixText: (hash) => index.prefixText(hash),
-    prefixParts: (hash) => index.prefixParts(hash),
-  };
-}
-
 /** Runs the command; returns the exit code (0 ok, 1 nothing to analyze, 2 usage). */
 export async function runAnalyze(argv: string[]): Promise<number> {
   let args: AnalyzeArgs;
@@ -135,7 +123,7 @@ export async function runAnalyze(argv: string[]): Promise<number> {
     );
     return 1;
   }
-  const report = buildAnalysisReport(analysisInputOf(index), { agent: args.agent });
+  const report = buildAnalysisReport(index.analysisInput(), { agent: args.agent });
   if (args.agent !== undefined && report.exchanges.total === 0) {
     const known = [...new Set(index.exchanges().map((exchange) => exchange.agent))].sort().join(', ');
     process.stderr.write(`agent-interlude analyze: no exchanges of agent "${args.agent}" (agents: ${known})\n`);

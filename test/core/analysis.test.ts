@@ -23,13 +23,7 @@ const WITH_SIDE_REQUESTS = join(LOGS, 'original-format.jsonl');
 const WITHOUT_SIDE_REQUESTS = join(LOGS, 'no-side-requests.jsonl');
 
 function inputOf(index: LogIndex): AnalysisInput {
-  return {
-    exchanges: index.exchanges(),
-    systemText: (hash) => index.systemText(hash),
-    toolSet: (hash) => index.toolSet(hash),
-    prefixText: (hash) => index.prefixText(hash),
-    prefixParts: (hash) => index.prefixParts(hash),
-  };
+  return index.analysisInput();
 }
 
 function agentOf(index: LogIndex, agent: string): AgentAnalysis {

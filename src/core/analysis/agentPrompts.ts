@@ -6,13 +6,7 @@
 import type { ExchangeSummary, PrefixPart } from '../indexModel';
 import { type AnalysisInput, isAnalyzable } from './analysisInput';
 import { type MessageShapes, messageShapes } from './messageShapes';
-import {
-  type LineSkeleton,
-  lineSkeleton,
-  type PromptFamily,
-  type PromptSample,
-  promptFamilies,
-} from './promptSkeleton';
+import { analyzePrompts, type LineSkeleton, type PromptFamily, type PromptSample, promptFamilies } from './promptSkeleton';
 import { codePointLength, increment, median, roundHalfEven, type Spread, spread, weightedSpread } from './stats';
 import { type ToolCatalog, toolCatalog } from './toolCatalog';
 import { type InvocationCounts, invocationCounts } from './toolInvocations';
@@ -131,7 +125,7 @@ export function analyzeSystem(
 
   const blocks = withSystem.map((exchange) => exchange.system?.parts ?? 0);
   const blockSpread = spread(blocks);
-  const families = promptFamilies(samples, { similarity: options.similarity });
+  const { pooled, families } = analyzePrompts(samples, { similarity: options.similarity });
 
   // Tools per family: the exchanges whose system text is one of the family's samples.
   const familyOfKey = new Map<string, number>();
@@ -153,7 +147,7 @@ export function analyzeSystem(
     blocks: blockSpread,
     size: weightedSpread(samples.map((sample) => ({ value: codePointLength(sample.text), weight: sample.requests }))),
     distinct: samples.length,
-    pooled: lineSkeleton(samples.map((sample) => sample.text)),
+    pooled,
     families: families.map((family) => ({ ...family, tools: toolCatalog(input, exchangesOf.get(family.id) ?? []) })),
   };
 }

@@ -101,26 +101,105 @@ export interface SkeletonOptions {
 
 const LABEL_CHARS = 80;
 
-/** The original's rule over distinct texts, unchanged (for the pooled, agent-wide numbers). */
-export function lineSkeleton(texts: readonly string[]): LineSkeleton {
-  const frequency = new Map<string, number>();
-  for (const text of texts) {
-    for (const line of new Set(text.split('\n'))) frequency.set(line, (frequency.get(line) ?? 0) + 1);
+/**
+ * Every distinct line of the samples analysed together gets a small integer id once, so
+ * counting, set comparisons and the alignment diff work on numbers, and each text is
+ * split only once.
+ */
+class LineTable {
+  private readonly ids = new Map<string, number>();
+  readonly lines: string[] = [];
+  readonly blank: boolean[] = [];
+
+  idsOf(text: string): number[] {
+    const parts = text.split('\n');
+    const ids = new Array<number>(parts.length);
+    for (let index = 0; index < parts.length; index++) {
+      const line = parts[index];
+      let id = this.ids.get(line);
+      if (id === undefined) {
+        id = this.lines.length;
+        this.ids.set(line, id);
+        this.lines.push(line);
+        this.blank.push(line.trim() === '');
+      }
+      ids[index] = id;
+    }
+    return ids;
   }
+
+  get size(): number {
+    return this.lines.length;
+  }
+}
+
+interface Prepared {
+  sample: PromptSample;
+  /** The sample's lines as ids, in order. */
+  ids: number[];
+  /** Its distinct ids, first-seen order. */
+  distinct: number[];
+}
+
+function prepare(samples: readonly PromptSample[], table: LineTable): Prepared[] {
+  // stamp[id] = 1 + index of the last sample that held the line: dedupes without a Set per sample.
+  let stamp = new Int32Array(1024);
+  return samples.map((sample, index) => {
+    const ids = table.idsOf(sample.text);
+    if (stamp.length < table.size) {
+      const grown = new Int32Array(Math.max(table.size, stamp.length * 2));
+      grown.set(stamp);
+      stamp = grown;
+    }
+    const distinct: number[] = [];
+    for (const id of ids) {
+      if (stamp[id] !== index + 1) {
+        stamp[id] = index + 1;
+        distinct.push(id);
+      }
+    }
+    return { sample, ids, distinct };
+  });
+}
+
+/** How many of the members hold each line id (each member counted once per line). */
+function lineFrequency(members: readonly Prepared[], size: number): { counts: Int32Array; order: number[] } {
+  const counts = new Int32Array(size);
+  const order: number[] = [];
+  for (const member of members) {
+    for (const id of member.distinct) {
+      if (counts[id] === 0) order.push(id);
+      counts[id]++;
+    }
+  }
+  return { counts, order };
+}
+
+function skeletonOf(members: readonly Prepared[], table: LineTable): LineSkeleton {
+  const { counts, order } = lineFrequency(members, table.size);
   let fixedLines = 0;
   const dynamicLines: string[] = [];
-  for (const [line, count] of frequency) {
-    if (count === texts.length) fixedLines++;
-    else dynamicLines.push(line);
+  for (const id of order) {
+    if (counts[id] === members.length) fixedLines++;
+    else dynamicLines.push(table.lines[id]);
   }
-  const uniqueLines = frequency.size;
   return {
-    distinct: texts.length,
-    uniqueLines,
+    distinct: members.length,
+    uniqueLines: order.length,
     fixedLines,
-    fixedPercent: uniqueLines === 0 ? 0 : (100 * fixedLines) / uniqueLines,
+    fixedPercent: order.length === 0 ? 0 : (100 * fixedLines) / order.length,
     dynamicLines,
   };
+}
+
+/** The original's rule over distinct texts, unchanged (for the pooled, agent-wide numbers). */
+export function lineSkeleton(texts: readonly string[]): LineSkeleton {
+  const table = new LineTable();
+  const prepared = prepare(
+    texts.map((text, index) => ({ key: String(index), text, requests: 1 })),
+    table,
+  );
+  return skeletonOf(prepared, table);
 }
 
 /** Jaccard similarity of two sets; two empty sets are identical. */
@@ -132,49 +211,72 @@ export function jaccard(a: ReadonlySet<string>, b: ReadonlySet<string>): number 
   return shared / (a.size + b.size - shared);
 }
 
-function kinshipLines(text: string): Set<string> {
-  const lines = new Set<string>();
-  for (const line of text.split('\n')) if (line.trim() !== '') lines.add(line);
-  return lines;
-}
-
-interface Member {
-  sample: PromptSample;
-  lines: string[];
+interface Founder {
+  /** Membership of the founder's non-blank lines, by id. */
+  has: Uint8Array;
+  size: number;
+  members: Prepared[];
 }
 
 /** Most requested first; ties keep their first-seen order (Array.prototype.sort is stable). */
-function byUse(samples: readonly PromptSample[]): PromptSample[] {
-  return [...samples].sort((a, b) => b.requests - a.requests);
+function byUse<T extends { sample: PromptSample }>(items: readonly T[]): T[] {
+  return [...items].sort((a, b) => b.sample.requests - a.sample.requests);
 }
 
-/** Clusters distinct samples into families; returns member lists, the founder first. */
-export function clusterFamilies(samples: readonly PromptSample[], similarity = FAMILY_SIMILARITY): PromptSample[][] {
-  const families: { founder: Set<string>; members: PromptSample[] }[] = [];
-  for (const sample of byUse(samples)) {
-    const lines = kinshipLines(sample.text);
-    let best: (typeof families)[number] | undefined;
+function cluster(prepared: readonly Prepared[], table: LineTable, similarity: number): Prepared[][] {
+  const families: Founder[] = [];
+  for (const item of byUse(prepared)) {
+    const kin = item.distinct.filter((id) => !table.blank[id]);
+    let best: Founder | undefined;
     let bestScore = -1;
     for (const family of families) {
-      const score = jaccard(lines, family.founder);
+      let shared = 0;
+      for (const id of kin) if (id < family.has.length && family.has[id] === 1) shared++;
+      const union = kin.length + family.size - shared;
+      const score = union === 0 ? 1 : shared / union;
       if (score > bestScore) {
         bestScore = score;
         best = family;
       }
     }
-    if (best && bestScore >= similarity) best.members.push(sample);
-    else families.push({ founder: lines, members: [sample] });
+    if (best && bestScore >= similarity) {
+      best.members.push(item);
+    } else {
+      const has = new Uint8Array(table.size);
+      for (const id of kin) has[id] = 1;
+      families.push({ has, size: kin.length, members: [item] });
+    }
   }
   return families.map((family) => family.members);
 }
 
-/** Families with their skeleton and slots, largest (by requests) first. */
-export function promptFamilies(samples: readonly PromptSample[], options: SkeletonOptions = {}): PromptFamily[] {
-  const groups = clusterFamilies(samples, options.similarity ?? FAMILY_SIMILARITY);
-  const families = groups.map((members) => analyzeFamily(members, options));
+/** Clusters distinct samples into families; returns member lists, the founder first. */
+export function clusterFamilies(samples: readonly PromptSample[], similarity = FAMILY_SIMILARITY): PromptSample[][] {
+  const table = new LineTable();
+  return cluster(prepare(samples, table), table, similarity).map((members) => members.map((member) => member.sample));
+}
+
+export interface PromptAnalysis {
+  /** The original's split over all samples together. */
+  pooled: LineSkeleton;
+  /** Largest (by requests) first. */
+  families: PromptFamily[];
+}
+
+/** The pooled split and the families of one set of distinct samples, each text split once. */
+export function analyzePrompts(samples: readonly PromptSample[], options: SkeletonOptions = {}): PromptAnalysis {
+  const table = new LineTable();
+  const prepared = prepare(samples, table);
+  const groups = cluster(prepared, table, options.similarity ?? FAMILY_SIMILARITY);
+  const families = groups.map((members) => analyzeFamily(members, table, options));
   families.sort((a, b) => b.requests - a.requests || b.samples - a.samples);
   families.forEach((family, index) => (family.id = index + 1));
-  return families;
+  return { pooled: skeletonOf(prepared, table), families };
+}
+
+/** Families with their skeleton and slots, largest (by requests) first. */
+export function promptFamilies(samples: readonly PromptSample[], options: SkeletonOptions = {}): PromptFamily[] {
+  return analyzePrompts(samples, options).families;
 }
 
 /** The first non-blank fixed line (a dynamic first line, like a version header, says little). */
@@ -185,30 +287,25 @@ function labelOf(skeleton: readonly string[], text: string): string {
   return clean.length <= LABEL_CHARS ? clean : `${clean.slice(0, LABEL_CHARS - 1)}…`;
 }
 
-function analyzeFamily(samples: readonly PromptSample[], options: SkeletonOptions): PromptFamily {
-  const members: Member[] = samples.map((sample) => ({ sample, lines: sample.text.split('\n') }));
+function analyzeFamily(members: readonly Prepared[], table: LineTable, options: SkeletonOptions): PromptFamily {
   const canonical = members[0];
-
   // The original's counting, within the family.
-  const frequency = new Map<string, number>();
-  for (const member of members) {
-    for (const line of new Set(member.lines)) frequency.set(line, (frequency.get(line) ?? 0) + 1);
-  }
-  const isFixed = (line: string) => frequency.get(line) === members.length;
+  const { counts, order } = lineFrequency(members, table.size);
   let fixedLines = 0;
-  for (const count of frequency.values()) if (count === members.length) fixedLines++;
+  for (const id of order) if (counts[id] === members.length) fixedLines++;
 
   // Skeleton in canonical order, with each fixed line's position in the canonical sample.
-  const skeleton: string[] = [];
+  const skeletonIds: number[] = [];
   const skeletonAt: number[] = [];
-  canonical.lines.forEach((line, index) => {
-    if (isFixed(line)) {
-      skeleton.push(line);
+  canonical.ids.forEach((id, index) => {
+    if (counts[id] === members.length) {
+      skeletonIds.push(id);
       skeletonAt.push(index);
     }
   });
+  const skeleton = skeletonIds.map((id) => table.lines[id]);
 
-  const slots = members.length > 1 ? findSlots(members, skeleton, skeletonAt, options) : [];
+  const slots = members.length > 1 ? findSlots(members, skeletonIds, skeleton, skeletonAt, table, options) : [];
   const requests = members.reduce((sum, member) => sum + member.sample.requests, 0);
   return {
     id: 0,
@@ -217,10 +314,10 @@ function analyzeFamily(samples: readonly PromptSample[], options: SkeletonOption
     sampleKeys: members.map((member) => member.sample.key),
     samples: members.length,
     requests,
-    size: requestSizes(samples),
-    uniqueLines: frequency.size,
+    size: requestSizes(members.map((member) => member.sample)),
+    uniqueLines: order.length,
     fixedLines,
-    fixedPercent: frequency.size === 0 ? 0 : (100 * fixedLines) / frequency.size,
+    fixedPercent: order.length === 0 ? 0 : (100 * fixedLines) / order.length,
     skeleton,
     slots,
   };
@@ -232,34 +329,27 @@ function requestSizes(samples: readonly PromptSample[]): Spread {
 }
 
 function findSlots(
-  members: readonly Member[],
+  members: readonly Prepared[],
+  skeletonIds: number[],
   skeleton: readonly string[],
   skeletonAt: readonly number[],
+  table: LineTable,
   options: SkeletonOptions,
 ): PromptSlot[] {
-  // Diff over small integers: one id per distinct line of the family.
-  const ids = new Map<string, number>();
-  const idOf = (line: string) => {
-    let id = ids.get(line);
-    if (id === undefined) {
-      id = ids.size;
-      ids.set(line, id);
-    }
-    return id;
-  };
-  const skeletonIds = skeleton.map(idOf);
-
-  // position → (sample index → that sample's lines there)
+  // position → (member index → that member's lines there)
   const filledAt = new Map<number, Map<number, string>>();
   members.forEach((member, memberIndex) => {
-    const changes = diffArrays(skeletonIds, member.lines.map(idOf));
+    const changes = diffArrays(skeletonIds, member.ids);
     let position = 0;
     let lineInSample = 0;
     for (const change of changes) {
       if (change.removed) {
         position += change.count;
       } else if (change.added) {
-        const text = member.lines.slice(lineInSample, lineInSample + change.count).join('\n');
+        const text = member.ids
+          .slice(lineInSample, lineInSample + change.count)
+          .map((id) => table.lines[id])
+          .join('\n');
         lineInSample += change.count;
         let atPosition = filledAt.get(position);
         if (!atPosition) filledAt.set(position, (atPosition = new Map()));
