@@ -369,7 +369,8 @@ export class LogIndex {
 
   private async ingestInline(file: number, state: FileState, from: number, size: number): Promise<void> {
     let invalid = 0;
-    const read = await readLines(state.path, { from, to: size, chunkBytes: this.options.chunkBytes }, (buf, start, end, offset) => {
+    const range = { from, to: size, chunkBytes: this.options.chunkBytes };
+    const read = await readLines(state.path, range, (buf, start, end, offset) => {
       const result = this.digester.digest(buf, start, end, offset);
       if (result === 'invalid') invalid++;
       else if (result !== 'other') this.apply(file, state, result);

@@ -229,6 +229,32 @@ interface SystemInfo {
   holdsMessages: boolean;
 }
 
+/**
+ * A recent request's `extract` bytes (a copy: the reader reuses its buffers) and what was learned from
+ * them. A conversation's next request repeats the previous one's system, tools and messages but for the
+ * newest ones, so comparing bytes with it (memcmp) replaces most of the hashing.
+ */
+interface RecentRequest {
+  /** Holds the copy in [0, length); spans below are offsets into it. Recycled when evicted. */
+  buf: Buffer;
+  length: number;
+  agent: string;
+  wire: string;
+  system?: [number, number, string];
+  tools?: [number, number, string];
+  items: Array<[number, number]>;
+  rawHashes: string[];
+  infos: MessageInfo[];
+}
+
+const RECENT_REQUESTS = 4;
+/** Requests whose extract is bigger than this are not kept for comparison (each copy is held). */
+const MAX_RECENT_BYTES = 8 * 1024 * 1024;
+
+function sameBytes(a: Buffer, aStart: number, aEnd: number, b: Buffer, bStart: number, bEnd: number): boolean {
+  return aEnd - aStart === bEnd - bStart && a.compare(b, bStart, bEnd, aStart, aEnd) === 0;
+}
+
 /** Memo tables are dropped when they grow past this many entries (a cache, not state). */
 const MAX_MEMO_ENTRIES = 200_000;
 
@@ -246,6 +272,7 @@ export class RecordDigester {
   /** Texts already handed out by this digester (the receiver keeps them). */
   private readonly emitted = new Set<string>();
   private pendingTexts: NewText[] = [];
+  private recent: RecentRequest[] = [];
 
   /** New deduplicated texts since the last call. */
   takeTexts(): NewText[] {
@@ -334,22 +361,60 @@ export class RecordDigester {
     const parts = new Map<string, [number, number]>();
     scanObject(buf, extractSpan[0], extractSpan[1], (key, valueStart, valueEnd) => parts.set(key, [valueStart, valueEnd]));
 
+    // Compare with the most recent request of the same agent and wire; spans there are relative to
+    // its copied extract, so shift ours by the extract's start when comparing.
+    const base0 = extractSpan[0];
+    const previous = this.recent.find((entry) => entry.agent === digest.agent && entry.wire === digest.wire);
+    const current: Omit<RecentRequest, 'buf' | 'length'> = { agent: digest.agent, wire: digest.wire, items: [], rawHashes: [], infos: [] };
+
     const systemSpan = parts.get('system');
-    const system = systemSpan ? this.system(buf, systemSpan) : undefined;
+    let system: SystemInfo | undefined;
+    let systemKey = '';
+    if (systemSpan) {
+      systemKey = rawKey(buf, systemSpan, previous, previous?.system);
+      current.system = [systemSpan[0] - base0, systemSpan[1] - base0, systemKey];
+      system = this.system(buf, systemSpan, systemKey);
+    }
     if (system) digest.system = system.digest;
     const toolsSpan = parts.get('tools');
-    const tools = toolsSpan ? this.tools(buf, toolsSpan) : undefined;
-    if (tools) digest.tools = tools.digest;
+    if (toolsSpan) {
+      const toolsKey = rawKey(buf, toolsSpan, previous, previous?.tools);
+      current.tools = [toolsSpan[0] - base0, toolsSpan[1] - base0, toolsKey];
+      const tools = this.tools(buf, toolsSpan, toolsKey);
+      if (tools) digest.tools = tools.digest;
+    }
     const messagesSpan = parts.get('messages');
-    const messages = messagesSpan ? this.messages(buf, messagesSpan, digest.wire === 'codex-responses') : undefined;
+    const messages = messagesSpan ? this.messages(buf, messagesSpan, digest.wire === 'codex-responses', current, base0) : undefined;
     if (messages) digest.messages = messages.digest;
-    const prefix = this.prefix(system, systemSpan ? hash16(buf.subarray(systemSpan[0], systemSpan[1])) : '', messages?.infos ?? []);
+    const prefix = this.prefix(system, systemKey, messages?.infos ?? []);
     if (prefix) digest.prefix = prefix;
+    this.remember(buf, extractSpan, current, messages?.extends);
     return digest;
   }
 
-  private system(buf: Buffer, span: [number, number]): SystemInfo | undefined {
-    const key = hash16(buf.subarray(span[0], span[1]));
+  /** Keeps a copy of this request's extract bytes, replacing the one it extends (or the oldest). */
+  private remember(
+    buf: Buffer,
+    extractSpan: [number, number],
+    current: Omit<RecentRequest, 'buf' | 'length'>,
+    extended: RecentRequest | undefined,
+  ): void {
+    const length = extractSpan[1] - extractSpan[0];
+    if (length > MAX_RECENT_BYTES) return;
+    let evicted: RecentRequest | undefined;
+    if (extended) {
+      this.recent.splice(this.recent.indexOf(extended), 1);
+      evicted = extended;
+    } else if (this.recent.length >= RECENT_REQUESTS) {
+      evicted = this.recent.pop();
+    }
+    let target = evicted?.buf;
+    if (!target || target.length < length) target = Buffer.allocUnsafe(Math.max(length, 64 * 1024, (target?.length ?? 0) * 2));
+    buf.copy(target, 0, extractSpan[0], extractSpan[1]);
+    this.recent.unshift({ ...current, buf: target, length });
+  }
+
+  private system(buf: Buffer, span: [number, number], key: string): SystemInfo | undefined {
     let info = this.systems.get(key);
     if (info === undefined) {
       const flat = flattenSystem(parseSpan(buf, span[0], span[1]));
@@ -366,8 +431,7 @@ export class RecordDigester {
     return info ?? undefined;
   }
 
-  private tools(buf: Buffer, span: [number, number]): ToolsInfo | undefined {
-    const key = hash16(buf.subarray(span[0], span[1]));
+  private tools(buf: Buffer, span: [number, number], key: string): ToolsInfo | undefined {
     let info = this.toolSets.get(key);
     if (info === undefined) {
       const tools = parseSpan(buf, span[0], span[1]);
@@ -378,19 +442,56 @@ export class RecordDigester {
     return info ?? undefined;
   }
 
-  private messages(buf: Buffer, span: [number, number], dropItemIds: boolean): { digest: MessagesDigest; infos: MessageInfo[] } | undefined {
+  private messages(
+    buf: Buffer,
+    span: [number, number],
+    dropItemIds: boolean,
+    current: Omit<RecentRequest, 'buf' | 'length'>,
+    base0: number,
+  ): { digest: MessagesDigest; infos: MessageInfo[]; extends?: RecentRequest } | undefined {
     if (spanKind(buf, span[0]) !== 'array') return undefined;
-    const infos: MessageInfo[] = [];
-    const rawHashes: string[] = [];
+    const items: Array<[number, number]> = [];
     const end = scanArray(buf, span[0], span[1], (itemStart, itemEnd) => {
+      items.push([itemStart, itemEnd]);
+    });
+    if (end < 0) return undefined;
+    const infos = current.infos;
+    const rawHashes = current.rawHashes;
+    // The longest run of leading messages byte-identical to a recent request's (same agent and wire).
+    let reused = 0;
+    let extended: RecentRequest | undefined;
+    const first = items[0];
+    if (first) {
+      for (const entry of this.recent) {
+        if (entry.agent !== current.agent || entry.wire !== current.wire) continue;
+        const theirs = entry.items[0];
+        if (!theirs || !sameBytes(buf, first[0], first[1], entry.buf, theirs[0], theirs[1])) continue;
+        reused = 1;
+        const limit = Math.min(items.length, entry.items.length);
+        while (reused < limit) {
+          const mine = items[reused] as [number, number];
+          const other = entry.items[reused] as [number, number];
+          if (!sameBytes(buf, mine[0], mine[1], entry.buf, other[0], other[1])) break;
+          reused++;
+        }
+        for (let i = 0; i < reused; i++) {
+          rawHashes.push(entry.rawHashes[i] as string);
+          infos.push(entry.infos[i] as MessageInfo);
+        }
+        extended = entry;
+        break;
+      }
+    }
+    for (let i = reused; i < items.length; i++) {
+      const [itemStart, itemEnd] = items[i] as [number, number];
       const raw = hash16(buf.subarray(itemStart, itemEnd));
       rawHashes.push(raw);
       const key = dropItemIds ? `i${raw}` : raw;
       let info = this.messageInfos.get(key);
       if (!info) info = remember(this.messageInfos, key, messageInfo(parseSpan(buf, itemStart, itemEnd), dropItemIds));
       infos.push(info);
-    });
-    if (end < 0) return undefined;
+    }
+    for (const [itemStart, itemEnd] of items) current.items.push([itemStart - base0, itemEnd - base0]);
     const roles: Record<string, number> = {};
     const blockTypes: Record<string, number> = {};
     for (const info of infos) {
@@ -407,6 +508,7 @@ export class RecordDigester {
         exactHash: hash16(rawHashes.join('')),
       },
       infos,
+      extends: extended,
     };
   }
 
@@ -539,6 +641,17 @@ export class RecordDigester {
       );
     }
   }
+}
+
+/** The hash of a span's bytes, taken from a recent request when its bytes there are the same. */
+function rawKey(
+  buf: Buffer,
+  span: [number, number],
+  recent: RecentRequest | undefined,
+  theirs: [number, number, string] | undefined,
+): string {
+  if (recent && theirs && sameBytes(buf, span[0], span[1], recent.buf, theirs[0], theirs[1])) return theirs[2];
+  return hash16(buf.subarray(span[0], span[1]));
 }
 
 function messageInfo(message: unknown, dropItemId: boolean): MessageInfo {
