@@ -180,14 +180,14 @@ export function renderReport(output: AnalyzeOutput, maxSlots = DEFAULT_MAX_SLOTS
   const out: string[] = [];
   const { sources } = output;
   out.push('# Interlude prompt-architecture report');
+  out.push(`sources: ${sources.files.length} file(s), ${sources.lines.records} record(s)`);
   const noise: string[] = [];
   if (sources.lines.blank > 0) noise.push(plural(sources.lines.blank, 'blank line'));
-  if (sources.lines.invalid > 0) noise.push(plural(sources.lines.invalid, 'invalid line') + ' skipped');
-  if (sources.lines.pendingTailBytes > 0) noise.push(`an unfinished last line (${sources.lines.pendingTailBytes} bytes)`);
-  out.push(
-    `sources: ${plural(sources.files.length, 'file')}, ${sources.lines.records} record(s)` +
-      (noise.length > 0 ? ` (${noise.join(', ')})` : ''),
-  );
+  if (sources.lines.invalid > 0) noise.push(`${plural(sources.lines.invalid, 'invalid line')} (not JSON, skipped)`);
+  if (sources.lines.pendingTailBytes > 0) {
+    noise.push(`an unfinished last line (${sources.lines.pendingTailBytes} bytes, still being written or torn)`);
+  }
+  if (noise.length > 0) out.push(`lines  : ${noise.join(', ')}`);
   const { exchanges } = output;
   out.push(
     `exchanges: ${exchanges.total}` + (exchanges.pending > 0 ? ` (${exchanges.pending} awaiting a response)` : ''),
@@ -221,11 +221,9 @@ function renderAgent(out: string[], agent: AgentAnalysis, maxSlots: number): voi
       out.push('- skeleton/slots : only 1 distinct system seen — capture more varied sessions to surface dynamic slots');
     } else {
       const pooled = system.pooled;
-      out.push(
-        `- skeleton       : ${pooled.fixedLines}/${pooled.uniqueLines} lines fixed (${percent(pooled.fixedPercent)})` +
-          ' over all samples pooled',
-      );
-      out.push(`- dynamic lines  : ${pooled.dynamicLines.length} line(s) vary across samples (pooled)`);
+      out.push(`- skeleton       : ${pooled.fixedLines}/${pooled.uniqueLines} lines fixed (${percent(pooled.fixedPercent)})`);
+      out.push(`- dynamic slots  : ${pooled.dynamicLines.length} line(s) vary across samples`);
+      out.push('  (both over every distinct sample pooled, as agent-interlude 0.2 counts; per prompt family below)');
     }
     out.push(`- prompt families: ${system.families.length} (samples sharing ≥ half their lines)`);
     for (const family of system.families) renderFamily(out, family, maxSlots, familyTools(family));

@@ -1,10 +1,10 @@
 // `agent-interlude analyze` as a user runs it: the built binary over fixture logs in the
-// original's record format. Lines marked "as the original printed" are byte-for-byte what
-// agent-interlude 0.2.x's `agent-interlude-analyze` printed for the same file.
+// original's record format. `<log>.original-report.txt` next to each fixture is what the
+// original tool (agent-interlude 0.2.x, `agent-interlude-analyze <log>`) printed for it.
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -24,6 +24,24 @@ describe('agent-interlude analyze', function () {
     const build = spawnSync('node', ['esbuild.mjs'], { cwd: ROOT, encoding: 'utf8' });
     assert.equal(build.status, 0, build.stderr);
   });
+
+  for (const log of ['original-format', 'no-side-requests']) {
+    it(`cross-checked: every line of the original's report on ${log}.jsonl appears verbatim, in order`, () => {
+      const original = readFileSync(join(LOGS, `${log}.original-report.txt`), 'utf8')
+        .split('\n')
+        // The original lists pooled dynamic lines in Python set order (random per run); we list slots instead.
+        .filter((line) => line !== '' && !line.startsWith('    •') && !line.startsWith('    …'));
+      const result = analyze([join(LOGS, `${log}.jsonl`)]);
+      assert.equal(result.status, 0, result.stderr);
+      const ours = result.stdout.split('\n');
+      let at = 0;
+      for (const line of original) {
+        const found = ours.indexOf(line, at);
+        assert.ok(found >= 0, `the original's line is missing or out of order: ${JSON.stringify(line)}`);
+        at = found + 1;
+      }
+    });
+  }
 
   it('prints the per-agent sections and the cross-agent table as the original printed them', () => {
     const result = analyze([WITH_SIDE_REQUESTS]);
@@ -51,8 +69,8 @@ describe('agent-interlude analyze', function () {
     ]) {
       assert.ok(lines.includes(expected), `missing line: ${expected}\n---\n${result.stdout}`);
     }
-    // The original's skeleton line, plus where the number comes from.
-    assert.ok(lines.includes('- skeleton       : 0/34 lines fixed (0%) over all samples pooled'));
+    assert.ok(lines.includes('- skeleton       : 0/34 lines fixed (0%)'));
+    assert.ok(lines.includes('- dynamic slots  : 34 line(s) vary across samples'));
     const table = result.stdout.slice(result.stdout.indexOf('## Cross-agent comparison')).split('\n').slice(0, 9);
     assert.deepEqual(table, [
       '## Cross-agent comparison',
@@ -70,7 +88,7 @@ describe('agent-interlude analyze', function () {
   it('adds families with positioned slots, the prefix, tokens, sessions and the line counts', () => {
     const { stdout, stderr, status } = analyze([WITH_SIDE_REQUESTS, '--max-slots', '2']);
     assert.equal(status, 0, stderr);
-    assert.match(stdout, /sources: 1 file, 26 record\(s\) \(1 blank line, 1 invalid line skipped, an unfinished last line \(\d+ bytes\)\)/);
+    assert.match(stdout, /\nlines  : 1 blank line, 1 invalid line \(not JSON, skipped\), an unfinished last line \(\d+ bytes, still being written or torn\)\n/);
     assert.match(stdout, /- prompt families: 2 /);
     assert.match(stdout, /#1 "You are Claude Code, Anthropic's official CLI for Claude.": 7 requests, 2 distinct samples/);
     assert.match(stdout, /skeleton 16\/31 lines fixed \(52%\); 6 slots/);
@@ -118,10 +136,10 @@ describe('agent-interlude analyze', function () {
     copyFileSync(join(LOGS, 'no-side-requests.jsonl'), join(cwd, '.agent-interlude', 'other.jsonl'));
     const byDefault = analyze([], cwd);
     assert.equal(byDefault.status, 0, byDefault.stderr);
-    assert.match(byDefault.stdout, /sources: 1 file, 26 record/);
+    assert.match(byDefault.stdout, /sources: 1 file\(s\), 26 record/);
     const globbed = analyze(['.agent-interlude/*.jsonl'], cwd);
     assert.equal(globbed.status, 0, globbed.stderr);
-    assert.match(globbed.stdout, /sources: 2 files/);
+    assert.match(globbed.stdout, /sources: 2 file\(s\)/);
   });
 
   it('a missing or empty path is a clear message on stderr and exit code 1; bad options exit 2', () => {
