@@ -78,6 +78,8 @@ interface FileState {
   size: number;
   counts: LineCounts;
   name: string;
+  /** The file's inode when first read: a different one means the file was replaced. */
+  ino?: number;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -289,7 +291,8 @@ export class LogIndex {
       const state = this.fileStates[file] as FileState;
       const info = await stat(state.path).catch(() => undefined);
       if (!info) continue; // Deleted: keep what was indexed.
-      if (info.size < state.size) return this.rebuild();
+      if (state.ino === undefined) state.ino = info.ino;
+      if (info.size < state.size || info.ino !== state.ino) return this.rebuild();
       if (info.size === state.size) continue;
       await this.ingest(file, state, info.size);
     }

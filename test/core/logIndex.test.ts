@@ -3,7 +3,7 @@
 // and logs written by the original Python tool.
 
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SyntheticLog } from '../../bench/generateLog';
@@ -286,6 +286,33 @@ describe('LogIndex: incremental reads', () => {
       );
       assert.equal(index.get('ddddddddddd2')?.request?.file, 1);
     }
+  });
+
+  it('reads the same with tiny read chunks (lines longer than the buffer) as with the default', async () => {
+    const dir = newDir();
+    const path = join(dir, 'log-small-chunks.jsonl');
+    writeFileSync(path, syntheticLog(5, 12));
+    const tiny = await LogIndex.open([path], { workers: false, chunkBytes: 1024 });
+    const tinyInWorkers = await LogIndex.open([path], { workers: 2, parallelThreshold: 0, minBytesPerWorker: 1, chunkBytes: 1024 });
+    const normal = await LogIndex.open([path], { workers: false });
+    assert.deepEqual(comparable(tiny), comparable(normal));
+    assert.deepEqual(comparable(tinyInWorkers), comparable(normal));
+  });
+
+  it('starts over when a file is replaced by another one', async () => {
+    const dir = newDir();
+    const path = join(dir, 'log-r.jsonl');
+    writeFileSync(path, line(request('rrrrrrrrrrr1', '2026-11-14T08:00:00.000Z')));
+    const index = await LogIndex.open([path]);
+    const replacement = join(dir, 'replacement.tmp');
+    writeFileSync(replacement, line(request('rrrrrrrrrrr2', '2026-11-14T08:00:00.000Z')) + line(request('rrrrrrrrrrr3', '2026-11-14T08:00:01.000Z')));
+    renameSync(replacement, path);
+    const delta = await index.refresh();
+    assert.equal(delta.reset, true);
+    assert.deepEqual(
+      index.exchanges().map((exchange) => exchange.id),
+      ['rrrrrrrrrrr2', 'rrrrrrrrrrr3'],
+    );
   });
 
   it('starts over when a file shrinks', async () => {
