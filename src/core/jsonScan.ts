@@ -141,14 +141,15 @@ function skipContainer(buf: Buffer, pos: number, end: number): number {
 }
 
 /**
- * Visits the entries of the object at `pos` (which must be '{'): `visit(key, valueStart, valueEnd)`.
- * Keys are decoded (they are short); values are only located. Returns the position after '}', or -1.
+ * Walks the entries of the object at `pos` (which must be '{'): `onEntry(key, valueStart)` must return
+ * where the value ends (skipValue, or its own finer scan of the value), or -1 if it is malformed. Keys
+ * are decoded (they are short). Returns the position after '}', or -1.
  */
-export function scanObject(
+export function scanEntries(
   buf: Buffer,
   pos: number,
   end: number,
-  visit: (key: string, valueStart: number, valueEnd: number) => void,
+  onEntry: (key: string, valueStart: number) => number,
 ): number {
   if (buf[pos] !== OPEN_BRACE) return -1;
   let at = skipWhitespace(buf, pos + 1, end);
@@ -162,9 +163,9 @@ export function scanObject(
     at = skipWhitespace(buf, keyEnd, end);
     if (buf[at] !== COLON) return -1;
     const valueStart = skipWhitespace(buf, at + 1, end);
-    const valueEnd = skipValue(buf, valueStart, end);
+    if (valueStart >= end) return -1;
+    const valueEnd = onEntry(key, valueStart);
     if (valueEnd < 0) return -1;
-    visit(key, valueStart, valueEnd);
     at = skipWhitespace(buf, valueEnd, end);
     const byte = buf[at];
     if (byte === COMMA) {
@@ -174,6 +175,23 @@ export function scanObject(
     if (byte === CLOSE_BRACE && at < end) return at + 1;
     return -1;
   }
+}
+
+/**
+ * Visits the entries of the object at `pos` (which must be '{'): `visit(key, valueStart, valueEnd)`.
+ * Values are only located. Returns the position after '}', or -1.
+ */
+export function scanObject(
+  buf: Buffer,
+  pos: number,
+  end: number,
+  visit: (key: string, valueStart: number, valueEnd: number) => void,
+): number {
+  return scanEntries(buf, pos, end, (key, valueStart) => {
+    const valueEnd = skipValue(buf, valueStart, end);
+    if (valueEnd >= 0) visit(key, valueStart, valueEnd);
+    return valueEnd;
+  });
 }
 
 /** Visits the items of the array at `pos` (which must be '['). Returns the position after ']', or -1. */

@@ -8,7 +8,7 @@
 
 import { hash } from 'node:crypto';
 import type { MessagesDigest, PrefixDigest, PrefixPart, SystemDigest, SystemRepresentation, TokenUsage, ToolsDigest } from './indexModel';
-import { parseSpan, scanArray, scanObject, spanKind } from './jsonScan';
+import { parseSpan, scanArray, scanEntries, scanObject, skipValue, spanKind } from './jsonScan';
 import { reconstructBody, type Wire } from './wire';
 
 export interface DigestBase {
@@ -203,6 +203,16 @@ function describeError(error: unknown): string | undefined {
   return JSON.stringify(error);
 }
 
+/** Where the parts of a request line are, found in the one pass over it. */
+interface LineLayout {
+  /** Spans of the entries of `extract` (the last `extract` key, if repeated). */
+  extract: Map<string, [number, number]>;
+  /** Spans of the items of `extract.messages` when it is an array. */
+  items: Array<[number, number]> | undefined;
+  /** Span of `request.model`. */
+  model: [number, number] | undefined;
+}
+
 /** What one distinct message contributes (memoized by the hash of its bytes). */
 interface MessageInfo {
   hash: string;
@@ -290,22 +300,47 @@ export class RecordDigester {
 
   /** Digests the line buf[start, end) found at file offset `offset`. */
   digest(buf: Buffer, start: number, end: number, offset: number): LineResult {
+    // One pass over the line: top-level values are located; `request` is walked only to find its
+    // `model`, `extract` down to its parts and the items of its `messages` (nothing is skipped twice).
     const spans = new Map<string, [number, number]>();
-    let ok = true;
-    try {
-      if (buf[start] !== 0x7b) return 'invalid';
-      const after = scanObject(buf, start, end, (key, valueStart, valueEnd) => {
-        spans.set(key, [valueStart, valueEnd]);
-      });
-      if (after < 0) return 'invalid';
-      for (let at = after; at < end; at++) {
-        const byte = buf[at];
-        if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0d) return 'invalid';
+    const layout: LineLayout = { extract: new Map(), items: undefined, model: undefined };
+    if (buf[start] !== 0x7b) return 'invalid';
+    const after = scanEntries(buf, start, end, (key, valueStart) => {
+      let valueEnd: number;
+      if (key === 'request' && buf[valueStart] === 0x7b) {
+        valueEnd = scanEntries(buf, valueStart, end, (bodyKey, bodyValueStart) => {
+          const bodyValueEnd = skipValue(buf, bodyValueStart, end);
+          if (bodyKey === 'model' && bodyValueEnd >= 0) layout.model = [bodyValueStart, bodyValueEnd];
+          return bodyValueEnd;
+        });
+      } else if (key === 'extract' && buf[valueStart] === 0x7b) {
+        layout.extract.clear();
+        layout.items = undefined;
+        valueEnd = scanEntries(buf, valueStart, end, (part, partStart) => {
+          let partEnd: number;
+          if (part === 'messages' && buf[partStart] === 0x5b) {
+            const items: Array<[number, number]> = [];
+            partEnd = scanArray(buf, partStart, end, (itemStart, itemEnd) => {
+              items.push([itemStart, itemEnd]);
+            });
+            layout.items = items;
+          } else {
+            partEnd = skipValue(buf, partStart, end);
+          }
+          if (partEnd >= 0) layout.extract.set(part, [partStart, partEnd]);
+          return partEnd;
+        });
+      } else {
+        valueEnd = skipValue(buf, valueStart, end);
       }
-    } catch {
-      ok = false;
+      if (valueEnd >= 0) spans.set(key, [valueStart, valueEnd]);
+      return valueEnd;
+    });
+    if (after < 0) return 'invalid';
+    for (let at = after; at < end; at++) {
+      const byte = buf[at];
+      if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0d) return 'invalid';
     }
-    if (!ok) return 'invalid';
 
     const small = (key: string): unknown => {
       const span = spans.get(key);
@@ -324,7 +359,7 @@ export class RecordDigester {
     const time = timeOf(small('ts'));
     if (time !== undefined) base.time = time;
     return kindValue === 'request'
-      ? this.request(base, buf, spans, small)
+      ? this.request(base, buf, spans, small, layout)
       : this.response(base, buf, spans, small);
   }
 
@@ -333,6 +368,7 @@ export class RecordDigester {
     buf: Buffer,
     spans: Map<string, [number, number]>,
     small: (key: string) => unknown,
+    layout: LineLayout,
   ): RequestDigest {
     const digest: RequestDigest = {
       ...base,
@@ -346,20 +382,15 @@ export class RecordDigester {
     if (small('websocket') === true) digest.websocket = true;
     if (small('truncated') === true) digest.truncated = true;
 
-    const body = spans.get('request');
-    if (body && spanKind(buf, body[0]) === 'object') {
-      scanObject(buf, body[0], body[1], (key, valueStart, valueEnd) => {
-        if (key !== 'model') return;
-        const model = parseSpan(buf, valueStart, valueEnd);
-        if (typeof model === 'string' && model !== '') digest.model = model;
-      });
+    if (layout.model && spans.has('request')) {
+      const model = parseSpan(buf, layout.model[0], layout.model[1]);
+      if (typeof model === 'string' && model !== '') digest.model = model;
     }
 
     const extractSpan = spans.get('extract');
     if (!extractSpan || spanKind(buf, extractSpan[0]) !== 'object') return digest;
     digest.hasExtract = true;
-    const parts = new Map<string, [number, number]>();
-    scanObject(buf, extractSpan[0], extractSpan[1], (key, valueStart, valueEnd) => parts.set(key, [valueStart, valueEnd]));
+    const parts = layout.extract;
 
     // Compare with the most recent request of the same agent and wire; spans there are relative to
     // its copied extract, so shift ours by the extract's start when comparing.
@@ -384,7 +415,7 @@ export class RecordDigester {
       if (tools) digest.tools = tools.digest;
     }
     const messagesSpan = parts.get('messages');
-    const messages = messagesSpan ? this.messages(buf, messagesSpan, digest.wire === 'codex-responses', current, base0) : undefined;
+    const messages = messagesSpan && layout.items ? this.messages(buf, layout.items, digest.wire === 'codex-responses', current, base0) : undefined;
     if (messages) digest.messages = messages.digest;
     const prefix = this.prefix(system, systemKey, messages?.infos ?? []);
     if (prefix) digest.prefix = prefix;
@@ -444,17 +475,11 @@ export class RecordDigester {
 
   private messages(
     buf: Buffer,
-    span: [number, number],
+    items: Array<[number, number]>,
     dropItemIds: boolean,
     current: Omit<RecentRequest, 'buf' | 'length'>,
     base0: number,
   ): { digest: MessagesDigest; infos: MessageInfo[]; extends?: RecentRequest } | undefined {
-    if (spanKind(buf, span[0]) !== 'array') return undefined;
-    const items: Array<[number, number]> = [];
-    const end = scanArray(buf, span[0], span[1], (itemStart, itemEnd) => {
-      items.push([itemStart, itemEnd]);
-    });
-    if (end < 0) return undefined;
     const infos = current.infos;
     const rawHashes = current.rawHashes;
     // The longest run of leading messages byte-identical to a recent request's (same agent and wire).
