@@ -13,7 +13,7 @@ import { buildAnalysisReport } from '../../src/core/analysis/analysisReport';
 import { analyzeConversations } from '../../src/core/analysis/conversations';
 import { diffMessages, diffRequests, diffSystem, diffTools } from '../../src/core/analysis/exchangeDiff';
 import { clusterFamilies, jaccard, lineSkeleton, promptFamilies, type PromptSample } from '../../src/core/analysis/promptSkeleton';
-import { median, roundHalfEven, weightedSpread } from '../../src/core/analysis/stats';
+import { isoTime, median, roundHalfEven, weightedSpread } from '../../src/core/analysis/stats';
 import { searchExchanges, snippetOf, type SearchableExchange } from '../../src/core/analysis/textSearch';
 import { collectInvocations, invocationCounts, readInvocations } from '../../src/core/analysis/toolInvocations';
 import { modelFamily, stopReasons, tokensByModelFamily } from '../../src/core/analysis/tokenUsage';
@@ -173,6 +173,12 @@ describe('analysis: skeleton and prompt families', () => {
     const [family] = promptFamilies(samples(['a\nb\nx', 1], ['a\nb\nyyyy', 3]));
     assert.equal(family.canonicalKey, 's1');
     assert.deepEqual(family.size, { min: 5, median: 8, max: 8 });
+  });
+
+  it('isoTime formats like Date.toISOString', () => {
+    const samples = [0, 1, 999, T0, T0 + 86_399_999, Date.UTC(1969, 11, 31, 23, 59, 59, 7), Date.UTC(2099, 1, 28, 1, 2, 3, 4)];
+    for (let i = 0; i < 200; i++) samples.push(Math.floor(T0 + (i - 100) * 7_777_777.7));
+    for (const ms of samples) assert.equal(isoTime(ms), new Date(ms).toISOString(), String(ms));
   });
 
   it("medians and rounding follow Python's (even counts average, .5 rounds to even)", () => {

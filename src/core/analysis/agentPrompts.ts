@@ -6,8 +6,15 @@
 import type { ExchangeSummary, PrefixPart } from '../indexModel';
 import { type AnalysisInput, isAnalyzable } from './analysisInput';
 import { type MessageShapes, messageShapes } from './messageShapes';
-import { analyzePrompts, type LineSkeleton, type PromptFamily, type PromptSample, promptFamilies } from './promptSkeleton';
-import { codePointLength, increment, median, roundHalfEven, type Spread, spread, weightedSpread } from './stats';
+import {
+  analyzePrompts,
+  type LineSkeleton,
+  type PromptFamily,
+  type PromptSample,
+  promptFamilies,
+  sampleSizes,
+} from './promptSkeleton';
+import { increment, median, roundHalfEven, type Spread, spread } from './stats';
 import { type ToolCatalog, toolCatalog } from './toolCatalog';
 import { type InvocationCounts, invocationCounts } from './toolInvocations';
 
@@ -145,7 +152,7 @@ export function analyzeSystem(
     representation:
       blockSpread.max > 1 ? `${roundHalfEven(median(blocks))} block(s)/req` : 'single string',
     blocks: blockSpread,
-    size: weightedSpread(samples.map((sample) => ({ value: codePointLength(sample.text), weight: sample.requests }))),
+    size: sampleSizes(samples),
     distinct: samples.length,
     pooled,
     families: families.map((family) => ({ ...family, tools: toolCatalog(input, exchangesOf.get(family.id) ?? []) })),

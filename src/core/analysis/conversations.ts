@@ -12,8 +12,10 @@
 //   item ids) start with all of the thread's latest request's messages, same agent and
 //   wire. The original compared only with the immediately preceding request, so a title
 //   side request between two turns broke the thread; here every open thread is a
-//   candidate (the longest match wins), found through a trie of message hashes in time
-//   linear in the number of messages.
+//   candidate (the longest match wins). Open threads are indexed by their latest
+//   request's last message hash, so a request looks up its own hashes from the longest
+//   prefix down (a continuation usually hits on the first or second) and verifies the
+//   match; nothing is allocated per message.
 // - Retry: the messages are byte-identical to the thread's latest request (`exactHash`):
 //   e.g. Claude Code resending after a 529. It stays in the thread; repeats are runs of
 //   such resends.
@@ -24,7 +26,7 @@
 
 import type { ExchangeSummary, TokenUsage } from '../indexModel';
 import { isConversational } from './analysisInput';
-import { increment, quantile, spread } from './stats';
+import { increment, isoTime } from './stats';
 
 export const DEFAULT_SESSION_GAP_MS = 30_000;
 
@@ -137,21 +139,59 @@ export interface ConversationReport {
   roundTrips: RoundTrips | null;
 }
 
-interface TrieNode {
-  children?: Map<string, TrieNode>;
-  /** agent+wire → the thread whose latest request ends here. */
-  tails?: Map<string, number>;
-}
-
 interface ThreadState {
   thread: Thread;
-  tail: TrieNode;
-  tailLength: number;
+  /** The per-message hashes of the thread's latest request. */
+  tailHashes: readonly string[];
   tailExact: string;
   tailId: string;
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
+/** agent → wire → last message hash of a thread's latest request → those threads. */
+type OpenThreads = Map<string, Map<string, Map<string, ThreadState[]>>>;
+
+function forget(open: Map<string, ThreadState[]>, state: ThreadState): void {
+  const last = state.tailHashes[state.tailHashes.length - 1];
+  if (last === undefined) return;
+  const list = open.get(last);
+  if (!list) return;
+  const at = list.indexOf(state);
+  if (at >= 0) list.splice(at, 1);
+  if (list.length === 0) open.delete(last);
+}
+
+function remember(open: Map<string, ThreadState[]>, state: ThreadState): void {
+  const last = state.tailHashes[state.tailHashes.length - 1];
+  if (last === undefined) return;
+  const list = open.get(last);
+  if (list) list.push(state);
+  else open.set(last, [state]);
+}
+
+/** The open thread whose latest request's messages are the longest prefix of `hashes`. */
+function continuedThread(open: Map<string, ThreadState[]> | undefined, hashes: readonly string[]): ThreadState | undefined {
+  if (!open) return undefined;
+  for (let length = hashes.length; length > 0; length--) {
+    const candidates = open.get(hashes[length - 1]);
+    if (!candidates) continue;
+    // Latest first: of two identical conversations, the newer one continues.
+    for (let index = candidates.length - 1; index >= 0; index--) {
+      const state = candidates[index];
+      if (state.tailHashes.length !== length) continue;
+      let same = true;
+      for (let at = length - 2; at >= 0; at--) {
+        if (state.tailHashes[at] !== hashes[at]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return state;
+    }
+  }
+  return undefined;
+}
+
+const iso = isoTime;
 const HOUR_MS = 3_600_000;
 
 function emptyUsage(): TokenUsage {
@@ -173,7 +213,7 @@ export function analyzeConversations(
   const runs: RepeatRun[] = [];
   const runOf = new Map<string, RepeatRun>();
   const toolsOf = new Map<string, string[]>();
-  const root: TrieNode = {};
+  const openThreads: OpenThreads = new Map();
   const hourly = new Map<number, number>();
   const rtts: number[] = [];
   const summary = { continuations: 0, retries: 0, nexts: 0, probes: 0 };
@@ -182,6 +222,9 @@ export function analyzeConversations(
   let sessionStartMs = 0;
   let lastInSession: ConversationNode | undefined;
   const threadsInSession: Set<number>[] = [];
+  // Ends are kept as numbers while walking and written as ISO once at the end.
+  const sessionEnds: number[] = [];
+  const threadEnds: number[] = [];
 
   for (const exchange of placed) {
     const requestTime = exchange.requestTime as number;
@@ -207,7 +250,7 @@ export function analyzeConversations(
     const session = sessions[sessions.length - 1];
     const end = Math.max(sessionEnd, exchange.responseTime ?? requestTime, requestTime);
     sessionEnd = end;
-    session.end = iso(end);
+    sessionEnds[session.id] = end;
     session.durationMs = end - sessionStartMs;
     session.exchanges++;
     if (!session.agents.includes(exchange.agent)) session.agents.push(exchange.agent);
@@ -248,30 +291,20 @@ export function analyzeConversations(
       continue;
     }
 
-    // --- thread: the deepest open thread whose latest request is a prefix of this one
+    // --- thread: the open thread whose latest request is the longest prefix of this one
     const messages = exchange.messages;
-    const agentWire = `${exchange.agent}\u0000${exchange.wire}`;
-    let trieNode = root;
-    let match: ThreadState | undefined;
-    messages.hashes.forEach((hash, index) => {
-      let children = trieNode.children;
-      if (!children) trieNode.children = children = new Map();
-      let child = children.get(hash);
-      if (!child) children.set(hash, (child = {}));
-      trieNode = child;
-      const candidate = child.tails?.get(agentWire);
-      if (candidate !== undefined) {
-        const state = threads[candidate];
-        if (state.tail === child && state.tailLength === index + 1) match = state;
-      }
-    });
+    let byWire = openThreads.get(exchange.agent);
+    if (!byWire) openThreads.set(exchange.agent, (byWire = new Map()));
+    let open = byWire.get(exchange.wire);
+    if (!open) byWire.set(exchange.wire, (open = new Map()));
+    const match = continuedThread(open, messages.hashes);
 
     let state: ThreadState;
     if (match) {
       state = match;
       const thread = state.thread;
-      const isRetry = state.tailLength === messages.count && state.tailExact === messages.exactHash;
-      const added = messages.count - state.tailLength;
+      const isRetry = state.tailHashes.length === messages.count && state.tailExact === messages.exactHash;
+      const added = messages.count - state.tailHashes.length;
       const kind: EdgeKind = isRetry ? 'retry' : 'continuation';
       edges.push({
         from: state.tailId,
@@ -298,7 +331,7 @@ export function analyzeConversations(
       }
       thread.exchanges++;
       thread.newMessages += added;
-      thread.end = iso(requestTime);
+      threadEnds[thread.id] = requestTime;
       thread.lastId = exchange.id;
       if (thread.sessions[thread.sessions.length - 1] !== session.id) thread.sessions.push(session.id);
     } else {
@@ -316,7 +349,7 @@ export function analyzeConversations(
         firstId: exchange.id,
         lastId: exchange.id,
       };
-      state = { thread, tail: root, tailLength: 0, tailExact: '', tailId: exchange.id };
+      state = { thread, tailHashes: [], tailExact: '', tailId: exchange.id };
       threads.push(state);
       if (lastInSession) {
         edges.push({
@@ -330,11 +363,11 @@ export function analyzeConversations(
       }
     }
     state.thread.lastMessageCount = messages.count;
-    state.tail = trieNode;
-    state.tailLength = messages.count;
+    forget(open, state);
+    state.tailHashes = messages.hashes;
     state.tailExact = messages.exactHash;
     state.tailId = exchange.id;
-    if (messages.count > 0) (trieNode.tails ??= new Map()).set(agentWire, state.thread.id);
+    remember(open, state);
     node.thread = state.thread.id;
     const inSession = threadsInSession[session.id];
     if (!inSession.has(state.thread.id)) {
@@ -344,6 +377,10 @@ export function analyzeConversations(
     lastInSession = node;
   }
 
+  sessions.forEach((session) => (session.end = iso(sessionEnds[session.id] ?? Date.parse(session.start))));
+  threads.forEach(({ thread }) => {
+    if (threadEnds[thread.id] !== undefined) thread.end = iso(threadEnds[thread.id]);
+  });
   return {
     sessionGapMs,
     summary: {
@@ -365,6 +402,13 @@ export function analyzeConversations(
 
 function roundTrips(rtts: readonly number[]): RoundTrips | null {
   if (rtts.length === 0) return null;
-  const { min, median, max } = spread(rtts);
-  return { count: rtts.length, minMs: min, medianMs: median, p90Ms: quantile(rtts, 0.9), maxMs: max };
+  const sorted = Float64Array.from(rtts).sort();
+  const middle = sorted.length >> 1;
+  return {
+    count: sorted.length,
+    minMs: sorted[0],
+    medianMs: sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2,
+    p90Ms: sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(0.9 * sorted.length) - 1))],
+    maxMs: sorted[sorted.length - 1],
+  };
 }

@@ -24,6 +24,12 @@
 // is reported with the nearest non-blank fixed line before and after it, its distinct
 // values, and how many samples (and requests) had each; '' means the sample had nothing
 // there.
+//
+// Cost: each distinct text is split and its lines interned (one integer id per distinct
+// line) once; counting, clustering and alignment then work on integers. The prepared
+// texts and their alignments are memoized, bounded, across calls — keyed by sample key
+// and checked against the text itself, so results never depend on the memo — which
+// makes re-analysing a log after one more exchange cost little more than counting.
 
 import { diffArrays } from 'diff';
 import { codePointLength, type Spread, weightedSpread } from './stats';
@@ -100,12 +106,11 @@ export interface SkeletonOptions {
 }
 
 const LABEL_CHARS = 80;
+/** Memo bounds: past either, the memo starts over (results are the same, only slower once). */
+const MAX_MEMO_LINES = 2_000_000;
+const MAX_MEMO_TEXTS = 50_000;
 
-/**
- * Every distinct line of the samples analysed together gets a small integer id once, so
- * counting, set comparisons and the alignment diff work on numbers, and each text is
- * split only once.
- */
+/** One integer id per distinct line. */
 class LineTable {
   private readonly ids = new Map<string, number>();
   readonly lines: string[] = [];
@@ -133,56 +138,122 @@ class LineTable {
   }
 }
 
-interface Prepared {
-  sample: PromptSample;
-  /** The sample's lines as ids, in order. */
+/** A distinct text, split and interned. */
+interface PreparedText {
+  text: string;
+  /** Code points, as Python's len() counts them. */
+  chars: number;
+  /** Its lines as ids, in order. */
   ids: number[];
-  /** Its distinct ids, first-seen order. */
+  /** Its distinct line ids, first-seen order. */
   distinct: number[];
+  /** Its distinct non-blank line ids: what family kinship compares. */
+  kin: number[];
+  /** The last alignment made for it: against which skeleton, and its slot texts by position. */
+  alignment?: { skeleton: string; slots: Map<number, string> };
 }
 
-function prepare(samples: readonly PromptSample[], table: LineTable): Prepared[] {
-  // stamp[id] = 1 + index of the last sample that held the line: dedupes without a Set per sample.
-  let stamp = new Int32Array(1024);
-  return samples.map((sample, index) => {
-    const ids = table.idsOf(sample.text);
-    if (stamp.length < table.size) {
-      const grown = new Int32Array(Math.max(table.size, stamp.length * 2));
-      grown.set(stamp);
-      stamp = grown;
+interface Member {
+  sample: PromptSample;
+  prepared: PreparedText;
+}
+
+/** Reusable scratch counters indexed by line id, zeroed again after each use. */
+class Scratch {
+  counts = new Int32Array(1024);
+  stamp = new Int32Array(1024);
+  private generation = 0;
+
+  fit(size: number): void {
+    if (this.counts.length >= size) return;
+    const length = Math.max(size, this.counts.length * 2);
+    const counts = new Int32Array(length);
+    counts.set(this.counts);
+    this.counts = counts;
+    const stamp = new Int32Array(length);
+    stamp.set(this.stamp);
+    this.stamp = stamp;
+  }
+
+  nextStamp(): number {
+    if (this.generation === 0x7fffffff) {
+      this.stamp.fill(0);
+      this.generation = 0;
     }
+    return ++this.generation;
+  }
+}
+
+class PromptMemo {
+  table = new LineTable();
+  texts = new Map<string, PreparedText>();
+  readonly scratch = new Scratch();
+
+  /** Starts over when too big; only between analyses, so ids stay consistent within one. */
+  trim(): void {
+    if (this.table.size > MAX_MEMO_LINES || this.texts.size > MAX_MEMO_TEXTS) {
+      this.table = new LineTable();
+      this.texts = new Map();
+    }
+  }
+
+  prepare(sample: PromptSample): PreparedText {
+    const known = this.texts.get(sample.key);
+    if (known && known.text === sample.text) return known;
+    const ids = this.table.idsOf(sample.text);
+    this.scratch.fit(this.table.size);
+    const stamp = this.scratch.nextStamp();
+    const marks = this.scratch.stamp;
     const distinct: number[] = [];
+    const kin: number[] = [];
     for (const id of ids) {
-      if (stamp[id] !== index + 1) {
-        stamp[id] = index + 1;
-        distinct.push(id);
-      }
+      if (marks[id] === stamp) continue;
+      marks[id] = stamp;
+      distinct.push(id);
+      if (!this.table.blank[id]) kin.push(id);
     }
-    return { sample, ids, distinct };
-  });
+    const prepared: PreparedText = { text: sample.text, chars: codePointLength(sample.text), ids, distinct, kin };
+    this.texts.set(sample.key, prepared);
+    return prepared;
+  }
 }
 
-/** How many of the members hold each line id (each member counted once per line). */
-function lineFrequency(members: readonly Prepared[], size: number): { counts: Int32Array; order: number[] } {
-  const counts = new Int32Array(size);
+const memo = new PromptMemo();
+
+function membersOf(samples: readonly PromptSample[]): Member[] {
+  memo.trim();
+  return samples.map((sample) => ({ sample, prepared: memo.prepare(sample) }));
+}
+
+/** Lines held by members, each member counted once per line; `counts` is valid until `release`. */
+function lineFrequency(members: readonly Member[]): { counts: Int32Array; order: number[]; release: () => void } {
+  memo.scratch.fit(memo.table.size);
+  const counts = memo.scratch.counts;
   const order: number[] = [];
   for (const member of members) {
-    for (const id of member.distinct) {
+    for (const id of member.prepared.distinct) {
       if (counts[id] === 0) order.push(id);
       counts[id]++;
     }
   }
-  return { counts, order };
+  return {
+    counts,
+    order,
+    release: () => {
+      for (const id of order) counts[id] = 0;
+    },
+  };
 }
 
-function skeletonOf(members: readonly Prepared[], table: LineTable): LineSkeleton {
-  const { counts, order } = lineFrequency(members, table.size);
+function skeletonOf(members: readonly Member[]): LineSkeleton {
+  const { counts, order, release } = lineFrequency(members);
   let fixedLines = 0;
   const dynamicLines: string[] = [];
   for (const id of order) {
     if (counts[id] === members.length) fixedLines++;
-    else dynamicLines.push(table.lines[id]);
+    else dynamicLines.push(memo.table.lines[id]);
   }
+  release();
   return {
     distinct: members.length,
     uniqueLines: order.length,
@@ -194,12 +265,7 @@ function skeletonOf(members: readonly Prepared[], table: LineTable): LineSkeleto
 
 /** The original's rule over distinct texts, unchanged (for the pooled, agent-wide numbers). */
 export function lineSkeleton(texts: readonly string[]): LineSkeleton {
-  const table = new LineTable();
-  const prepared = prepare(
-    texts.map((text, index) => ({ key: String(index), text, requests: 1 })),
-    table,
-  );
-  return skeletonOf(prepared, table);
+  return skeletonOf(membersOf(texts.map((text) => ({ key: `\u0000${text}`, text, requests: 1 }))));
 }
 
 /** Jaccard similarity of two sets; two empty sets are identical. */
@@ -211,49 +277,36 @@ export function jaccard(a: ReadonlySet<string>, b: ReadonlySet<string>): number 
   return shared / (a.size + b.size - shared);
 }
 
-interface Founder {
-  /** Membership of the founder's non-blank lines, by id. */
-  has: Uint8Array;
-  size: number;
-  members: Prepared[];
-}
-
 /** Most requested first; ties keep their first-seen order (Array.prototype.sort is stable). */
-function byUse<T extends { sample: PromptSample }>(items: readonly T[]): T[] {
-  return [...items].sort((a, b) => b.sample.requests - a.sample.requests);
+function byUse(members: readonly Member[]): Member[] {
+  return [...members].sort((a, b) => b.sample.requests - a.sample.requests);
 }
 
-function cluster(prepared: readonly Prepared[], table: LineTable, similarity: number): Prepared[][] {
-  const families: Founder[] = [];
-  for (const item of byUse(prepared)) {
-    const kin = item.distinct.filter((id) => !table.blank[id]);
-    let best: Founder | undefined;
+function cluster(members: readonly Member[], similarity: number): Member[][] {
+  const families: { founder: Set<number>; members: Member[] }[] = [];
+  for (const member of byUse(members)) {
+    const kin = member.prepared.kin;
+    let best: (typeof families)[number] | undefined;
     let bestScore = -1;
     for (const family of families) {
       let shared = 0;
-      for (const id of kin) if (id < family.has.length && family.has[id] === 1) shared++;
-      const union = kin.length + family.size - shared;
+      for (const id of kin) if (family.founder.has(id)) shared++;
+      const union = kin.length + family.founder.size - shared;
       const score = union === 0 ? 1 : shared / union;
       if (score > bestScore) {
         bestScore = score;
         best = family;
       }
     }
-    if (best && bestScore >= similarity) {
-      best.members.push(item);
-    } else {
-      const has = new Uint8Array(table.size);
-      for (const id of kin) has[id] = 1;
-      families.push({ has, size: kin.length, members: [item] });
-    }
+    if (best && bestScore >= similarity) best.members.push(member);
+    else families.push({ founder: new Set(kin), members: [member] });
   }
   return families.map((family) => family.members);
 }
 
 /** Clusters distinct samples into families; returns member lists, the founder first. */
 export function clusterFamilies(samples: readonly PromptSample[], similarity = FAMILY_SIMILARITY): PromptSample[][] {
-  const table = new LineTable();
-  return cluster(prepare(samples, table), table, similarity).map((members) => members.map((member) => member.sample));
+  return cluster(membersOf(samples), similarity).map((members) => members.map((member) => member.sample));
 }
 
 export interface PromptAnalysis {
@@ -263,15 +316,14 @@ export interface PromptAnalysis {
   families: PromptFamily[];
 }
 
-/** The pooled split and the families of one set of distinct samples, each text split once. */
+/** The pooled split and the families of one set of distinct samples. */
 export function analyzePrompts(samples: readonly PromptSample[], options: SkeletonOptions = {}): PromptAnalysis {
-  const table = new LineTable();
-  const prepared = prepare(samples, table);
-  const groups = cluster(prepared, table, options.similarity ?? FAMILY_SIMILARITY);
-  const families = groups.map((members) => analyzeFamily(members, table, options));
+  const members = membersOf(samples);
+  const groups = cluster(members, options.similarity ?? FAMILY_SIMILARITY);
+  const families = groups.map((group) => analyzeFamily(group, options));
   families.sort((a, b) => b.requests - a.requests || b.samples - a.samples);
   families.forEach((family, index) => (family.id = index + 1));
-  return { pooled: skeletonOf(prepared, table), families };
+  return { pooled: skeletonOf(members), families };
 }
 
 /** Families with their skeleton and slots, largest (by requests) first. */
@@ -287,25 +339,26 @@ function labelOf(skeleton: readonly string[], text: string): string {
   return clean.length <= LABEL_CHARS ? clean : `${clean.slice(0, LABEL_CHARS - 1)}…`;
 }
 
-function analyzeFamily(members: readonly Prepared[], table: LineTable, options: SkeletonOptions): PromptFamily {
+function analyzeFamily(members: readonly Member[], options: SkeletonOptions): PromptFamily {
   const canonical = members[0];
   // The original's counting, within the family.
-  const { counts, order } = lineFrequency(members, table.size);
+  const { counts, order, release } = lineFrequency(members);
   let fixedLines = 0;
   for (const id of order) if (counts[id] === members.length) fixedLines++;
 
   // Skeleton in canonical order, with each fixed line's position in the canonical sample.
   const skeletonIds: number[] = [];
   const skeletonAt: number[] = [];
-  canonical.ids.forEach((id, index) => {
+  canonical.prepared.ids.forEach((id, index) => {
     if (counts[id] === members.length) {
       skeletonIds.push(id);
       skeletonAt.push(index);
     }
   });
-  const skeleton = skeletonIds.map((id) => table.lines[id]);
+  release();
+  const skeleton = skeletonIds.map((id) => memo.table.lines[id]);
 
-  const slots = members.length > 1 ? findSlots(members, skeletonIds, skeleton, skeletonAt, table, options) : [];
+  const slots = members.length > 1 ? findSlots(members, skeletonIds, skeleton, skeletonAt, options) : [];
   const requests = members.reduce((sum, member) => sum + member.sample.requests, 0);
   return {
     id: 0,
@@ -314,7 +367,7 @@ function analyzeFamily(members: readonly Prepared[], table: LineTable, options: 
     sampleKeys: members.map((member) => member.sample.key),
     samples: members.length,
     requests,
-    size: requestSizes(members.map((member) => member.sample)),
+    size: requestSizes(members),
     uniqueLines: order.length,
     fixedLines,
     fixedPercent: order.length === 0 ? 0 : (100 * fixedLines) / order.length,
@@ -324,41 +377,57 @@ function analyzeFamily(members: readonly Prepared[], table: LineTable, options: 
 }
 
 /** Size spread over requests, computed per distinct sample (a sample stands for its requests). */
-function requestSizes(samples: readonly PromptSample[]): Spread {
-  return weightedSpread(samples.map((sample) => ({ value: codePointLength(sample.text), weight: sample.requests })));
+function requestSizes(members: readonly Member[]): Spread {
+  return weightedSpread(members.map((member) => ({ value: member.prepared.chars, weight: member.sample.requests })));
+}
+
+/** Size spread over requests of a whole set of samples. */
+export function sampleSizes(samples: readonly PromptSample[]): Spread {
+  return requestSizes(membersOf(samples));
+}
+
+/** A sample's slot texts by skeleton position, from a line diff against the skeleton (memoized). */
+function alignedSlots(prepared: PreparedText, skeletonIds: number[], skeletonKey: string): Map<number, string> {
+  if (prepared.alignment?.skeleton === skeletonKey) return prepared.alignment.slots;
+  const slots = new Map<number, string>();
+  const changes = diffArrays(skeletonIds, prepared.ids);
+  let position = 0;
+  let lineInSample = 0;
+  for (const change of changes) {
+    if (change.removed) {
+      position += change.count;
+    } else if (change.added) {
+      const text = prepared.ids
+        .slice(lineInSample, lineInSample + change.count)
+        .map((id) => memo.table.lines[id])
+        .join('\n');
+      lineInSample += change.count;
+      const earlier = slots.get(position);
+      slots.set(position, earlier === undefined ? text : `${earlier}\n${text}`);
+    } else {
+      position += change.count;
+      lineInSample += change.count;
+    }
+  }
+  prepared.alignment = { skeleton: skeletonKey, slots };
+  return slots;
 }
 
 function findSlots(
-  members: readonly Prepared[],
+  members: readonly Member[],
   skeletonIds: number[],
   skeleton: readonly string[],
   skeletonAt: readonly number[],
-  table: LineTable,
   options: SkeletonOptions,
 ): PromptSlot[] {
+  const skeletonKey = skeletonIds.join(',');
   // position → (member index → that member's lines there)
   const filledAt = new Map<number, Map<number, string>>();
   members.forEach((member, memberIndex) => {
-    const changes = diffArrays(skeletonIds, member.ids);
-    let position = 0;
-    let lineInSample = 0;
-    for (const change of changes) {
-      if (change.removed) {
-        position += change.count;
-      } else if (change.added) {
-        const text = member.ids
-          .slice(lineInSample, lineInSample + change.count)
-          .map((id) => table.lines[id])
-          .join('\n');
-        lineInSample += change.count;
-        let atPosition = filledAt.get(position);
-        if (!atPosition) filledAt.set(position, (atPosition = new Map()));
-        const earlier = atPosition.get(memberIndex);
-        atPosition.set(memberIndex, earlier === undefined ? text : `${earlier}\n${text}`);
-      } else {
-        position += change.count;
-        lineInSample += change.count;
-      }
+    for (const [position, text] of alignedSlots(member.prepared, skeletonIds, skeletonKey)) {
+      let atPosition = filledAt.get(position);
+      if (!atPosition) filledAt.set(position, (atPosition = new Map()));
+      atPosition.set(memberIndex, text);
     }
   });
 

@@ -83,9 +83,39 @@ export function codePointLength(text: string): number {
 
 /** Counts merged into a plain object (JSON-able), keys in first-seen order. */
 export function addCounts(into: Record<string, number>, from: Readonly<Record<string, number>>): void {
-  for (const [key, count] of Object.entries(from)) into[key] = (into[key] ?? 0) + count;
+  for (const key in from) into[key] = (into[key] ?? 0) + from[key];
 }
 
 export function increment(into: Record<string, number>, key: string, by = 1): void {
   into[key] = (into[key] ?? 0) + by;
+}
+
+const DAY_MS = 86_400_000;
+let isoDay = Number.NaN;
+let isoDayPrefix = '';
+
+function pad(value: number, width: number): string {
+  return String(value).padStart(width, '0');
+}
+
+/**
+ * `new Date(ms).toISOString()`, several times faster for the many timestamps of one log
+ * (which mostly share a day): the date part is formatted once per day.
+ */
+export function isoTime(ms: number): string {
+  const day = Math.floor(ms / DAY_MS);
+  // Years 0..9999 format as YYYY-MM-DD; anything else takes the general path.
+  if (!Number.isFinite(ms) || ms < -62_167_219_200_000 || ms >= 253_402_300_800_000) return new Date(ms).toISOString();
+  if (day !== isoDay) {
+    isoDay = day;
+    isoDayPrefix = new Date(day * DAY_MS).toISOString().slice(0, 11);
+  }
+  let rest = Math.floor(ms) - day * DAY_MS;
+  const hours = Math.floor(rest / 3_600_000);
+  rest -= hours * 3_600_000;
+  const minutes = Math.floor(rest / 60_000);
+  rest -= minutes * 60_000;
+  const seconds = Math.floor(rest / 1000);
+  const millis = rest - seconds * 1000;
+  return `${isoDayPrefix}${pad(hours, 2)}:${pad(minutes, 2)}:${pad(seconds, 2)}.${pad(millis, 3)}Z`;
 }

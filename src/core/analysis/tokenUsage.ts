@@ -6,8 +6,17 @@ import { increment } from './stats';
 
 /** `claude-sonnet-4-5-20250929` → `claude-sonnet-4-5`, `gpt-5-v2` → `gpt-5`; anything else unchanged. */
 export function modelFamily(model: string): string {
-  return model.replace(/-(?:\d{8}|v\d+)$/, '');
+  let family = familyOfModel.get(model);
+  if (family === undefined) {
+    family = model.replace(/-(?:\d{8}|v\d+)$/, '');
+    if (familyOfModel.size > 10_000) familyOfModel.clear();
+    familyOfModel.set(model, family);
+  }
+  return family;
 }
+
+/** A log has a handful of model ids and thousands of responses. */
+const familyOfModel = new Map<string, string>();
 
 export interface ModelTokens {
   family: string;
