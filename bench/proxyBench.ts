@@ -492,13 +492,16 @@ interface BigStreamResult {
   };
 }
 
+const BIG_STREAM_EVENT_BYTES = Number(process.env.BENCH_BIG_STREAM_EVENT_BYTES ?? 0);
+const BIG_STREAM_SCENARIO = `bytes:${BIG_STREAM_BYTES}${BIG_STREAM_EVENT_BYTES ? `:${BIG_STREAM_EVENT_BYTES}` : ''}`;
+
 /** 3. One 50 MiB streamed response: throughput of both routes, and how much the proxy's memory grows. */
 async function measureBigStream(origins: Origins, proxyPid: number): Promise<BigStreamResult> {
   const pools = { direct: keepAlivePool(origins.direct, 1), proxied: keepAlivePool(origins.proxied, 1) };
   const throughput: RouteSeries<number[]> = { direct: [], proxied: [] };
   const bytesSeen: RouteSeries<Set<number>> = { direct: new Set(), proxied: new Set() };
   const runOnce = async (route: Route, record: boolean): Promise<void> => {
-    const result = await exchange(pools[route], { scenario: `bytes:${BIG_STREAM_BYTES}`, body: SMALL_STREAM_REQUEST_BODY });
+    const result = await exchange(pools[route], { scenario: BIG_STREAM_SCENARIO, body: SMALL_STREAM_REQUEST_BODY });
     expectOk(route, result, 'big stream');
     if (result.bytes < BIG_STREAM_BYTES) throw new Error(`${route} big stream: only ${result.bytes} bytes arrived`);
     bytesSeen[route].add(result.bytes);

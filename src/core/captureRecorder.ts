@@ -4,6 +4,7 @@
 // thread (captureWorker.ts), and inline only when no worker can be started.
 
 import { CaptureLog } from './captureLog';
+import { CaptureRing } from './captureRing';
 import { SCHEMA_VERSION, type CaptureRecord, type RequestRecord, type ResponseRecord } from './records';
 import { describeRequestBody } from './requestCapture';
 import { ResponseCapture } from './responseCapture';
@@ -36,12 +37,15 @@ export interface ResponseEnd {
   /** Every byte relayed, including those past the tee cap. */
   response_bytes: number;
   partial?: boolean;
+  /** The recorder fell a whole ring behind: the log copy stops early (the agent got everything). */
+  capture_gap?: boolean;
 }
 
 export type RecorderCommand =
   | { type: 'request'; meta: RequestMeta; body: Uint8Array; bodyBytes: number; overflowed: boolean; interrupted: boolean }
-  | { type: 'response-start'; id: string; wire: Wire; contentType: string; contentEncoding: string }
-  | { type: 'response-data'; id: string; chunk: Uint8Array }
+  | { type: 'response-start'; id: string; slot: number; wire: Wire; contentType: string; contentEncoding: string }
+  /** Response bytes are waiting in the shared ring, up to this position. */
+  | { type: 'response-data'; until: number }
   | { type: 'response-end'; end: ResponseEnd }
   | { type: 'record'; record: CaptureRecord }
   | { type: 'close' };
@@ -55,6 +59,8 @@ export type RecorderEvent =
 export interface RecorderOptions {
   captureDir: string;
   logFile?: string;
+  /** The CaptureRing's memory, shared with the relay. */
+  ring: SharedArrayBuffer;
 }
 
 function errorText(error: unknown): string {
@@ -105,6 +111,12 @@ export function responseRecord(end: ResponseEnd, capture: ResponseCapture | unde
     content_type: end.content_type,
   };
   if (end.error) record.error = end.error;
+  if (end.capture_gap) {
+    record.truncated = true;
+    record.note = [record.note, 'the recorder fell behind, so the log copy of this response stops early; the agent received every byte']
+      .filter(Boolean)
+      .join('; ');
+  }
   record.schema = SCHEMA_VERSION;
   record.ttfb_ms = end.ttfb_ms;
   if (end.first_byte_ms !== undefined) record.first_byte_ms = end.first_byte_ms;
@@ -116,11 +128,15 @@ export function responseRecord(end: ResponseEnd, capture: ResponseCapture | unde
 
 export class CaptureRecorder {
   private log?: CaptureLog;
-  private readonly captures = new Map<string, ResponseCapture>();
+  private ring?: CaptureRing;
+  /** Responses being recorded, by exchange id and by the ring slot their bytes arrive under. */
+  private readonly captures = new Map<string, { capture: ResponseCapture; slot: number }>();
+  private readonly slots = new Map<number, ResponseCapture>();
 
   constructor(private readonly emit: (event: RecorderEvent) => void) {}
 
   async open(options: RecorderOptions): Promise<void> {
+    this.ring = new CaptureRing(options.ring);
     try {
       this.log = await CaptureLog.open(
         options.captureDir,
@@ -153,16 +169,20 @@ export class CaptureRecorder {
         case 'request':
           this.write(requestRecord(command));
           break;
-        case 'response-start':
-          this.captures.set(command.id, new ResponseCapture(command.wire, command.contentType, command.contentEncoding));
+        case 'response-start': {
+          const capture = new ResponseCapture(command.wire, command.contentType, command.contentEncoding);
+          this.captures.set(command.id, { capture, slot: command.slot });
+          this.slots.set(command.slot, capture);
           break;
+        }
         case 'response-data':
-          this.captures.get(command.id)?.push(Buffer.from(command.chunk.buffer, command.chunk.byteOffset, command.chunk.byteLength));
+          this.ring?.consume(command.until, (slot, bytes) => this.slots.get(slot)?.push(bytes));
           break;
         case 'response-end': {
-          const capture = this.captures.get(command.end.id);
+          const active = this.captures.get(command.end.id);
           this.captures.delete(command.end.id);
-          this.write(responseRecord(command.end, capture));
+          if (active) this.slots.delete(active.slot);
+          this.write(responseRecord(command.end, active?.capture));
           break;
         }
         case 'record':

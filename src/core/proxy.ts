@@ -11,6 +11,7 @@ import { Agent, type Dispatcher } from 'undici';
 import { headerText, loggedRequestHeaders, relayedResponseHeaders, upstreamRequestHeaders } from './headers';
 import { LOOPBACK_HOST, validateListener, type ListenerSpec } from './listeners';
 import type { RequestMeta, ResponseEnd } from './captureRecorder';
+import { CaptureRing } from './captureRing';
 import { TEE_CAP_BYTES } from './limits';
 import { startRecorder, type RecorderLink } from './recorderLink';
 import { SCHEMA_VERSION, type CaptureRecord } from './records';
@@ -116,6 +117,7 @@ export class InterludeProxy extends EventEmitter<ProxyEventMap> {
   private readonly active: ActiveListener[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   private recorder?: RecorderLink;
+  private ringWriter?: RingWriter;
   private stopping = false;
 
   constructor(private readonly options: ProxyOptions) {
@@ -141,14 +143,21 @@ export class InterludeProxy extends EventEmitter<ProxyEventMap> {
 
   /** Starts every listener it can; a port in use only costs that listener. */
   async start(): Promise<ListenerStatus[]> {
+    const ring = CaptureRing.create();
     this.recorder = await startRecorder(
-      { captureDir: this.options.captureDir, logFile: this.options.logFile, useWorker: this.options.recordOnWorker },
+      {
+        captureDir: this.options.captureDir,
+        logFile: this.options.logFile,
+        ring: ring.buffer,
+        useWorker: this.options.recordOnWorker,
+      },
       (event) => {
         if (event.type === 'written') this.emit('record', { id: event.id, kind: event.kind });
         else if (event.type === 'problem') this.emit('problem', event.message);
       },
     );
     if (this.recorder.openError) this.emit('problem', this.recorder.openError);
+    else this.ringWriter = new RingWriter(ring, this.recorder);
     const statuses: ListenerStatus[] = [];
     for (const spec of this.options.listeners) statuses.push(await this.startListener(spec));
     return statuses;
@@ -318,14 +327,15 @@ export class InterludeProxy extends EventEmitter<ProxyEventMap> {
     const { statusCode, headers, body } = upstreamResponse;
     const ttfb = elapsed(started);
     const contentType = headerText(headers['content-type']);
+    const tap = new ResponseTap(this.ringWriter);
     recorder?.post({
       type: 'response-start',
       id,
+      slot: tap.slot,
       wire,
       contentType,
       contentEncoding: headerText(headers['content-encoding']),
     });
-    const tap = new ResponseTap(id, recorder);
     let firstByte: number | undefined;
 
     const outcome = await new Promise<{ partial: boolean; error?: string }>((resolveOutcome) => {
@@ -346,8 +356,21 @@ export class InterludeProxy extends EventEmitter<ProxyEventMap> {
         settle({ partial: true, error: `cannot relay the response headers: ${errorText(error)}` });
         return;
       }
+      let corked = false;
+      const uncork = () => {
+        corked = false;
+        res.socket?.uncork();
+      };
       body.on('data', (chunk: Buffer) => {
         firstByte ??= elapsed(started);
+        // One socket read from the upstream often holds many small SSE events, each its
+        // own chunk here; corking until the end of this tick sends them in one write
+        // instead of one syscall per event, without holding any byte past this tick.
+        if (!corked && res.socket) {
+          corked = true;
+          res.socket.cork();
+          process.nextTick(uncork);
+        }
         // Relay first, copy second: the agent never waits for the log.
         if (!res.write(chunk)) body.pause();
         tap.push(chunk);
@@ -379,7 +402,7 @@ export class InterludeProxy extends EventEmitter<ProxyEventMap> {
       await Promise.race([requestRecorded, new Promise((resolveWait) => setTimeout(resolveWait, 1_000).unref())]);
       recordRequest(!tee.readableEnded);
     }
-    tap.flush();
+    this.ringWriter?.flush();
     const end: ResponseEnd = {
       id,
       ts: new Date().toISOString(),
@@ -394,6 +417,7 @@ export class InterludeProxy extends EventEmitter<ProxyEventMap> {
     if (firstByte !== undefined) end.first_byte_ms = firstByte;
     if (outcome.error) end.error = outcome.error;
     if (outcome.partial) end.partial = true;
+    if (tap.gap) end.capture_gap = true;
     recorder?.post({ type: 'response-end', end });
   }
 
@@ -477,46 +501,58 @@ export class InterludeProxy extends EventEmitter<ProxyEventMap> {
 }
 
 /**
- * Copies the first TEE_CAP_BYTES of a response to the recorder, batched once per
- * event-loop turn so a stream of small SSE events costs one message per turn.
+ * Publishes ring writes to the recorder once per event-loop turn, so a stream of small
+ * SSE events costs one message per turn, not one per event.
  */
-class ResponseTap {
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
-  private copied = 0;
+class RingWriter {
   private scheduled = false;
-  bytes = 0;
+  private nextSlot = 1;
 
   constructor(
-    private readonly id: string,
-    private readonly recorder: RecorderLink | undefined,
+    readonly ring: CaptureRing,
+    private readonly recorder: RecorderLink,
   ) {}
+
+  allocateSlot(): number {
+    const slot = this.nextSlot;
+    this.nextSlot = this.nextSlot >= 0x7fffffff ? 1 : this.nextSlot + 1;
+    return slot;
+  }
+
+  written(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  /** Hands everything written so far to the recorder (before an exchange's end is posted). */
+  flush(): void {
+    this.scheduled = false;
+    this.recorder.post({ type: 'response-data', until: this.ring.publish() });
+  }
+}
+
+/** One response's copy for the log: its first TEE_CAP_BYTES, through the ring. */
+class ResponseTap {
+  readonly slot: number;
+  private copied = 0;
+  /** The ring was full: the log copy stops here, the relay does not. */
+  gap = false;
+  bytes = 0;
+
+  constructor(private readonly writer: RingWriter | undefined) {
+    this.slot = writer?.allocateSlot() ?? 0;
+  }
 
   push(chunk: Buffer): void {
     this.bytes += chunk.length;
-    if (!this.recorder || this.copied >= TEE_CAP_BYTES) return;
+    if (!this.writer || this.gap || this.copied >= TEE_CAP_BYTES) return;
     const kept = chunk.length <= TEE_CAP_BYTES - this.copied ? chunk : chunk.subarray(0, TEE_CAP_BYTES - this.copied);
+    if (!this.writer.ring.write(this.slot, kept)) {
+      this.gap = true;
+      return;
+    }
     this.copied += kept.length;
-    this.pending.push(kept);
-    this.pendingBytes += kept.length;
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => this.flush());
-    }
-  }
-
-  flush(): void {
-    this.scheduled = false;
-    if (!this.pendingBytes || !this.recorder) return;
-    // A fresh buffer, never a slice of Node's shared pool, so it can be transferred.
-    const chunk = new Uint8Array(this.pendingBytes);
-    let offset = 0;
-    for (const piece of this.pending) {
-      chunk.set(piece, offset);
-      offset += piece.length;
-    }
-    this.pending = [];
-    this.pendingBytes = 0;
-    this.recorder.post({ type: 'response-data', id: this.id, chunk }, [chunk.buffer]);
+    this.writer.written();
   }
 }

@@ -37,15 +37,19 @@ export async function startRecorder(
   };
 
   if (entry) {
-    const workerData = { captureDir: options.captureDir, logFile: options.logFile };
+    const workerData: RecorderOptions = { captureDir: options.captureDir, logFile: options.logFile, ring: options.ring };
     // From source (tests, development) the entry is TypeScript: load it through tsx's
     // require hook, since loader hooks given to the parent do not reach workers on Node 20.
+    // The recorder's garbage is short-lived strings and parsed events: a small young
+    // generation collects them as well as a large one and keeps the proxy's RSS flat.
+    const resourceLimits = { maxYoungGenerationSizeMb: 8 };
     const worker = entry.endsWith('.ts')
       ? new Worker(`require(${JSON.stringify(createRequire(__filename).resolve('tsx/cjs'))}); require(${JSON.stringify(entry)});`, {
           eval: true,
           workerData,
+          resourceLimits,
         })
-      : new Worker(entry, { workerData });
+      : new Worker(entry, { workerData, resourceLimits });
     worker.on('message', route);
     worker.on('error', (error) => {
       route({ type: 'problem', message: `the capture recorder stopped: ${error.message}; traffic is still relayed` });

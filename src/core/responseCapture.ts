@@ -28,9 +28,9 @@ function isEncoded(contentEncoding: string): boolean {
 
 export class ResponseCapture {
   private mode: 'undecided' | 'sse' | 'plain' | 'encoded' = 'undecided';
-  private readonly plainChunks: Buffer[] = [];
+  private readonly plainChunks: Uint8Array[] = [];
   private plainBytes = 0;
-  private sniffBuffer: Buffer[] = [];
+  private sniffBuffer: Uint8Array[] = [];
   private sniffBytes = 0;
   private parser?: EventSourceParser;
   private reassembler?: Reassembler;
@@ -50,9 +50,11 @@ export class ResponseCapture {
     else if (contentType.toLowerCase().includes('text/event-stream')) this.startSse();
   }
 
-  push(chunk: Buffer): void {
-    this.bytes += chunk.length;
+  /** `chunk` may be a view into shared memory that is reused after this call: copy what is kept. */
+  push(view: Uint8Array): void {
+    this.bytes += view.length;
     if (this.mode === 'encoded' || this.truncated) return;
+    let chunk: Uint8Array = this.mode === 'sse' ? view : Buffer.from(view);
     if (this.teeBytes + chunk.length > TEE_CAP_BYTES) {
       chunk = chunk.subarray(0, TEE_CAP_BYTES - this.teeBytes);
       this.truncated = true;
@@ -97,7 +99,7 @@ export class ResponseCapture {
     });
   }
 
-  private consume(chunk: Buffer): void {
+  private consume(chunk: Uint8Array): void {
     if (this.mode === 'sse') {
       this.parser?.feed(this.decoder.decode(chunk, { stream: true }));
     } else if (this.mode === 'plain') {

@@ -226,7 +226,7 @@ async function handleRequest(req: IncomingMessage, res: ServerResponse, requests
   if (scenario.timedEvents) {
     await streamTimedTextEvents(sink, reply.textStream, scenario.timedEvents);
   } else if (scenario.streamBytes !== undefined) {
-    await streamBulkText(sink, reply.textStream, scenario.streamBytes);
+    await streamBulkText(sink, reply.textStream, scenario.streamBytes, scenario.streamEventBytes);
   } else {
     for (const event of reply.events()) {
       if (!(await sink.send(encodeSseEvent(event)))) return;
@@ -372,6 +372,8 @@ interface Scenario {
   resetAfterEvents: number | undefined;
   timedEvents: { count: number; intervalMs: number } | undefined;
   streamBytes: number | undefined;
+  /** Text bytes per delta event for `bytes:`; 16 KiB unless given. */
+  streamEventBytes: number | undefined;
   headerDelayMs: number;
   echoBody: boolean;
   plainText: boolean;
@@ -386,6 +388,7 @@ function parseScenario(header: string | undefined): Scenario {
     resetAfterEvents: undefined,
     timedEvents: undefined,
     streamBytes: undefined,
+    streamEventBytes: undefined,
     headerDelayMs: 0,
     echoBody: false,
     plainText: false,
@@ -421,8 +424,12 @@ function parseScenario(header: string | undefined): Scenario {
         scenario.timedEvents = { count: numbers[0] as number, intervalMs: numbers[1] as number };
         break;
       case 'bytes':
-        expectArgs(1);
+        if (numbers.length !== 1) expectArgs(2);
         scenario.streamBytes = numbers[0];
+        if (numbers[1] !== undefined && (numbers[1] < 1 || numbers[1] > BULK_TEXT_CHUNK.length)) {
+          throw new BadRequestError(`"${directive}": event size must be 1-${BULK_TEXT_CHUNK.length}`);
+        }
+        scenario.streamEventBytes = numbers[1];
         break;
       case 'slow-headers':
         expectArgs(1);
@@ -570,19 +577,28 @@ const BULK_TEXT_CHUNK = Buffer.from('interlude-bytes;'.repeat(1024));
 /** Stands in for the bulk text while the event envelope is serialised; it needs no JSON escaping. */
 const BULK_TEXT_MARK = 'FAKE_UPSTREAM_BULK_TEXT_MARK';
 
-/** `bytes:<n>`: n bytes of delta text in ~16 KiB events, for throughput tests. */
-async function streamBulkText(sink: SseSink, stream: TextStreamShape, totalBytes: number): Promise<void> {
+/**
+ * `bytes:<n>[:<eventBytes>]`: n bytes of delta text in events of ~16 KiB (bulk) or of the given size
+ * (a few hundred bytes is what real models stream), for throughput tests.
+ */
+async function streamBulkText(
+  sink: SseSink,
+  stream: TextStreamShape,
+  totalBytes: number,
+  eventBytes = BULK_TEXT_CHUNK.length,
+): Promise<void> {
   for (const event of stream.opening()) {
     if (!(await sink.send(encodeSseEvent(event)))) return;
   }
-  const eventCount = Math.ceil(totalBytes / BULK_TEXT_CHUNK.length);
+  const textChunk = BULK_TEXT_CHUNK.subarray(0, eventBytes);
+  const eventCount = Math.ceil(totalBytes / textChunk.length);
   // Most APIs repeat an identical envelope for every delta, so the whole frame is usually reused as is; the
   // Responses API numbers its events, and then only the small envelope is serialised anew.
   let cachedFrameKey = '';
   let cachedFrame = Buffer.alloc(0);
   for (let index = 0; index < eventCount; index += 1) {
     const isLast = index === eventCount - 1;
-    const text = isLast ? BULK_TEXT_CHUNK.subarray(0, totalBytes - index * BULK_TEXT_CHUNK.length) : BULK_TEXT_CHUNK;
+    const text = isLast ? textChunk.subarray(0, totalBytes - index * textChunk.length) : textChunk;
     const envelope = encodeSseEvent(stream.delta(BULK_TEXT_MARK));
     const frameKey = `${text.length}:${envelope}`;
     if (frameKey !== cachedFrameKey) {
