@@ -4,6 +4,8 @@
 // (agent-interlude 0.2.x `agent-interlude-analyze`) printed for the same file.
 
 import assert from 'node:assert/strict';
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExchangeSummary, MessagesDigest } from '../../src/core/indexModel';
 import { LogIndex } from '../../src/core/logIndex';
@@ -343,6 +345,24 @@ describe('analysis: per-agent report on a log in the original format', () => {
     const codexOnly = buildAnalysisReport(inputOf(index), { agent: 'codex' });
     assert.deepEqual(codexOnly.agents.map((agent) => agent.agent), ['codex']);
     assert.equal(codexOnly.conversations.summary.exchanges, 2);
+  });
+
+  it('a log read in arbitrary append chunks analyses exactly like the whole file; re-analysis (warm memo) too', async () => {
+    const whole = buildAnalysisReport(inputOf(index));
+    assert.deepEqual(buildAnalysisReport(inputOf(index)), whole);
+    const bytes = readFileSync(WITH_SIDE_REQUESTS);
+    const path = join(mkdtempSync(join(tmpdir(), 'interlude-analysis-')), 'log-20261129T100000Z.jsonl');
+    let at = 1 + (bytes.length % 97);
+    writeFileSync(path, bytes.subarray(0, at));
+    const growing = await LogIndex.open([path], { workers: false });
+    for (let step = 0; at < bytes.length; step++) {
+      const next = Math.min(bytes.length, at + 613 + ((step * 7919) % 4001));
+      appendFileSync(path, bytes.subarray(at, next));
+      at = next;
+      await growing.refresh();
+      buildAnalysisReport(inputOf(growing)); // analyse every intermediate state, as an editor would
+    }
+    assert.deepEqual(buildAnalysisReport(inputOf(growing)), whole);
   });
 
   it('invocation counts come from the index; inputs from the responses read for that tool only', async () => {
