@@ -63,6 +63,7 @@ async function main(): Promise<void> {
         ms: analyzedMs,
         indexMs: indexedMs,
         maxRssKiB: process.resourceUsage().maxRSS,
+        cpuMs: (process.resourceUsage().userCPUTime + process.resourceUsage().systemCPUTime) / 1000,
         exchanges: index.exchanges().length,
         workerRanges: index.loadStats().workerRanges,
       }),

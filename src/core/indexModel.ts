@@ -28,7 +28,12 @@ export type SystemRepresentation = 'blocks' | 'string' | 'messages' | 'mixed' | 
 export interface SystemDigest {
   /** Key into the index's system texts (LogIndex.systemText): the flattened text, deduplicated. */
   hash: string;
+  /** Length of the flattened text in code points, as the original's Python len() counts it. */
   chars: number;
+  /**
+   * 'string' (one string), 'blocks' (text blocks), 'messages' (developer / system messages),
+   * 'mixed' (both: Claude Code's blocks plus its role:system message), 'none' (an empty list).
+   */
   representation: SystemRepresentation;
   /** Number of blocks / developer items / system messages that make it up. */
   parts: number;
@@ -52,7 +57,10 @@ export interface MessagesDigest {
   hashes: string[];
   roles: Record<string, number>;
   blockTypes: Record<string, number>;
-  /** Hash of the whole messages array as sent (byte-identical resend = retry). */
+  /**
+   * Hash of the whole messages array as logged (byte-identical resend = retry). Made of the
+   * messages' bytes, so it compares requests logged by the same writer (one log file).
+   */
   exactHash: string;
 }
 
