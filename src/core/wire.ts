@@ -163,11 +163,15 @@ function extractResponses(body: JsonRecord): Extracted {
     (item): item is JsonRecord => isRecord(item) && item.type === 'additional_tools',
   );
   const topLevelTools = field(body, 'tools');
+  // Both Codex layouts may group tools in namespaces; list the tools themselves in
+  // either case, so one layout's tool count means what the other's does. A top-level
+  // list without namespaces stays exactly as sent (and as the original recorded it).
+  const hasNamespaces = Array.isArray(topLevelTools) && topLevelTools.some(isNamespace);
   const tools =
-    toolCarriers.length === 0
+    toolCarriers.length === 0 && !hasNamespaces
       ? topLevelTools
       : [
-          ...(Array.isArray(topLevelTools) ? topLevelTools : []),
+          ...(Array.isArray(topLevelTools) ? flattenTools(topLevelTools) : []),
           ...toolCarriers.flatMap((carrier) => toolsInCarrier(carrier)),
         ];
 
@@ -190,23 +194,40 @@ function instructionsAsItems(instructions: unknown): unknown[] {
   return [];
 }
 
-/** The exact shape of `additional_tools` is not published; accept `tools` or `namespaces` lists. */
+/**
+ * Codex 0.17x sends `{type:"additional_tools", tools:[{type:"namespace", name, tools:[…]}]}`;
+ * a `namespaces` list is accepted too.
+ */
 function toolsInCarrier(carrier: JsonRecord): unknown[] {
-  const found: unknown[] = [];
-  if (Array.isArray(carrier.tools)) collectTools(carrier.tools, found, 0);
-  if (Array.isArray(carrier.namespaces)) collectTools(carrier.namespaces, found, 0);
-  return found;
+  return [
+    ...(Array.isArray(carrier.tools) ? flattenTools(carrier.tools) : []),
+    ...(Array.isArray(carrier.namespaces) ? flattenTools(carrier.namespaces) : []),
+  ];
 }
 
-/** Namespaces are containers, not tools: list what they hold so tools read as one flat list. */
-function collectTools(entries: unknown[], found: unknown[], depth: number): void {
+function isNamespace(entry: unknown): entry is JsonRecord & { tools: unknown[] } {
+  return isRecord(entry) && Array.isArray(entry.tools);
+}
+
+/**
+ * Namespaces are containers, not tools: list what they hold as one flat list. Each tool
+ * from a namespace gains a `namespace` key (its qualified name is `namespace.name`, and
+ * two namespaces may hold tools of the same name).
+ */
+function flattenTools(entries: unknown[], namespace?: string, depth = 0): unknown[] {
+  const found: unknown[] = [];
   for (const entry of entries) {
-    if (isRecord(entry) && Array.isArray(entry.tools) && depth < MAX_NAMESPACE_DEPTH) {
-      collectTools(entry.tools, found, depth + 1);
+    if (isNamespace(entry) && depth < MAX_NAMESPACE_DEPTH) {
+      const name = typeof entry.name === 'string' ? entry.name : undefined;
+      const qualified = namespace && name ? `${namespace}.${name}` : name ?? namespace;
+      found.push(...flattenTools(entry.tools, qualified, depth + 1));
+    } else if (namespace && isRecord(entry) && entry.namespace === undefined) {
+      found.push({ ...entry, namespace });
     } else {
       found.push(entry);
     }
   }
+  return found;
 }
 
 function extractChat(body: JsonRecord): Extracted {

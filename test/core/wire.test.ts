@@ -167,16 +167,16 @@ describe('wire', () => {
 
       const tools = extracted.tools as Array<Record<string, unknown>>;
       assert.deepEqual(
-        tools.map((tool) => [tool.type, tool.name]),
+        tools.map((tool) => [tool.type, tool.name, tool.namespace]),
         [
-          ['custom', 'exec'],
-          ['function', 'update_plan'],
-          ['function', 'search_docs'],
-          ['web_search', undefined],
+          ['custom', 'exec', 'functions'],
+          ['function', 'update_plan', 'functions'],
+          ['function', 'search_docs', 'mcp__docs'],
+          ['web_search', undefined, undefined],
         ],
       );
       const carrier = input[0] as { tools: Array<{ tools?: unknown[] }> };
-      assert.equal(tools[0], carrier.tools[0]?.tools?.[0], 'tool objects are kept as they are');
+      assert.deepEqual(tools[0], { ...(carrier.tools[0]?.tools?.[0] as object), namespace: 'functions' }, 'tool objects are kept, plus their namespace');
       assert.equal(extracted.messages, body.input);
     });
 
@@ -209,7 +209,24 @@ describe('wire', () => {
       const flat = { type: 'function', name: 'flat' };
       const nested = { type: 'additional_tools', tools: [{ type: 'namespace', name: 'a', tools: [{ name: 'b', tools: [deep] }] }] };
       const listed = { type: 'additional_tools', namespaces: [{ name: 'c', tools: [flat] }] };
-      assert.deepEqual(extract('codex-responses', { input: [nested, listed] })?.tools, [deep, flat]);
+      assert.deepEqual(extract('codex-responses', { input: [nested, listed] })?.tools, [
+        { ...deep, namespace: 'a.b' },
+        { ...flat, namespace: 'c' },
+      ]);
+    });
+
+    it('flattens namespaces in top-level tools too (Codex -m gpt-5), and leaves a plain list as sent', () => {
+      const shell = { type: 'function', name: 'exec_command' };
+      const spawn = { type: 'function', name: 'spawn_agent' };
+      const search = { type: 'web_search' };
+      const grouped = { type: 'namespace', name: 'multi_agent_v1', tools: [spawn] };
+      assert.deepEqual(extract('codex-responses', { tools: [shell, grouped, search], input: [] })?.tools, [
+        shell,
+        { ...spawn, namespace: 'multi_agent_v1' },
+        search,
+      ]);
+      const plain = [shell, search];
+      assert.equal(extract('codex-responses', { tools: plain, input: [] })?.tools, plain);
     });
 
     it('leaves responses system as instructions (string or null) when there are no developer items', () => {
