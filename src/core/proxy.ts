@@ -202,9 +202,9 @@ export class InterludeProxy extends EventEmitter<ProxyEventMap> {
 
   private track(work: Promise<void>): void {
     // A bug in one exchange's bookkeeping is reported, never allowed to take the process down.
-    const guarded = work.catch((error: unknown) =>
-      this.emit('problem', `internal error while relaying (please report): ${errorText(error)}`),
-    );
+    const guarded = work.catch((error: unknown) => {
+      this.emit('problem', `internal error while relaying (please report): ${errorText(error)}`);
+    });
     this.inFlight.add(guarded);
     void guarded.finally(() => this.inFlight.delete(guarded));
   }
