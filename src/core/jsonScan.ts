@@ -237,8 +237,41 @@ function decodeKey(buf: Buffer, start: number, end: number): string | undefined 
   }
 }
 
-/** JSON.parse of one located value; undefined when it does not parse. */
+/** Strings shorter than this without escapes are decoded directly (ids, timestamps, names). */
+const SHORT_STRING_BYTES = 256;
+
+/** JSON.parse of one located value; undefined when it does not parse. Short plain values skip JSON.parse. */
 export function parseSpan(buf: Buffer, start: number, end: number): unknown {
+  const first = buf[start] as number;
+  const length = end - start;
+  if (first === QUOTE && length >= 2 && length <= SHORT_STRING_BYTES && buf[end - 1] === QUOTE) {
+    let plain = true;
+    for (let at = start + 1; at < end - 1; at++) {
+      const byte = buf[at] as number;
+      if (byte === BACKSLASH || byte === QUOTE || byte < 0x20) {
+        plain = false;
+        break;
+      }
+    }
+    if (plain) return buf.toString('utf8', start + 1, end - 1);
+  } else if (length <= 4 && (first === 0x74 || first === 0x66 || first === 0x6e)) {
+    const literal = buf.toString('latin1', start, end);
+    if (literal === 'true') return true;
+    if (literal === 'null') return null;
+  } else if (length === 5 && first === 0x66 && buf.toString('latin1', start, end) === 'false') {
+    return false;
+  } else if (length <= 16 && first >= 0x30 && first <= 0x39) {
+    // Plain digits only (no sign, fraction or exponent): the common case of counts and milliseconds.
+    let digits = true;
+    for (let at = start; at < end; at++) {
+      const byte = buf[at] as number;
+      if (byte < 0x30 || byte > 0x39) {
+        digits = false;
+        break;
+      }
+    }
+    if (digits && (first !== 0x30 || length === 1)) return Number(buf.toString('latin1', start, end));
+  }
   try {
     return JSON.parse(buf.toString('utf8', start, end)) as unknown;
   } catch {

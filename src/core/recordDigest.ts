@@ -207,8 +207,8 @@ function describeError(error: unknown): string | undefined {
 interface LineLayout {
   /** Spans of the entries of `extract` (the last `extract` key, if repeated). */
   extract: Map<string, [number, number]>;
-  /** Spans of the items of `extract.messages` when it is an array. */
-  items: Array<[number, number]> | undefined;
+  /** Start and end of each item of `extract.messages` (flat pairs) when it is an array. */
+  items: number[] | undefined;
   /** Span of `request.model`. */
   model: [number, number] | undefined;
 }
@@ -223,8 +223,12 @@ interface MessageInfo {
   isUser: boolean;
   /** Leading non-message items that do not end the prompt prefix (Codex `additional_tools`). */
   isPassThrough: boolean;
-  /** Text parts, kept only for system and user messages (the prefix walk needs them). */
+  /** Text parts of a system / developer message (the prefix takes them whole). */
   texts?: string[];
+  /** A user message's injected context blocks (CONTEXT_MARKERS), when it has some. */
+  context?: string[];
+  /** A user message made of context blocks only (the prefix walk goes on past it). */
+  onlyContext?: boolean;
 }
 
 interface ToolsInfo {
@@ -252,7 +256,8 @@ interface RecentRequest {
   wire: string;
   system?: [number, number, string];
   tools?: [number, number, string];
-  items: Array<[number, number]>;
+  /** Start and end of each message, flat pairs. */
+  items: number[];
   rawHashes: string[];
   infos: MessageInfo[];
 }
@@ -319,9 +324,9 @@ export class RecordDigester {
         valueEnd = scanEntries(buf, valueStart, end, (part, partStart) => {
           let partEnd: number;
           if (part === 'messages' && buf[partStart] === 0x5b) {
-            const items: Array<[number, number]> = [];
+            const items: number[] = [];
             partEnd = scanArray(buf, partStart, end, (itemStart, itemEnd) => {
-              items.push([itemStart, itemEnd]);
+              items.push(itemStart, itemEnd);
             });
             layout.items = items;
           } else {
@@ -475,7 +480,7 @@ export class RecordDigester {
 
   private messages(
     buf: Buffer,
-    items: Array<[number, number]>,
+    items: number[],
     dropItemIds: boolean,
     current: Omit<RecentRequest, 'buf' | 'length'>,
     base0: number,
@@ -485,20 +490,19 @@ export class RecordDigester {
     // The longest run of leading messages byte-identical to a recent request's (same agent and wire).
     let reused = 0;
     let extended: RecentRequest | undefined;
-    const first = items[0];
-    if (first) {
+    const count = items.length / 2;
+    if (count > 0) {
       for (const entry of this.recent) {
-        if (entry.agent !== current.agent || entry.wire !== current.wire) continue;
-        const theirs = entry.items[0];
-        if (!theirs || !sameBytes(buf, first[0], first[1], entry.buf, theirs[0], theirs[1])) continue;
-        reused = 1;
-        const limit = Math.min(items.length, entry.items.length);
+        if (entry.agent !== current.agent || entry.wire !== current.wire || entry.items.length === 0) continue;
+        const limit = Math.min(count, entry.items.length / 2);
         while (reused < limit) {
-          const mine = items[reused] as [number, number];
-          const other = entry.items[reused] as [number, number];
-          if (!sameBytes(buf, mine[0], mine[1], entry.buf, other[0], other[1])) break;
+          const at = reused * 2;
+          const mineStart = items[at] as number;
+          const theirStart = entry.items[at] as number;
+          if (!sameBytes(buf, mineStart, items[at + 1] as number, entry.buf, theirStart, entry.items[at + 1] as number)) break;
           reused++;
         }
+        if (reused === 0) continue;
         for (let i = 0; i < reused; i++) {
           rawHashes.push(entry.rawHashes[i] as string);
           infos.push(entry.infos[i] as MessageInfo);
@@ -507,8 +511,9 @@ export class RecordDigester {
         break;
       }
     }
-    for (let i = reused; i < items.length; i++) {
-      const [itemStart, itemEnd] = items[i] as [number, number];
+    for (let i = reused; i < count; i++) {
+      const itemStart = items[i * 2] as number;
+      const itemEnd = items[i * 2 + 1] as number;
       const raw = hash16(buf.subarray(itemStart, itemEnd));
       rawHashes.push(raw);
       const key = dropItemIds ? `i${raw}` : raw;
@@ -516,7 +521,7 @@ export class RecordDigester {
       if (!info) info = remember(this.messageInfos, key, messageInfo(parseSpan(buf, itemStart, itemEnd), dropItemIds));
       infos.push(info);
     }
-    for (const [itemStart, itemEnd] of items) current.items.push([itemStart - base0, itemEnd - base0]);
+    for (let i = 0; i < items.length; i++) current.items.push((items[i] as number) - base0);
     const roles: Record<string, number> = {};
     const blockTypes: Record<string, number> = {};
     for (const info of infos) {
@@ -552,10 +557,8 @@ export class RecordDigester {
         continue;
       }
       if (!info.isUser) break;
-      const texts = info.texts ?? [];
-      const context = texts.filter(isContextText);
-      if (context.length > 0) contributing.push(info);
-      if (context.length < texts.length || texts.length === 0) break;
+      if (info.context) contributing.push(info);
+      if (!info.onlyContext) break;
     }
     if (!system && contributing.length === 0) return undefined;
     const key = `${system ? systemKey : ''}|${contributing.map((info) => info.hash).join(',')}`;
@@ -564,11 +567,10 @@ export class RecordDigester {
     const parts: PrefixPart[] = [];
     if (system && system.text !== '') parts.push({ source: 'system', text: system.text });
     for (const info of contributing) {
-      const texts = info.texts ?? [];
       if (info.isSystem) {
-        if (texts.length > 0) parts.push({ source: 'system-message', text: texts.join('\n') });
+        if (info.texts && info.texts.length > 0) parts.push({ source: 'system-message', text: info.texts.join('\n') });
       } else {
-        for (const text of texts) if (isContextText(text)) parts.push({ source: 'context', text });
+        for (const text of info.context ?? []) parts.push({ source: 'context', text });
       }
     }
     if (parts.length === 0) {
@@ -712,7 +714,13 @@ function messageInfo(message: unknown, dropItemId: boolean): MessageInfo {
     isUser,
     isPassThrough: typeValue === 'additional_tools',
   };
-  if (isSystem || isUser) info.texts = contentTexts(content);
+  if (isSystem) info.texts = contentTexts(content);
+  if (isUser) {
+    const texts = contentTexts(content);
+    const context = texts.filter(isContextText);
+    if (context.length > 0) info.context = context;
+    info.onlyContext = texts.length > 0 && context.length === texts.length;
+  }
   return info;
 }
 

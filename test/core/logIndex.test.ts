@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { SyntheticLog } from '../../bench/generateLog';
 import type { ExchangeSummary } from '../../src/core/indexModel';
 import { LogIndex, LogSourceError } from '../../src/core/logIndex';
+import { parseSpan, scanArray, scanObject, skipValue } from '../../src/core/jsonScan';
 import { codePointLength } from '../../src/core/recordDigest';
 
 let scratch: string;
@@ -114,6 +115,64 @@ function comparable(index: LogIndex): unknown {
   }
   return { exchanges, counts: index.counts(), files: index.files().map((file) => ({ ...file, path: '' })), texts };
 }
+
+describe('jsonScan', () => {
+  const isValid = (text: string): boolean => {
+    try {
+      JSON.parse(text);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it('skips exactly the values JSON.parse accepts, structurally', () => {
+    const samples = [
+      '{"a": [1, 2, {"b": "c\\"}], "d": null}',
+      '{"a":"x\\\\"}',
+      '{"a": "say \\"hi\\"", "b": ["\\\\\\""]}',
+      '[]',
+      '{}',
+      '[1, [2, [3]], {"k": [true, false, null]}]',
+      '"plain"',
+      '-12.5e3',
+      '{"a": 1,}',
+      '[1, 2,]',
+      '{"a" 1}',
+      '{"a": 1 "b": 2}',
+      '[1 2]',
+      '{"a": [1, 2}',
+      '{"a": "unterminated}',
+      '{1: 2}',
+      '[}',
+      'nul',
+      '{"a": tru}',
+    ];
+    for (const text of samples) {
+      const buf = Buffer.from(`${text}`);
+      assert.equal(skipValue(buf, 0, buf.length) === buf.length, isValid(text), text);
+    }
+  });
+
+  it('locates object entries and array items without decoding them', () => {
+    const buf = Buffer.from('{"id": "x", "n": [1, {"k": "v"}], "é": "ü"}');
+    const seen: Array<[string, string]> = [];
+    assert.equal(scanObject(buf, 0, buf.length, (key, start, end) => seen.push([key, buf.toString('utf8', start, end)])), buf.length);
+    assert.deepEqual(seen, [['id', '"x"'], ['n', '[1, {"k": "v"}]'], ['é', '"ü"']]);
+    const items: string[] = [];
+    const array = Buffer.from('[1, {"k": "v"}, "s"]');
+    assert.equal(scanArray(array, 0, array.length, (start, end) => items.push(array.toString('utf8', start, end))), array.length);
+    assert.deepEqual(items, ['1', '{"k": "v"}', '"s"']);
+  });
+
+  it('parseSpan agrees with JSON.parse, fast paths included', () => {
+    const values = ['"abc"', '"a\\"b"', '"日本語 ✓"', '"\\u00e9"', 'true', 'false', 'null', 'tru', '12', '0', '01', '-5', '1.5', '1e3', '123456789012345678', '""', '"a\tb"', '{"a":1}', '[1]', 'fals'];
+    for (const value of values) {
+      const buf = Buffer.from(`x${value}y`);
+      assert.deepEqual(parseSpan(buf, 1, 1 + Buffer.byteLength(value)), isValid(value) ? JSON.parse(value) : undefined, value);
+    }
+  });
+});
 
 describe('LogIndex: line accounting', () => {
   it('counts blank lines, invalid lines and a torn last line, and reads the torn line once it is complete', async () => {
