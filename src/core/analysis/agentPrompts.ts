@@ -167,7 +167,7 @@ export function analyzePrefix(
   const { samples, requests } = collectSamples(
     exchanges,
     (exchange) => exchange.prefix?.hash,
-    (hash) => input.prefixText(hash),
+    (hash) => prefixTextOf(input, hash),
   );
   if (samples.length === 0) return null;
   return {
@@ -178,6 +178,25 @@ export function analyzePrefix(
       lineSections: (key) => prefixLineSections(input.prefixParts?.(key)),
     }),
   };
+}
+
+const MAX_JOINED_PREFIXES = 50_000;
+/** Prefix texts joined from their parts, reused while the index hands out the same parts. */
+const joinedPrefixes = new Map<string, { parts: readonly PrefixPart[]; text: string }>();
+
+/**
+ * The prefix text, built from its parts once: an index may join the parts anew on every
+ * call, and a fresh 17 KB string per distinct prefix per analysis adds up on re-analysis.
+ */
+function prefixTextOf(input: AnalysisInput, hash: string): string | undefined {
+  const parts = input.prefixParts?.(hash);
+  if (!parts) return input.prefixText(hash);
+  const known = joinedPrefixes.get(hash);
+  if (known && known.parts === parts) return known.text;
+  const text = parts.map((part) => part.text).join('\n');
+  if (joinedPrefixes.size >= MAX_JOINED_PREFIXES) joinedPrefixes.clear();
+  joinedPrefixes.set(hash, { parts, text });
+  return text;
 }
 
 /** The source of each line of a prefix whose text is its parts joined by '\n'. */
@@ -197,7 +216,8 @@ export function analyzeAgent(
   exchanges: readonly ExchangeSummary[],
   options: AgentOptions = {},
 ): AgentAnalysis {
-  const analyzable = exchanges.filter((exchange) => exchange.agent === agent && isAnalyzable(exchange));
+  const mine = exchanges.filter((exchange) => exchange.agent === agent);
+  const analyzable = mine.filter(isAnalyzable);
   const wires: Record<string, number> = {};
   for (const exchange of analyzable) increment(wires, exchange.wire);
   return {
@@ -208,7 +228,7 @@ export function analyzeAgent(
     prefix: analyzePrefix(input, analyzable, options),
     tools: toolCatalog(input, analyzable),
     messages: messageShapes(analyzable),
-    invocations: invocationCounts(exchanges.filter((exchange) => exchange.agent === agent)),
+    invocations: invocationCounts(mine),
   };
 }
 

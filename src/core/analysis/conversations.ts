@@ -145,6 +145,10 @@ interface ThreadState {
   tailHashes: readonly string[];
   tailExact: string;
   tailId: string;
+  /** Tools the latest request's response invoked. */
+  tailTools: string[];
+  /** Its repeat run, once it has been resent. */
+  tailRun?: RepeatRun;
 }
 
 /** agent → wire → last message hash of a thread's latest request → those threads. */
@@ -211,8 +215,6 @@ export function analyzeConversations(
   const nodes: ConversationNode[] = [];
   const edges: ConversationEdge[] = [];
   const runs: RepeatRun[] = [];
-  const runOf = new Map<string, RepeatRun>();
-  const toolsOf = new Map<string, string[]>();
   const openThreads: OpenThreads = new Map();
   const hourly = new Map<number, number>();
   const rtts: number[] = [];
@@ -267,7 +269,7 @@ export function analyzeConversations(
     if (exchange.rttMs !== undefined) rtts.push(exchange.rttMs);
 
     const toolsInvoked = exchange.toolUses ?? [];
-    toolsOf.set(exchange.id, toolsInvoked);
+    // One object shape for every node (absent fields stay undefined and drop out of JSON).
     const node: ConversationNode = {
       id: exchange.id,
       agent: exchange.agent,
@@ -276,13 +278,13 @@ export function analyzeConversations(
       session: session.id,
       thread: null,
       messages: exchange.messages?.count ?? 0,
+      status: exchange.status,
+      model: exchange.model,
+      stopReason: exchange.stopReason,
+      rttMs: exchange.rttMs,
       pending: exchange.pending,
       toolsInvoked,
     };
-    if (exchange.status !== undefined) node.status = exchange.status;
-    if (exchange.model !== undefined) node.model = exchange.model;
-    if (exchange.stopReason !== undefined) node.stopReason = exchange.stopReason;
-    if (exchange.rttMs !== undefined) node.rttMs = exchange.rttMs;
     nodes.push(node);
 
     if (!isConversational(exchange) || !exchange.messages) {
@@ -300,6 +302,7 @@ export function analyzeConversations(
     const match = continuedThread(open, messages.hashes);
 
     let state: ThreadState;
+    let nextRun: RepeatRun | undefined;
     if (match) {
       state = match;
       const thread = state.thread;
@@ -311,21 +314,20 @@ export function analyzeConversations(
         to: exchange.id,
         kind,
         session: session.id,
-        toolsAtFrom: toolsOf.get(state.tailId) ?? [],
+        toolsAtFrom: state.tailTools,
         newMessages: added,
       });
       if (isRetry) {
         thread.retries++;
         summary.retries++;
-        let run = runOf.get(state.tailId);
+        let run = state.tailRun;
         if (!run) {
           run = { ids: [state.tailId], count: 1, agent: exchange.agent, thread: thread.id };
           runs.push(run);
-          runOf.set(state.tailId, run);
         }
         run.ids.push(exchange.id);
         run.count++;
-        runOf.set(exchange.id, run);
+        nextRun = run;
       } else {
         summary.continuations++;
       }
@@ -349,7 +351,7 @@ export function analyzeConversations(
         firstId: exchange.id,
         lastId: exchange.id,
       };
-      state = { thread, tailHashes: [], tailExact: '', tailId: exchange.id };
+      state = { thread, tailHashes: [], tailExact: '', tailId: exchange.id, tailTools: [] };
       threads.push(state);
       if (lastInSession) {
         edges.push({
@@ -357,7 +359,7 @@ export function analyzeConversations(
           to: exchange.id,
           kind: 'next',
           session: session.id,
-          toolsAtFrom: toolsOf.get(lastInSession.id) ?? [],
+          toolsAtFrom: lastInSession.toolsInvoked,
         });
         summary.nexts++;
       }
@@ -367,6 +369,8 @@ export function analyzeConversations(
     state.tailHashes = messages.hashes;
     state.tailExact = messages.exactHash;
     state.tailId = exchange.id;
+    state.tailTools = toolsInvoked;
+    state.tailRun = nextRun;
     remember(open, state);
     node.thread = state.thread.id;
     const inSession = threadsInSession[session.id];

@@ -149,6 +149,8 @@ interface PreparedText {
   distinct: number[];
   /** Its distinct non-blank line ids: what family kinship compares. */
   kin: number[];
+  /** Membership of `kin` by id, made when the text founds a family. */
+  kinMask?: Uint8Array;
   /** The last alignment made for it: against which skeleton, and its slot texts by position. */
   alignment?: { skeleton: string; slots: Map<number, string> };
 }
@@ -282,16 +284,27 @@ function byUse(members: readonly Member[]): Member[] {
   return [...members].sort((a, b) => b.sample.requests - a.sample.requests);
 }
 
+function kinMaskOf(prepared: PreparedText): Uint8Array {
+  if (!prepared.kinMask) {
+    // Every id in `kin` existed when the text was prepared, so the table's size now covers them.
+    const mask = new Uint8Array(memo.table.size);
+    for (const id of prepared.kin) mask[id] = 1;
+    prepared.kinMask = mask;
+  }
+  return prepared.kinMask;
+}
+
 function cluster(members: readonly Member[], similarity: number): Member[][] {
-  const families: { founder: Set<number>; members: Member[] }[] = [];
+  const families: { mask: Uint8Array; size: number; members: Member[] }[] = [];
   for (const member of byUse(members)) {
     const kin = member.prepared.kin;
     let best: (typeof families)[number] | undefined;
     let bestScore = -1;
     for (const family of families) {
+      const mask = family.mask;
       let shared = 0;
-      for (const id of kin) if (family.founder.has(id)) shared++;
-      const union = kin.length + family.founder.size - shared;
+      for (const id of kin) if (mask[id] === 1) shared++;
+      const union = kin.length + family.size - shared;
       const score = union === 0 ? 1 : shared / union;
       if (score > bestScore) {
         bestScore = score;
@@ -299,7 +312,7 @@ function cluster(members: readonly Member[], similarity: number): Member[][] {
       }
     }
     if (best && bestScore >= similarity) best.members.push(member);
-    else families.push({ founder: new Set(kin), members: [member] });
+    else families.push({ mask: kinMaskOf(member.prepared), size: kin.length, members: [member] });
   }
   return families.map((family) => family.members);
 }
