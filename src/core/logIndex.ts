@@ -42,7 +42,7 @@ export interface LogIndexOptions {
    * true/undefined = os.availableParallelism().
    */
   workers?: boolean | number;
-  /** Reads of at least this many bytes are split across workers (default 16 MiB). */
+  /** Reads of at least this many bytes are split across workers (default 32 MiB). */
   parallelThreshold?: number;
   /** Each worker gets at least this many bytes (default 4 MiB). */
   minBytesPerWorker?: number;
@@ -50,6 +50,11 @@ export interface LogIndexOptions {
   chunkBytes?: number;
   /** Accept sources that match no file yet or empty files (a watcher waiting for a proxy's first log). */
   allowEmpty?: boolean;
+  /**
+   * The worker script (default: indexWorker.js next to this module, as bundled in dist/, or the
+   * TypeScript source under tsx). When it is missing or fails, reads happen in this thread.
+   */
+  workerScript?: string;
 }
 
 /** How the reads so far were done (benchmarks and tests check that workers really ran). */
@@ -69,7 +74,7 @@ export interface ExchangeRecords {
 }
 
 const LOG_FILE_PATTERN = /^log-.*\.jsonl$/;
-const DEFAULT_PARALLEL_THRESHOLD = 16 * 1024 * 1024;
+const DEFAULT_PARALLEL_THRESHOLD = 32 * 1024 * 1024;
 const DEFAULT_MIN_BYTES_PER_WORKER = 4 * 1024 * 1024;
 const WORKER_YOUNG_GENERATION_MB = 16;
 
@@ -177,7 +182,8 @@ export async function resolveLogSource(source: string, allowEmpty = false): Prom
 // Workers
 
 /** The worker script next to this module: the bundle's dist/indexWorker.js, or the TS source under tsx. */
-function workerEntry(): { script: string; eval: boolean } | undefined {
+function workerEntry(explicit?: string): { script: string; eval: boolean } | undefined {
+  if (explicit !== undefined) return existsSync(explicit) ? { script: explicit, eval: false } : undefined;
   const built = join(__dirname, 'indexWorker.js');
   if (existsSync(built)) return { script: built, eval: false };
   const source = join(__dirname, 'indexWorker.ts');
@@ -340,7 +346,7 @@ export class LogIndex {
   private async ingest(file: number, state: FileState, size: number): Promise<void> {
     const from = state.size;
     const workers = this.workerCount(size - from);
-    const entry = workers > 0 ? workerEntry() : undefined;
+    const entry = workers > 0 ? workerEntry(this.options.workerScript) : undefined;
     if (entry && workers > 0) {
       const results = await this.ingestInWorkers(entry, state.path, from, size, workers);
       if (results) {

@@ -7,6 +7,7 @@ import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SyntheticLog } from '../../bench/generateLog';
+import { buildAnalysisReport } from '../../src/core/analysis/analysisReport';
 import type { ExchangeSummary } from '../../src/core/indexModel';
 import { LogIndex, LogSourceError } from '../../src/core/logIndex';
 import { parseSpan, scanArray, scanObject, skipValue } from '../../src/core/jsonScan';
@@ -319,6 +320,7 @@ describe('LogIndex: incremental reads', () => {
     const whole = await LogIndex.open([path], { workers: false });
     assert.ok(whole.exchanges().length > 20);
     assert.deepEqual(comparable(incremental), comparable(whole));
+    assert.deepEqual(buildAnalysisReport(incremental.analysisInput()), buildAnalysisReport(whole.analysisInput()));
     // And the same through a file written chunk by chunk before a single read (same name: synthesized
     // ids are made of the file's name and the line's offset).
     const second = join(newDir(), 'log-chunks.jsonl');
@@ -448,6 +450,20 @@ describe('LogIndex: worker threads', () => {
     assert.equal(inThread.loadStats().workerRanges, 0);
     assert.deepEqual(comparable(inWorkers), comparable(inThread));
     assert.equal(inWorkers.counts().pendingTailBytes, '{"torn": "tail'.length);
+  });
+
+  it('reads in this thread when the worker script is missing or fails', async () => {
+    const dir = newDir();
+    const path = join(dir, 'log-f.jsonl');
+    writeFileSync(path, syntheticLog(13, 8));
+    const failing = join(dir, 'failingWorker.js');
+    writeFileSync(failing, 'throw new Error("no worker here");\n');
+    const inThread = await LogIndex.open([path], { workers: false });
+    for (const workerScript of [join(dir, 'missing.js'), failing]) {
+      const index = await LogIndex.open([path], { workers: 2, parallelThreshold: 0, minBytesPerWorker: 1, workerScript });
+      assert.deepEqual(index.loadStats(), { workerRanges: 0, inlineReads: 1, workerFallbacks: 1 });
+      assert.deepEqual(comparable(index), comparable(inThread));
+    }
   });
 });
 
