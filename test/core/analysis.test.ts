@@ -14,7 +14,7 @@ import type { AnalysisInput } from '../../src/core/analysis/analysisInput';
 import { buildAnalysisReport } from '../../src/core/analysis/analysisReport';
 import { analyzeConversations } from '../../src/core/analysis/conversations';
 import { diffMessages, diffRequests, diffSystem, diffTools } from '../../src/core/analysis/exchangeDiff';
-import { clusterFamilies, jaccard, lineSkeleton, promptFamilies, type PromptSample } from '../../src/core/analysis/promptSkeleton';
+import { clusterFamilies, lineSkeleton, promptFamilies, type PromptSample } from '../../src/core/analysis/promptSkeleton';
 import { isoTime, median, roundHalfEven, weightedSpread } from '../../src/core/analysis/stats';
 import { searchExchanges, snippetOf, type SearchableExchange } from '../../src/core/analysis/textSearch';
 import { collectInvocations, invocationCounts, readInvocations } from '../../src/core/analysis/toolInvocations';
@@ -92,11 +92,6 @@ describe('analysis: skeleton and prompt families', () => {
     assert.deepEqual(skeleton.dynamicLines.sort(), ['b', 'x', 'y']);
   });
 
-  it('jaccard over line sets; two empty prompts are the same prompt', () => {
-    assert.equal(jaccard(new Set(['a', 'b']), new Set(['b', 'c'])), 1 / 3);
-    assert.equal(jaccard(new Set(), new Set()), 1);
-  });
-
   it('a title side request founds its own family instead of turning every line into a slot', () => {
     const families = clusterFamilies(samples([MAIN_A, 5], [TITLE, 1], [MAIN_B, 3]));
     assert.deepEqual(
@@ -105,13 +100,14 @@ describe('analysis: skeleton and prompt families', () => {
     );
   });
 
-  it('families join at Jaccard ≥ 0.5 of non-blank lines and split below', () => {
+  it('families join at Jaccard ≥ 0.5 of distinct non-blank lines and split below; two empty prompts are one family', () => {
     const base = ['l1', 'l2', 'l3', 'l4'].join('\n');
     const half = ['l1', 'l2', 'm3', 'm4'].join('\n'); // 2 shared of 6: 0.33
     const most = ['l1', 'l2', 'l3', 'm4', '', ''].join('\n'); // 3 shared of 5: 0.6
     assert.equal(clusterFamilies(samples([base, 2], [half, 1])).length, 2);
     assert.equal(clusterFamilies(samples([base, 2], [most, 1])).length, 1);
     assert.equal(clusterFamilies(samples([base, 2], [half, 1]), 0.3).length, 1);
+    assert.equal(clusterFamilies(samples(['', 2], ['\n\n', 1])).length, 1);
   });
 
   it('slots say where they sit (nearest non-blank fixed lines) and list their values with sample and request counts', () => {

@@ -270,15 +270,6 @@ export function lineSkeleton(texts: readonly string[]): LineSkeleton {
   return skeletonOf(membersOf(texts.map((text) => ({ key: `\u0000${text}`, text, requests: 1 }))));
 }
 
-/** Jaccard similarity of two sets; two empty sets are identical. */
-export function jaccard(a: ReadonlySet<string>, b: ReadonlySet<string>): number {
-  if (a.size === 0 && b.size === 0) return 1;
-  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
-  let shared = 0;
-  for (const item of small) if (large.has(item)) shared++;
-  return shared / (a.size + b.size - shared);
-}
-
 /** Most requested first; ties keep their first-seen order (Array.prototype.sort is stable). */
 function byUse(members: readonly Member[]): Member[] {
   return [...members].sort((a, b) => b.sample.requests - a.sample.requests);
@@ -332,16 +323,20 @@ export interface PromptAnalysis {
 /** The pooled split and the families of one set of distinct samples. */
 export function analyzePrompts(samples: readonly PromptSample[], options: SkeletonOptions = {}): PromptAnalysis {
   const members = membersOf(samples);
-  const groups = cluster(members, options.similarity ?? FAMILY_SIMILARITY);
-  const families = groups.map((group) => analyzeFamily(group, options));
-  families.sort((a, b) => b.requests - a.requests || b.samples - a.samples);
-  families.forEach((family, index) => (family.id = index + 1));
-  return { pooled: skeletonOf(members), families };
+  return { pooled: skeletonOf(members), families: familiesOf(members, options) };
 }
 
 /** Families with their skeleton and slots, largest (by requests) first. */
 export function promptFamilies(samples: readonly PromptSample[], options: SkeletonOptions = {}): PromptFamily[] {
-  return analyzePrompts(samples, options).families;
+  return familiesOf(membersOf(samples), options);
+}
+
+function familiesOf(members: readonly Member[], options: SkeletonOptions): PromptFamily[] {
+  const groups = cluster(members, options.similarity ?? FAMILY_SIMILARITY);
+  const families = groups.map((group) => analyzeFamily(group, options));
+  families.sort((a, b) => b.requests - a.requests || b.samples - a.samples);
+  families.forEach((family, index) => (family.id = index + 1));
+  return families;
 }
 
 /** The first non-blank fixed line (a dynamic first line, like a version header, says little). */
