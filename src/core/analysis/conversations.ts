@@ -18,7 +18,8 @@
 //   match; nothing is allocated per message.
 // - Retry: the messages are byte-identical to the thread's latest request (`exactHash`):
 //   e.g. Claude Code resending after a 529. It stays in the thread; repeats are runs of
-//   such resends.
+//   such resends. The same messages differing only in volatile markers are no retry but a
+//   continuation that adds nothing (newMessages 0).
 // - Graph edges: `retry` or `continuation` from the thread's previous request; otherwise
 //   `next` from the previous conversational request of the same session.
 // - Claude Code's `HEAD /` probe (wire `unknown`) and other requests without messages
