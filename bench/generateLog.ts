@@ -157,7 +157,7 @@ export class SyntheticLog {
     return {
       kind,
       project,
-      turns: this.int(10, 40),
+      turns: this.int(10, 35),
       turn: 0,
       model: kind === 'codex' ? 'gpt-5.1-codex' : this.random() < 0.8 ? 'claude-sonnet-4-5-20250929' : 'claude-opus-4-1-20250805',
       date,
@@ -272,7 +272,7 @@ export class SyntheticLog {
       const toolUseId = `toolu_${this.hex(24)}`;
       session.messages.push(
         { role: 'assistant', content: [{ type: 'text', text }, { type: 'tool_use', id: toolUseId, name: toolName, input: toolInput }] },
-        { role: 'user', content: [{ type: 'tool_result', tool_use_id: toolUseId, content: this.prose(this.int(200, 2_400), true) }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: toolUseId, content: this.prose(this.int(200, 2_200), true) }] },
       );
     }
     session.turn++;
