@@ -8,6 +8,8 @@ const port = parentPort;
 if (port) {
   const recorder = new CaptureRecorder((event) => port.postMessage(event));
   void recorder.open(workerData as RecorderOptions).then(() => {
-    port.on('message', (command: RecorderCommand) => recorder.handle(command));
+    port.on('message', (batch: RecorderCommand[]) => {
+      for (const command of batch) recorder.handle(command);
+    });
   });
 }

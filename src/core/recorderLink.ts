@@ -58,13 +58,33 @@ export async function startRecorder(
     });
     worker.on('exit', () => closed());
     const { logPath, error } = await opened;
+    // Commands are batched per event-loop turn: under many concurrent exchanges one
+    // message carries them all, instead of four messages per exchange.
+    let batch: RecorderCommand[] = [];
+    let transfers: ArrayBuffer[] = [];
+    let scheduled = false;
+    const flush = () => {
+      scheduled = false;
+      if (!batch.length) return;
+      worker.postMessage(batch, transfers);
+      batch = [];
+      transfers = [];
+    };
     return {
       logPath,
       openError: error,
       onWorker: true,
-      post: (command, transfer) => worker.postMessage(command, transfer),
+      post(command, transfer) {
+        batch.push(command);
+        if (transfer) transfers.push(...transfer);
+        if (!scheduled) {
+          scheduled = true;
+          setImmediate(flush);
+        }
+      },
       async close() {
-        worker.postMessage({ type: 'close' } satisfies RecorderCommand);
+        batch.push({ type: 'close' });
+        flush();
         await finished;
         await worker.terminate();
       },
