@@ -38,7 +38,8 @@ export class LogSourceError extends Error {
 
 export interface LogIndexOptions {
   /**
-   * Worker threads for initial loads of big files: false = never, a number = at most that many,
+   * Threads sharing the initial load of a big file, this one included (it digests the last range
+   * while worker threads digest the others): false = this thread only, a number = at most that many,
    * true/undefined = os.availableParallelism().
    */
   workers?: boolean | number;
@@ -334,53 +335,82 @@ export class LogIndex {
     return { ...delta, reset: true };
   }
 
-  private workerCount(bytes: number): number {
+  /** How many threads share a read of `bytes` (this one included); 1 = this thread alone. */
+  private parallelParts(bytes: number): number {
     const wanted = this.options.workers ?? true;
-    if (wanted === false) return 0;
-    if (bytes < (this.options.parallelThreshold ?? DEFAULT_PARALLEL_THRESHOLD)) return 0;
+    if (wanted === false) return 1;
+    if (bytes < (this.options.parallelThreshold ?? DEFAULT_PARALLEL_THRESHOLD)) return 1;
     const limit = typeof wanted === 'number' ? wanted : availableParallelism();
     const bySize = Math.floor(bytes / (this.options.minBytesPerWorker ?? DEFAULT_MIN_BYTES_PER_WORKER));
-    return Math.max(0, Math.min(limit, bySize));
+    return Math.max(1, Math.min(limit, bySize));
   }
 
   private async ingest(file: number, state: FileState, size: number): Promise<void> {
     const from = state.size;
-    const workers = this.workerCount(size - from);
-    const entry = workers > 0 ? workerEntry(this.options.workerScript) : undefined;
-    if (entry && workers > 0) {
-      const results = await this.ingestInWorkers(entry, state.path, from, size, workers);
+    const parts = this.parallelParts(size - from);
+    if (parts > 1) {
+      const entry = workerEntry(this.options.workerScript);
+      const results = entry ? await this.ingestInParallel(entry, state.path, from, size, parts) : undefined;
       if (results) {
-        this.stats.workerRanges += results.length;
+        this.stats.workerRanges += results.length - 1;
+        this.stats.inlineReads++;
         for (const result of results) this.take(file, state, result);
         return;
       }
+      this.stats.workerFallbacks++;
     }
-    if (workers > 0) this.stats.workerFallbacks++;
     this.stats.inlineReads++;
     await this.ingestInline(file, state, from, size);
   }
 
-  private async ingestInWorkers(
+  /**
+   * Splits [from, size) into newline-aligned ranges: worker threads digest all but the last, which
+   * this thread digests meanwhile (reading asynchronously, so it stays responsive). Results come back
+   * in file order; undefined when a worker could not run (the caller then reads it all here).
+   */
+  private async ingestInParallel(
     entry: { script: string; eval: boolean },
     path: string,
     from: number,
     size: number,
-    workers: number,
+    parts: number,
   ): Promise<IndexTaskResult[] | undefined> {
     const handle = await open(path, 'r');
     let ranges: Array<{ from: number; to: number }>;
     try {
-      ranges = splitAtLines(handle.fd, from, size, workers);
+      ranges = splitAtLines(handle.fd, from, size, parts);
     } finally {
       await handle.close();
     }
-    try {
-      return await Promise.all(
-        ranges.map((range) => runInWorker(entry, { path, ...range, chunkBytes: this.options.chunkBytes })),
-      );
-    } catch {
-      return undefined; // Could not start or run a worker here: read in this thread instead.
+    const own = ranges.pop();
+    if (!own || ranges.length === 0) return undefined;
+    const inWorkers = ranges.map((range) => runInWorker(entry, { path, ...range, chunkBytes: this.options.chunkBytes }));
+    const [mine, ...theirs] = await Promise.allSettled([this.collectInline(path, own), ...inWorkers]);
+    if (mine?.status !== 'fulfilled') throw mine?.reason; // Reading here failed: not a worker problem.
+    // Keep this thread's texts now: its digester will not hand them out again, even after a fallback.
+    this.takeTexts(mine.value.texts);
+    mine.value.texts = [];
+    const results: IndexTaskResult[] = [];
+    for (const outcome of theirs) {
+      if (outcome.status === 'rejected') return undefined; // A worker could not run here.
+      results.push(outcome.value);
     }
+    results.push(mine.value);
+    return results;
+  }
+
+  /** Digests a range in this thread without applying it yet (it may come after other ranges). */
+  private async collectInline(path: string, range: { from: number; to: number }): Promise<IndexTaskResult> {
+    const digests: RecordDigest[] = [];
+    let invalid = 0;
+    let other = 0;
+    const read = await readLines(path, { ...range, chunkBytes: this.options.chunkBytes }, (buf, start, end, offset) => {
+      const result = this.digester.digest(buf, start, end, offset);
+      if (result === 'invalid') invalid++;
+      else if (result === 'other') other++;
+      else digests.push(result);
+    });
+    return { digests, invalid, other, read, texts: this.digester.takeTexts() };
   }
 
   private async ingestInline(file: number, state: FileState, from: number, size: number): Promise<void> {
