@@ -139,7 +139,7 @@ async function main(): Promise<void> {
       `${fmtMs(wall)} wall, ${fmtMB(rss)} peak RSS`,
       isGiB ? '≤ 4 s, ≤ 300 MB' : '≤ 0.5 s',
       wall <= wallTarget && (!isGiB || (rss * 1024) / 1e6 <= 300),
-      `median of ${runs}; index alone ${fmtMs(median(runsHere.map((run) => run.indexMs)))} in-process; CPU ${fmtMs(median(runsHere.map((run) => run.cpuMs)))} (all threads); ${first.workerRanges} worker ranges; ${(bytes / 1024 ** 2).toFixed(0)} MiB`,
+      `median of ${runs}; index alone ${fmtMs(median(runsHere.map((run) => run.indexMs)))} in-process; CPU ${fmtMs(median(runsHere.map((run) => run.cpuMs)))} (all threads); ${first.workerRanges} worker thread(s) + the main thread; ${(bytes / 1024 ** 2).toFixed(0)} MiB`,
     );
     const cli = cliCold(path, runs);
     if (cli) {

@@ -256,6 +256,8 @@ export class LogIndex {
   private updated = new Set<string>();
   private fresh: ExchangeSummary[] = [];
   private reordered = false;
+  /** A read failed half-way: what it applied cannot be told apart, so the next refresh starts over. */
+  private broken = false;
 
   private constructor(
     private readonly sources: readonly string[],
@@ -284,6 +286,10 @@ export class LogIndex {
   }
 
   private async refreshNow(): Promise<IndexDelta> {
+    if (this.broken) {
+      this.broken = false;
+      return this.rebuild();
+    }
     this.added = new Set();
     this.updated = new Set();
     this.fresh = [];
@@ -308,7 +314,12 @@ export class LogIndex {
       if (state.ino === undefined) state.ino = info.ino;
       if (info.size < state.size || info.ino !== state.ino) return this.rebuild();
       if (info.size === state.size) continue;
-      await this.ingest(file, state, info.size);
+      try {
+        await this.ingest(file, state, info.size);
+      } catch (error) {
+        this.broken = true;
+        throw error;
+      }
     }
 
     this.settleOrder();
