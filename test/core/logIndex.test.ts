@@ -538,7 +538,7 @@ describe('LogIndex: logs written by the original', () => {
         body: { id: 'chatcmpl-1', object: 'chat.completion', model: 'gpt-4o-2024-08-06', choices: [{ index: 0, message: { role: 'assistant', content: 'Hello' }, finish_reason: 'stop' }], usage: { prompt_tokens: 50, completion_tokens: 3, prompt_tokens_details: { cached_tokens: 20 } } },
         content_type: 'application/json',
       },
-      { id: '999999999999', kind: 'response', ts: '2026-11-14T08:03:00.000Z', agent: 'claude', wire: 'claude-messages', status: 502, error: 'upstream error: ConnectionRefusedError(111)' },
+      { id: '999999999999', kind: 'response', ts: '2026-11-14T08:03:00.000Z', agent: 'claude', wire: 'claude-messages', status: 502, error: 'upstream error: ConnectionRefusedError(111)', content_type: '' },
     ];
     const text = records.map((record) => `${pyDumps(record)}\n`).join('');
     assert.ok(text.includes('"kind": "request", "ts": "2026'), 'written with Python spacing');
