@@ -262,10 +262,7 @@ export class InterludeProxy extends EventEmitter<ProxyEventMap> {
       if (requestPosted) return;
       requestPosted = true;
       const body = tee.copy();
-      recorder?.post(
-        { type: 'request', meta, body, bodyBytes: tee.bytes, overflowed: tee.overflowed, interrupted },
-        [body.buffer as ArrayBuffer],
-      );
+      recorder?.post({ type: 'request', meta, body, bodyBytes: tee.bytes, overflowed: tee.overflowed, interrupted });
       signalRequestPosted();
     };
     tee.once('end', () => recordRequest(false));

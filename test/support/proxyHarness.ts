@@ -73,7 +73,7 @@ export async function startHarness(
     records: readRecords,
     requestRecord: (id) => find(id, 'request'),
     responseRecord: (id) => find(id, 'response'),
-    async waitForResponses(count, timeoutMs = 5_000) {
+    async waitForResponses(count, timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const responses = readRecords().filter((record): record is ResponseRecord => record.kind === 'response');
