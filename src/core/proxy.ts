@@ -70,6 +70,19 @@ export interface ProxyEventMap {
 const UPSTREAM_TIMEOUT_MS = 600_000;
 const LISTEN_BACKLOG = 1024;
 
+type ForwardOutcome =
+  | { kind: 'unanswered'; agentGone: boolean; error: unknown }
+  | {
+      kind: 'relayed';
+      status: number;
+      contentType: string;
+      ttfbMs: number;
+      firstByteMs?: number;
+      tap: ResponseTap;
+      partial: boolean;
+      error?: string;
+    };
+
 interface ActiveListener {
   spec: ListenerSpec;
   upstream: URL;
@@ -268,29 +281,13 @@ export class InterludeProxy extends EventEmitter<ProxyEventMap> {
     tee.once('end', () => recordRequest(false));
     tee.once('close', () => recordRequest(!tee.readableEnded));
 
-    const abort = new AbortController();
-    res.once('close', () => {
-      if (!res.writableFinished) abort.abort(new Error('the agent closed the connection'));
-    });
+    const outcome = await this.forward(listener, req, res, hasBody ? tee : null, started, id, wire);
 
-    let upstreamResponse: Dispatcher.ResponseData;
-    try {
-      upstreamResponse = await this.dispatcher.request({
-        origin: listener.upstream.origin,
-        path: joinUpstreamPath(listener.upstream, path),
-        method: method as Dispatcher.HttpMethod,
-        headers: upstreamRequestHeaders(req.headers),
-        body: hasBody ? tee : null,
-        signal: abort.signal,
-        headersTimeout: UPSTREAM_TIMEOUT_MS,
-        bodyTimeout: UPSTREAM_TIMEOUT_MS,
-      });
-    } catch (error) {
-      const agentGone = abort.signal.aborted;
-      const message = agentGone
+    if (outcome.kind === 'unanswered') {
+      const message = outcome.agentGone
         ? 'the agent closed the connection before the upstream answered'
-        : `agent-interlude could not reach the upstream ${listener.upstream.origin}: ${errorText(error)}`;
-      if (!agentGone) {
+        : `agent-interlude could not reach the upstream ${listener.upstream.origin}: ${errorText(outcome.error)}`;
+      if (!outcome.agentGone) {
         this.emit('problem', `[${agent}] ${method} ${path}: ${message}`);
         if (!res.headersSent && !res.destroyed) {
           res.writeHead(502, { 'content-type': 'application/json' });
@@ -314,88 +311,16 @@ export class InterludeProxy extends EventEmitter<ProxyEventMap> {
           ts: new Date().toISOString(),
           agent,
           wire,
-          status: agentGone ? 499 : 502,
+          status: outcome.agentGone ? 499 : 502,
           error: message,
-          content_type: agentGone ? '' : 'application/json',
+          content_type: outcome.agentGone ? '' : 'application/json',
           schema: SCHEMA_VERSION,
           duration_ms: elapsed(started),
-          ...(agentGone ? { partial: true } : {}),
+          ...(outcome.agentGone ? { partial: true } : {}),
         },
       });
       return;
     }
-
-    const { statusCode, headers, body } = upstreamResponse;
-    const ttfb = elapsed(started);
-    const contentType = headerText(headers['content-type']);
-    const tap = new ResponseTap(this.ringWriter);
-    recorder?.post({
-      type: 'response-start',
-      id,
-      slot: tap.slot,
-      wire,
-      contentType,
-      contentEncoding: headerText(headers['content-encoding']),
-    });
-    let firstByte: number | undefined;
-
-    const outcome = await new Promise<{ partial: boolean; error?: string }>((resolveOutcome) => {
-      let settled = false;
-      const settle = (value: { partial: boolean; error?: string }) => {
-        if (settled) return;
-        settled = true;
-        resolveOutcome(value);
-      };
-      try {
-        const relayed = relayedResponseHeaders(headers);
-        res.writeHead(statusCode, relayed);
-        // A stream's headers go out at once (the agent sees the status while the model
-        // thinks); a sized body's headers ride with its first bytes.
-        if (relayed['content-length'] === undefined) res.flushHeaders();
-      } catch (error) {
-        body.destroy();
-        settle({ partial: true, error: `cannot relay the response headers: ${errorText(error)}` });
-        return;
-      }
-      let corked = false;
-      const uncork = () => {
-        corked = false;
-        res.socket?.uncork();
-      };
-      body.on('data', (chunk: Buffer) => {
-        firstByte ??= elapsed(started);
-        // One socket read from the upstream often holds many small SSE events, each its
-        // own chunk here; corking until the end of this tick sends them in one write
-        // instead of one syscall per event, without holding any byte past this tick.
-        if (!corked && res.socket) {
-          corked = true;
-          res.socket.cork();
-          process.nextTick(uncork);
-        }
-        // Relay first, copy second: the agent never waits for the log.
-        if (!res.write(chunk)) body.pause();
-        tap.push(chunk);
-      });
-      res.on('drain', () => body.resume());
-      body.once('end', () => {
-        res.end();
-        settle({ partial: false });
-      });
-      body.once('error', (error) => {
-        if (abort.signal.aborted) {
-          settle({ partial: true, error: 'the agent closed the connection mid-response' });
-        } else {
-          // Cut the agent's connection too: a clean end would pass a broken stream off as complete.
-          res.destroy();
-          settle({ partial: true, error: `the upstream connection broke mid-response: ${errorText(error)}` });
-        }
-      });
-      res.once('close', () => {
-        if (res.writableFinished) return;
-        body.destroy();
-        settle({ partial: true, error: 'the agent closed the connection mid-response' });
-      });
-    });
 
     // An upstream may answer before it has read the whole body; do not wait forever
     // for a body that will not end, but keep the request line first in the file.
@@ -404,22 +329,148 @@ export class InterludeProxy extends EventEmitter<ProxyEventMap> {
       recordRequest(!tee.readableEnded);
     }
     this.ringWriter?.flush();
+    const { tap } = outcome;
     const end: ResponseEnd = {
       id,
       ts: new Date().toISOString(),
       agent,
       wire,
-      status: statusCode,
-      content_type: contentType,
-      ttfb_ms: ttfb,
+      status: outcome.status,
+      content_type: outcome.contentType,
+      ttfb_ms: outcome.ttfbMs,
       duration_ms: elapsed(started),
       response_bytes: tap.bytes,
     };
-    if (firstByte !== undefined) end.first_byte_ms = firstByte;
+    if (outcome.firstByteMs !== undefined) end.first_byte_ms = outcome.firstByteMs;
     if (outcome.error) end.error = outcome.error;
     if (outcome.partial) end.partial = true;
     if (tap.gap) end.capture_gap = true;
     recorder?.post({ type: 'response-end', end });
+  }
+
+  /**
+   * Sends the request upstream and relays the response as it arrives. Uses undici's
+   * dispatch handler directly (no response stream object, no AbortController): the
+   * relay's per-request cost is what limits a proxy under many concurrent agents.
+   */
+  private forward(
+    listener: ActiveListener,
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: BodyTee | null,
+    started: number,
+    id: string,
+    wire: Wire,
+  ): Promise<ForwardOutcome> {
+    return new Promise<ForwardOutcome>((resolveOutcome) => {
+      let settled = false;
+      const settle = (outcome: ForwardOutcome) => {
+        if (settled) return;
+        settled = true;
+        resolveOutcome(outcome);
+      };
+      let controller: Dispatcher.DispatchController | undefined;
+      let agentGone = false;
+      let answered: Omit<Extract<ForwardOutcome, { kind: 'relayed' }>, 'kind' | 'partial' | 'error'> | undefined;
+      const agentClosed = () => new Error('the agent closed the connection');
+      res.once('close', () => {
+        if (res.writableFinished) return;
+        agentGone = true;
+        controller?.abort(agentClosed());
+      });
+      let corked = false;
+      const uncork = () => {
+        corked = false;
+        res.socket?.uncork();
+      };
+
+      const handler: Dispatcher.DispatchHandler = {
+        onRequestStart: (requestController) => {
+          controller = requestController;
+          if (agentGone) requestController.abort(agentClosed());
+        },
+        onResponseStart: (responseController, statusCode, headers) => {
+          // 1xx interim responses are the upstream client's business, not the agent's.
+          if (statusCode < 200) return;
+          const contentType = headerText(headers['content-type']);
+          answered = { status: statusCode, contentType, ttfbMs: elapsed(started), tap: new ResponseTap(this.ringWriter) };
+          this.recorder?.post({
+            type: 'response-start',
+            id,
+            slot: answered.tap.slot,
+            wire,
+            contentType,
+            contentEncoding: headerText(headers['content-encoding']),
+          });
+          try {
+            res.writeHead(statusCode, relayedResponseHeaders(headers));
+          } catch (error) {
+            responseController.abort(error as Error);
+            settle({ kind: 'relayed', ...answered, partial: true, error: `cannot relay the response headers: ${errorText(error)}` });
+            return;
+          }
+          // Headers usually arrive with the first body bytes and leave with them in one
+          // write; if the body is slow (a model thinking), they go out on their own at
+          // the end of this turn so the agent sees the status as soon as it was sent.
+          setImmediate(() => {
+            if (!res.headersSent && !res.destroyed) res.flushHeaders();
+          });
+          res.on('drain', () => responseController.resume());
+        },
+        onResponseData: (responseController, chunk) => {
+          if (!answered) return;
+          answered.firstByteMs ??= elapsed(started);
+          // One socket read from the upstream often holds many small SSE events, each
+          // its own chunk here; corking until the end of this tick sends them in one
+          // write instead of one syscall per event, holding no byte past this tick.
+          if (!corked && res.socket) {
+            corked = true;
+            res.socket.cork();
+            process.nextTick(uncork);
+          }
+          // Relay first, copy second: the agent never waits for the log.
+          if (!res.write(chunk)) responseController.pause();
+          answered.tap.push(chunk);
+        },
+        onResponseEnd: () => {
+          res.end();
+          if (answered) settle({ kind: 'relayed', ...answered, partial: false });
+        },
+        onResponseError: (_controller, error) => {
+          if (!answered) {
+            settle({ kind: 'unanswered', agentGone, error });
+          } else if (agentGone) {
+            settle({ kind: 'relayed', ...answered, partial: true, error: 'the agent closed the connection mid-response' });
+          } else {
+            // Cut the agent's connection too: a clean end would pass a broken stream off as complete.
+            res.destroy();
+            settle({
+              kind: 'relayed',
+              ...answered,
+              partial: true,
+              error: `the upstream connection broke mid-response: ${errorText(error)}`,
+            });
+          }
+        },
+      };
+
+      try {
+        this.dispatcher.dispatch(
+          {
+            origin: listener.upstream.origin,
+            path: joinUpstreamPath(listener.upstream, req.url ?? '/'),
+            method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
+            headers: upstreamRequestHeaders(req.headers),
+            body,
+            headersTimeout: UPSTREAM_TIMEOUT_MS,
+            bodyTimeout: UPSTREAM_TIMEOUT_MS,
+          },
+          handler,
+        );
+      } catch (error) {
+        settle({ kind: 'unanswered', agentGone, error });
+      }
+    });
   }
 
   /** Codex tries a WebSocket first; a prompt 426 makes it fall back to plain HTTP. */
