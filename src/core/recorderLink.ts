@@ -54,7 +54,7 @@ export async function startRecorder(
           resourceLimits,
         })
       : new Worker(entry, { workerData, resourceLimits });
-    worker.on('message', route);
+    worker.on('message', (events: RecorderEvent[]) => events.forEach(route));
     worker.on('error', (error) => {
       route({ type: 'problem', message: `the capture recorder stopped: ${error.message}; traffic is still relayed` });
       route({ type: 'ready', error: `the capture recorder could not start: ${error.message}` });
