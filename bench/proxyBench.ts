@@ -8,7 +8,7 @@
 // median, or a p99 where the target is one.
 //
 // Run: `npm run bench` (builds the CLI first), or `node --import tsx bench/proxyBench.ts` after `npm run build`.
-// Options: `--only=first-event,event-delay,big-stream,concurrency,big-body` runs a subset;
+// Options: `--only=first-event,event-delay,big-stream,big-stream-bulk,concurrency,big-body` runs a subset;
 // BENCH_PROXY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" passes flags to the proxy's node (profiling);
 // BENCH_PROXY_CLI=<file> benchmarks another build of the CLI (same command line) in place of dist/cli.js.
 // Exits 1 when a target fails, 2 when the bench itself could not run.
@@ -66,7 +66,7 @@ const TARGETS = {
   bigBodyAddedMs: 10,
 } as const;
 
-const SCENARIO_NAMES = ['first-event', 'event-delay', 'big-stream', 'concurrency', 'big-body'] as const;
+const SCENARIO_NAMES = ['first-event', 'event-delay', 'big-stream', 'big-stream-bulk', 'concurrency', 'big-body'] as const;
 type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 type Route = 'direct' | 'proxied';
@@ -477,6 +477,8 @@ async function measureEventDelay(origins: Origins): Promise<EventDelayResult> {
 
 interface BigStreamResult {
   rounds: number;
+  /** Text bytes per SSE event of the stream. */
+  eventBytes: number;
   responseBytes: number;
   throughputMBps: RouteSeries<Summary>;
   /** Ratio of the medians: the target figure. */
@@ -492,16 +494,23 @@ interface BigStreamResult {
   };
 }
 
-const BIG_STREAM_EVENT_BYTES = Number(process.env.BENCH_BIG_STREAM_EVENT_BYTES ?? 0);
-const BIG_STREAM_SCENARIO = `bytes:${BIG_STREAM_BYTES}${BIG_STREAM_EVENT_BYTES ? `:${BIG_STREAM_EVENT_BYTES}` : ''}`;
+/**
+ * Text bytes per SSE event. Models stream deltas of a few to a few hundred bytes; 256 B
+ * puts this fake's direct rate (≈100–140 MB/s) where SPEC §4's upstream was (69–126 MB/s).
+ * The bulk variant (16 KiB events) shows the relay's ceiling when the upstream is far
+ * faster than any model.
+ */
+const REALISTIC_EVENT_BYTES = 256;
+const BULK_EVENT_BYTES = 16 * 1024;
 
 /** 3. One 50 MiB streamed response: throughput of both routes, and how much the proxy's memory grows. */
-async function measureBigStream(origins: Origins, proxyPid: number): Promise<BigStreamResult> {
+async function measureBigStream(origins: Origins, proxyPid: number, eventBytes: number): Promise<BigStreamResult> {
+  const scenario = `bytes:${BIG_STREAM_BYTES}:${eventBytes}`;
   const pools = { direct: keepAlivePool(origins.direct, 1), proxied: keepAlivePool(origins.proxied, 1) };
   const throughput: RouteSeries<number[]> = { direct: [], proxied: [] };
   const bytesSeen: RouteSeries<Set<number>> = { direct: new Set(), proxied: new Set() };
   const runOnce = async (route: Route, record: boolean): Promise<void> => {
-    const result = await exchange(pools[route], { scenario: BIG_STREAM_SCENARIO, body: SMALL_STREAM_REQUEST_BODY });
+    const result = await exchange(pools[route], { scenario, body: SMALL_STREAM_REQUEST_BODY });
     expectOk(route, result, 'big stream');
     if (result.bytes < BIG_STREAM_BYTES) throw new Error(`${route} big stream: only ${result.bytes} bytes arrived`);
     bytesSeen[route].add(result.bytes);
@@ -532,6 +541,7 @@ async function measureBigStream(origins: Origins, proxyPid: number): Promise<Big
   const toMiB = (kib: number): number => round3(kib / 1024);
   return {
     rounds: BIG_STREAM_ROUNDS,
+    eventBytes,
     responseBytes: [...sizes][0] as number,
     throughputMBps,
     throughputRatio: round3(throughputMBps.proxied.median / throughputMBps.direct.median),
@@ -691,6 +701,7 @@ interface ScenarioResults {
   'first-event'?: FirstEventResult;
   'event-delay'?: EventDelayResult;
   'big-stream'?: BigStreamResult;
+  'big-stream-bulk'?: BigStreamResult;
   concurrency?: ConcurrencyResult;
   'big-body'?: BigBodyResult;
 }
@@ -701,7 +712,8 @@ interface TargetCheck {
   proxied: string;
   ours: string;
   target: string;
-  pass: boolean;
+  /** Undefined for a row that is reported, not judged. */
+  pass: boolean | undefined;
   original: string;
 }
 
@@ -741,21 +753,26 @@ function targetChecks(results: ScenarioResults): TargetCheck[] {
       original: '+30 ms',
     });
   }
-  const bigStream = results['big-stream'];
-  if (bigStream) {
+  for (const [key, label, judged] of [
+    ['big-stream', '3', true],
+    ['big-stream-bulk', "3′", false],
+  ] as const) {
+    const bigStream = results[key];
+    if (!bigStream) continue;
     const { direct, proxied } = bigStream.throughputMBps;
+    const events = `${bigStream.eventBytes >= 1024 ? `${bigStream.eventBytes / 1024} KiB` : `${bigStream.eventBytes} B`} events`;
     checks.push({
-      scenario: `3a. one 50 MiB streamed response: throughput (${bigStream.rounds} rounds)`,
+      scenario: `${label}a. one 50 MiB streamed response, ${events}: throughput (${bigStream.rounds} rounds)`,
       direct: `${fixed(direct.median, 0)} MB/s`,
       proxied: `${fixed(proxied.median, 0)} MB/s`,
       ours: `${fixed(bigStream.throughputRatio, 2)}× (per-round pairs: ${fixed(bigStream.pairedThroughputRatio, 2)}×)`,
-      target: `≥ ${TARGETS.bigStreamThroughputRatio}×`,
-      pass: bigStream.throughputRatio >= TARGETS.bigStreamThroughputRatio,
+      target: judged ? `≥ ${TARGETS.bigStreamThroughputRatio}×` : '(reported)',
+      pass: judged ? bigStream.throughputRatio >= TARGETS.bigStreamThroughputRatio : undefined,
       original: '0.45× (direct 69–126 MB/s)',
     });
     const rss = bigStream.proxyRss;
     checks.push({
-      scenario: '3b. one 50 MiB streamed response: proxy RSS growth',
+      scenario: `${label}b. one 50 MiB streamed response, ${events}: proxy RSS growth`,
       direct: '—',
       proxied: `${fixed(rss.baselineMiB, 0)} → ${fixed(rss.peakMiB, 0)} MiB peak (${rss.peakSource})`,
       ours: `+${fixed(rss.growthMiB, 1)} MiB`,
@@ -806,11 +823,12 @@ function targetChecks(results: ScenarioResults): TargetCheck[] {
 /** Caveats that change how a row should be read, derived from this run's own figures. */
 function readingNotes(results: ScenarioResults): string[] {
   const notes: string[] = [];
-  const directMBps = results['big-stream']?.throughputMBps.direct.median;
-  if (directMBps !== undefined && directMBps > 126) {
+  const bulkMBps = results['big-stream-bulk']?.throughputMBps.direct.median;
+  if (bulkMBps !== undefined) {
     notes.push(
-      `3a: this fake upstream streams at ${fixed(directMBps, 0)} MB/s direct, ${fixed(directMBps / 126, 0)}–${fixed(directMBps / 69, 0)}× ` +
-        'faster than the one SPEC §4 was measured with (69–126 MB/s), so the same proxy cost weighs more in the ratio.',
+      `3′a: with 16 KiB events this fake streams at ${fixed(bulkMBps, 0)} MB/s direct, ${fixed(bulkMBps / 126, 0)}–${fixed(bulkMBps / 69, 0)}× ` +
+        'faster than the upstream of SPEC §4 (69–126 MB/s); client, upstream and proxy then all need a full core and ' +
+        'share two, which bounds any relay. Reported, not judged; 3a (model-sized events) is the target row.',
     );
   }
   if (results['event-delay']) {
@@ -829,7 +847,7 @@ function markdownTable(checks: readonly TargetCheck[]): string {
       check.proxied,
       check.ours,
       check.target,
-      check.pass ? 'PASS' : '**FAIL**',
+      check.pass === undefined ? '—' : check.pass ? 'PASS' : '**FAIL**',
       check.original,
     ]),
   ];
@@ -909,7 +927,10 @@ async function main(): Promise<void> {
           results['event-delay'] = await measureEventDelay(origins);
           break;
         case 'big-stream':
-          results['big-stream'] = await measureBigStream(origins, proxyPid);
+          results['big-stream'] = await measureBigStream(origins, proxyPid, REALISTIC_EVENT_BYTES);
+          break;
+        case 'big-stream-bulk':
+          results['big-stream-bulk'] = await measureBigStream(origins, proxyPid, BULK_EVENT_BYTES);
           break;
         case 'concurrency':
           results.concurrency = await measureConcurrency(origins);
@@ -943,7 +964,7 @@ async function main(): Promise<void> {
     proxyStderrLines,
     captureLog,
     checks: checks.map(({ scenario, ours, target, pass }) => ({ scenario, ours, target, pass })),
-    allPass: checks.every((check) => check.pass),
+    allPass: checks.every((check) => check.pass !== false),
     results,
   };
   mkdirSync(join(REPO_ROOT, 'bench', 'results'), { recursive: true });
