@@ -11,22 +11,11 @@ import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { extract } from '../src/core/wire';
+import { prng } from '../test/support/prng';
 
 export const BENCH_DIR = join(tmpdir(), 'interlude-bench');
 
 type Json = Record<string, unknown>;
-
-/** mulberry32: small, fast, good enough for shaping synthetic data. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = (
   'the a to of and in is it that for on with as this be are file function test code return value error type ' +

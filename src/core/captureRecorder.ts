@@ -5,22 +5,16 @@
 
 import { CaptureLog } from './captureLog';
 import { CaptureRing } from './captureRing';
+import { errorText } from './errorText';
 import { SCHEMA_VERSION, type CaptureRecord, type RequestRecord, type ResponseRecord } from './records';
 import { describeRequestBody } from './requestCapture';
 import { ResponseCapture } from './responseCapture';
 import type { Wire } from './wire';
 
 /** What the relay knows about a request before its body is parsed. */
-export interface RequestMeta {
-  id: string;
-  ts: string;
-  agent: string;
-  wire: Wire;
-  method: string;
-  path: string;
-  headers_kept: Record<string, string>;
+export type RequestMeta = Pick<RequestRecord, 'id' | 'ts' | 'agent' | 'wire' | 'method' | 'path' | 'headers_kept'> & {
   contentEncoding: string;
-}
+};
 
 /** What the relay knows when a response has ended (or broken). */
 export interface ResponseEnd {
@@ -61,10 +55,6 @@ export interface RecorderOptions {
   logFile?: string;
   /** The CaptureRing's memory, shared with the relay. */
   ring: SharedArrayBuffer;
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 export function requestRecord(command: Extract<RecorderCommand, { type: 'request' }>): RequestRecord {

@@ -2,33 +2,17 @@
 
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 
-/**
- * Per-connection headers that describe our hop, not the message. `accept-encoding` is
- * dropped so the upstream answers uncompressed and the log copy is readable (the
- * original did the same); `expect` because the upstream client negotiates its own.
- */
-const REQUEST_HEADERS_NOT_FORWARDED = new Set([
-  'host',
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'accept-encoding',
-  'expect',
-]);
+/** Per-connection headers (RFC 9110 §7.6.1): they describe one hop, not the message. */
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
 
-const RESPONSE_HEADERS_NOT_RELAYED = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-]);
+/**
+ * `accept-encoding` is dropped so the upstream answers uncompressed and the log copy is
+ * readable (the original did the same); `expect` because the upstream client negotiates
+ * its own; `host` because the upstream's is set from its URL.
+ */
+const REQUEST_HEADERS_NOT_FORWARDED = new Set([...HOP_BY_HOP, 'host', 'accept-encoding', 'expect']);
+
+const RESPONSE_HEADERS_NOT_RELAYED = new Set(HOP_BY_HOP);
 
 /**
  * The only request headers written to the log. An allowlist, not a denylist: any

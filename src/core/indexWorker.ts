@@ -7,6 +7,7 @@ import { closeSync, openSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { readLinesSync, type ReadSummary } from './logReader';
 import { RecordDigester, type NewText, type RecordDigest } from './recordDigest';
+import { errorText } from './errorText';
 
 export interface IndexTask {
   path: string;
@@ -53,6 +54,6 @@ if (parentPort && data && typeof data === 'object' && INDEX_TASK_MARK in data) {
   try {
     port.postMessage({ ok: true, result: runIndexTask(data[INDEX_TASK_MARK] as IndexTask) });
   } catch (error) {
-    port.postMessage({ ok: false, error: error instanceof Error ? error.message : String(error) });
+    port.postMessage({ ok: false, error: errorText(error) });
   }
 }

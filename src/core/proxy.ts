@@ -12,6 +12,7 @@ import { headerText, loggedRequestHeaders, relayedResponseHeaders, upstreamReque
 import { LOOPBACK_HOST, validateListener, type ListenerSpec } from './listeners';
 import type { RequestMeta, ResponseEnd } from './captureRecorder';
 import { CaptureRing } from './captureRing';
+import { errorText } from './errorText';
 import { TEE_CAP_BYTES } from './limits';
 import { startRecorder, type RecorderLink } from './recorderLink';
 import { SCHEMA_VERSION, type CaptureRecord } from './records';
@@ -100,15 +101,6 @@ function exchangeId(): string {
   }
   idPoolOffset += 6;
   return idPool.toString('hex', idPoolOffset - 6, idPoolOffset);
-}
-
-function errorText(error: unknown): string {
-  if (error instanceof Error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const cause = error.cause instanceof Error ? ` (${error.cause.message})` : '';
-    return `${error.message}${code && !error.message.includes(code) ? ` [${code}]` : ''}${cause}`;
-  }
-  return String(error);
 }
 
 function joinUpstreamPath(upstream: URL, requestPath: string): string {

@@ -12,6 +12,7 @@ import type { ExchangeSummary } from '../../src/core/indexModel';
 import { LogIndex, LogSourceError } from '../../src/core/logIndex';
 import { parseSpan, scanArray, scanObject, skipValue } from '../../src/core/jsonScan';
 import { codePointLength } from '../../src/core/recordDigest';
+import { prng } from '../support/prng';
 
 let scratch: string;
 
@@ -28,17 +29,6 @@ function newDir(): string {
   const dir = join(scratch, `d${++fileCounter}`);
   mkdirSync(dir);
   return dir;
-}
-
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const line = (record: unknown): string => `${JSON.stringify(record)}\n`;

@@ -1,0 +1,13 @@
+// Seeded pseudo-random numbers, so generated logs and randomized tests are repeatable.
+
+/** mulberry32: small, fast, good enough for shaping synthetic data. */
+export function prng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
