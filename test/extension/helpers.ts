@@ -20,6 +20,11 @@ export function interludeStatus(): Thenable<InterludeStatus> {
 export function workspaceFolder(): string {
   const folder = vscode.workspace.workspaceFolders?.[0];
   if (!folder) throw new Error('the test workbench opened no folder');
+  // scripts/runExtensionTests.mjs says which temp folder it opened; the captures must land there.
+  const expected = process.env.INTERLUDE_TEST_WORKSPACE;
+  if (expected && folder.uri.fsPath !== expected) {
+    throw new Error(`the workbench opened ${folder.uri.fsPath}, not the runner's workspace ${expected}`);
+  }
   return folder.uri.fsPath;
 }
 
