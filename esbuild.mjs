@@ -1,6 +1,6 @@
 // One build script for every bundle. The CLI bundles its dependencies so the
-// published package runs without node_modules; later bundles (extension host,
-// webviews) are added here too.
+// published package runs without node_modules; the extension host bundle too
+// (only `vscode` stays external: the host provides it).
 import { build } from 'esbuild';
 
 const watch = process.argv.includes('--watch');
@@ -14,16 +14,33 @@ const common = {
   legalComments: 'none',
 };
 
-await build({
-  ...common,
-  // Workers sit next to every bundle that uses them (found through __dirname at run time).
-  entryPoints: {
-    cli: 'src/cli/main.ts',
-    captureWorker: 'src/core/captureWorker.ts',
-    indexWorker: 'src/core/indexWorker.ts',
-  },
-  outdir: 'dist',
-  banner: { js: '#!/usr/bin/env node' },
-});
+await Promise.all([
+  build({
+    ...common,
+    // Workers sit next to every bundle that uses them (found through __dirname at run time).
+    entryPoints: {
+      cli: 'src/cli/main.ts',
+      captureWorker: 'src/core/captureWorker.ts',
+      indexWorker: 'src/core/indexWorker.ts',
+    },
+    outdir: 'dist',
+    banner: { js: '#!/usr/bin/env node' },
+  }),
+  build({
+    ...common,
+    // Same outdir as the workers above: dist/extension.js finds dist/captureWorker.js through __dirname.
+    entryPoints: { extension: 'src/extension/extension.ts' },
+    outdir: 'dist',
+    external: ['vscode'],
+  }),
+  build({
+    ...common,
+    // The mocha suites that run inside a real extension host (scripts/runExtensionTests.mjs). Not shipped.
+    entryPoints: { index: 'test/extension/index.ts' },
+    outdir: 'out/test/extension',
+    // mocha is loaded from node_modules at run time (its reporters are required by name).
+    external: ['vscode', 'mocha'],
+  }),
+]);
 
 if (watch) console.log('esbuild: watch mode is not wired yet; run `npm run build` again');

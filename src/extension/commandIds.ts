@@ -1,0 +1,8 @@
+// Every command id in one place; the `internal` ones are hidden from the palette (package.json menus).
+export const enum CommandId {
+  Start = 'agentInterlude.start',
+  Stop = 'agentInterlude.stop',
+  InternalStatus = 'agentInterlude.internal.status',
+}
+
+export const RUNNING_CONTEXT_KEY = 'agentInterlude.running';

@@ -1,0 +1,88 @@
+// Owns the one InterludeProxy of this window: start, stop and what is running now. No UI here; the
+// extension entry turns its results into the status bar, notifications and the output channel.
+import { InterludeProxy, type ListenerStatus } from '../core/proxy';
+import { validateListener, ListenerSpecError, type ListenerSpec } from '../core/listeners';
+
+export interface RunningState {
+  listeners: ListenerStatus[];
+  captureDir: string;
+  logPath: string | undefined;
+}
+
+export interface StartRequest {
+  listeners: readonly ListenerSpec[];
+  captureDir: string;
+}
+
+export type StartOutcome =
+  | { kind: 'started'; state: RunningState }
+  | { kind: 'alreadyRunning'; state: RunningState }
+  | { kind: 'invalid'; reason: string }
+  | { kind: 'noneListening'; listeners: ListenerStatus[] };
+
+export interface ServiceEvents {
+  onRequest(line: string): void;
+  onProblem(message: string): void;
+}
+
+export class InterludeService {
+  private proxy?: InterludeProxy;
+  private state?: RunningState;
+  // Start and stop run one at a time, so a quick Start → Stop never leaves a listener behind.
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly events: ServiceEvents) {}
+
+  get running(): RunningState | undefined {
+    return this.state;
+  }
+
+  start(request: StartRequest): Promise<StartOutcome> {
+    return this.serialize(() => this.doStart(request));
+  }
+
+  stop(): Promise<boolean> {
+    return this.serialize(() => this.doStop());
+  }
+
+  private serialize<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(work, work);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async doStart(request: StartRequest): Promise<StartOutcome> {
+    if (this.state) return { kind: 'alreadyRunning', state: this.state };
+    if (request.listeners.length === 0) return { kind: 'invalid', reason: 'no listeners are configured' };
+    for (const spec of request.listeners) {
+      try {
+        validateListener(spec);
+      } catch (error) {
+        if (error instanceof ListenerSpecError) return { kind: 'invalid', reason: error.message };
+        throw error;
+      }
+    }
+    const proxy = new InterludeProxy({ listeners: request.listeners, captureDir: request.captureDir });
+    proxy.on('problem', (message) => this.events.onProblem(message));
+    proxy.on('request', (exchange) =>
+      this.events.onRequest(`[${exchange.agent}] ${exchange.method} ${exchange.path} (port ${exchange.port})`),
+    );
+    const listeners = await proxy.start();
+    if (!listeners.some((listener) => listener.port !== undefined)) {
+      await proxy.stop();
+      return { kind: 'noneListening', listeners };
+    }
+    this.proxy = proxy;
+    this.state = { listeners, captureDir: request.captureDir, logPath: proxy.logPath };
+    return { kind: 'started', state: this.state };
+  }
+
+  private async doStop(): Promise<boolean> {
+    const proxy = this.proxy;
+    if (!proxy) return false;
+    this.proxy = undefined;
+    this.state = undefined;
+    await proxy.stop();
+    return true;
+  }
+}

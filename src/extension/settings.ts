@@ -1,0 +1,51 @@
+// The extension's settings, read as one typed snapshot. `listeners` and `captureDirectory` are listed in
+// package.json `restrictedConfigurations`, so VS Code itself ignores their workspace values in an untrusted
+// workspace: a checked-in .vscode/settings.json cannot send the user's API keys to another host.
+import { isAbsolute, join } from 'node:path';
+import * as vscode from 'vscode';
+import { DEFAULT_LISTENERS, type ListenerSpec } from '../core/listeners';
+
+export const SECTION = 'agentInterlude';
+export const CAPTURE_FOLDER_NAME = '.agent-interlude';
+
+export interface InterludeSettings {
+  listeners: ListenerSpec[];
+  /** As written by the user; empty means the default place (see resolveCaptureDir). */
+  captureDirectory: string;
+}
+
+export function readSettings(): InterludeSettings {
+  const config = vscode.workspace.getConfiguration(SECTION);
+  const listeners = config.get<unknown>('listeners');
+  return {
+    listeners: Array.isArray(listeners) ? listeners.map(toListenerSpec) : DEFAULT_LISTENERS.map((spec) => ({ ...spec })),
+    captureDirectory: (config.get<string>('captureDirectory') ?? '').trim(),
+  };
+}
+
+// Settings JSON is only schema-checked in the editor; coerce here and let validateListener (core) explain the rest.
+function toListenerSpec(value: unknown): ListenerSpec {
+  const entry = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  return { port: Number(entry.port), upstream: String(entry.upstream ?? ''), agent: String(entry.agent ?? '') };
+}
+
+export interface CaptureLocation {
+  dir: string;
+  /** Said in the UI when the captures do not go into the workspace (no folder open). */
+  note?: string;
+}
+
+/**
+ * `<first workspace folder>/.agent-interlude` by default; a relative `captureDirectory` is taken from that
+ * folder; with no folder open the captures go to the extension's global storage.
+ */
+export function resolveCaptureDir(settings: InterludeSettings, globalStorage: vscode.Uri): CaptureLocation {
+  const folder = vscode.workspace.workspaceFolders?.find((candidate) => candidate.uri.scheme === 'file');
+  const configured = settings.captureDirectory;
+  if (configured && isAbsolute(configured)) return { dir: configured };
+  if (folder) return { dir: join(folder.uri.fsPath, configured || CAPTURE_FOLDER_NAME) };
+  return {
+    dir: join(globalStorage.fsPath, configured || 'captures'),
+    note: 'no folder is open, so captures go to the extension’s global storage',
+  };
+}

@@ -1,0 +1,136 @@
+// Start Interlude → a real request through the listener → the workspace log; status bar; Stop frees the port.
+import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { InterludeStatus } from '../../src/extension/extension';
+import { startFakeUpstream, type FakeUpstream } from '../support/fakeUpstream';
+import { activateExtension, interludeStatus, readCaptureRecords, waitFor, workspaceFolder } from './helpers';
+
+function post(port: number, path: string, body: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolvePost, rejectPost) => {
+    const req = httpRequest(
+      { host: '127.0.0.1', port, path, method: 'POST', headers: { 'content-type': 'application/json' } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolvePost({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', rejectPost);
+      },
+    );
+    req.on('error', rejectPost);
+    req.end(body);
+  });
+}
+
+function listen(port: number): Promise<Server> {
+  return new Promise((resolveListen, rejectListen) => {
+    const server = createServer();
+    server.once('error', rejectListen);
+    server.listen(port, '127.0.0.1', () => resolveListen(server));
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolveClose) => server.close(() => resolveClose()));
+}
+
+async function setListeners(value: unknown): Promise<void> {
+  await vscode.workspace
+    .getConfiguration('agentInterlude')
+    .update('listeners', value, vscode.ConfigurationTarget.Global);
+}
+
+// Registered by index.ts once mocha's globals exist (the suites are bundled, so they cannot load themselves).
+export function startStopTests(): void {
+  describe('Start / Stop Interlude', function () {
+    let upstream: FakeUpstream;
+
+    before(async () => {
+      await activateExtension();
+      upstream = await startFakeUpstream();
+    });
+
+    after(async () => {
+      await vscode.commands.executeCommand('agentInterlude.stop');
+      await setListeners(undefined);
+      await upstream?.close();
+    });
+
+    it('starts a port-0 listener, captures a real request into <workspace>/.agent-interlude, and Stop frees the port', async () => {
+      await setListeners([{ port: 0, upstream: upstream.url, agent: 'claude' }]);
+      const started = await vscode.commands.executeCommand<InterludeStatus>('agentInterlude.start');
+      assert.equal(started.running, true, JSON.stringify(started));
+      assert.equal(started.listeners.length, 1);
+      const [listener] = started.listeners;
+      assert.equal(listener.error, undefined);
+      assert.equal(listener.address, '127.0.0.1');
+      const port = listener.port ?? 0;
+      assert.ok(port > 0, `a real port was bound: ${JSON.stringify(listener)}`);
+
+      const captureDir = join(workspaceFolder(), '.agent-interlude');
+      assert.equal(started.captureDir, captureDir);
+      assert.equal(started.statusBarText, `$(radio-tower) Interlude ${port}`);
+      assert.deepEqual(await interludeStatus(), started);
+
+      const reply = await post(
+        port,
+        '/v1/messages',
+        JSON.stringify({ model: 'm', max_tokens: 8, stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+      );
+      assert.equal(reply.status, 200, reply.text);
+      assert.match(reply.text, /"type":"message_stop"/);
+      assert.equal(upstream.requests.length, 1, 'the request reached the upstream');
+
+      const records = await waitFor('request and response records in the workspace log', () => {
+        const found = readCaptureRecords(captureDir);
+        return found.some((record) => record.kind === 'response') ? found : undefined;
+      });
+      assert.deepEqual(records.map((record) => record.kind), ['request', 'response']);
+      assert.equal(records[0].agent, 'claude');
+      assert.equal(records[0].path, '/v1/messages');
+      assert.equal((records[1].reconstructed as { text?: string }).text, 'PONG');
+      assert.ok(started.logPath?.startsWith(captureDir), `log file ${started.logPath} is in ${captureDir}`);
+
+      const stopped = await vscode.commands.executeCommand<InterludeStatus>('agentInterlude.stop');
+      assert.equal(stopped.running, false);
+      assert.doesNotMatch(stopped.statusBarText, /\d/);
+      const reuse = await listen(port);
+      await closeServer(reuse);
+    });
+
+    it('a port in use costs only that listener; the others run and the status bar shows only real ports', async () => {
+      const blocker = await listen(0);
+      const taken = (blocker.address() as { port: number }).port;
+      try {
+        await setListeners([
+          { port: taken, upstream: upstream.url, agent: 'claude' },
+          { port: 0, upstream: upstream.url, agent: 'codex' },
+        ]);
+        const started = await vscode.commands.executeCommand<InterludeStatus>('agentInterlude.start');
+        assert.equal(started.running, true);
+        const [busy, free] = started.listeners;
+        assert.equal(busy.port, undefined);
+        assert.match(busy.error ?? '', new RegExp(`port ${taken} is already in use`));
+        assert.ok((free.port ?? 0) > 0);
+        assert.equal(started.statusBarText, `$(radio-tower) Interlude ${free.port}`);
+      } finally {
+        await vscode.commands.executeCommand('agentInterlude.stop');
+        await closeServer(blocker);
+      }
+    });
+
+    it('Start twice keeps the one running proxy; Stop twice is harmless', async () => {
+      await setListeners([{ port: 0, upstream: upstream.url, agent: 'claude' }]);
+      const first = await vscode.commands.executeCommand<InterludeStatus>('agentInterlude.start');
+      const second = await vscode.commands.executeCommand<InterludeStatus>('agentInterlude.start');
+      assert.deepEqual(second.listeners, first.listeners);
+      await vscode.commands.executeCommand('agentInterlude.stop');
+      const again = await vscode.commands.executeCommand<InterludeStatus>('agentInterlude.stop');
+      assert.equal(again.running, false);
+      const port = first.listeners[0].port ?? 0;
+      await closeServer(await listen(port));
+    });
+  });
+}
