@@ -35,6 +35,15 @@ await Promise.all([
   }),
   build({
     ...common,
+    // The request panel's page: runs in the webview, imports only shared types (src/webview/protocol.ts).
+    entryPoints: { request: 'src/webview/request/main.ts' },
+    outdir: 'dist/webview',
+    platform: 'browser',
+    target: 'es2022',
+    format: 'iife',
+  }),
+  build({
+    ...common,
     // The mocha suites that run inside a real extension host (scripts/runExtensionTests.mjs). Not shipped.
     entryPoints: { index: 'test/extension/index.ts' },
     outdir: 'out/test/extension',

@@ -3,6 +3,8 @@ export const enum CommandId {
   Start = 'agentInterlude.start',
   Stop = 'agentInterlude.stop',
   InternalStatus = 'agentInterlude.internal.status',
+  OpenRequest = 'agentInterlude.openRequest',
+  InternalRequestPanel = 'agentInterlude.internal.requestPanel',
 }
 
 export const RUNNING_CONTEXT_KEY = 'agentInterlude.running';

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import type { ListenerStatus } from '../core/proxy';
 import { CommandId, RUNNING_CONTEXT_KEY } from './commandIds';
 import { InterludeService, type RunningState } from './interludeService';
+import { registerRequestPanel } from './requestPanel';
 import { readSettings, resolveCaptureDir, SECTION } from './settings';
 import { InterludeStatusBar } from './statusBar';
 
@@ -114,6 +115,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand(CommandId.Stop, stop),
     vscode.commands.registerCommand(CommandId.InternalStatus, status),
   );
+  registerRequestPanel(context, { service: activeService, output });
 }
 
 export async function deactivate(): Promise<void> {

@@ -1,0 +1,345 @@
+// The request panel: one webview panel, reused, that shows a captured exchange (Open Request). The page gets
+// the records as data and renders every captured string as text (src/webview/request/main.ts); this side
+// reads them through a LogIndex over the capture folder and owns the panel's lifecycle and restore.
+import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import * as vscode from 'vscode';
+import type { ExchangeSummary } from '../core/indexModel';
+import { LogIndex } from '../core/logIndex';
+import {
+  parseFromWebview,
+  parsePanelState,
+  REQUEST_VIEW_TYPE,
+  type ExchangeView,
+  type ToWebview,
+} from '../webview/protocol';
+import { CommandId } from './commandIds';
+import type { InterludeService } from './interludeService';
+import { readSettings, resolveCaptureDir } from './settings';
+
+export interface RequestPanelDeps {
+  service: InterludeService;
+  output: vscode.LogOutputChannel;
+}
+
+/** What the hidden `agentInterlude.internal.requestPanel` command returns (tests read it). */
+export interface RequestPanelStatus {
+  open: boolean;
+  id?: string;
+  /** The page said `ready` and the host has posted the exchange `id` to it. */
+  ready: boolean;
+  title?: string;
+}
+
+const QUICK_PICK_LIMIT = 200;
+
+export function registerRequestPanel(context: vscode.ExtensionContext, deps: RequestPanelDeps): void {
+  const panels = new RequestPanelController(context.extensionUri, deps, () => captureDir(context, deps));
+  context.subscriptions.push(
+    panels,
+    vscode.commands.registerCommand(CommandId.OpenRequest, (arg?: unknown) => panels.openRequest(arg)),
+    vscode.commands.registerCommand(CommandId.InternalRequestPanel, () => panels.status()),
+    vscode.window.registerWebviewPanelSerializer(REQUEST_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel, state) => panels.restore(panel, parsePanelState(state)?.id),
+    }),
+  );
+}
+
+function captureDir(context: vscode.ExtensionContext, deps: RequestPanelDeps): string {
+  return deps.service.running?.captureDir ?? resolveCaptureDir(readSettings(), context.globalStorageUri).dir;
+}
+
+/** `{ id }` (the Captures tree, tests), a plain id string, or nothing (then a quick pick). */
+function idFromArgument(arg: unknown): string | undefined {
+  if (typeof arg === 'string' && arg.length > 0) return arg;
+  if (typeof arg === 'object' && arg !== null) {
+    const { id, exchangeId } = arg as { id?: unknown; exchangeId?: unknown };
+    if (typeof exchangeId === 'string' && exchangeId.length > 0) return exchangeId;
+    if (typeof id === 'string' && id.length > 0) return id;
+  }
+  return undefined;
+}
+
+export function exchangeLabel(summary: ExchangeSummary): string {
+  const status = summary.pending ? 'pending' : summary.status !== undefined ? String(summary.status) : summary.error ? 'error' : '—';
+  return [`${summary.method} ${summary.path}`, summary.model ?? 'no model', status].join(' · ');
+}
+
+function panelTitle(summary: ExchangeSummary | undefined, id: string): string {
+  return summary ? `Request: ${summary.method} ${summary.path}` : `Request ${id}`;
+}
+
+class RequestPanelController implements vscode.Disposable {
+  private panel?: vscode.WebviewPanel;
+  private panelDisposables: vscode.Disposable[] = [];
+  private currentId?: string;
+  private pageReady = false;
+  private postedId?: string;
+  private index?: { dir: string; index: Promise<LogIndex> };
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly deps: RequestPanelDeps,
+    private readonly captureDir: () => string,
+  ) {}
+
+  status(): RequestPanelStatus {
+    return {
+      open: this.panel !== undefined,
+      id: this.currentId,
+      ready: this.panel !== undefined && this.pageReady && this.postedId !== undefined && this.postedId === this.currentId,
+      title: this.panel?.title,
+    };
+  }
+
+  async openRequest(arg?: unknown): Promise<RequestPanelStatus> {
+    let id = idFromArgument(arg);
+    if (id === undefined) {
+      id = await this.pick();
+      if (id === undefined) return this.status();
+    }
+    if (!this.panel) {
+      const panel = vscode.window.createWebviewPanel(REQUEST_VIEW_TYPE, `Request ${id}`, vscode.ViewColumn.Active, {
+        enableScripts: true,
+        retainContextWhenHidden: false,
+        localResourceRoots: this.resourceRoots(),
+      });
+      this.adopt(panel);
+    } else {
+      this.panel.reveal(undefined, false);
+    }
+    await this.show(id);
+    return this.status();
+  }
+
+  async restore(panel: vscode.WebviewPanel, id: string | undefined): Promise<void> {
+    if (this.panel) {
+      // Only one request panel: a second restored one (e.g. from an older layout) is closed.
+      panel.dispose();
+      return;
+    }
+    this.adopt(panel);
+    if (id !== undefined) await this.show(id);
+  }
+
+  dispose(): void {
+    this.panel?.dispose();
+    this.disposePanelListeners();
+  }
+
+  private resourceRoots(): vscode.Uri[] {
+    return [vscode.Uri.joinPath(this.extensionUri, 'dist'), vscode.Uri.joinPath(this.extensionUri, 'media')];
+  }
+
+  private adopt(panel: vscode.WebviewPanel): void {
+    this.panel = panel;
+    this.pageReady = false;
+    this.postedId = undefined;
+    panel.webview.options = { enableScripts: true, localResourceRoots: this.resourceRoots() };
+    panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'interlude.svg');
+    this.panelDisposables = [
+      panel.onDidDispose(() => {
+        this.panel = undefined;
+        this.currentId = undefined;
+        this.pageReady = false;
+        this.postedId = undefined;
+        this.disposePanelListeners();
+      }),
+      // retainContextWhenHidden is off: a panel shown again reloads its page, which says `ready` again.
+      panel.onDidChangeViewState(() => {
+        if (!panel.visible) {
+          this.pageReady = false;
+          this.postedId = undefined;
+        }
+      }),
+      panel.webview.onDidReceiveMessage((raw: unknown) => void this.receive(raw)),
+    ];
+    panel.webview.html = this.html(panel.webview);
+  }
+
+  private disposePanelListeners(): void {
+    for (const disposable of this.panelDisposables.splice(0)) disposable.dispose();
+  }
+
+  private async receive(raw: unknown): Promise<void> {
+    const message = parseFromWebview(raw);
+    if (!message) return;
+    switch (message.type) {
+      case 'ready':
+        this.pageReady = true;
+        this.postedId = undefined;
+        if (this.currentId !== undefined) await this.post(this.currentId);
+        return;
+      case 'openLog':
+        await this.openLog(message.id, message.record);
+        return;
+    }
+  }
+
+  private async show(id: string): Promise<void> {
+    this.currentId = id;
+    this.postedId = undefined;
+    const summary = await this.summary(id);
+    if (this.panel && this.currentId === id) this.panel.title = panelTitle(summary, id);
+    if (this.pageReady) await this.post(id);
+  }
+
+  private async post(id: string): Promise<void> {
+    const message = await this.load(id);
+    const panel = this.panel;
+    // Another request may have been opened while this one was read.
+    if (!panel || this.currentId !== id || !this.pageReady) return;
+    if (message.type === 'show') panel.title = panelTitle(message.exchange.summary, id);
+    const delivered = await panel.webview.postMessage(message);
+    if (delivered && this.currentId === id) this.postedId = id;
+  }
+
+  private async load(id: string): Promise<ToWebview> {
+    try {
+      const index = await this.openIndex();
+      let records = await index.readExchange(id);
+      if (!records) {
+        await index.refresh();
+        records = await index.readExchange(id);
+      }
+      if (!records) return { type: 'missing', id, reason: `No exchange ${id} in ${this.captureDir()}.` };
+      const exchange: ExchangeView = { summary: records.summary };
+      if (records.request) exchange.request = records.request;
+      if (records.response) exchange.response = records.response;
+      return { type: 'show', exchange };
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.deps.output.error(`Open Request ${id}: ${reason}`);
+      return { type: 'missing', id, reason };
+    }
+  }
+
+  private async summary(id: string): Promise<ExchangeSummary | undefined> {
+    try {
+      const index = await this.openIndex();
+      return index.get(id);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** One index per capture folder, refreshed before each use (the proxy or the CLI may be appending). */
+  private async openIndex(): Promise<LogIndex> {
+    const dir = this.captureDir();
+    if (!this.index || this.index.dir !== dir) {
+      const opening = LogIndex.open([dir], { allowEmpty: true });
+      this.index = { dir, index: opening };
+      opening.catch(() => {
+        if (this.index?.index === opening) this.index = undefined;
+      });
+      return opening;
+    }
+    const index = await this.index.index;
+    await index.refresh();
+    return index;
+  }
+
+  private async pick(): Promise<string | undefined> {
+    let exchanges: readonly ExchangeSummary[];
+    try {
+      exchanges = (await this.openIndex()).exchanges();
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.deps.output.error(`Open Request: ${reason}`);
+      const choice = await vscode.window.showErrorMessage(
+        'Agent Interlude could not read the capture logs. See output channel for more details.',
+        'Open Output',
+      );
+      if (choice === 'Open Output') this.deps.output.show();
+      return undefined;
+    }
+    if (exchanges.length === 0) {
+      void vscode.window.showInformationMessage(`Agent Interlude: nothing captured yet in ${this.captureDir()}.`);
+      return undefined;
+    }
+    const items = exchanges
+      .slice(-QUICK_PICK_LIMIT)
+      .reverse()
+      .map((summary) => {
+        const time = summary.requestTime ?? summary.responseTime;
+        return {
+          label: exchangeLabel(summary),
+          description: time !== undefined ? new Date(time).toLocaleString() : undefined,
+          detail: summary.agent,
+          id: summary.id,
+        };
+      });
+    const chosen = await vscode.window.showQuickPick(items, {
+      title: 'Open Request',
+      placeHolder: 'Pick a captured exchange (most recent first)',
+      matchOnDescription: true,
+    });
+    return chosen?.id;
+  }
+
+  private async openLog(id: string, which: 'request' | 'response'): Promise<void> {
+    try {
+      const index = await this.openIndex();
+      const summary = index.get(id);
+      const ref = summary?.[which];
+      const file = ref ? index.files()[ref.file] : undefined;
+      if (!ref || !file) return;
+      const line = await lineAtByte(file.path, ref.offset);
+      const document = await vscode.workspace.openTextDocument(vscode.Uri.file(file.path));
+      const position = new vscode.Position(line, 0);
+      await vscode.window.showTextDocument(document, {
+        viewColumn: vscode.ViewColumn.Beside,
+        selection: new vscode.Range(position, position),
+        preview: true,
+      });
+    } catch (error) {
+      this.deps.output.error(`Open log for ${id}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  private html(webview: vscode.Webview): string {
+    const nonce = randomBytes(16).toString('base64');
+    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview', 'request.js'));
+    const style = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'request.css'));
+    const csp = [
+      "default-src 'none'",
+      `style-src ${webview.cspSource}`,
+      `img-src ${webview.cspSource}`,
+      `font-src ${webview.cspSource}`,
+      `script-src 'nonce-${nonce}'`,
+    ].join('; ');
+    // Only our own URIs and the nonce go into this markup; captured content arrives later as data.
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${style.toString()}">
+<title>Request</title>
+</head>
+<body>
+<main id="root" aria-live="polite"><p class="placeholder">Loading…</p></main>
+<script nonce="${nonce}" src="${script.toString()}"></script>
+</body>
+</html>`;
+  }
+}
+
+/** The 0-based line holding byte `offset` of a file (record refs are byte offsets; editors count lines). */
+function lineAtByte(path: string, offset: number): Promise<number> {
+  return new Promise((resolveLine, rejectLine) => {
+    let lines = 0;
+    if (offset <= 0) {
+      resolveLine(0);
+      return;
+    }
+    const stream = createReadStream(path, { start: 0, end: offset - 1 });
+    stream.on('data', (chunk) => {
+      const buffer = chunk as Buffer;
+      for (let at = buffer.indexOf(10); at !== -1; at = buffer.indexOf(10, at + 1)) lines++;
+    });
+    stream.on('end', () => resolveLine(lines));
+    stream.on('error', rejectLine);
+  });
+}

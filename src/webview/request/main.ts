@@ -1,0 +1,445 @@
+// The request panel's page. Captured traffic is hostile input: every captured string reaches the DOM through
+// textContent (or an attribute-free text node), never through innerHTML or markup strings. Long text goes into
+// <pre> and is capped at TEXT_CAP characters with a "Show all" button, so a 1 MB line does not freeze the page;
+// collapsed sections are built only when first opened.
+import type { ExchangeSummary } from '../../core/indexModel';
+import type { CaptureRecord, RequestRecord, ResponseRecord } from '../../core/records';
+import { parseToWebview, type ExchangeView, type FromWebview, type RequestPanelState } from '../protocol';
+
+interface VsCodeApi {
+  postMessage(message: FromWebview): void;
+  setState(state: RequestPanelState): void;
+  getState(): unknown;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const vscode = acquireVsCodeApi();
+const root = document.getElementById('root') ?? document.body;
+const TEXT_CAP = 200_000;
+/** Messages shown open when a request has this many or fewer; otherwise only the last few are open. */
+const OPEN_ALL_MESSAGES = 20;
+const OPEN_LAST_MESSAGES = 4;
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+// --- DOM helpers (text only) ------------------------------------------------------------------------------
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+/** Text in a <pre>, capped with a button that shows the rest. */
+function textBlock(text: string, className = 'text'): HTMLElement {
+  const wrap = el('div', 'text-wrap');
+  const pre = el('pre', className);
+  wrap.append(pre);
+  if (text.length <= TEXT_CAP) {
+    pre.textContent = text;
+    return wrap;
+  }
+  pre.textContent = text.slice(0, TEXT_CAP);
+  const more = el('button', 'show-all', `Show all (${text.length.toLocaleString()} characters, ${(text.length - TEXT_CAP).toLocaleString()} hidden)`);
+  more.type = 'button';
+  more.addEventListener('click', () => {
+    pre.textContent = text;
+    more.remove();
+  });
+  wrap.append(more);
+  return wrap;
+}
+
+function jsonText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  try {
+    return JSON.stringify(value, null, 2) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+function jsonBlock(value: unknown): HTMLElement {
+  return textBlock(jsonText(value), 'json');
+}
+
+/** A <details> whose body is built the first time it opens (or now, when it starts open). */
+function section(title: string, build: () => Node[], options: { open?: boolean; count?: number; className?: string } = {}): HTMLDetailsElement {
+  const details = el('details', options.className ?? 'section');
+  const summary = el('summary');
+  summary.append(el('span', 'title', title));
+  if (options.count !== undefined) summary.append(el('span', 'count', String(options.count)));
+  details.append(summary);
+  let built = false;
+  const fill = (): void => {
+    if (built) return;
+    built = true;
+    const body = el('div', 'body');
+    body.append(...build());
+    details.append(body);
+  };
+  details.addEventListener('toggle', () => {
+    if (details.open) fill();
+  });
+  if (options.open) {
+    details.open = true;
+    fill();
+  }
+  return details;
+}
+
+function keyValues(rows: Array<[string, string | undefined]>): HTMLElement {
+  const list = el('dl', 'kv');
+  for (const [key, value] of rows) {
+    if (value === undefined || value === '') continue;
+    list.append(el('dt', undefined, key), el('dd', undefined, value));
+  }
+  return list;
+}
+
+function note(text: string, className = 'note'): HTMLElement {
+  return el('p', className, text);
+}
+
+// --- formatting ---------------------------------------------------------------------------------------------
+
+function str(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  return typeof value === 'string' ? value : jsonText(value);
+}
+
+function ms(value: number | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  return value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${Math.round(value)} ms`;
+}
+
+function time(value: number | undefined): string | undefined {
+  return value === undefined ? undefined : new Date(value).toLocaleString();
+}
+
+function usageText(summary: ExchangeSummary): string | undefined {
+  const usage = summary.usage;
+  if (!usage) return undefined;
+  return `in ${usage.input.toLocaleString()} · out ${usage.output.toLocaleString()} · cache read ${usage.cacheRead.toLocaleString()} · cache write ${usage.cacheCreation.toLocaleString()}`;
+}
+
+function statusText(summary: ExchangeSummary): string {
+  if (summary.pending) return 'pending';
+  const parts = [summary.status !== undefined ? String(summary.status) : 'no status'];
+  if (summary.partial) parts.push('partial');
+  if (summary.error) parts.push(`error: ${summary.error}`);
+  return parts.join(' · ');
+}
+
+// --- sections ------------------------------------------------------------------------------------------------
+
+function header(view: ExchangeView): HTMLElement {
+  const { summary } = view;
+  const head = el('header', 'header');
+  head.append(el('h1', undefined, `${summary.method} ${summary.path}`));
+  head.append(
+    keyValues([
+      ['Agent', summary.agent],
+      ['Wire', String(summary.wire)],
+      ['Time', time(summary.requestTime ?? summary.responseTime)],
+      ['Status', statusText(summary)],
+      ['Model', summary.model],
+      ['Usage', usageText(summary)],
+      ['Stop reason', summary.stopReason],
+      ['TTFB', ms(summary.ttfbMs)],
+      ['Duration', ms(summary.durationMs ?? summary.rttMs)],
+      ['Request bytes', summary.requestBytes?.toLocaleString()],
+      ['Response bytes', summary.responseBytes?.toLocaleString()],
+      ['ID', summary.id],
+    ]),
+  );
+  const actions = el('div', 'actions');
+  for (const record of ['request', 'response'] as const) {
+    if (!summary[record]) continue;
+    const button = el('button', undefined, `Open ${record} in log`);
+    button.type = 'button';
+    button.addEventListener('click', () => vscode.postMessage({ type: 'openLog', id: summary.id, record }));
+    actions.append(button);
+  }
+  head.append(actions);
+  if (summary.requestTruncated) head.append(note('The log copy of this request body hit its cap or could not be decoded.', 'warning'));
+  return head;
+}
+
+function asRequest(record: CaptureRecord | undefined): RequestRecord | undefined {
+  return record && record.kind === 'request' ? record : undefined;
+}
+
+function asResponse(record: CaptureRecord | undefined): ResponseRecord | undefined {
+  return record && record.kind === 'response' ? record : undefined;
+}
+
+/** system, tools and messages: the record's extract, else the body's own fields. */
+function extracted(request: RequestRecord): { system: unknown; tools: unknown; messages: unknown } {
+  if (request.extract) return request.extract;
+  const body = isObject(request.request) ? request.request : {};
+  return { system: body.system ?? body.instructions, tools: body.tools, messages: body.messages ?? body.input };
+}
+
+function list(value: unknown): unknown[] {
+  if (value === undefined || value === null) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+/** A text-like item of any wire: `text`, `content` string, or the value itself when it is a string. */
+function itemText(item: unknown): string | undefined {
+  if (typeof item === 'string') return item;
+  if (!isObject(item)) return undefined;
+  if (typeof item.text === 'string') return item.text;
+  if (typeof item.content === 'string') return item.content;
+  return undefined;
+}
+
+function contentBlock(block: unknown): HTMLElement {
+  const box = el('div', 'block');
+  if (typeof block === 'string') {
+    box.append(textBlock(block));
+    return box;
+  }
+  if (!isObject(block)) {
+    box.append(jsonBlock(block));
+    return box;
+  }
+  const type = typeof block.type === 'string' ? block.type : 'item';
+  const label = el('div', 'block-type', type);
+  box.append(label);
+  switch (type) {
+    case 'text':
+    case 'input_text':
+    case 'output_text':
+    case 'summary_text':
+    case 'instructions':
+      box.append(textBlock(typeof block.text === 'string' ? block.text : jsonText(block.text)));
+      break;
+    case 'thinking':
+      box.append(textBlock(typeof block.thinking === 'string' ? block.thinking : jsonText(block)));
+      break;
+    case 'tool_use':
+    case 'server_tool_use':
+      label.textContent = `${type} · ${str(block.name) ?? '?'}${block.id ? ` · ${str(block.id)}` : ''}`;
+      box.append(jsonBlock(block.input));
+      break;
+    case 'tool_result':
+      label.textContent = `tool_result${block.tool_use_id ? ` · ${str(block.tool_use_id)}` : ''}${block.is_error ? ' · error' : ''}`;
+      for (const inner of list(block.content)) box.append(contentBlock(inner));
+      break;
+    case 'function_call':
+    case 'custom_tool_call':
+      label.textContent = `${type} · ${str(block.name) ?? '?'}${block.call_id ? ` · ${str(block.call_id)}` : ''}`;
+      box.append(jsonBlock(parseMaybeJson(block.arguments ?? block.input)));
+      break;
+    case 'function_call_output':
+    case 'custom_tool_call_output':
+      label.textContent = `${type}${block.call_id ? ` · ${str(block.call_id)}` : ''}`;
+      box.append(typeof block.output === 'string' ? textBlock(block.output) : jsonBlock(block.output));
+      break;
+    case 'message':
+      box.append(message(block, 0, true));
+      break;
+    default: {
+      const text = itemText(block);
+      if (text !== undefined && Object.keys(block).length <= 3) box.append(textBlock(text));
+      else box.append(jsonBlock(block));
+    }
+  }
+  return box;
+}
+
+function parseMaybeJson(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return value;
+  }
+}
+
+/** One message (Claude / chat) or input item (Responses): role and its content blocks. */
+function message(item: unknown, position: number, open: boolean): HTMLElement {
+  if (!isObject(item)) return section(`#${position + 1}`, () => [contentBlock(item)], { open, className: 'message' });
+  const role = str(item.role) ?? str(item.type) ?? 'item';
+  const isMessage = item.role !== undefined;
+  const blocks = isMessage ? list(item.content) : [item];
+  const extra: Node[] = [];
+  if (isMessage && Array.isArray(item.tool_calls)) {
+    for (const call of item.tool_calls) {
+      const fn = isObject(call) && isObject(call.function) ? call.function : undefined;
+      const box = el('div', 'block');
+      box.append(el('div', 'block-type', `tool_call · ${str(fn?.name) ?? '?'}${isObject(call) && call.id ? ` · ${str(call.id)}` : ''}`));
+      box.append(jsonBlock(parseMaybeJson(fn?.arguments ?? call)));
+      extra.push(box);
+    }
+  }
+  const kinds = blocks.map((block) => (isObject(block) && typeof block.type === 'string' ? block.type : typeof block === 'string' ? 'text' : 'item'));
+  const title = `#${position + 1} ${role}${kinds.length > 0 ? ` · ${kinds.join(', ')}` : ''}`;
+  return section(title, () => [...blocks.map(contentBlock), ...extra], { open, className: `message role-${role.replace(/[^\w-]/g, '')}` });
+}
+
+function systemSection(system: unknown): HTMLElement {
+  const items = list(system);
+  return section(
+    'System',
+    () => (items.length === 0 ? [note('No system prompt.')] : items.map((item, position) => systemItem(item, position))),
+    { count: items.length },
+  );
+}
+
+function systemItem(item: unknown, position: number): HTMLElement {
+  if (isObject(item) && item.role !== undefined) return message(item, position, true);
+  return contentBlock(item);
+}
+
+function toolsSection(tools: unknown): HTMLElement {
+  const items = list(tools);
+  return section(
+    'Tools',
+    () =>
+      items.length === 0
+        ? [note('No tools.')]
+        : items.map((tool) => {
+            const record = isObject(tool) ? tool : {};
+            const fn = isObject(record.function) ? record.function : undefined;
+            const name = str(record.name) ?? str(fn?.name) ?? str(record.type) ?? '?';
+            const qualified = typeof record.namespace === 'string' ? `${record.namespace}.${name}` : name;
+            const description = str(record.description) ?? str(fn?.description);
+            const schema = record.input_schema ?? record.parameters ?? fn?.parameters ?? record.format;
+            return section(qualified, () => {
+              const nodes: Node[] = [];
+              if (description) nodes.push(textBlock(description));
+              nodes.push(schema !== undefined ? jsonBlock(schema) : jsonBlock(tool));
+              return nodes;
+            }, { className: 'tool' });
+          }),
+    { count: items.length },
+  );
+}
+
+function messagesSection(messages: unknown): HTMLElement {
+  const items = list(messages);
+  const firstOpen = items.length <= OPEN_ALL_MESSAGES ? 0 : items.length - OPEN_LAST_MESSAGES;
+  return section(
+    'Messages',
+    () => (items.length === 0 ? [note('No messages.')] : items.map((item, position) => message(item, position, position >= firstOpen))),
+    { open: true, count: items.length },
+  );
+}
+
+function responseSection(view: ExchangeView): HTMLElement {
+  const response = asResponse(view.response);
+  return section(
+    'Response',
+    () => {
+      if (!response) return [note(view.summary.pending ? 'No response logged yet (still streaming, or the writer stopped).' : 'No response record.')];
+      const nodes: Node[] = [];
+      const rebuilt = isObject(response.reconstructed) ? response.reconstructed : undefined;
+      const stop = rebuilt ? str(rebuilt.stop_reason ?? rebuilt.status ?? rebuilt.finish_reason) : undefined;
+      nodes.push(
+        keyValues([
+          ['Status', String(response.status)],
+          ['Streamed', response.stream === undefined ? undefined : response.stream ? 'yes' : 'no'],
+          ['Stop reason', stop ?? view.summary.stopReason],
+          ['Events', response.event_count?.toLocaleString()],
+          ['Error', str(response.error ?? rebuilt?.error)],
+          ['Note', response.note],
+          ['Partial', response.partial ? 'yes: the stream ended early' : undefined],
+          ['Truncated', response.truncated ? 'yes' : undefined],
+        ]),
+      );
+      if (rebuilt) {
+        if (typeof rebuilt.thinking === 'string' && rebuilt.thinking !== '') {
+          nodes.push(el('h3', undefined, 'Thinking'), textBlock(rebuilt.thinking));
+        }
+        nodes.push(el('h3', undefined, 'Text'));
+        nodes.push(typeof rebuilt.text === 'string' && rebuilt.text !== '' ? textBlock(rebuilt.text) : note('No text.'));
+        const uses = list(rebuilt.tool_uses);
+        if (uses.length > 0) {
+          nodes.push(el('h3', undefined, `Tool uses (${uses.length})`));
+          for (const use of uses) {
+            const record = isObject(use) ? use : {};
+            const box = el('div', 'block');
+            box.append(el('div', 'block-type', `${str(record.name) ?? '?'}${record.id ?? record.call_id ? ` · ${str(record.id ?? record.call_id)}` : ''}`));
+            box.append(jsonBlock(record.input));
+            nodes.push(box);
+          }
+        }
+        if (rebuilt.usage !== undefined) nodes.push(el('h3', undefined, 'Usage'), jsonBlock(rebuilt.usage));
+      } else if (response.body !== undefined) {
+        nodes.push(el('h3', undefined, 'Body'), jsonBlock(response.body));
+      }
+      if (response.event_types && Object.keys(response.event_types).length > 0) {
+        nodes.push(el('h3', undefined, 'Event types'));
+        nodes.push(keyValues(Object.entries(response.event_types).map(([type, count]) => [type, String(count)])));
+      }
+      return nodes;
+    },
+    { open: true },
+  );
+}
+
+function headersSection(request: RequestRecord | undefined): HTMLElement {
+  const headers = request && isObject(request.headers_kept) ? request.headers_kept : {};
+  const entries = Object.entries(headers);
+  return section(
+    'Kept headers',
+    () => (entries.length === 0 ? [note('No headers kept.')] : [keyValues(entries.map(([name, value]) => [name, str(value) ?? '']))]),
+    { count: entries.length },
+  );
+}
+
+function rawSection(view: ExchangeView): HTMLElement {
+  return section('Raw JSON', () => {
+    const nodes: Node[] = [];
+    for (const [name, record] of [['Request record', view.request], ['Response record', view.response]] as const) {
+      if (record === undefined) continue;
+      nodes.push(section(name, () => [jsonBlock(record)], { className: 'raw' }));
+    }
+    return nodes.length > 0 ? nodes : [note('No records.')];
+  });
+}
+
+// --- rendering -----------------------------------------------------------------------------------------------
+
+function show(view: ExchangeView): void {
+  const request = asRequest(view.request);
+  const nodes: Node[] = [header(view)];
+  if (request) {
+    const { system, tools, messages } = extracted(request);
+    nodes.push(systemSection(system), toolsSection(tools), messagesSection(messages));
+  } else {
+    nodes.push(note('No request record for this exchange.'));
+  }
+  nodes.push(responseSection(view), headersSection(request), rawSection(view));
+  root.replaceChildren(...nodes);
+  window.scrollTo(0, 0);
+  vscode.setState({ id: view.summary.id });
+}
+
+function showMissing(id: string, reason: string): void {
+  root.replaceChildren(el('h1', undefined, `Request ${id}`), note(reason, 'warning'));
+  vscode.setState({ id });
+}
+
+window.addEventListener('message', (event: MessageEvent<unknown>) => {
+  const message = parseToWebview(event.data);
+  if (!message) return;
+  switch (message.type) {
+    case 'show':
+      show(message.exchange);
+      return;
+    case 'missing':
+      showMissing(message.id, message.reason);
+      return;
+  }
+});
+
+vscode.postMessage({ type: 'ready' });

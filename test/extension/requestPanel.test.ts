@@ -1,0 +1,139 @@
+// Open Request: a real request through a port-0 listener → its record → the request panel shows it (one webview
+// tab, reused for the next request), and the page has said `ready` and received the exchange.
+import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { InterludeStatus } from '../../src/extension/extension';
+import type { RequestPanelStatus } from '../../src/extension/requestPanel';
+import { startFakeUpstream, type FakeUpstream } from '../support/fakeUpstream';
+import { activateExtension, readCaptureRecords, waitFor, workspaceFolder } from './helpers';
+
+function post(port: number, path: string, body: string): Promise<number> {
+  return new Promise((resolvePost, rejectPost) => {
+    const req = httpRequest(
+      { host: '127.0.0.1', port, path, method: 'POST', headers: { 'content-type': 'application/json' } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolvePost(res.statusCode ?? 0));
+        res.on('error', rejectPost);
+      },
+    );
+    req.on('error', rejectPost);
+    req.end(body);
+  });
+}
+
+function panelStatus(): Thenable<RequestPanelStatus> {
+  return vscode.commands.executeCommand<RequestPanelStatus>('agentInterlude.internal.requestPanel');
+}
+
+async function waitForPanel(what: string, accept: (status: RequestPanelStatus) => boolean): Promise<RequestPanelStatus> {
+  const deadline = Date.now() + 30_000;
+  let last: RequestPanelStatus | undefined;
+  for (;;) {
+    last = await panelStatus();
+    if (accept(last)) return last;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last status ${JSON.stringify(last)}`);
+    await new Promise((resolveTick) => setTimeout(resolveTick, 100));
+  }
+}
+
+function requestTabs(): vscode.Tab[] {
+  return vscode.window.tabGroups.all
+    .flatMap((group) => group.tabs)
+    .filter((tab) => tab.input instanceof vscode.TabInputWebview && tab.input.viewType.endsWith('agentInterlude.request'));
+}
+
+/** Sends one streamed Messages request with a model name of its own and returns its record id. */
+async function captureOne(port: number, captureDir: string, model: string, content: string): Promise<string> {
+  const status = await post(
+    port,
+    '/v1/messages',
+    JSON.stringify({
+      model,
+      max_tokens: 8,
+      stream: true,
+      system: [{ type: 'text', text: 'You are a test.' }],
+      tools: [{ name: 'Bash', description: 'Runs a command', input_schema: { type: 'object' } }],
+      messages: [{ role: 'user', content }],
+    }),
+  );
+  assert.equal(status, 200);
+  return waitFor(`the ${model} exchange in the log`, () => {
+    const records = readCaptureRecords(captureDir);
+    const request = records.find((record) => record.kind === 'request' && (record.request as { model?: unknown })?.model === model);
+    if (!request) return undefined;
+    return records.some((record) => record.kind === 'response' && record.id === request.id) ? String(request.id) : undefined;
+  });
+}
+
+// Registered by index.ts once mocha's globals exist (the suites are bundled, so they cannot load themselves).
+export function requestPanelTests(): void {
+  describe('Open Request panel', function () {
+    let upstream: FakeUpstream;
+    let port = 0;
+    let captureDir = '';
+
+    before(async () => {
+      await activateExtension();
+      upstream = await startFakeUpstream();
+      await vscode.workspace
+        .getConfiguration('agentInterlude')
+        .update('listeners', [{ port: 0, upstream: upstream.url, agent: 'claude' }], vscode.ConfigurationTarget.Global);
+      const started = await vscode.commands.executeCommand<InterludeStatus>('agentInterlude.start');
+      assert.equal(started.running, true, JSON.stringify(started));
+      port = started.listeners[0].port ?? 0;
+      captureDir = join(workspaceFolder(), '.agent-interlude');
+    });
+
+    after(async () => {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await vscode.commands.executeCommand('agentInterlude.stop');
+      await vscode.workspace.getConfiguration('agentInterlude').update('listeners', undefined, vscode.ConfigurationTarget.Global);
+      await upstream?.close();
+    });
+
+    it('is contributed, and the internal status says closed before anything opens', async () => {
+      const commands = await vscode.commands.getCommands(true);
+      assert.ok(commands.includes('agentInterlude.openRequest'));
+      assert.ok(commands.includes('agentInterlude.internal.requestPanel'));
+      const status = await panelStatus();
+      assert.equal(status.open, false);
+      assert.equal(status.ready, false);
+    });
+
+    it('opens a captured exchange by id in a webview tab, and the page receives it', async () => {
+      const id = await captureOne(port, captureDir, 'panel-first', '<img src=x onerror="alert(1)"> hello');
+      await vscode.commands.executeCommand('agentInterlude.openRequest', { id });
+      const status = await waitForPanel('the panel to be ready with the first exchange', (s) => s.ready && s.id === id);
+      assert.equal(status.open, true);
+      assert.equal(status.title, 'Request: POST /v1/messages');
+      const tabs = requestTabs();
+      assert.equal(tabs.length, 1, `one request panel tab: ${JSON.stringify(tabs.map((tab) => tab.label))}`);
+      assert.equal(tabs[0].label, status.title);
+    });
+
+    it('opening another exchange reuses the same panel', async () => {
+      const first = await panelStatus();
+      assert.equal(first.open, true);
+      const id = await captureOne(port, captureDir, 'panel-second', 'second request');
+      assert.notEqual(id, first.id);
+      await vscode.commands.executeCommand('agentInterlude.openRequest', id);
+      const status = await waitForPanel('the panel to show the second exchange', (s) => s.ready && s.id === id);
+      assert.equal(status.open, true);
+      assert.equal(requestTabs().length, 1, 'still one request panel tab');
+      assert.equal(requestTabs()[0].label, status.title);
+    });
+
+    it('an unknown id still answers (the page says it is missing) and closing the tab closes the panel', async () => {
+      await vscode.commands.executeCommand('agentInterlude.openRequest', { id: 'no-such-exchange' });
+      const status = await waitForPanel('the panel to answer for an unknown id', (s) => s.ready && s.id === 'no-such-exchange');
+      assert.equal(status.title, 'Request no-such-exchange');
+      assert.equal(requestTabs().length, 1);
+      await vscode.window.tabGroups.close(requestTabs());
+      const closed = await waitForPanel('the panel to close', (s) => !s.open);
+      assert.equal(closed.ready, false);
+    });
+  });
+}
