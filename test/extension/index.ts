@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import Mocha from 'mocha';
 import { activationTests } from './activation.test';
 import { startStopTests } from './startStop.test';
+import { wiringTests } from './wiring.test';
 
 interface TestResult {
   title: string;
@@ -20,6 +21,7 @@ export async function run(): Promise<void> {
   mocha.suite.emit(Mocha.Suite.constants.EVENT_FILE_PRE_REQUIRE, globalThis, 'extension.bundle', mocha);
   activationTests();
   startStopTests();
+  wiringTests();
 
   const results: TestResult[] = [];
   const failures = await new Promise<number>((resolveRun) => {
