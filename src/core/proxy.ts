@@ -32,6 +32,11 @@ export interface ProxyOptions {
   stopGraceMs?: number;
   /** Build and write records on a worker thread (default) so the relay never waits for them. */
   recordOnWorker?: boolean;
+  /**
+   * A configured port already in use (often another VS Code window's Interlude) makes that listener take a free
+   * port instead; its status then says so through `fallbackFrom`. Off by default: the CLI reports the port.
+   */
+  freePortWhenTaken?: boolean;
 }
 
 export interface ListenerStatus {
@@ -43,6 +48,8 @@ export interface ListenerStatus {
   url?: string;
   /** Why this listener is not running; the others still are. */
   error?: string;
+  /** The configured port that was in use, when `freePortWhenTaken` moved this listener to `port`. */
+  fallbackFrom?: number;
 }
 
 export interface ExchangeStarted {
@@ -179,14 +186,24 @@ export class InterludeProxy extends EventEmitter<ProxyEventMap> {
     const listener: ActiveListener = { spec, upstream, server, port: spec.port };
     server.on('request', (req, res) => this.handle(listener, req, res));
     server.on('upgrade', (req, socket) => this.refuseUpgrade(listener, req, socket));
-    try {
-      await new Promise<void>((resolveListen, rejectListen) => {
+    const listen = (port: number) =>
+      new Promise<void>((resolveListen, rejectListen) => {
         server.once('error', rejectListen);
-        server.listen({ host: LOOPBACK_HOST, port: spec.port, backlog: LISTEN_BACKLOG }, () => {
+        server.listen({ host: LOOPBACK_HOST, port, backlog: LISTEN_BACKLOG }, () => {
           server.off('error', rejectListen);
           resolveListen();
         });
       });
+    let fallbackFrom: number | undefined;
+    try {
+      try {
+        await listen(spec.port);
+      } catch (error) {
+        const taken = (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
+        if (!taken || !this.options.freePortWhenTaken || spec.port === 0) throw error;
+        await listen(0);
+        fallbackFrom = spec.port;
+      }
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       const reason =
@@ -202,7 +219,13 @@ export class InterludeProxy extends EventEmitter<ProxyEventMap> {
     if (!address || typeof address !== 'object') throw new Error('listener has no TCP address');
     listener.port = address.port;
     this.active.push(listener);
-    return { spec, port: listener.port, address: address.address, url: `http://${LOOPBACK_HOST}:${listener.port}` };
+    return {
+      spec,
+      port: listener.port,
+      address: address.address,
+      url: `http://${LOOPBACK_HOST}:${listener.port}`,
+      ...(fallbackFrom !== undefined ? { fallbackFrom } : {}),
+    };
   }
 
   private track(work: Promise<void>): void {

@@ -5,6 +5,13 @@ export const enum CommandId {
   InternalStatus = 'agentInterlude.internal.status',
   OpenRequest = 'agentInterlude.openRequest',
   InternalRequestPanel = 'agentInterlude.internal.requestPanel',
+  CopyAgentSetup = 'agentInterlude.copyAgentSetup',
+  OpenCaptureFolder = 'agentInterlude.openCaptureFolder',
+  Analyze = 'agentInterlude.analyze',
+  InternalStatusMenu = 'agentInterlude.internal.statusMenu',
 }
 
 export const RUNNING_CONTEXT_KEY = 'agentInterlude.running';
+
+/** Comes with the timeline issue; the status menu offers it only once it is registered. */
+export const OPEN_TIMELINE_COMMAND = 'agentInterlude.openTimeline';

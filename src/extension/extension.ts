@@ -2,11 +2,16 @@
 // `vscode` there) with commands, a status bar item and a log output channel.
 import * as vscode from 'vscode';
 import type { ListenerStatus } from '../core/proxy';
+import { copyAgentSetup } from './agentSetup';
+import { analyzeCaptures, openCaptureFolder, registerReportProvider, type CaptureCommandHost } from './captureCommands';
+import { chooseCaptureFolder } from './captureFolder';
 import { CommandId, RUNNING_CONTEXT_KEY } from './commandIds';
 import { InterludeService, type RunningState } from './interludeService';
 import { registerRequestPanel } from './requestPanel';
-import { readSettings, resolveCaptureDir, SECTION } from './settings';
+import { readSettings, resolveCaptureDir, SECTION, type CaptureLocation } from './settings';
 import { InterludeStatusBar } from './statusBar';
+import { showStatusMenu } from './statusMenu';
+import { TerminalWiring } from './terminalEnv';
 
 /** What the hidden `agentInterlude.internal.status` command returns (tests and later features read it). */
 export interface InterludeStatus {
@@ -15,6 +20,10 @@ export interface InterludeStatus {
   captureDir?: string;
   logPath?: string;
   statusBarText: string;
+  /** Responses captured since this run started. */
+  captures: number;
+  /** What new integrated terminals get as ANTHROPIC_BASE_URL (undefined: nothing). */
+  terminalBaseUrl?: string;
 }
 
 let service: InterludeService | undefined;
@@ -22,12 +31,30 @@ let service: InterludeService | undefined;
 export function activate(context: vscode.ExtensionContext): void {
   const output = vscode.window.createOutputChannel('Agent Interlude', { log: true });
   const statusBar = new InterludeStatusBar();
+  const terminals = new TerminalWiring(context.environmentVariableCollection);
+  const reports = registerReportProvider();
+  let busyPoll: ReturnType<typeof setInterval> | undefined;
+  // Captures and the busy sign follow proxy events; while something streams a slow poll catches the end of it
+  // (the last record can land before the exchange leaves the proxy's in-flight set).
+  const refreshStatus = (): void => {
+    const state = activeService.running;
+    const busy = state !== undefined && activeService.activeExchanges > 0;
+    if (state) statusBar.showRunning(state.listeners, state.captureDir, activeService.captures, busy);
+    if (busy && !busyPoll) busyPoll = setInterval(refreshStatus, 300);
+    if (!busy && busyPoll) {
+      clearInterval(busyPoll);
+      busyPoll = undefined;
+    }
+  };
   const activeService = new InterludeService({
     onRequest: (line) => output.info(line),
     onProblem: (message) => output.warn(message),
+    onActivity: refreshStatus,
   });
   service = activeService;
-  context.subscriptions.push(output, statusBar);
+  context.subscriptions.push(output, statusBar, reports.registration, {
+    dispose: () => busyPoll && clearInterval(busyPoll),
+  });
 
   const openOutput = async (message: string, ...extra: string[]): Promise<string | undefined> => {
     const choice = await vscode.window.showErrorMessage(message, ...extra, 'Open Output');
@@ -35,9 +62,27 @@ export function activate(context: vscode.ExtensionContext): void {
     return choice;
   };
 
+  /** Where captures go when starting now; undefined when the user cancelled the folder pick. */
+  const captureLocation = async (): Promise<CaptureLocation | undefined> => {
+    const settings = readSettings();
+    const choice = await chooseCaptureFolder(settings);
+    if (choice.kind === 'cancelled') return undefined;
+    if (choice.kind === 'unknownName') {
+      output.error(`agentInterlude.captureWorkspaceFolder names "${choice.name}", which is not a folder of this workspace`);
+      void settingsProblem(
+        `Agent Interlude: no workspace folder is named "${choice.name}" (setting agentInterlude.captureWorkspaceFolder).`,
+        'captureWorkspaceFolder',
+      );
+      return undefined;
+    }
+    return resolveCaptureDir(settings, context.globalStorageUri, choice.folder);
+  };
+
   const start = async (): Promise<InterludeStatus> => {
     const settings = readSettings();
-    const location = resolveCaptureDir(settings, context.globalStorageUri);
+    if (activeService.running) return status();
+    const location = await captureLocation();
+    if (!location) return status();
     let outcome;
     try {
       outcome = await activeService.start({ listeners: settings.listeners, captureDir: location.dir });
@@ -60,7 +105,9 @@ export function activate(context: vscode.ExtensionContext): void {
       case 'started': {
         const { state } = outcome;
         await vscode.commands.executeCommand('setContext', RUNNING_CONTEXT_KEY, true);
-        statusBar.showRunning(state.listeners, state.captureDir);
+        statusBar.showRunning(state.listeners, state.captureDir, activeService.captures);
+        terminals.apply(state.listeners, settings.terminalIntegration);
+        reportMovedListeners(state);
         output.info(`capturing to ${state.logPath ?? state.captureDir}${location.note ? ` (${location.note})` : ''}`);
         for (const listener of state.listeners) {
           if (listener.port !== undefined) {
@@ -85,16 +132,31 @@ export function activate(context: vscode.ExtensionContext): void {
     }
   };
 
-  const settingsProblem = async (message: string): Promise<void> => {
+  const reportMovedListeners = (state: RunningState): void => {
+    const moved = state.listeners.filter((listener) => listener.fallbackFrom !== undefined);
+    for (const listener of moved) {
+      output.warn(`port ${listener.fallbackFrom} (${listener.spec.agent}) is in use, so this window listens on ${listener.port}`);
+    }
+    if (moved.length === 0) return;
+    const pairs = moved.map((listener) => `${listener.spec.agent} ${listener.fallbackFrom} → ${listener.port}`).join(', ');
+    void vscode.window.showInformationMessage(
+      `Agent Interlude: ${moved.length === 1 ? 'a port was' : 'ports were'} in use (often another window), so this window ` +
+        `listens elsewhere: ${pairs}. Terminals, Copy Agent Setup and the status bar use the new ${moved.length === 1 ? 'port' : 'ports'}.`,
+    );
+  };
+
+  const settingsProblem = async (message: string, setting = 'listeners'): Promise<void> => {
     const choice = await openOutput(message, 'Open Settings');
     if (choice === 'Open Settings') {
-      await vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.listeners`);
+      await vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.${setting}`);
     }
   };
 
   const stop = async (): Promise<InterludeStatus> => {
     if (await activeService.stop()) output.info('stopped; every port is free');
     await vscode.commands.executeCommand('setContext', RUNNING_CONTEXT_KEY, false);
+    terminals.clear();
+    refreshStatus();
     statusBar.showStopped();
     return status();
   };
@@ -107,15 +169,49 @@ export function activate(context: vscode.ExtensionContext): void {
       captureDir: state?.captureDir,
       logPath: state?.logPath,
       statusBarText: statusBar.text,
+      captures: state ? activeService.captures : 0,
+      terminalBaseUrl: terminals.value,
     };
+  };
+
+  const captureHost: CaptureCommandHost = {
+    captureDir: async () => activeService.running?.captureDir ?? (await captureLocation())?.dir,
+    log: output,
+    fail: (message) => void openOutput(message),
+  };
+
+  /** Copy Agent Setup needs running listeners: offer to start first. */
+  const copySetup = async (choice?: unknown) => {
+    if (!activeService.running) {
+      const answer = await vscode.window.showInformationMessage(
+        'Agent Interlude is not running. Start it to get the commands with the real ports?',
+        'Start Interlude',
+      );
+      if (answer !== 'Start Interlude') return undefined;
+      await start();
+    }
+    const state = activeService.running;
+    return state ? copyAgentSetup(state.listeners, choice) : undefined;
   };
 
   context.subscriptions.push(
     vscode.commands.registerCommand(CommandId.Start, start),
     vscode.commands.registerCommand(CommandId.Stop, stop),
     vscode.commands.registerCommand(CommandId.InternalStatus, status),
+    vscode.commands.registerCommand(CommandId.CopyAgentSetup, copySetup),
+    vscode.commands.registerCommand(CommandId.OpenCaptureFolder, () => openCaptureFolder(captureHost)),
+    vscode.commands.registerCommand(CommandId.Analyze, () => analyzeCaptures(captureHost, reports.provider)),
+    vscode.commands.registerCommand(CommandId.InternalStatusMenu, () => showStatusMenu(activeService.running !== undefined)),
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      const state = activeService.running;
+      if (state && event.affectsConfiguration(`${SECTION}.terminalIntegration`)) {
+        terminals.apply(state.listeners, readSettings().terminalIntegration);
+      }
+    }),
   );
   registerRequestPanel(context, { service: activeService, output });
+
+  if (readSettings().autoStart) void start();
 }
 
 export async function deactivate(): Promise<void> {

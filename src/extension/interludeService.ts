@@ -23,11 +23,14 @@ export type StartOutcome =
 export interface ServiceEvents {
   onRequest(line: string): void;
   onProblem(message: string): void;
+  /** An exchange started or a record landed: captures or the busy state may have changed. */
+  onActivity?(): void;
 }
 
 export class InterludeService {
   private proxy?: InterludeProxy;
   private state?: RunningState;
+  private responses = 0;
   // Start and stop run one at a time, so a quick Start → Stop never leaves a listener behind.
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -35,6 +38,16 @@ export class InterludeService {
 
   get running(): RunningState | undefined {
     return this.state;
+  }
+
+  /** Responses recorded since this run started. */
+  get captures(): number {
+    return this.responses;
+  }
+
+  /** Exchanges relaying right now (a streamed response still flowing). */
+  get activeExchanges(): number {
+    return this.proxy?.activeExchanges ?? 0;
   }
 
   start(request: StartRequest): Promise<StartOutcome> {
@@ -62,11 +75,23 @@ export class InterludeService {
         throw error;
       }
     }
-    const proxy = new InterludeProxy({ listeners: request.listeners, captureDir: request.captureDir });
+    // Several windows each run their own listeners: a port taken by another window moves to a free one.
+    const proxy = new InterludeProxy({
+      listeners: request.listeners,
+      captureDir: request.captureDir,
+      freePortWhenTaken: true,
+    });
+    this.responses = 0;
     proxy.on('problem', (message) => this.events.onProblem(message));
-    proxy.on('request', (exchange) =>
-      this.events.onRequest(`[${exchange.agent}] ${exchange.method} ${exchange.path} (port ${exchange.port})`),
-    );
+    proxy.on('request', (exchange) => {
+      this.events.onRequest(`[${exchange.agent}] ${exchange.method} ${exchange.path} (port ${exchange.port})`);
+      this.events.onActivity?.();
+    });
+    proxy.on('record', (record) => {
+      if (proxy !== this.proxy) return;
+      if (record.kind === 'response') this.responses += 1;
+      this.events.onActivity?.();
+    });
     const listeners = await proxy.start();
     if (!listeners.some((listener) => listener.port !== undefined)) {
       await proxy.stop();

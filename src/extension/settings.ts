@@ -12,6 +12,12 @@ export interface InterludeSettings {
   listeners: ListenerSpec[];
   /** As written by the user; empty means the default place (see resolveCaptureDir). */
   captureDirectory: string;
+  /** Name of the workspace folder that receives captures in a multi-root workspace; empty: ask. */
+  captureWorkspaceFolder: string;
+  /** Give new integrated terminals ANTHROPIC_BASE_URL while running. */
+  terminalIntegration: boolean;
+  /** Start on window startup instead of waiting for the user. */
+  autoStart: boolean;
 }
 
 export function readSettings(): InterludeSettings {
@@ -20,6 +26,9 @@ export function readSettings(): InterludeSettings {
   return {
     listeners: Array.isArray(listeners) ? listeners.map(toListenerSpec) : DEFAULT_LISTENERS.map((spec) => ({ ...spec })),
     captureDirectory: (config.get<string>('captureDirectory') ?? '').trim(),
+    captureWorkspaceFolder: (config.get<string>('captureWorkspaceFolder') ?? '').trim(),
+    terminalIntegration: config.get<boolean>('terminalIntegration') ?? true,
+    autoStart: config.get<boolean>('autoStart') ?? false,
   };
 }
 
@@ -36,11 +45,16 @@ export interface CaptureLocation {
 }
 
 /**
- * `<first workspace folder>/.agent-interlude` by default; a relative `captureDirectory` is taken from that
- * folder; with no folder open the captures go to the extension's global storage.
+ * `<workspace folder>/.agent-interlude` by default (the given folder, else the first one; see captureFolder.ts
+ * for the multi-root choice); a relative `captureDirectory` is taken from that folder; with no folder open the
+ * captures go to the extension's global storage.
  */
-export function resolveCaptureDir(settings: InterludeSettings, globalStorage: vscode.Uri): CaptureLocation {
-  const folder = vscode.workspace.workspaceFolders?.find((candidate) => candidate.uri.scheme === 'file');
+export function resolveCaptureDir(
+  settings: InterludeSettings,
+  globalStorage: vscode.Uri,
+  chosen?: vscode.WorkspaceFolder,
+): CaptureLocation {
+  const folder = chosen ?? vscode.workspace.workspaceFolders?.find((candidate) => candidate.uri.scheme === 'file');
   const configured = settings.captureDirectory;
   if (configured && isAbsolute(configured)) return { dir: configured };
   if (folder) return { dir: join(folder.uri.fsPath, configured || CAPTURE_FOLDER_NAME) };

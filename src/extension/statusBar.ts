@@ -17,22 +17,27 @@ export class InterludeStatusBar implements vscode.Disposable {
     return this.item.text;
   }
 
-  showRunning(listeners: readonly ListenerStatus[], captureDir: string): void {
+  /** `$(radio-tower) Interlude 8788 · 8789 · 8790 · 12`: the real ports, then this run's captures. */
+  showRunning(listeners: readonly ListenerStatus[], captureDir: string, captures = 0, busy = false): void {
     const running = listeners.filter((listener) => listener.port !== undefined);
-    this.item.text = `$(radio-tower) Interlude ${running.map((listener) => listener.port).join(' · ')}`;
+    const ports = running.map((listener) => listener.port).join(' · ');
+    this.item.text = `${busy ? '$(sync~spin) ' : ''}$(radio-tower) Interlude ${ports} · ${captures}`;
     const tooltip = new vscode.MarkdownString(undefined, true);
     tooltip.isTrusted = false;
     tooltip.appendMarkdown('**Agent Interlude** is capturing\n\n');
     for (const listener of listeners) {
       const line = listener.port !== undefined
-        ? `${listener.port} → ${listener.spec.upstream} (${listener.spec.agent})`
+        ? `${listener.port} → ${listener.spec.upstream} (${listener.spec.agent})` +
+          (listener.fallbackFrom !== undefined ? ` — ${listener.fallbackFrom} was in use` : '')
         : `${listener.spec.port} not running: ${listener.error ?? 'unknown error'}`;
       tooltip.appendText(`${line}\n`);
       tooltip.appendMarkdown('\n');
     }
-    tooltip.appendText(`Captures: ${captureDir}`);
+    tooltip.appendText(`Captures: ${captureDir}\n`);
+    tooltip.appendMarkdown('\n');
+    tooltip.appendText(`${captures} captured this run${busy ? ', streaming now' : ''}. Click for actions.`);
     this.item.tooltip = tooltip;
-    this.item.command = { command: CommandId.Stop, title: 'Stop Interlude' };
+    this.item.command = { command: CommandId.InternalStatusMenu, title: 'Agent Interlude actions' };
   }
 
   showStopped(): void {

@@ -10,12 +10,28 @@ export function activationTests(): void {
       assert.equal(extension.isActive, true);
       assert.equal(extension.id, EXTENSION_ID);
       const commands = await vscode.commands.getCommands(true);
-      for (const id of ['agentInterlude.start', 'agentInterlude.stop', 'agentInterlude.internal.status']) {
+      for (const id of [
+        'agentInterlude.start',
+        'agentInterlude.stop',
+        'agentInterlude.internal.status',
+        'agentInterlude.copyAgentSetup',
+        'agentInterlude.openCaptureFolder',
+        'agentInterlude.analyze',
+        'agentInterlude.internal.statusMenu',
+      ]) {
         assert.ok(commands.includes(id), `command ${id} is registered`);
       }
       const status = await interludeStatus();
       assert.equal(status.running, false);
       assert.deepEqual(status.listeners, []);
+      assert.equal(status.terminalBaseUrl, undefined, 'terminals are not wired before Start');
+    });
+
+    it('wiring settings default to: terminals wired, no autoStart, captures folder asked in multi-root', () => {
+      const config = vscode.workspace.getConfiguration('agentInterlude');
+      assert.equal(config.inspect('terminalIntegration')?.defaultValue, true);
+      assert.equal(config.inspect('autoStart')?.defaultValue, false);
+      assert.equal(config.inspect('captureWorkspaceFolder')?.defaultValue, '');
     });
 
     it('the listeners setting defaults to the three core listeners', () => {

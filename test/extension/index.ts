@@ -7,6 +7,7 @@ import Mocha from 'mocha';
 import { activationTests } from './activation.test';
 import { requestPanelTests } from './requestPanel.test';
 import { startStopTests } from './startStop.test';
+import { wiringTests } from './wiring.test';
 
 interface TestResult {
   title: string;
@@ -22,6 +23,7 @@ export async function run(): Promise<void> {
   activationTests();
   startStopTests();
   requestPanelTests();
+  wiringTests();
 
   const results: TestResult[] = [];
   const failures = await new Promise<number>((resolveRun) => {

@@ -299,6 +299,29 @@ describe('listener and log faults', function () {
     }
   });
 
+  it('freePortWhenTaken: a taken port moves that listener to a free port and says which', async () => {
+    const blocker = createServer().listen(0, '127.0.0.1');
+    await new Promise((resolveListen) => blocker.once('listening', resolveListen));
+    const takenPort = (blocker.address() as { port: number }).port;
+    const proxy = new InterludeProxy({
+      listeners: [{ port: takenPort, upstream: upstream.url, agent: 'claude' }],
+      captureDir: mkdtempSync(join(tmpdir(), 'interlude-capture-')),
+      freePortWhenTaken: true,
+    });
+    try {
+      const [moved] = await proxy.start();
+      assert.equal(moved.error, undefined);
+      assert.equal(moved.fallbackFrom, takenPort);
+      assert.ok(moved.port !== undefined && moved.port !== takenPort);
+      const response = await request(`${moved.url}/v1/messages`, { method: 'POST', body: messagesBody() });
+      assert.equal(response.statusCode, 200);
+      await response.body.text();
+    } finally {
+      await proxy.stop();
+      blocker.close();
+    }
+  });
+
   it('an unwritable capture directory: reported; traffic is still relayed', async () => {
     const parent = mkdtempSync(join(tmpdir(), 'interlude-capture-'));
     const notADirectory = join(parent, 'file');
