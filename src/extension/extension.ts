@@ -2,6 +2,7 @@
 // `vscode` there) with commands, a status bar item and a log output channel.
 import * as vscode from 'vscode';
 import type { ListenerStatus } from '../core/proxy';
+import { registerCapturesTree } from './capturesView';
 import { CommandId, RUNNING_CONTEXT_KEY } from './commandIds';
 import { InterludeService, type RunningState } from './interludeService';
 import { readSettings, resolveCaptureDir, SECTION } from './settings';
@@ -27,6 +28,7 @@ export function activate(context: vscode.ExtensionContext): void {
   });
   service = activeService;
   context.subscriptions.push(output, statusBar);
+  registerCapturesTree(context, { service: activeService, output });
 
   const openOutput = async (message: string, ...extra: string[]): Promise<string | undefined> => {
     const choice = await vscode.window.showErrorMessage(message, ...extra, 'Open Output');

@@ -1,6 +1,7 @@
 // Owns the one InterludeProxy of this window: start, stop and what is running now. No UI here; the
 // extension entry turns its results into the status bar, notifications and the output channel.
-import { InterludeProxy, type ListenerStatus } from '../core/proxy';
+import { EventEmitter } from 'node:events';
+import { InterludeProxy, type ListenerStatus, type RecordWritten } from '../core/proxy';
 import { validateListener, ListenerSpecError, type ListenerSpec } from '../core/listeners';
 
 export interface RunningState {
@@ -25,7 +26,14 @@ export interface ServiceEvents {
   onProblem(message: string): void;
 }
 
+/** What views follow: start/stop (`state`) and every record the running proxy writes. */
+export interface ServiceChangeMap {
+  state: [RunningState | undefined];
+  record: [RecordWritten];
+}
+
 export class InterludeService {
+  readonly changes = new EventEmitter<ServiceChangeMap>();
   private proxy?: InterludeProxy;
   private state?: RunningState;
   // Start and stop run one at a time, so a quick Start → Stop never leaves a listener behind.
@@ -64,6 +72,7 @@ export class InterludeService {
     }
     const proxy = new InterludeProxy({ listeners: request.listeners, captureDir: request.captureDir });
     proxy.on('problem', (message) => this.events.onProblem(message));
+    proxy.on('record', (record) => this.changes.emit('record', record));
     proxy.on('request', (exchange) =>
       this.events.onRequest(`[${exchange.agent}] ${exchange.method} ${exchange.path} (port ${exchange.port})`),
     );
@@ -74,6 +83,7 @@ export class InterludeService {
     }
     this.proxy = proxy;
     this.state = { listeners, captureDir: request.captureDir, logPath: proxy.logPath };
+    this.changes.emit('state', this.state);
     return { kind: 'started', state: this.state };
   }
 
@@ -83,6 +93,7 @@ export class InterludeService {
     this.proxy = undefined;
     this.state = undefined;
     await proxy.stop();
+    this.changes.emit('state', undefined);
     return true;
   }
 }

@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import Mocha from 'mocha';
 import { activationTests } from './activation.test';
+import { capturesTreeTests } from './capturesTree.test';
 import { startStopTests } from './startStop.test';
 
 interface TestResult {
@@ -20,6 +21,7 @@ export async function run(): Promise<void> {
   mocha.suite.emit(Mocha.Suite.constants.EVENT_FILE_PRE_REQUIRE, globalThis, 'extension.bundle', mocha);
   activationTests();
   startStopTests();
+  capturesTreeTests();
 
   const results: TestResult[] = [];
   const failures = await new Promise<number>((resolveRun) => {
