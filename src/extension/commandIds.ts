@@ -9,6 +9,10 @@ export const enum CommandId {
   OpenCaptureFolder = 'agentInterlude.openCaptureFolder',
   Analyze = 'agentInterlude.analyze',
   InternalStatusMenu = 'agentInterlude.internal.statusMenu',
+  // Captures tree (capturesView.ts).
+  CopyId = 'agentInterlude.copyId',
+  RevealInLog = 'agentInterlude.revealInLog',
+  InternalCapturesTree = 'agentInterlude.internal.capturesTree',
 }
 
 export const RUNNING_CONTEXT_KEY = 'agentInterlude.running';

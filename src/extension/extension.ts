@@ -5,6 +5,7 @@ import type { ListenerStatus } from '../core/proxy';
 import { copyAgentSetup } from './agentSetup';
 import { analyzeCaptures, openCaptureFolder, registerReportProvider, type CaptureCommandHost } from './captureCommands';
 import { chooseCaptureFolder } from './captureFolder';
+import { registerCapturesTree } from './capturesView';
 import { CommandId, RUNNING_CONTEXT_KEY } from './commandIds';
 import { InterludeService, type RunningState } from './interludeService';
 import { registerRequestPanel } from './requestPanel';
@@ -55,6 +56,7 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(output, statusBar, reports.registration, {
     dispose: () => busyPoll && clearInterval(busyPoll),
   });
+  registerCapturesTree(context, { service: activeService, output });
 
   const openOutput = async (message: string, ...extra: string[]): Promise<string | undefined> => {
     const choice = await vscode.window.showErrorMessage(message, ...extra, 'Open Output');

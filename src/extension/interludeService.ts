@@ -1,6 +1,7 @@
 // Owns the one InterludeProxy of this window: start, stop and what is running now. No UI here; the
 // extension entry turns its results into the status bar, notifications and the output channel.
-import { InterludeProxy, type ListenerStatus } from '../core/proxy';
+import { EventEmitter } from 'node:events';
+import { InterludeProxy, type ListenerStatus, type RecordWritten } from '../core/proxy';
 import { validateListener, ListenerSpecError, type ListenerSpec } from '../core/listeners';
 
 export interface RunningState {
@@ -27,7 +28,14 @@ export interface ServiceEvents {
   onActivity?(): void;
 }
 
+/** What views follow: start/stop (`state`) and every record the running proxy writes. */
+export interface ServiceChangeMap {
+  state: [RunningState | undefined];
+  record: [RecordWritten];
+}
+
 export class InterludeService {
+  readonly changes = new EventEmitter<ServiceChangeMap>();
   private proxy?: InterludeProxy;
   private state?: RunningState;
   private responses = 0;
@@ -88,6 +96,7 @@ export class InterludeService {
       this.events.onActivity?.();
     });
     proxy.on('record', (record) => {
+      this.changes.emit('record', record);
       if (proxy !== this.proxy) return;
       if (record.kind === 'response') this.responses += 1;
       this.events.onActivity?.();
@@ -99,6 +108,7 @@ export class InterludeService {
     }
     this.proxy = proxy;
     this.state = { listeners, captureDir: request.captureDir, logPath: proxy.logPath };
+    this.changes.emit('state', this.state);
     return { kind: 'started', state: this.state };
   }
 
@@ -108,6 +118,7 @@ export class InterludeService {
     this.proxy = undefined;
     this.state = undefined;
     await proxy.stop();
+    this.changes.emit('state', undefined);
     return true;
   }
 }

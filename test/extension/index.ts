@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import Mocha from 'mocha';
 import { activationTests } from './activation.test';
 import { requestPanelTests } from './requestPanel.test';
+import { capturesTreeTests } from './capturesTree.test';
 import { startStopTests } from './startStop.test';
 import { wiringTests } from './wiring.test';
 
@@ -24,6 +25,7 @@ export async function run(): Promise<void> {
   startStopTests();
   requestPanelTests();
   wiringTests();
+  capturesTreeTests();
 
   const results: TestResult[] = [];
   const failures = await new Promise<number>((resolveRun) => {

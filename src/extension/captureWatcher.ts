@@ -1,0 +1,163 @@
+// Keeps one LogIndex over the capture folder the views show: the running proxy's folder, or the one Start
+// would use when stopped (so captures a CLI in another process appends show too). Refreshes on fs.watch
+// events (debounced), on the proxy's `record` events, and on a 1 s poll, because fs.watch misses events on
+// some file systems. LogIndex.refresh reads only appended bytes, so a refresh of an idle folder is a readdir
+// and one stat per log file.
+import { watch, type FSWatcher } from 'node:fs';
+import * as vscode from 'vscode';
+import { errorText } from '../core/errorText';
+import { LogIndex } from '../core/logIndex';
+import type { IndexDelta } from '../core/indexModel';
+import type { InterludeService } from './interludeService';
+
+export interface CaptureWatcherOptions {
+  service: InterludeService;
+  /** The folder to show when nothing runs. */
+  idleDir: () => string;
+  log: (message: string) => void;
+  pollMs?: number;
+  debounceMs?: number;
+}
+
+export interface CaptureChange {
+  dir: string;
+  /** The folder or the whole index changed: views reload everything. */
+  reset: boolean;
+  delta?: IndexDelta;
+}
+
+export class CaptureWatcher implements vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<CaptureChange>();
+  readonly onDidChange = this.changed.event;
+  private dir: string | undefined;
+  private index: LogIndex | undefined;
+  private opening: Promise<void> | undefined;
+  private fsWatcher: FSWatcher | undefined;
+  private debounce: NodeJS.Timeout | undefined;
+  private readonly poll: NodeJS.Timeout;
+  private refreshing = false;
+  private again = false;
+  private disposed = false;
+  private lastError: string | undefined;
+  private readonly unsubscribe: () => void;
+
+  constructor(private readonly options: CaptureWatcherOptions) {
+    const onRecord = (): void => this.schedule();
+    const onState = (): void => void this.sync();
+    options.service.changes.on('record', onRecord);
+    options.service.changes.on('state', onState);
+    this.unsubscribe = () => {
+      options.service.changes.off('record', onRecord);
+      options.service.changes.off('state', onState);
+    };
+    this.poll = setInterval(() => void this.sync(), options.pollMs ?? 1000);
+    void this.sync();
+  }
+
+  /** The index of the folder shown now (undefined until the first open finished). */
+  get current(): LogIndex | undefined {
+    return this.index;
+  }
+
+  get directory(): string | undefined {
+    return this.dir;
+  }
+
+  /** Follows the folder to show, then reads what was appended. Resolves when both are done. */
+  async sync(): Promise<void> {
+    if (this.disposed) return;
+    const wanted = this.options.service.running?.captureDir ?? this.options.idleDir();
+    if (wanted !== this.dir) await this.retarget(wanted);
+    else if (!this.fsWatcher) this.watchFolder();
+    await this.refresh();
+  }
+
+  private async retarget(dir: string): Promise<void> {
+    this.dir = dir;
+    this.index = undefined;
+    this.fsWatcher?.close();
+    this.fsWatcher = undefined;
+    const opening = (async () => {
+      try {
+        const index = await LogIndex.open([dir], { allowEmpty: true });
+        if (this.dir !== dir || this.disposed) return;
+        this.index = index;
+        this.watchFolder();
+        this.changed.fire({ dir, reset: true });
+      } catch (error) {
+        this.problem(`cannot read captures in ${dir}: ${errorText(error)}`);
+      }
+    })();
+    this.opening = opening;
+    await opening;
+    if (this.opening === opening) this.opening = undefined;
+  }
+
+  private watchFolder(): void {
+    if (!this.dir || this.fsWatcher || this.disposed) return;
+    try {
+      this.fsWatcher = watch(this.dir, { persistent: false }, () => this.schedule());
+      this.fsWatcher.on('error', () => {
+        this.fsWatcher?.close();
+        this.fsWatcher = undefined;
+      });
+    } catch {
+      // The folder does not exist yet: the poll retries, and reads it once it appears.
+    }
+  }
+
+  private schedule(): void {
+    if (this.disposed || this.debounce) return;
+    this.debounce = setTimeout(() => {
+      this.debounce = undefined;
+      void this.refresh();
+    }, this.options.debounceMs ?? 100);
+  }
+
+  /** One refresh at a time; a request during one runs once after it. */
+  async refresh(): Promise<void> {
+    if (this.refreshing) {
+      this.again = true;
+      return;
+    }
+    this.refreshing = true;
+    try {
+      do {
+        this.again = false;
+        const index = this.index;
+        const dir = this.dir;
+        if (!index || !dir) break;
+        let delta: IndexDelta;
+        try {
+          delta = await index.refresh();
+          this.lastError = undefined;
+        } catch (error) {
+          this.problem(`cannot read captures in ${dir}: ${errorText(error)}`);
+          break;
+        }
+        if (index !== this.index) continue;
+        if (delta.reset || delta.added.length || delta.updated.length) {
+          this.changed.fire({ dir, reset: delta.reset === true, delta });
+        }
+      } while (this.again && !this.disposed);
+    } finally {
+      this.refreshing = false;
+    }
+  }
+
+  private problem(message: string): void {
+    // The poll would repeat the same failure every second; say it once.
+    if (message === this.lastError) return;
+    this.lastError = message;
+    this.options.log(message);
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    clearInterval(this.poll);
+    if (this.debounce) clearTimeout(this.debounce);
+    this.fsWatcher?.close();
+    this.unsubscribe();
+    this.changed.dispose();
+  }
+}

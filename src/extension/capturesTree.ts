@@ -1,0 +1,256 @@
+// The Captures tree: sessions (grouped by analyzeConversations with the session-gap setting) → exchanges.
+// Fast with thousands of exchanges: the grouping is recomputed only after the index changed and only when
+// the view asks, and tree items are built only for the rows VS Code requests (one session's children at a
+// time). Captured strings are hostile input: they go into labels and tooltips as text, never as markup.
+import * as vscode from 'vscode';
+import { analyzeConversations, DEFAULT_SESSION_GAP_MS } from '../core/analysis/conversations';
+import type { ExchangeSummary } from '../core/indexModel';
+import type { LogIndex } from '../core/logIndex';
+import type { CaptureWatcher } from './captureWatcher';
+import { exchangeLabel, exchangeOutcome, sessionLabel, type Outcome } from './captureLabels';
+
+export const CAPTURES_VIEW_ID = 'agentInterlude.captures';
+export const HAS_CAPTURES_CONTEXT_KEY = 'agentInterlude.hasCaptures';
+export const EXCHANGE_CONTEXT_VALUE = 'agentInterlude.exchange';
+/** Registered by the request panel; a click passes `{ id }`. */
+const OPEN_REQUEST_COMMAND = 'agentInterlude.openRequest';
+
+export interface SessionNode {
+  kind: 'session';
+  /** Stable across refreshes: the id of the session's first exchange. */
+  key: string;
+  label: string;
+  ids: string[];
+  agents: string[];
+  start?: number;
+  end?: number;
+}
+
+export interface ExchangeNode {
+  kind: 'exchange';
+  /** The exchange id: what Open Request, Copy ID and Reveal in Log take. */
+  id: string;
+  session: string;
+}
+
+export type CapturesNode = SessionNode | ExchangeNode;
+
+/** The tree as plain data (the hidden `agentInterlude.internal.capturesTree` command; tests read it). */
+export interface CapturesTreeSnapshot {
+  dir?: string;
+  /** The value last given to the `agentInterlude.hasCaptures` context key. */
+  hasCaptures: boolean;
+  sessions: Array<{
+    label: string;
+    exchanges: Array<{ id: string; label: string; icon: string; color?: string; outcome: Outcome; contextValue: string }>;
+  }>;
+}
+
+const AGENT_ICONS: Record<string, string> = { claude: 'sparkle', codex: 'terminal' };
+const OUTCOME_COLORS: Record<Outcome, string | undefined> = {
+  ok: 'testing.iconPassed',
+  error: 'testing.iconFailed',
+  partial: 'editorWarning.foreground',
+  pending: undefined,
+};
+
+export class CapturesTreeProvider implements vscode.TreeDataProvider<CapturesNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<CapturesNode | undefined | void>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private sessions: SessionNode[] | undefined;
+  private readonly sessionByKey = new Map<string, SessionNode>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private hasCaptures: boolean | undefined;
+
+  constructor(
+    private readonly watcher: CaptureWatcher,
+    private sessionGapMs: number = DEFAULT_SESSION_GAP_MS,
+  ) {
+    this.disposables.push(
+      this.changed,
+      watcher.onDidChange(() => this.invalidate()),
+    );
+    void this.updateContext();
+  }
+
+  setSessionGap(ms: number): void {
+    if (ms === this.sessionGapMs) return;
+    this.sessionGapMs = ms;
+    this.invalidate();
+  }
+
+  private get index(): LogIndex | undefined {
+    return this.watcher.current;
+  }
+
+  private invalidate(): void {
+    this.sessions = undefined;
+    this.changed.fire();
+    void this.updateContext();
+  }
+
+  private async updateContext(): Promise<void> {
+    const has = (this.index?.exchanges().length ?? 0) > 0;
+    if (has === this.hasCaptures) return;
+    this.hasCaptures = has;
+    await vscode.commands.executeCommand('setContext', HAS_CAPTURES_CONTEXT_KEY, has);
+  }
+
+  /** Sessions newest first; each lists its exchange ids in request order. */
+  model(): SessionNode[] {
+    if (this.sessions) return this.sessions;
+    const index = this.index;
+    const exchanges = index?.exchanges() ?? [];
+    const report = analyzeConversations(exchanges, { sessionGapMs: this.sessionGapMs });
+    const groups: SessionNode[] = report.sessions.map((session) => ({
+      kind: 'session',
+      key: '',
+      label: '',
+      ids: [],
+      agents: session.agents,
+      start: Date.parse(session.start),
+      end: Date.parse(session.end),
+    }));
+    for (const node of report.nodes) groups[node.session]?.ids.push(node.id);
+    // A response whose request was never logged has no time to place it by: one group of its own.
+    const unplaced = exchanges.filter((exchange) => exchange.requestTime === undefined);
+    if (unplaced.length > 0) {
+      groups.push({
+        kind: 'session',
+        key: '',
+        label: '',
+        ids: unplaced.map((exchange) => exchange.id),
+        agents: [...new Set(unplaced.map((exchange) => exchange.agent))],
+      });
+    }
+    this.sessionByKey.clear();
+    for (const group of groups) {
+      group.key = `session:${group.ids[0] ?? ''}`;
+      group.label = sessionLabel(group.start, group.agents, group.ids.length);
+      this.sessionByKey.set(group.key, group);
+    }
+    const placed = groups.filter((group) => group.start !== undefined).reverse();
+    this.sessions = [...placed, ...groups.filter((group) => group.start === undefined)];
+    return this.sessions;
+  }
+
+  getChildren(element?: CapturesNode): CapturesNode[] {
+    if (!element) return this.model();
+    if (element.kind === 'exchange') return [];
+    const session = this.sessionByKey.get(element.key) ?? element;
+    return session.ids.map((id) => ({ kind: 'exchange', id, session: session.key }));
+  }
+
+  getParent(element: CapturesNode): CapturesNode | undefined {
+    if (element.kind === 'session') return undefined;
+    this.model();
+    return this.sessionByKey.get(element.session);
+  }
+
+  getTreeItem(element: CapturesNode): vscode.TreeItem {
+    if (element.kind === 'session') {
+      const newest = this.model()[0]?.key === element.key;
+      const item = new vscode.TreeItem(
+        element.label,
+        newest ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed,
+      );
+      item.id = element.key;
+      item.iconPath = new vscode.ThemeIcon('history');
+      item.contextValue = 'agentInterlude.session';
+      item.tooltip = sessionTooltip(element);
+      return item;
+    }
+    const summary = this.index?.get(element.id);
+    if (!summary) return new vscode.TreeItem(element.id);
+    const outcome = exchangeOutcome(summary);
+    const item = new vscode.TreeItem(exchangeLabel(summary), vscode.TreeItemCollapsibleState.None);
+    item.id = `exchange:${element.id}`;
+    item.iconPath = exchangeIcon(summary.agent, outcome);
+    item.contextValue = EXCHANGE_CONTEXT_VALUE;
+    item.tooltip = exchangeTooltip(summary, outcome);
+    item.accessibilityInformation = { label: `${exchangeLabel(summary)}, ${summary.agent}, ${outcome}` };
+    item.command = { command: OPEN_REQUEST_COMMAND, title: 'Open Request', arguments: [{ id: element.id }] };
+    return item;
+  }
+
+  snapshot(): CapturesTreeSnapshot {
+    return {
+      dir: this.watcher.directory,
+      hasCaptures: this.hasCaptures === true,
+      sessions: this.model().map((session) => ({
+        label: session.label,
+        exchanges: this.getChildren(session).map((node) => {
+          const item = this.getTreeItem(node);
+          const icon = item.iconPath as vscode.ThemeIcon;
+          return {
+            id: (node as ExchangeNode).id,
+            label: String(item.label),
+            icon: icon.id,
+            color: icon.color?.id,
+            outcome: exchangeOutcome(this.index?.get((node as ExchangeNode).id) ?? { pending: true }),
+            contextValue: item.contextValue ?? '',
+          };
+        }),
+      })),
+    };
+  }
+
+  dispose(): void {
+    for (const disposable of this.disposables) disposable.dispose();
+  }
+}
+
+/** Shape = agent, color = outcome; a streaming exchange spins. */
+function exchangeIcon(agent: string, outcome: Outcome): vscode.ThemeIcon {
+  if (outcome === 'pending') return new vscode.ThemeIcon('loading~spin');
+  const color = OUTCOME_COLORS[outcome];
+  const shape = outcome === 'error' && !AGENT_ICONS[agent] ? 'error' : (AGENT_ICONS[agent] ?? 'hubot');
+  return new vscode.ThemeIcon(shape, color ? new vscode.ThemeColor(color) : undefined);
+}
+
+function sessionTooltip(session: SessionNode): vscode.MarkdownString {
+  const tooltip = new vscode.MarkdownString();
+  tooltip.isTrusted = false;
+  tooltip.supportHtml = false;
+  if (session.start !== undefined) {
+    tooltip.appendText(`${new Date(session.start).toLocaleString()} – ${new Date(session.end ?? session.start).toLocaleTimeString()}\n\n`);
+  } else {
+    tooltip.appendText('Responses whose request is not in the log\n\n');
+  }
+  tooltip.appendText(`${session.ids.length} exchange${session.ids.length === 1 ? '' : 's'} · ${session.agents.join(', ')}`);
+  return tooltip;
+}
+
+function exchangeTooltip(summary: ExchangeSummary, outcome: Outcome): vscode.MarkdownString {
+  const tooltip = new vscode.MarkdownString();
+  tooltip.isTrusted = false;
+  tooltip.supportHtml = false;
+  const rows: Array<[string, string | number | undefined]> = [
+    ['Request', `${summary.method} ${summary.path}`],
+    ['Agent', `${summary.agent} (${summary.wire})`],
+    ['Model', summary.model],
+    ['Outcome', summary.status !== undefined ? `${outcome} (HTTP ${summary.status})` : outcome],
+    ['Error', summary.error],
+    ['Sent', summary.requestTime !== undefined ? new Date(summary.requestTime).toLocaleString() : undefined],
+    ['Round trip', summary.rttMs !== undefined ? `${Math.round(summary.rttMs)} ms` : undefined],
+    ['First byte', summary.ttfbMs !== undefined ? `${Math.round(summary.ttfbMs)} ms` : undefined],
+    [
+      'Tokens',
+      summary.usage
+        ? `${summary.usage.input} in, ${summary.usage.output} out, ${summary.usage.cacheRead} cache read, ${summary.usage.cacheCreation} cache write`
+        : undefined,
+    ],
+    ['Stop reason', summary.stopReason],
+    ['Messages', summary.messages?.count],
+    ['Tools offered', summary.tools?.count],
+    ['Tools used', summary.toolUses?.length ? summary.toolUses.join(', ') : undefined],
+    ['ID', summary.id],
+  ];
+  for (const [name, value] of rows) {
+    if (value === undefined || value === '') continue;
+    tooltip.appendMarkdown(`**${name}:** `);
+    tooltip.appendText(String(value));
+    tooltip.appendMarkdown('  \n');
+  }
+  return tooltip;
+}
