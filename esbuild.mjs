@@ -4,12 +4,15 @@
 import { build } from 'esbuild';
 
 const watch = process.argv.includes('--watch');
+// `--production` (npm run package): minified bundles without source maps, and no test bundles.
+const production = process.argv.includes('--production');
 const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  sourcemap: true,
+  sourcemap: !production,
+  minify: production,
   logLevel: 'warning',
   legalComments: 'none',
 };
@@ -33,14 +36,16 @@ await Promise.all([
     outdir: 'dist',
     external: ['vscode'],
   }),
-  build({
-    ...common,
-    // The mocha suites that run inside a real extension host (scripts/runExtensionTests.mjs). Not shipped.
-    entryPoints: { index: 'test/extension/index.ts' },
-    outdir: 'out/test/extension',
-    // mocha is loaded from node_modules at run time (its reporters are required by name).
-    external: ['vscode', 'mocha'],
-  }),
+  // The mocha suites that run inside a real extension host (scripts/runExtensionTests.mjs). Not shipped.
+  ...(production ? [] : ['extension', 'extension-untrusted']).map((suite) =>
+    build({
+      ...common,
+      entryPoints: { index: `test/${suite}/index.ts` },
+      outdir: `out/test/${suite}`,
+      // mocha is loaded from node_modules at run time (its reporters are required by name).
+      external: ['vscode', 'mocha'],
+    }),
+  ),
 ]);
 
 if (watch) console.log('esbuild: watch mode is not wired yet; run `npm run build` again');
