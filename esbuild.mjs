@@ -1,11 +1,14 @@
 // One build script for every bundle. The CLI bundles its dependencies so the
 // published package runs without node_modules; the extension host bundle too
 // (only `vscode` stays external: the host provides it).
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const watch = process.argv.includes('--watch');
 // `--production` (npm run package): minified bundles without source maps, and no test bundles.
 const production = process.argv.includes('--production');
+// The package holds what is in dist/: start it clean (no source maps or stale bundles of a development build).
+if (production) rmSync('dist', { recursive: true, force: true });
 const common = {
   bundle: true,
   platform: 'node',

@@ -27,6 +27,9 @@ describe('packaging (npm run package)', function () {
 
   it('builds agent-interlude.vsix with only the bundles, media, README, CHANGELOG, LICENSE and package.json', () => {
     rmSync(vsix, { force: true });
+    // Start from a development build (source maps in dist/), as after npm test: none of it may ship.
+    const dev = spawnSync(process.execPath, [join(root, 'esbuild.mjs')], { cwd: root, encoding: 'utf8' });
+    assert.equal(dev.status, 0, `esbuild failed: ${dev.stdout}${dev.stderr}`);
     const packaged = spawnSync('npm', ['run', 'package'], { cwd: root, encoding: 'utf8', timeout: 170_000 });
     assert.equal(packaged.status, 0, `npm run package failed:\n${packaged.stdout}\n${packaged.stderr}`);
     assert.ok(existsSync(vsix), 'agent-interlude.vsix was written');
