@@ -1,15 +1,21 @@
 // One build script for every bundle. The CLI bundles its dependencies so the
 // published package runs without node_modules; the extension host bundle too
 // (only `vscode` stays external: the host provides it).
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const watch = process.argv.includes('--watch');
+// `--production` (npm run package): minified bundles without source maps, and no test bundles.
+const production = process.argv.includes('--production');
+// The package holds what is in dist/: start it clean (no source maps or stale bundles of a development build).
+if (production) rmSync('dist', { recursive: true, force: true });
 const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  sourcemap: true,
+  sourcemap: !production,
+  minify: production,
   logLevel: 'warning',
   legalComments: 'none',
 };
@@ -42,14 +48,16 @@ await Promise.all([
     target: 'es2022',
     format: 'iife',
   }),
-  build({
-    ...common,
-    // The mocha suites that run inside a real extension host (scripts/runExtensionTests.mjs). Not shipped.
-    entryPoints: { index: 'test/extension/index.ts' },
-    outdir: 'out/test/extension',
-    // mocha is loaded from node_modules at run time (its reporters are required by name).
-    external: ['vscode', 'mocha'],
-  }),
+  // The mocha suites that run inside a real extension host (scripts/runExtensionTests.mjs). Not shipped.
+  ...(production ? [] : ['extension', 'extension-untrusted']).map((suite) =>
+    build({
+      ...common,
+      entryPoints: { index: `test/${suite}/index.ts` },
+      outdir: `out/test/${suite}`,
+      // mocha is loaded from node_modules at run time (its reporters are required by name).
+      external: ['vscode', 'mocha'],
+    }),
+  ),
 ]);
 
 if (watch) console.log('esbuild: watch mode is not wired yet; run `npm run build` again');

@@ -12,6 +12,10 @@ const SUITES = {
   dogfood: ['test/dogfood/**/*.test.ts'],
   // Not mocha-on-Node: runs test/extension inside a real VS Code extension host (code-server + Chromium).
   extension: { script: 'scripts/runExtensionTests.mjs' },
+  // test/extension-untrusted: Workspace Trust on, a workspace .vscode/settings.json that must not redirect traffic.
+  'extension-untrusted': { script: 'scripts/runExtensionTests.mjs', args: ['--untrusted'] },
+  // F1 → "Start Interlude" in the real workbench, status bar, screenshots under test-output/screenshots/.
+  'ui-smoke': { script: 'scripts/runExtensionTests.mjs', args: ['--smoke'] },
 };
 const requested = process.argv.slice(2);
 const names = requested.length ? requested : ['typecheck', ...Object.keys(SUITES)];
@@ -43,7 +47,7 @@ for (const name of names) {
       '--timeout', '60000', ...specs,
     ], { INTERLUDE_TEST_COUNTS: countsFile })
     // The script has its own time limits; this one only guards against a hang (SIGTERM: it cleans up).
-    : run(process.execPath, [specs.script], { INTERLUDE_TEST_COUNTS: countsFile }, 600_000);
+    : run(process.execPath, [specs.script, ...(specs.args ?? [])], { INTERLUDE_TEST_COUNTS: countsFile }, 600_000);
   if (existsSync(countsFile)) {
     const counts = JSON.parse(readFileSync(countsFile, 'utf8'));
     total.passed += counts.passed;

@@ -1,0 +1,70 @@
+// `npm run package` builds the .vsix users install: it must hold only the bundles, media, README, CHANGELOG,
+// LICENSE and package.json (plus vsce's own manifest files), and stay small.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, rmSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const root = resolve(__dirname, '../..');
+const vsix = join(root, 'agent-interlude.vsix');
+const MAX_BYTES = 3 * 1024 * 1024;
+
+/** Entry names of a zip file, read with Debian's `unzip -Z1`. */
+function zipEntries(file: string): string[] {
+  const listing = spawnSync('unzip', ['-Z1', file], { encoding: 'utf8' });
+  assert.equal(listing.status, 0, `unzip -Z1 failed: ${listing.stderr}`);
+  return listing.stdout.split('\n').filter((line) => line.length > 0);
+}
+
+describe('packaging (npm run package)', function () {
+  this.timeout(180_000);
+
+  after(() => {
+    // npm run package leaves minified bundles without source maps in dist/: put the development build back.
+    const rebuilt = spawnSync(process.execPath, [join(root, 'esbuild.mjs')], { cwd: root, encoding: 'utf8' });
+    assert.equal(rebuilt.status, 0, `esbuild failed: ${rebuilt.stdout}${rebuilt.stderr}`);
+  });
+
+  it('builds agent-interlude.vsix with only the bundles, media, README, CHANGELOG, LICENSE and package.json', () => {
+    rmSync(vsix, { force: true });
+    // Start from a development build (source maps in dist/), as after npm test: none of it may ship.
+    const dev = spawnSync(process.execPath, [join(root, 'esbuild.mjs')], { cwd: root, encoding: 'utf8' });
+    assert.equal(dev.status, 0, `esbuild failed: ${dev.stdout}${dev.stderr}`);
+    const packaged = spawnSync('npm', ['run', 'package'], { cwd: root, encoding: 'utf8', timeout: 170_000 });
+    assert.equal(packaged.status, 0, `npm run package failed:\n${packaged.stdout}\n${packaged.stderr}`);
+    assert.ok(existsSync(vsix), 'agent-interlude.vsix was written');
+
+    const entries = zipEntries(vsix).sort();
+    const allowed = [
+      /^\[Content_Types\]\.xml$/,
+      /^extension\.vsixmanifest$/,
+      /^extension\/package\.json$/,
+      /^extension\/readme\.md$/i,
+      /^extension\/changelog\.md$/i,
+      /^extension\/LICENSE(\.txt)?$/i,
+      /^extension\/dist\/(webview\/)?[\w.-]+\.js$/,
+      /^extension\/media\/[\w.-]+$/,
+    ];
+    const unexpected = entries.filter((entry) => !entry.endsWith('/') && !allowed.some((pattern) => pattern.test(entry)));
+    assert.deepEqual(unexpected, [], `unexpected files in the .vsix:\n${unexpected.join('\n')}`);
+    for (const required of [
+      'extension/package.json',
+      'extension/readme.md',
+      'extension/changelog.md',
+      'extension/LICENSE.txt',
+      'extension/dist/extension.js',
+      'extension/dist/captureWorker.js',
+      'extension/dist/indexWorker.js',
+      'extension/dist/webview/request.js',
+      'extension/media/interlude.svg',
+      'extension/media/request.css',
+    ]) {
+      assert.ok(entries.includes(required), `${required} is in the .vsix (entries: ${entries.join(', ')})`);
+    }
+    assert.ok(!entries.some((entry) => entry.endsWith('.map')), 'no source maps');
+
+    const bytes = statSync(vsix).size;
+    assert.ok(bytes < MAX_BYTES, `the .vsix is ${bytes} bytes (limit ${MAX_BYTES})`);
+    console.log(`      agent-interlude.vsix: ${(bytes / 1024).toFixed(1)} KB, ${entries.length} entries`);
+  });
+});
