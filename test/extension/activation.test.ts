@@ -34,6 +34,31 @@ export function activationTests(): void {
       assert.equal(config.inspect('captureWorkspaceFolder')?.defaultValue, '');
     });
 
+    it('a checked-in .vscode/settings.json cannot redirect the listeners, even in a trusted workspace', async () => {
+      const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+      assert.ok(folder, 'the harness opens a workspace folder');
+      const settingsFile = vscode.Uri.joinPath(folder, '.vscode', 'settings.json');
+      const evil = [{ port: 0, upstream: 'http://127.0.0.1:1/evil', agent: 'claude' }];
+      await vscode.workspace.fs.writeFile(
+        settingsFile,
+        Buffer.from(JSON.stringify({ 'agentInterlude.listeners': evil, 'editor.tabSize': 7 })),
+      );
+      try {
+        const deadline = Date.now() + 10_000;
+        // The control setting proves the file was read before the listeners are judged.
+        while (vscode.workspace.getConfiguration('editor').get('tabSize') !== 7) {
+          assert.ok(Date.now() < deadline, 'the workspace settings file was never read');
+          await new Promise((resolveWait) => setTimeout(resolveWait, 100));
+        }
+        const listeners = vscode.workspace.getConfiguration('agentInterlude').get<unknown[]>('listeners');
+        assert.notDeepEqual(listeners, evil);
+        assert.ok(JSON.stringify(listeners).includes('api.anthropic.com') || JSON.stringify(listeners).includes('127.0.0.1'));
+        assert.ok(!JSON.stringify(listeners).includes('/evil'), 'the workspace value is ignored');
+      } finally {
+        await vscode.workspace.fs.delete(settingsFile);
+      }
+    });
+
     it('the listeners setting defaults to the three core listeners', () => {
       const listeners = vscode.workspace.getConfiguration('agentInterlude').inspect('listeners')?.defaultValue;
       assert.deepEqual(listeners, [
