@@ -34,7 +34,8 @@ export class CaptureWatcher implements vscode.Disposable {
   private opening: Promise<void> | undefined;
   private fsWatcher: FSWatcher | undefined;
   private debounce: NodeJS.Timeout | undefined;
-  private readonly poll: NodeJS.Timeout;
+  private poll: NodeJS.Timeout | undefined;
+  private active = false;
   private refreshing = false;
   private again = false;
   private disposed = false;
@@ -42,16 +43,36 @@ export class CaptureWatcher implements vscode.Disposable {
   private readonly unsubscribe: () => void;
 
   constructor(private readonly options: CaptureWatcherOptions) {
-    const onRecord = (): void => this.schedule();
-    const onState = (): void => void this.sync();
+    const onRecord = (): void => {
+      if (this.active) this.schedule();
+    };
+    const onState = (): void => {
+      if (this.active) void this.sync();
+    };
     options.service.changes.on('record', onRecord);
     options.service.changes.on('state', onState);
     this.unsubscribe = () => {
       options.service.changes.off('record', onRecord);
       options.service.changes.off('state', onState);
     };
-    this.poll = setInterval(() => void this.sync(), options.pollMs ?? 1000);
-    void this.sync();
+  }
+
+  /**
+   * Watching costs a timer and a readdir a second: it runs only while someone looks (the
+   * view is visible) or Interlude runs, so an idle window pays nothing for the extension.
+   */
+  setActive(active: boolean): void {
+    if (active === this.active || this.disposed) return;
+    this.active = active;
+    if (active) {
+      this.poll = setInterval(() => void this.sync(), this.options.pollMs ?? 1000);
+      void this.sync();
+    } else {
+      clearInterval(this.poll);
+      this.poll = undefined;
+      this.fsWatcher?.close();
+      this.fsWatcher = undefined;
+    }
   }
 
   /** The index of the folder shown now (undefined until the first open finished). */
@@ -65,7 +86,7 @@ export class CaptureWatcher implements vscode.Disposable {
 
   /** Follows the folder to show, then reads what was appended. Resolves when both are done. */
   async sync(): Promise<void> {
-    if (this.disposed) return;
+    if (this.disposed || !this.active) return;
     const wanted = this.options.service.running?.captureDir ?? this.options.idleDir();
     if (wanted !== this.dir) await this.retarget(wanted);
     else if (!this.fsWatcher) this.watchFolder();
@@ -94,7 +115,7 @@ export class CaptureWatcher implements vscode.Disposable {
   }
 
   private watchFolder(): void {
-    if (!this.dir || this.fsWatcher || this.disposed) return;
+    if (!this.dir || this.fsWatcher || this.disposed || !this.active) return;
     try {
       this.fsWatcher = watch(this.dir, { persistent: false }, () => this.schedule());
       this.fsWatcher.on('error', () => {

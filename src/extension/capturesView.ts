@@ -72,6 +72,10 @@ export function registerCapturesTree(context: vscode.ExtensionContext, deps: Cap
   });
   const provider = new CapturesTreeProvider(watcher, sessionGapMs());
   const view = vscode.window.createTreeView(CAPTURES_VIEW_ID, { treeDataProvider: provider, showCollapseAll: true });
+  const followActivity = (): void => watcher.setActive(view.visible || service.running !== undefined);
+  followActivity();
+  const onState = (): void => followActivity();
+  service.changes.on('state', onState);
 
   const missing = (what: string): undefined => {
     void vscode.window.showWarningMessage(`Agent Interlude: ${what}`);
@@ -116,6 +120,8 @@ export function registerCapturesTree(context: vscode.ExtensionContext, deps: Cap
     watcher,
     provider,
     view,
+    view.onDidChangeVisibility(followActivity),
+    { dispose: () => service.changes.off('state', onState) },
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration(`${SECTION}.${SESSION_GAP_SETTING}`)) provider.setSessionGap(sessionGapMs());
       // The idle folder follows the capture-directory setting; the watcher's poll picks it up.

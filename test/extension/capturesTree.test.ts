@@ -92,6 +92,8 @@ export function capturesTreeTests(): void {
 
     before(async () => {
       await activateExtension();
+      // The view watches its folder only while it is visible (or Interlude runs), as a person would have it.
+      await vscode.commands.executeCommand('agentInterlude.captures.focus');
       upstream = await startFakeUpstream();
       captureDir = join(workspaceFolder(), '.agent-interlude');
     });
