@@ -3,7 +3,6 @@
 // Copy ID and Reveal in Log.
 import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, rmSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { InterludeStatus } from '../../src/extension/extension';
@@ -11,21 +10,7 @@ import type { CapturesTreeSnapshot } from '../../src/extension/capturesTree';
 import type { RevealedRecord } from '../../src/extension/capturesView';
 import { startFakeUpstream, type FakeUpstream } from '../support/fakeUpstream';
 import { activateExtension, readCaptureRecords, waitFor, workspaceFolder } from './helpers';
-
-function post(port: number, path: string, body: string, headers: Record<string, string> = {}): Promise<number> {
-  return new Promise((resolvePost, rejectPost) => {
-    const req = httpRequest(
-      { host: '127.0.0.1', port, path, method: 'POST', headers: { 'content-type': 'application/json', ...headers } },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolvePost(res.statusCode ?? 0));
-        res.on('error', rejectPost);
-      },
-    );
-    req.on('error', rejectPost);
-    req.end(body);
-  });
-}
+import { post } from './netHelpers';
 
 /** The tree as live updates left it (the command does not refresh unless asked). */
 function snapshot(sync = false): Thenable<CapturesTreeSnapshot> {
@@ -125,7 +110,7 @@ export function capturesTreeTests(): void {
       assert.ok(port > 0, JSON.stringify(started));
       const before = new Set(readCaptureRecords(captureDir).map((record) => record.id));
 
-      const status = await post(
+      const { status } = await post(
         port,
         '/v1/messages?beta=true',
         JSON.stringify({ model: 'claude-tree-test', max_tokens: 8, stream: true, messages: [{ role: 'user', content: 'hi' }] }),
@@ -168,7 +153,7 @@ export function capturesTreeTests(): void {
       const pending = await waitForExchange(id, (candidate) => candidate.outcome === 'pending', 2_500);
       assert.equal(pending.exchange.icon, 'loading~spin');
       assert.match(pending.exchange.label, /^POST \/v1\/messages · claude-slow · streaming…$/);
-      assert.equal(await reply, 200);
+      assert.equal((await reply).status, 200);
       const done = await waitForExchange(id, (candidate) => candidate.outcome === 'ok');
       assert.match(done.exchange.label, / · 200$/);
       assert.equal(done.exchange.icon, 'sparkle');

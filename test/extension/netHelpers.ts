@@ -3,10 +3,15 @@ import { request as httpRequest } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import * as vscode from 'vscode';
 
-export function post(port: number, path: string, body: string): Promise<{ status: number; text: string }> {
+export function post(
+  port: number,
+  path: string,
+  body: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; text: string }> {
   return new Promise((resolvePost, rejectPost) => {
     const req = httpRequest(
-      { host: '127.0.0.1', port, path, method: 'POST', headers: { 'content-type': 'application/json' } },
+      { host: '127.0.0.1', port, path, method: 'POST', headers: { 'content-type': 'application/json', ...headers } },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));

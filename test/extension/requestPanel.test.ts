@@ -1,28 +1,13 @@
 // Open Request: a real request through a port-0 listener → its record → the request panel shows it (one webview
 // tab, reused for the next request), and the page has said `ready` and received the exchange.
 import assert from 'node:assert/strict';
-import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { InterludeStatus } from '../../src/extension/extension';
 import type { RequestPanelStatus } from '../../src/extension/requestPanel';
 import { startFakeUpstream, type FakeUpstream } from '../support/fakeUpstream';
 import { activateExtension, readCaptureRecords, waitFor, workspaceFolder } from './helpers';
-
-function post(port: number, path: string, body: string): Promise<number> {
-  return new Promise((resolvePost, rejectPost) => {
-    const req = httpRequest(
-      { host: '127.0.0.1', port, path, method: 'POST', headers: { 'content-type': 'application/json' } },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolvePost(res.statusCode ?? 0));
-        res.on('error', rejectPost);
-      },
-    );
-    req.on('error', rejectPost);
-    req.end(body);
-  });
-}
+import { post } from './netHelpers';
 
 function panelStatus(): Thenable<RequestPanelStatus> {
   return vscode.commands.executeCommand<RequestPanelStatus>('agentInterlude.internal.requestPanel');
@@ -47,7 +32,7 @@ function requestTabs(): vscode.Tab[] {
 
 /** Sends one streamed Messages request with a model name of its own and returns its record id. */
 async function captureOne(port: number, captureDir: string, model: string, content: string): Promise<string> {
-  const status = await post(
+  const { status } = await post(
     port,
     '/v1/messages',
     JSON.stringify({

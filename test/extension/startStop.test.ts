@@ -1,46 +1,11 @@
 // Start Interlude → a real request through the listener → the workspace log; status bar; Stop frees the port.
 import assert from 'node:assert/strict';
-import { request as httpRequest } from 'node:http';
-import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { InterludeStatus } from '../../src/extension/extension';
 import { startFakeUpstream, type FakeUpstream } from '../support/fakeUpstream';
 import { activateExtension, interludeStatus, readCaptureRecords, waitFor, workspaceFolder } from './helpers';
-
-function post(port: number, path: string, body: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolvePost, rejectPost) => {
-    const req = httpRequest(
-      { host: '127.0.0.1', port, path, method: 'POST', headers: { 'content-type': 'application/json' } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolvePost({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', rejectPost);
-      },
-    );
-    req.on('error', rejectPost);
-    req.end(body);
-  });
-}
-
-function listen(port: number): Promise<Server> {
-  return new Promise((resolveListen, rejectListen) => {
-    const server = createServer();
-    server.once('error', rejectListen);
-    server.listen(port, '127.0.0.1', () => resolveListen(server));
-  });
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolveClose) => server.close(() => resolveClose()));
-}
-
-async function setListeners(value: unknown): Promise<void> {
-  await vscode.workspace
-    .getConfiguration('agentInterlude')
-    .update('listeners', value, vscode.ConfigurationTarget.Global);
-}
+import { closeServer, listen, post, setSetting } from './netHelpers';
 
 // Registered by index.ts once mocha's globals exist (the suites are bundled, so they cannot load themselves).
 export function startStopTests(): void {
@@ -54,12 +19,12 @@ export function startStopTests(): void {
 
     after(async () => {
       await vscode.commands.executeCommand('agentInterlude.stop');
-      await setListeners(undefined);
+      await setSetting('listeners', undefined);
       await upstream?.close();
     });
 
     it('starts a port-0 listener, captures a real request into <workspace>/.agent-interlude, and Stop frees the port', async () => {
-      await setListeners([{ port: 0, upstream: upstream.url, agent: 'claude' }]);
+      await setSetting('listeners', [{ port: 0, upstream: upstream.url, agent: 'claude' }]);
       const started = await vscode.commands.executeCommand<InterludeStatus>('agentInterlude.start');
       assert.equal(started.running, true, JSON.stringify(started));
       assert.equal(started.listeners.length, 1);
@@ -104,7 +69,7 @@ export function startStopTests(): void {
       const blocker = await listen(0);
       const taken = (blocker.address() as { port: number }).port;
       try {
-        await setListeners([
+        await setSetting('listeners', [
           { port: taken, upstream: upstream.url, agent: 'claude' },
           { port: 0, upstream: upstream.url, agent: 'codex' },
         ]);
@@ -122,7 +87,7 @@ export function startStopTests(): void {
     });
 
     it('Start twice keeps the one running proxy; Stop twice is harmless', async () => {
-      await setListeners([{ port: 0, upstream: upstream.url, agent: 'claude' }]);
+      await setSetting('listeners', [{ port: 0, upstream: upstream.url, agent: 'claude' }]);
       const first = await vscode.commands.executeCommand<InterludeStatus>('agentInterlude.start');
       const second = await vscode.commands.executeCommand<InterludeStatus>('agentInterlude.start');
       assert.deepEqual(second.listeners, first.listeners);
