@@ -7,6 +7,7 @@ import Mocha from 'mocha';
 import { activationTests } from './activation.test';
 import { requestPanelTests } from './requestPanel.test';
 import { capturesTreeTests } from './capturesTree.test';
+import { diffsTests } from './diffs.test';
 import { startStopTests } from './startStop.test';
 import { wiringTests } from './wiring.test';
 
@@ -26,6 +27,7 @@ export async function run(): Promise<void> {
   requestPanelTests();
   wiringTests();
   capturesTreeTests();
+  diffsTests();
 
   const results: TestResult[] = [];
   const failures = await new Promise<number>((resolveRun) => {
