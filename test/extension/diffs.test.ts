@@ -242,6 +242,7 @@ export function diffsTests(): void {
         id: 'dif000000003',
       });
       assert.ok(opened, 'the command opened diffs');
+      assert.equal(opened.multi, true, 'VS Code 1.100 has vscode.changes: one multi-diff editor');
       assert.deepEqual(
         opened.diffs.map((diff) => [diff.left, diff.right]),
         ['system.txt', 'tools.json', 'messages.txt'].map((part) => [
