@@ -13,6 +13,11 @@ export const enum CommandId {
   CopyId = 'agentInterlude.copyId',
   RevealInLog = 'agentInterlude.revealInLog',
   InternalCapturesTree = 'agentInterlude.internal.capturesTree',
+  // Native diffs (diffCommands.ts).
+  ShowSkeletonDiff = 'agentInterlude.showSkeletonDiff',
+  DiffWithPrevious = 'agentInterlude.diffWithPrevious',
+  CompareRequests = 'agentInterlude.compareRequests',
+  InternalSlotDecorations = 'agentInterlude.internal.slotDecorations',
 }
 
 export const RUNNING_CONTEXT_KEY = 'agentInterlude.running';

@@ -7,6 +7,7 @@ import { analyzeCaptures, openCaptureFolder, registerReportProvider, type Captur
 import { chooseCaptureFolder } from './captureFolder';
 import { registerCapturesTree } from './capturesView';
 import { CommandId, RUNNING_CONTEXT_KEY } from './commandIds';
+import { registerDiffs } from './diffCommands';
 import { InterludeService, type RunningState } from './interludeService';
 import { registerRequestPanel } from './requestPanel';
 import { readSettings, resolveCaptureDir, SECTION, type CaptureLocation } from './settings';
@@ -212,6 +213,7 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
   );
   registerRequestPanel(context, { service: activeService, output });
+  registerDiffs(context, { service: activeService, output });
 
   if (readSettings().autoStart) void start();
 }

@@ -3,6 +3,7 @@
 import { runMochaInHost } from '../support/extensionHostMocha';
 import { activationTests } from './activation.test';
 import { capturesTreeTests } from './capturesTree.test';
+import { diffsTests } from './diffs.test';
 import { requestPanelTests } from './requestPanel.test';
 import { startStopTests } from './startStop.test';
 import { wiringTests } from './wiring.test';
@@ -15,5 +16,6 @@ export function run(): Promise<void> {
     requestPanelTests();
     wiringTests();
     capturesTreeTests();
+    diffsTests();
   });
 }

@@ -1,0 +1,85 @@
+// Marks the slot placeholder lines of skeleton documents wherever they are visible (a plain editor or a side
+// of a diff editor): a background, a gutter mark and an overview-ruler mark, all theme colours. A hover on a
+// slot line lists the distinct values the slot took and how often. Captured text goes into the hover as
+// text (MarkdownString.appendText escapes it), never as markup.
+import * as vscode from 'vscode';
+import { slotValuesMarkdownLines } from '../core/analysis/readableRequest';
+import { PROMPT_SCHEME, type PromptDocumentProvider } from './promptDocuments';
+
+/** What the hidden `agentInterlude.internal.slotDecorations` command returns: decorated lines per visible editor. */
+export interface SlotDecorationState {
+  uri: string;
+  /** Zero-based lines carrying the slot decoration. */
+  lines: number[];
+}
+
+export class SlotDecorations implements vscode.Disposable {
+  private readonly type: vscode.TextEditorDecorationType;
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly applied = new Map<vscode.TextEditor, number[]>();
+
+  constructor(
+    private readonly provider: PromptDocumentProvider,
+    extensionUri: vscode.Uri,
+  ) {
+    this.type = vscode.window.createTextEditorDecorationType({
+      isWholeLine: true,
+      backgroundColor: new vscode.ThemeColor('editor.rangeHighlightBackground'),
+      overviewRulerColor: new vscode.ThemeColor('editorOverviewRuler.infoForeground'),
+      overviewRulerLane: vscode.OverviewRulerLane.Left,
+      gutterIconPath: vscode.Uri.joinPath(extensionUri, 'media', 'slot.svg'),
+      gutterIconSize: 'contain',
+      fontStyle: 'italic',
+    });
+    this.disposables.push(
+      this.type,
+      vscode.window.onDidChangeVisibleTextEditors(() => this.refresh()),
+      vscode.workspace.onDidChangeTextDocument((event) => {
+        if (event.document.uri.scheme === PROMPT_SCHEME) this.refresh();
+      }),
+      vscode.languages.registerHoverProvider({ scheme: PROMPT_SCHEME }, { provideHover: (document, position) => this.hover(document, position) }),
+    );
+    this.refresh();
+  }
+
+  refresh(): void {
+    for (const editor of [...this.applied.keys()]) {
+      if (!vscode.window.visibleTextEditors.includes(editor)) this.applied.delete(editor);
+    }
+    for (const editor of vscode.window.visibleTextEditors) {
+      if (editor.document.uri.scheme !== PROMPT_SCHEME) continue;
+      const skeleton = this.provider.skeletonOf(editor.document.uri);
+      // Only lines that still hold their placeholder (the document may be a version behind the model).
+      const lines = (skeleton?.slotLines ?? [])
+        .filter((slot) => slot.line < editor.document.lineCount && editor.document.lineAt(slot.line).text.startsWith('⟪slot '))
+        .map((slot) => slot.line);
+      editor.setDecorations(this.type, lines.map((line) => new vscode.Range(line, 0, line, 0)));
+      this.applied.set(editor, lines);
+    }
+  }
+
+  state(): SlotDecorationState[] {
+    this.refresh();
+    return [...this.applied].map(([editor, lines]) => ({ uri: editor.document.uri.toString(), lines }));
+  }
+
+  private hover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
+    const slot = this.provider.skeletonOf(document.uri)?.slotLines.find((candidate) => candidate.line === position.line);
+    if (!slot || !document.lineAt(position.line).text.startsWith('⟪slot ')) return undefined;
+    const markdown = new vscode.MarkdownString();
+    markdown.appendMarkdown(
+      `**Slot ${slot.number}**: ${slot.slot.values.length} distinct value(s); line ${slot.slot.canonicalLine} of the canonical prompt\n\n`,
+    );
+    for (const line of slotValuesMarkdownLines(slot.slot)) {
+      markdown.appendMarkdown('- ');
+      markdown.appendText(line);
+      markdown.appendMarkdown('\n');
+    }
+    return new vscode.Hover(markdown, document.lineAt(position.line).range);
+  }
+
+  dispose(): void {
+    for (const disposable of this.disposables) disposable.dispose();
+    this.applied.clear();
+  }
+}
