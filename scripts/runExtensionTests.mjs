@@ -15,10 +15,14 @@
 //                 Restricted Mode) and a checked-in .vscode/settings.json that tries to redirect the listeners.
 //   --smoke       no test entry: drives the workbench as a person would (F1 → "Start Interlude", read the status
 //                 bar, the activity bar icon, "Stop Interlude") and saves screenshots under test-output/screenshots/.
+//                 The claude listener points at a local fake upstream (bench/upstreamServer.ts, its own process):
+//                 the run sends Claude-Code-like requests through it, waits for them in the Captures tree, opens
+//                 one in the request panel and screenshots that too, once in Default Dark Modern, once in Light.
 //
 // Env: INTERLUDE_EXTENSION_TIMEOUT_MS (default 240000), CHROMIUM_PATH (default /usr/bin/chromium).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -63,6 +67,18 @@ const configFile = join(scratch, 'config.yaml');
 writeFileSync(configFile, 'bind-addr: 127.0.0.1:0\nauth: none\ncert: false\n');
 mkdirSync(join(dirs.userData, 'User'), { recursive: true });
 const userSettingsFile = join(dirs.userData, 'User/settings.json');
+// The smoke run's fake model API (bench/upstreamServer.ts); a failure to start it fails the steps that need it.
+let upstream;
+let upstreamError;
+if (MODE === 'smoke') {
+  try {
+    upstream = await startUpstream();
+    say(`fake upstream at ${upstream.url} (pid ${upstream.child.pid})`);
+  } catch (error) {
+    upstreamError = error;
+    say(`fake upstream failed: ${error?.message ?? error}`);
+  }
+}
 const userSettings = {
   'workbench.startupEditor': 'none',
   'extensions.autoCheckUpdates': false,
@@ -101,13 +117,58 @@ function modeUserSettings() {
       'workbench.colorTheme': 'Default Dark Modern',
       'workbench.tips.enabled': false,
       'agentInterlude.listeners': [
-        { port: 0, upstream: 'https://api.anthropic.com', agent: 'claude' },
+        // Never the real API: the requests this run sends go to the local fake.
+        { port: 0, upstream: upstream?.url ?? 'http://127.0.0.1:9', agent: 'claude' },
         { port: 0, upstream: 'https://api.openai.com', agent: 'codex' },
         { port: 0, upstream: 'https://chatgpt.com', agent: 'codex' },
       ],
     };
   }
   return {};
+}
+
+// bench/upstreamServer.ts under tsx, as bench/proxyBench.ts starts it: resolves once it prints its URL.
+function startUpstream() {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/upstreamServer.ts')], {
+    cwd: root,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let output = '';
+  return new Promise((resolveUpstream, rejectUpstream) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      rejectUpstream(new Error(`bench/upstreamServer.ts printed no URL within 30 s:\n${output}`));
+    }, 30_000);
+    const onData = (chunk) => {
+      output += chunk.toString();
+      const match = /^FAKE_UPSTREAM_URL=(http:\/\/127\.0\.0\.1:\d+)$/m.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolveUpstream({ url: match[1], child });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      rejectUpstream(error);
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      rejectUpstream(new Error(`bench/upstreamServer.ts exited early (code ${code}, signal ${signal}):\n${output}`));
+    });
+  });
+}
+
+async function stopUpstream() {
+  const child = upstream?.child;
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise((resolveGone) => child.once('exit', resolveGone));
+  child.stdin.end();
+  child.kill('SIGTERM');
+  const late = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await gone;
+  clearTimeout(late);
 }
 
 let serverLog = '';
@@ -220,7 +281,9 @@ async function smoke(workbench) {
     }
   };
   mkdirSync(screenshots, { recursive: true });
-  for (const name of ['start-interlude-dark.png', 'start-interlude-light.png']) rmSync(join(screenshots, name), { force: true });
+  for (const theme of ['dark', 'light']) {
+    for (const name of [`start-interlude-${theme}.png`, `captures-and-request-${theme}.png`]) rmSync(join(screenshots, name), { force: true });
+  }
   const statusItem = workbench.locator('.part.statusbar .statusbar-item').filter({ hasText: /Interlude/ });
   let ports = [];
 
@@ -246,9 +309,12 @@ async function smoke(workbench) {
   });
 
   await step('UI smoke: screenshot (dark theme) while running', async () => {
+    await ensureTheme(workbench, 'dark');
     await workbench.waitForTimeout(500);
     await workbench.screenshot({ path: join(screenshots, 'start-interlude-dark.png') });
   });
+
+  await capturesSteps('dark');
 
   await step('UI smoke: F1 → "Stop Interlude" → the status bar offers to start and the ports are free', async () => {
     if (ports.length === 0) throw new Error('Start Interlude did not run');
@@ -264,17 +330,63 @@ async function smoke(workbench) {
     writeFileSync(userSettingsFile, JSON.stringify({ ...userSettings, 'workbench.colorTheme': 'Default Light Modern' }, null, 2));
     await workbench.reload({ waitUntil: 'domcontentloaded', timeout: STARTUP_TIMEOUT_MS });
     await workbench.locator('.monaco-workbench .part.statusbar').waitFor({ state: 'visible', timeout: 90_000 });
-    const classes = await workbench.locator('.monaco-workbench').first().getAttribute('class');
-    if (!classes?.split(/\s+/).includes('vs')) throw new Error(`the workbench is not in a light theme: class="${classes}"`);
+    await ensureTheme(workbench, 'light');
     await runFromPalette(workbench, 'Start Interlude');
     const text = await waitForText(statusItem, /Interlude\s+\d+/, 60_000);
     say(`status bar after the reload: "${text.trim()}"`);
+    ports = [...text.matchAll(/\d+/g)].map(([digits]) => Number(digits)).slice(0, 3);
     const icon = workbench.locator('.part.activitybar .action-item .action-label[aria-label*="Interlude"]');
     if ((await icon.count()) > 0) await icon.first().click();
     await workbench.waitForTimeout(1_000);
     await workbench.screenshot({ path: join(screenshots, 'start-interlude-light.png') });
-    say(`screenshots in ${screenshots}`);
   });
+
+  await capturesSteps('light');
+  say(`screenshots in ${screenshots}`);
+
+  // Requests through the claude listener (to the fake upstream) → rows in the Captures tree → the first exchange
+  // opened in the request panel → a screenshot of both, for the README.
+  async function capturesSteps(theme) {
+    let rowsShown = false;
+    await step(`UI smoke (${theme}): Claude-Code-like requests through the claude port appear in the Captures tree`, async () => {
+      if (upstreamError) throw upstreamError;
+      if (ports.length === 0) throw new Error('Start Interlude did not run');
+      const before = await exchangeRows(workbench).count();
+      const prompts = theme === 'dark'
+        ? ['Why does the test in src/parser.test.ts fail?', 'Run the parser tests and show me the failures. USE_BASH_TOOL']
+        : ['Summarize what src/core/capture.ts does.'];
+      for (const prompt of prompts) {
+        const reply = await postClaudeMessage(ports[0], prompt);
+        if (reply.status !== 200) throw new Error(`POST /v1/messages through port ${ports[0]}: HTTP ${reply.status} ${reply.body.slice(0, 300)}`);
+        if (!reply.body.includes('message_stop')) throw new Error(`the streamed reply did not end with message_stop: ${reply.body.slice(-300)}`);
+      }
+      const icon = workbench.locator('.part.activitybar .action-item .action-label[aria-label*="Interlude"]');
+      if ((await icon.count()) > 0 && !(await workbench.locator('.part.sidebar').first().isVisible().catch(() => false))) {
+        await icon.first().click();
+      }
+      const deadline = Date.now() + 30_000;
+      let shown = 0;
+      for (;;) {
+        shown = await exchangeRows(workbench).count();
+        if (shown >= Math.min(before + prompts.length, 3) && shown > 0) break;
+        if (Date.now() > deadline) throw new Error(`the Captures tree shows ${shown} exchange rows (had ${before}, sent ${prompts.length})`);
+        await workbench.waitForTimeout(250);
+      }
+      say(`Captures tree (${theme}): ${shown} exchange rows, first "${(await exchangeRows(workbench).first().innerText()).replace(/\s+/g, ' ').trim()}"`);
+      rowsShown = true;
+    });
+
+    await step(`UI smoke (${theme}): clicking the first exchange opens the request panel with content, screenshot`, async () => {
+      if (!rowsShown) throw new Error('the Captures tree shows no exchanges');
+      // A panel restored by the reload has no content until reopened: start from no editors.
+      if (theme === 'light') await runFromPalette(workbench, 'View: Close All Editors');
+      await exchangeRows(workbench).first().click();
+      const text = await waitForRequestPanel(workbench, 30_000);
+      say(`request panel (${theme}): "${text.slice(0, 120).replace(/\s+/g, ' ')}…"`);
+      await workbench.waitForTimeout(1_000);
+      await workbench.screenshot({ path: join(screenshots, `captures-and-request-${theme}.png`) });
+    });
+  }
 
   const count = (state) => results.filter((result) => result.state === state).length;
   writeFileSync(innerCounts, JSON.stringify({ passed: count('passed'), failed: count('failed'), skipped: count('pending'), results }));
@@ -303,6 +415,150 @@ async function runFromPalette(workbench, title) {
       await workbench.waitForTimeout(2_000);
     }
   }
+}
+
+// The workbench's theme classes: the base ('vs-dark', 'vs') and the theme's own, e.g.
+// 'vscode-theme-defaults-themes-dark_modern-json'.
+const THEMES = {
+  dark: { label: 'Dark Modern', base: 'vs-dark', themeClass: 'vscode-theme-defaults-themes-dark_modern-json' },
+  light: { label: 'Light Modern', base: 'vs', themeClass: 'vscode-theme-defaults-themes-light_modern-json' },
+};
+
+async function ensureTheme(workbench, theme) {
+  try {
+    await expectThemeClass(workbench, theme, 20_000);
+    say(`theme on load: ${THEMES[theme].label}`);
+    return;
+  } catch (error) {
+    // Seen with code-server 4.100.3: the user setting is in settings.json, yet the page comes up in the
+    // fallback Light+ (the setting is not re-applied once the built-in themes register). Pick it as a person would.
+    say(`${error.message}; picking "${THEMES[theme].label}" in F1 → Preferences: Color Theme`);
+  }
+  await workbench.keyboard.press('F1');
+  await workbench.locator('.quick-input-widget .quick-input-box input').waitFor({ state: 'visible', timeout: 10_000 });
+  await workbench.keyboard.type('Preferences: Color Theme', { delay: 20 });
+  const command = workbench.locator('.quick-input-widget .monaco-list-row').filter({ hasText: /Preferences: Color Theme(?!s)/ }).first();
+  await command.waitFor({ timeout: 10_000 });
+  await command.click();
+  await workbench.waitForTimeout(1_500);
+  await workbench.keyboard.type(THEMES[theme].label, { delay: 20 });
+  await workbench.waitForTimeout(500);
+  await workbench.keyboard.press('Enter');
+  await expectThemeClass(workbench, theme, 15_000);
+  await workbench.waitForTimeout(500);
+}
+
+async function workbenchClasses(workbench) {
+  return ((await workbench.locator('.monaco-workbench').first().getAttribute('class')) ?? '').split(/\s+/);
+}
+
+// The theme is applied a little after the workbench shows (the built-in theme extension loads first).
+async function expectThemeClass(workbench, theme, timeoutMs = 30_000) {
+  const { base, themeClass } = THEMES[theme];
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const classes = await workbenchClasses(workbench);
+    if (classes.includes(base) && classes.includes(themeClass)) return;
+    if (Date.now() > deadline) throw new Error(`the workbench never got the theme classes "${base} ${themeClass}": class="${classes.join(' ')}"`);
+    await workbench.waitForTimeout(250);
+  }
+}
+
+// Exchange rows of the Captures tree: the leaf tree items (sessions are expandable: they carry aria-expanded).
+function exchangeRows(workbench) {
+  return workbench.locator('.part.sidebar .monaco-list-row[role="treeitem"]:not([aria-expanded])');
+}
+
+// The request panel: a visible iframe.webview whose inner frame (id pending-frame, then active-frame) renders #root.
+async function waitForRequestPanel(workbench, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    const outers = workbench.locator('iframe.webview');
+    for (let index = (await outers.count()) - 1; index >= 0; index -= 1) {
+      const outer = outers.nth(index);
+      if (!(await outer.isVisible().catch(() => false))) continue;
+      const inner = outer.contentFrame().locator('iframe#active-frame').contentFrame().locator('#root');
+      last = await inner.innerText({ timeout: 1_000 }).catch(() => last);
+      if (last.trim().length > 40) return last.trim();
+    }
+    if (Date.now() > deadline) throw new Error(`the request panel never rendered (last text: "${last.slice(0, 200)}")`);
+    await workbench.waitForTimeout(250);
+  }
+}
+
+// One streamed Messages API request shaped like Claude Code's: two system blocks, two tools, one user message.
+function postClaudeMessage(port, prompt) {
+  const body = JSON.stringify({
+    model: 'claude-sonnet-4-5-20250929',
+    max_tokens: 32000,
+    stream: true,
+    system: [
+      { type: 'text', text: "You are Claude Code, Anthropic's official CLI for Claude.", cache_control: { type: 'ephemeral' } },
+      {
+        type: 'text',
+        text: 'You are an interactive CLI tool that helps users with software engineering tasks. Use the instructions below and the tools available to you to assist the user.',
+        cache_control: { type: 'ephemeral' },
+      },
+    ],
+    tools: [
+      {
+        name: 'Read',
+        description: 'Reads a file from the local filesystem. The file_path parameter must be an absolute path.',
+        input_schema: {
+          type: 'object',
+          properties: { file_path: { type: 'string', description: 'The absolute path to the file to read' } },
+          required: ['file_path'],
+          additionalProperties: false,
+        },
+      },
+      {
+        name: 'Bash',
+        description: 'Executes a given bash command in a persistent shell session.',
+        input_schema: {
+          type: 'object',
+          properties: {
+            command: { type: 'string', description: 'The command to execute' },
+            description: { type: 'string', description: 'Clear, concise description of what this command does in 5-10 words' },
+          },
+          required: ['command'],
+          additionalProperties: false,
+        },
+      },
+    ],
+    messages: [{ role: 'user', content: [{ type: 'text', text: prompt }] }],
+    metadata: { user_id: 'user_smoke_account__session_5m0ke000-0000-4000-8000-000000000001' },
+  });
+  return new Promise((resolveReply, rejectReply) => {
+    const req = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/v1/messages?beta=true',
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          'anthropic-version': '2023-06-01',
+          'anthropic-beta': 'claude-code-20250219,interleaved-thinking-2025-05-14',
+          'x-api-key': 'sk-ant-smoke-not-a-real-key',
+          'user-agent': 'claude-cli/2.0.0 (external, cli)',
+          'x-app': 'cli',
+        },
+        timeout: 30_000,
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk) => (text += chunk));
+        res.on('end', () => resolveReply({ status: res.statusCode, body: text }));
+        res.on('error', rejectReply);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`POST through port ${port} timed out`)));
+    req.on('error', rejectReply);
+    req.end(body);
+  });
 }
 
 async function waitForText(locator, pattern, timeoutMs) {
@@ -341,6 +597,7 @@ function formatConsole(args) {
 
 async function stopAll() {
   if (browser) await browser.close().catch(() => undefined);
+  await stopUpstream();
   if (server?.pid && server.exitCode === null && server.signalCode === null) {
     const gone = new Promise((resolveGone) => server.once('exit', resolveGone));
     try {
@@ -368,6 +625,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
     } catch {
       // already gone
     }
+    upstream?.child.kill('SIGKILL');
     rmSync(scratch, { recursive: true, force: true });
     process.exit(1);
   });
