@@ -5,8 +5,17 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DEFAULT_CAPTURE_DIR } from '../core/captureLog';
 import { DEFAULT_LISTENERS, ListenerSpecError, parseListenerArg, type ListenerSpec } from '../core/listeners';
-import { InterludeProxy } from '../core/proxy';
-import { runAnalyze } from './analyze';
+import type { InterludeProxy as InterludeProxyClass } from '../core/proxy';
+import type { runAnalyze as RunAnalyze } from './analyze';
+
+// Each command loads only its own code: `analyze` never evaluates the proxy and its HTTP client, and the
+// proxy never evaluates the analysis. That keeps a short `analyze` run short.
+function loadProxy(): typeof InterludeProxyClass {
+  return (require('../core/proxy') as typeof import('../core/proxy')).InterludeProxy;
+}
+function loadAnalyze(): typeof RunAnalyze {
+  return (require('./analyze') as typeof import('./analyze')).runAnalyze;
+}
 
 const VERSION = '0.3.0';
 
@@ -104,6 +113,7 @@ async function runCapture(argv: string[]): Promise<void> {
 
   const say = (line: string) => process.stdout.write(`[agent-interlude] ${line}\n`);
   const warn = (line: string) => process.stderr.write(`[agent-interlude] ${line}\n`);
+  const InterludeProxy = loadProxy();
   const proxy = new InterludeProxy({
     listeners,
     captureDir: values['capture-dir'] ?? DEFAULT_CAPTURE_DIR,
@@ -148,7 +158,7 @@ async function runCapture(argv: string[]): Promise<void> {
 
 const argv = process.argv.slice(2);
 if (argv[0] === 'analyze') {
-  runAnalyze(argv.slice(1)).then(
+  loadAnalyze()(argv.slice(1)).then(
     (code) => {
       process.exitCode = code;
     },
