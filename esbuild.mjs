@@ -41,8 +41,8 @@ await Promise.all([
   }),
   build({
     ...common,
-    // The request panel's page: runs in the webview, imports only shared types (src/webview/protocol.ts).
-    entryPoints: { request: 'src/webview/request/main.ts' },
+    // The panels' pages: run in the webview, import only shared types (src/webview/protocol.ts, timelineProtocol.ts).
+    entryPoints: { request: 'src/webview/request/main.ts', timeline: 'src/webview/timeline/main.ts' },
     outdir: 'dist/webview',
     platform: 'browser',
     target: 'es2022',

@@ -18,9 +18,12 @@ export const enum CommandId {
   DiffWithPrevious = 'agentInterlude.diffWithPrevious',
   CompareRequests = 'agentInterlude.compareRequests',
   InternalSlotDecorations = 'agentInterlude.internal.slotDecorations',
+  // Timeline panel (timelinePanel.ts).
+  OpenTimeline = 'agentInterlude.openTimeline',
+  InternalTimeline = 'agentInterlude.internal.timeline',
 }
 
 export const RUNNING_CONTEXT_KEY = 'agentInterlude.running';
 
-/** Comes with the timeline issue; the status menu offers it only once it is registered. */
-export const OPEN_TIMELINE_COMMAND = 'agentInterlude.openTimeline';
+/** The status menu offers it only once it is registered. */
+export const OPEN_TIMELINE_COMMAND = CommandId.OpenTimeline;

@@ -10,6 +10,7 @@ import { CommandId, RUNNING_CONTEXT_KEY } from './commandIds';
 import { registerDiffs } from './diffCommands';
 import { InterludeService, type RunningState } from './interludeService';
 import { registerRequestPanel } from './requestPanel';
+import { registerTimeline } from './timelinePanel';
 import { readSettings, resolveCaptureDir, SECTION, type CaptureLocation } from './settings';
 import { InterludeStatusBar } from './statusBar';
 import { showStatusMenu } from './statusMenu';
@@ -213,6 +214,7 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
   );
   registerRequestPanel(context, { service: activeService, output });
+  registerTimeline(context, { service: activeService, output });
   registerDiffs(context, { service: activeService, output });
 
   if (readSettings().autoStart) void start();

@@ -6,6 +6,7 @@ import { capturesTreeTests } from './capturesTree.test';
 import { diffsTests } from './diffs.test';
 import { requestPanelTests } from './requestPanel.test';
 import { startStopTests } from './startStop.test';
+import { timelineTests } from './timeline.test';
 import { wiringTests } from './wiring.test';
 
 export function run(): Promise<void> {
@@ -17,5 +18,6 @@ export function run(): Promise<void> {
     wiringTests();
     capturesTreeTests();
     diffsTests();
+    timelineTests();
   });
 }

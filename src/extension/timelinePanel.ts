@@ -1,0 +1,456 @@
+// Open Timeline: one webview panel with a sequence diagram of the captured exchanges. The host composes core
+// services only: a CaptureWatcher over the capture folder (active while the panel exists), analyzeConversations
+// for sessions / edges / repeats, searchExchanges for the text filter, and LogIndex.readExchange for the half
+// the user expands. The page gets compact rows once and then appended rows, and draws only what is in view.
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import { analyzeConversations, DEFAULT_SESSION_GAP_MS, type ConversationReport } from '../core/analysis/conversations';
+import { messagesOf, messagesText, responseTextOf, systemTextOf, toolsOf } from '../core/analysis/recordText';
+import { searchExchanges, type SearchableExchange } from '../core/analysis/textSearch';
+import { errorText } from '../core/errorText';
+import type { ExchangeSummary } from '../core/indexModel';
+import type { LogIndex } from '../core/logIndex';
+import {
+  parseTimelineFromWebview,
+  parseTimelineState,
+  TIMELINE_VIEW_TYPE,
+  type DetailSection,
+  type TimelineDetail,
+  type TimelineHalf,
+  type TimelineRow,
+  type TimelineSnippet,
+  type TimelineToWebview,
+} from '../webview/timelineProtocol';
+import { CaptureWatcher } from './captureWatcher';
+import { CommandId } from './commandIds';
+import type { InterludeService } from './interludeService';
+import { readSettings, resolveCaptureDir, SECTION } from './settings';
+
+export interface TimelineDeps {
+  service: InterludeService;
+  output: vscode.LogOutputChannel;
+}
+
+/** What the hidden `agentInterlude.internal.timeline` command returns (tests read it). */
+export interface TimelineStatus {
+  open: boolean;
+  /** The page said `ready` and has the row list. */
+  ready: boolean;
+  rows: number;
+  /** Row elements the page last reported drawing. */
+  rendered: number;
+  sessions: number;
+  /** Expanded halves the page reported drawing. */
+  expanded: number;
+  lastSearch?: { query: string; matches: number };
+  probe?: { scripts: number; pwned: boolean; highlights: number; detailsShown: number };
+}
+
+/** Optional argument of the internal command: act in the page as a user would (tests). */
+interface TimelineTestAction {
+  search?: string;
+  expand?: { id: string; half: TimelineHalf };
+  probe?: boolean;
+}
+
+/** Characters of one text shown in an expanded half; the full request panel shows everything. */
+const DETAIL_TEXT_CAP = 4000;
+const DETAIL_MESSAGES = 12;
+const SEARCH_LIMIT = 10_000;
+
+function sessionGapSeconds(): number {
+  const seconds = vscode.workspace.getConfiguration(SECTION).get<number>('sessionGapSeconds');
+  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0 ? seconds : DEFAULT_SESSION_GAP_MS / 1000;
+}
+
+export function registerTimeline(context: vscode.ExtensionContext, deps: TimelineDeps): void {
+  const controller = new TimelineController(context, deps);
+  context.subscriptions.push(
+    controller,
+    vscode.commands.registerCommand(CommandId.OpenTimeline, () => controller.open()),
+    vscode.commands.registerCommand(CommandId.InternalTimeline, (action?: unknown) => controller.status(action)),
+    vscode.window.registerWebviewPanelSerializer(TIMELINE_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel, state) => controller.restore(panel, state),
+    }),
+  );
+}
+
+function clip(text: string, cap = DETAIL_TEXT_CAP): string {
+  return text.length > cap ? `${text.slice(0, cap)}… (${(text.length - cap).toLocaleString()} more characters)` : text;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function toRows(exchanges: readonly ExchangeSummary[], report: ConversationReport): TimelineRow[] {
+  const byId = new Map(exchanges.map((exchange) => [exchange.id, exchange]));
+  const edgeTo = new Map(report.edges.map((edge) => [edge.to, edge.kind]));
+  const repeated = new Set(report.repeats.flatMap((run) => run.ids));
+  const rows: TimelineRow[] = [];
+  for (const node of report.nodes) {
+    const summary = byId.get(node.id);
+    if (!summary || summary.requestTime === undefined) continue;
+    const row: TimelineRow = {
+      id: node.id,
+      t: summary.requestTime,
+      agent: summary.agent,
+      method: summary.method,
+      path: summary.path,
+      pending: summary.pending,
+      session: node.session,
+      repeat: repeated.has(node.id),
+    };
+    if (summary.status !== undefined) row.status = summary.status;
+    if (summary.error) row.error = true;
+    if (summary.model) row.model = summary.model;
+    if (summary.usage) row.tokens = summary.usage.input + summary.usage.output;
+    if (summary.rttMs !== undefined) row.rtt = summary.rttMs;
+    const edge = edgeTo.get(node.id);
+    if (edge) row.edge = edge;
+    rows.push(row);
+  }
+  return rows;
+}
+
+function sameRow(a: TimelineRow, b: TimelineRow): boolean {
+  return (
+    a.t === b.t &&
+    a.status === b.status &&
+    a.pending === b.pending &&
+    a.error === b.error &&
+    a.model === b.model &&
+    a.tokens === b.tokens &&
+    a.rtt === b.rtt &&
+    a.session === b.session &&
+    a.edge === b.edge &&
+    a.repeat === b.repeat
+  );
+}
+
+function requestDetail(record: unknown): DetailSection[] {
+  if (!record) return [{ title: 'Request', lines: ['The request record was not logged.'] }];
+  const system = systemTextOf(record);
+  const tools = toolsOf(record)
+    .map((tool) => (isRecord(tool) ? (typeof tool.name === 'string' ? tool.name : isRecord(tool.function) ? String(tool.function.name) : '?') : '?'))
+    .filter((name) => name !== '');
+  const messages = messagesOf(record);
+  const shown = messages.slice(-DETAIL_MESSAGES);
+  const messageLines = shown.map((message, index) => {
+    const role = isRecord(message) && typeof message.role === 'string' ? message.role : isRecord(message) && typeof message.type === 'string' ? message.type : 'item';
+    const text = messagesText([message]).replace(/\s+/g, ' ').trim();
+    return `#${messages.length - shown.length + index + 1} ${role}: ${clip(text, 600)}`;
+  });
+  if (messages.length > shown.length) messageLines.unshift(`(${messages.length - shown.length} earlier messages not shown)`);
+  return [
+    { title: `System (${system?.length.toLocaleString() ?? 0} characters)`, lines: [system ? clip(system) : 'none'] },
+    { title: `Tools (${tools.length})`, lines: [tools.length ? tools.join(', ') : 'none'] },
+    { title: `Messages (${messages.length})`, lines: messageLines.length ? messageLines : ['none'] },
+  ];
+}
+
+function responseDetail(summary: ExchangeSummary | undefined, record: unknown): DetailSection[] {
+  if (!record) return [{ title: 'Response', lines: [summary?.pending ? 'The response is still pending.' : 'The response record was not logged.'] }];
+  const sections: DetailSection[] = [];
+  const response = record as Record<string, unknown>;
+  const reconstructed = isRecord(response.reconstructed) ? response.reconstructed : undefined;
+  const text = reconstructed && typeof reconstructed.text === 'string' ? reconstructed.text : responseTextOf(record);
+  sections.push({ title: 'Text', lines: [text ? clip(text) : 'none'] });
+  const toolUses = reconstructed && Array.isArray(reconstructed.tool_uses) ? reconstructed.tool_uses : [];
+  sections.push({
+    title: `Tool uses (${toolUses.length || summary?.toolUses?.length || 0})`,
+    lines: toolUses.length
+      ? toolUses.map((use) => (isRecord(use) ? `${String(use.name)} ${clip(typeof use.input === 'string' ? use.input : JSON.stringify(use.input ?? null), 600)}` : '?'))
+      : summary?.toolUses?.length
+        ? [summary.toolUses.join(', ')]
+        : ['none'],
+  });
+  const usage = summary?.usage;
+  sections.push({
+    title: 'Usage',
+    lines: [
+      usage
+        ? `in ${usage.input.toLocaleString()} · out ${usage.output.toLocaleString()} · cache read ${usage.cacheRead.toLocaleString()} · cache write ${usage.cacheCreation.toLocaleString()}`
+        : 'not reported',
+      `status ${String(response.status ?? '—')}${summary?.stopReason ? ` · stop ${summary.stopReason}` : ''}${summary?.rttMs !== undefined ? ` · round trip ${summary.rttMs} ms` : ''}`,
+    ],
+  });
+  const events = isRecord(response.event_types) ? Object.entries(response.event_types) : [];
+  sections.push({ title: 'Event types', lines: events.length ? events.map(([name, n]) => `${name} × ${String(n)}`) : [response.stream ? 'none' : 'not streamed'] });
+  if (typeof response.error === 'string') sections.push({ title: 'Error', lines: [clip(response.error)] });
+  return sections;
+}
+
+class TimelineController implements vscode.Disposable {
+  private panel?: vscode.WebviewPanel;
+  private panelDisposables: vscode.Disposable[] = [];
+  private readonly watcher: CaptureWatcher;
+  private pageReady = false;
+  private rows: TimelineRow[] = [];
+  private sessions = 0;
+  private gapSeconds = sessionGapSeconds();
+  private rendered = 0;
+  private expanded = 0;
+  private lastSearch?: { query: string; matches: number };
+  private probe?: TimelineStatus['probe'];
+  private searchSerial = 0;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly deps: TimelineDeps,
+  ) {
+    this.watcher = new CaptureWatcher({
+      service: deps.service,
+      idleDir: () => resolveCaptureDir(readSettings(), context.globalStorageUri).dir,
+      log: (message) => deps.output.warn(message),
+    });
+    this.watcher.onDidChange((change) => void this.update(change.reset));
+  }
+
+  async status(action?: unknown): Promise<TimelineStatus> {
+    if (isRecord(action) && this.panel && this.pageReady) {
+      const test = action as TimelineTestAction;
+      const message: TimelineToWebview = { type: 'test' };
+      if (typeof test.search === 'string') message.search = test.search;
+      if (isRecord(test.expand) && typeof test.expand.id === 'string') message.expand = { id: test.expand.id, half: test.expand.half === 'response' ? 'response' : 'request' };
+      if (test.probe === true) {
+        message.probe = true;
+        this.probe = undefined;
+      }
+      await this.panel.webview.postMessage(message);
+    }
+    const status: TimelineStatus = {
+      open: this.panel !== undefined,
+      ready: this.panel !== undefined && this.pageReady,
+      rows: this.rows.length,
+      rendered: this.rendered,
+      sessions: this.sessions,
+      expanded: this.expanded,
+    };
+    if (this.lastSearch) status.lastSearch = this.lastSearch;
+    if (this.probe) status.probe = this.probe;
+    return status;
+  }
+
+  async open(): Promise<TimelineStatus> {
+    if (this.panel) {
+      this.panel.reveal(undefined, false);
+    } else {
+      const panel = vscode.window.createWebviewPanel(TIMELINE_VIEW_TYPE, 'Timeline', vscode.ViewColumn.Active, {
+        enableScripts: true,
+        retainContextWhenHidden: false,
+        localResourceRoots: this.resourceRoots(),
+      });
+      this.adopt(panel);
+    }
+    return this.status();
+  }
+
+  async restore(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+    if (this.panel) {
+      panel.dispose();
+      return;
+    }
+    const restored = parseTimelineState(state);
+    if (restored.gapSeconds !== undefined) this.gapSeconds = restored.gapSeconds;
+    this.adopt(panel);
+  }
+
+  dispose(): void {
+    this.panel?.dispose();
+    this.disposePanelListeners();
+    this.watcher.dispose();
+  }
+
+  private resourceRoots(): vscode.Uri[] {
+    return [vscode.Uri.joinPath(this.context.extensionUri, 'dist'), vscode.Uri.joinPath(this.context.extensionUri, 'media')];
+  }
+
+  private adopt(panel: vscode.WebviewPanel): void {
+    this.panel = panel;
+    this.pageReady = false;
+    this.rendered = 0;
+    panel.webview.options = { enableScripts: true, localResourceRoots: this.resourceRoots() };
+    panel.iconPath = vscode.Uri.joinPath(this.context.extensionUri, 'media', 'interlude.svg');
+    this.panelDisposables = [
+      panel.onDidDispose(() => {
+        this.panel = undefined;
+        this.pageReady = false;
+        this.rendered = 0;
+        this.expanded = 0;
+        this.watcher.setActive(false);
+        this.disposePanelListeners();
+      }),
+      // retainContextWhenHidden is off: a panel shown again reloads its page, which says `ready` again.
+      panel.onDidChangeViewState(() => {
+        if (!panel.visible) this.pageReady = false;
+      }),
+      panel.webview.onDidReceiveMessage((raw: unknown) => void this.receive(raw)),
+    ];
+    panel.webview.html = this.html(panel.webview);
+    this.watcher.setActive(true);
+  }
+
+  private disposePanelListeners(): void {
+    for (const disposable of this.panelDisposables.splice(0)) disposable.dispose();
+  }
+
+  private async receive(raw: unknown): Promise<void> {
+    const message = parseTimelineFromWebview(raw);
+    if (!message) return;
+    switch (message.type) {
+      case 'ready':
+        await this.watcher.sync();
+        this.recompute();
+        await this.postRows();
+        this.pageReady = true;
+        return;
+      case 'rendered':
+        this.rendered = message.count;
+        this.expanded = message.expanded;
+        return;
+      case 'setGap':
+        this.gapSeconds = message.seconds;
+        this.recompute();
+        await this.postRows();
+        return;
+      case 'search':
+        await this.search(message.query);
+        return;
+      case 'expand':
+        await this.expand(message.id, message.half);
+        return;
+      case 'openRequest':
+        await vscode.commands.executeCommand(CommandId.OpenRequest, { id: message.id });
+        return;
+      case 'probe':
+        this.probe = { scripts: message.scripts, pwned: message.pwned, highlights: message.highlights, detailsShown: message.detailsShown };
+        return;
+    }
+  }
+
+  private recompute(): TimelineRow[] {
+    const index = this.watcher.current;
+    const exchanges = index ? index.exchanges() : [];
+    const report = analyzeConversations(exchanges, { sessionGapMs: this.gapSeconds * 1000 });
+    this.sessions = report.sessions.length;
+    const previous = this.rows;
+    this.rows = toRows(exchanges, report);
+    return previous;
+  }
+
+  private async postRows(): Promise<void> {
+    await this.panel?.webview.postMessage({ type: 'rows', rows: this.rows, gapSeconds: this.gapSeconds, sessions: this.sessions } satisfies TimelineToWebview);
+  }
+
+  /** New captures: the page gets only appended and changed rows when the order held, so it keeps its place. */
+  private async update(reset: boolean): Promise<void> {
+    if (!this.panel) return;
+    const previous = this.recompute();
+    if (!this.pageReady) return;
+    let prefix = !reset && previous.length <= this.rows.length;
+    const updated: TimelineRow[] = [];
+    for (let at = 0; prefix && at < previous.length; at++) {
+      if (previous[at].id !== this.rows[at].id) prefix = false;
+      else if (!sameRow(previous[at], this.rows[at])) updated.push(this.rows[at]);
+    }
+    if (!prefix) {
+      await this.postRows();
+      return;
+    }
+    const appended = this.rows.slice(previous.length);
+    if (appended.length === 0 && updated.length === 0) return;
+    await this.panel.webview.postMessage({ type: 'append', rows: appended, updated, sessions: this.sessions } satisfies TimelineToWebview);
+  }
+
+  private async search(query: string): Promise<void> {
+    const serial = ++this.searchSerial;
+    const index = this.watcher.current;
+    const trimmed = query.trim();
+    if (!index || trimmed === '') {
+      this.lastSearch = { query: trimmed, matches: 0 };
+      await this.panel?.webview.postMessage({ type: 'searchResult', query, ids: [], snippets: {}, truncated: false } satisfies TimelineToWebview);
+      return;
+    }
+    const searchSerial = (): number => this.searchSerial;
+    async function* items(): AsyncIterable<SearchableExchange> {
+      for (const exchange of index!.exchanges()) {
+        // A newer query replaces this one.
+        if (searchSerial() !== serial) return;
+        const records = await index!.readExchange(exchange.id).catch(() => undefined);
+        if (!records) continue;
+        yield { exchange: records.summary, request: records.request, response: records.response };
+      }
+    }
+    try {
+      const result = await searchExchanges(items(), trimmed, { limit: SEARCH_LIMIT });
+      if (serial !== this.searchSerial) return;
+      const snippets: Record<string, TimelineSnippet[]> = {};
+      for (const hit of result.hits) {
+        snippets[hit.id] = hit.snippets.map(({ source, before, match, after }) => ({ source, before, match, after }));
+      }
+      this.lastSearch = { query: trimmed, matches: result.hits.length };
+      await this.panel?.webview.postMessage({
+        type: 'searchResult',
+        query,
+        ids: result.hits.map((hit) => hit.id),
+        snippets,
+        truncated: result.truncated,
+      } satisfies TimelineToWebview);
+    } catch (error) {
+      this.deps.output.error(`Timeline search: ${errorText(error)}`);
+    }
+  }
+
+  private async expand(id: string, half: TimelineHalf): Promise<void> {
+    const index: LogIndex | undefined = this.watcher.current;
+    let detail: TimelineDetail;
+    try {
+      const records = index ? await index.readExchange(id) : undefined;
+      if (!records) detail = { id, half, sections: [{ title: 'Missing', lines: [`No exchange ${id} in the capture folder.`] }] };
+      else if (half === 'request') detail = { id, half, sections: requestDetail(records.request) };
+      else detail = { id, half, sections: responseDetail(records.summary, records.response) };
+    } catch (error) {
+      this.deps.output.error(`Timeline ${id}: ${errorText(error)}`);
+      detail = { id, half, sections: [{ title: 'Error', lines: [errorText(error)] }] };
+    }
+    await this.panel?.webview.postMessage({ type: 'detail', detail } satisfies TimelineToWebview);
+  }
+
+  private html(webview: vscode.Webview): string {
+    const nonce = randomBytes(16).toString('base64');
+    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'webview', 'timeline.js'));
+    const style = webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, 'media', 'timeline.css'));
+    const csp = [
+      "default-src 'none'",
+      `style-src ${webview.cspSource}`,
+      `img-src ${webview.cspSource}`,
+      `font-src ${webview.cspSource}`,
+      `script-src 'nonce-${nonce}'`,
+    ].join('; ');
+    // Only our own URIs, the nonce and the default gap go into this markup; captured content arrives later as data.
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${style.toString()}">
+<title>Timeline</title>
+</head>
+<body>
+<header class="toolbar" role="toolbar" aria-label="Timeline filters">
+  <label>Agent <select id="agent"><option value="">All agents</option></select></label>
+  <label>Search <input id="query" type="search" placeholder="Text in prompts and responses" spellcheck="false"></label>
+  <label><input id="repeats" type="checkbox"> Repeats only</label>
+  <label>Session gap (s) <input id="gap" type="number" min="0" step="1" value="${String(Math.round(this.gapSeconds))}"></label>
+  <span id="summary" class="summary" aria-live="polite"></span>
+</header>
+<div id="density" class="density" aria-label="Exchanges per hour"></div>
+<div class="lanes" aria-hidden="true"><span>Agent</span><span>API</span></div>
+<div id="viewport" class="viewport" tabindex="0" role="list" aria-label="Exchanges"><div id="spacer" class="spacer"></div></div>
+<script nonce="${nonce}" src="${script.toString()}"></script>
+</body>
+</html>`;
+  }
+}

@@ -1,0 +1,176 @@
+// Messages between the extension host and the timeline panel's page. Types and plain validators only: the page
+// bundle imports this file, so it must never import `vscode` or host code.
+import type { EdgeKind } from '../core/analysis/conversations';
+
+/** One exchange as a compact row: all the page keeps per exchange, so thousands stay cheap. */
+export interface TimelineRow {
+  id: string;
+  /** Request time, epoch ms. */
+  t: number;
+  agent: string;
+  method: string;
+  path: string;
+  status?: number;
+  pending: boolean;
+  error?: boolean;
+  model?: string;
+  /** Input + output tokens. */
+  tokens?: number;
+  rtt?: number;
+  session: number;
+  /** How this exchange relates to the one before it in its thread. */
+  edge?: EdgeKind;
+  /** Part of a run of identical resends. */
+  repeat: boolean;
+}
+
+export interface TimelineSnippet {
+  source: string;
+  before: string;
+  match: string;
+  after: string;
+}
+
+export type TimelineHalf = 'request' | 'response';
+
+/** What an expanded half shows: labelled lines of plain text (the page renders each with textContent). */
+export interface DetailSection {
+  title: string;
+  lines: string[];
+}
+
+export interface TimelineDetail {
+  id: string;
+  half: TimelineHalf;
+  sections: DetailSection[];
+}
+
+export type TimelineToWebview =
+  /** The whole row list (first load, a new session gap, or the index was rebuilt). */
+  | { type: 'rows'; rows: TimelineRow[]; gapSeconds: number; sessions: number }
+  /** Rows appended by new captures, and rows that changed (a response arrived). */
+  | { type: 'append'; rows: TimelineRow[]; updated: TimelineRow[]; sessions: number }
+  | { type: 'searchResult'; query: string; ids: string[]; snippets: Record<string, TimelineSnippet[]>; truncated: boolean }
+  | { type: 'detail'; detail: TimelineDetail }
+  /** Tests: act as the user would. */
+  | { type: 'test'; search?: string; expand?: { id: string; half: TimelineHalf }; probe?: boolean };
+
+export type TimelineFromWebview =
+  | { type: 'ready' }
+  | { type: 'rendered'; count: number; expanded: number }
+  | { type: 'search'; query: string }
+  | { type: 'expand'; id: string; half: TimelineHalf }
+  | { type: 'openRequest'; id: string }
+  | { type: 'setGap'; seconds: number }
+  /** Tests: what the page sees of itself. */
+  | { type: 'probe'; scripts: number; pwned: boolean; highlights: number; detailsShown: number };
+
+/** What the page keeps with vscode.setState (and the serializer hands back after a reload). */
+export interface TimelineState {
+  agent?: string;
+  query?: string;
+  repeatsOnly?: boolean;
+  gapSeconds?: number;
+  scrollTop?: number;
+  expanded?: string[];
+}
+
+export const TIMELINE_VIEW_TYPE = 'agentInterlude.timeline';
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isHalf(value: unknown): value is TimelineHalf {
+  return value === 'request' || value === 'response';
+}
+
+function count(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
+}
+
+export function parseTimelineFromWebview(value: unknown): TimelineFromWebview | undefined {
+  if (!isObject(value)) return undefined;
+  switch (value.type) {
+    case 'ready':
+      return { type: 'ready' };
+    case 'rendered': {
+      const rendered = count(value.count);
+      const expanded = count(value.expanded) ?? 0;
+      return rendered === undefined ? undefined : { type: 'rendered', count: rendered, expanded };
+    }
+    case 'search':
+      return typeof value.query === 'string' ? { type: 'search', query: value.query.slice(0, 1000) } : undefined;
+    case 'expand':
+      return typeof value.id === 'string' && isHalf(value.half) ? { type: 'expand', id: value.id, half: value.half } : undefined;
+    case 'openRequest':
+      return typeof value.id === 'string' ? { type: 'openRequest', id: value.id } : undefined;
+    case 'setGap': {
+      const seconds = count(value.seconds);
+      return seconds === undefined ? undefined : { type: 'setGap', seconds };
+    }
+    case 'probe':
+      return {
+        type: 'probe',
+        scripts: count(value.scripts) ?? -1,
+        pwned: value.pwned === true,
+        highlights: count(value.highlights) ?? 0,
+        detailsShown: count(value.detailsShown) ?? 0,
+      };
+    default:
+      return undefined;
+  }
+}
+
+export function parseTimelineToWebview(value: unknown): TimelineToWebview | undefined {
+  if (!isObject(value)) return undefined;
+  switch (value.type) {
+    case 'rows':
+      return Array.isArray(value.rows) && typeof value.gapSeconds === 'number'
+        ? { type: 'rows', rows: value.rows as TimelineRow[], gapSeconds: value.gapSeconds, sessions: Number(value.sessions) || 0 }
+        : undefined;
+    case 'append':
+      return Array.isArray(value.rows) && Array.isArray(value.updated)
+        ? { type: 'append', rows: value.rows as TimelineRow[], updated: value.updated as TimelineRow[], sessions: Number(value.sessions) || 0 }
+        : undefined;
+    case 'searchResult':
+      return typeof value.query === 'string' && Array.isArray(value.ids) && isObject(value.snippets)
+        ? {
+            type: 'searchResult',
+            query: value.query,
+            ids: value.ids.filter((id): id is string => typeof id === 'string'),
+            snippets: value.snippets as Record<string, TimelineSnippet[]>,
+            truncated: value.truncated === true,
+          }
+        : undefined;
+    case 'detail':
+      return isObject(value.detail) && typeof value.detail.id === 'string' && isHalf(value.detail.half) && Array.isArray(value.detail.sections)
+        ? { type: 'detail', detail: value.detail as unknown as TimelineDetail }
+        : undefined;
+    case 'test': {
+      const message: TimelineToWebview = { type: 'test' };
+      if (typeof value.search === 'string') message.search = value.search;
+      if (isObject(value.expand) && typeof value.expand.id === 'string' && isHalf(value.expand.half)) {
+        message.expand = { id: value.expand.id, half: value.expand.half };
+      }
+      if (value.probe === true) message.probe = true;
+      return message;
+    }
+    default:
+      return undefined;
+  }
+}
+
+export function parseTimelineState(value: unknown): TimelineState {
+  if (!isObject(value)) return {};
+  const state: TimelineState = {};
+  if (typeof value.agent === 'string') state.agent = value.agent;
+  if (typeof value.query === 'string') state.query = value.query;
+  if (typeof value.repeatsOnly === 'boolean') state.repeatsOnly = value.repeatsOnly;
+  const gap = count(value.gapSeconds);
+  if (gap !== undefined) state.gapSeconds = gap;
+  const scroll = count(value.scrollTop);
+  if (scroll !== undefined) state.scrollTop = scroll;
+  if (Array.isArray(value.expanded)) state.expanded = value.expanded.filter((key): key is string => typeof key === 'string').slice(0, 100);
+  return state;
+}

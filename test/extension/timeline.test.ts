@@ -1,0 +1,173 @@
+// Open Timeline: ~3000 exchanges in the original's record format (two sessions) written into a capture folder of
+// its own, the panel opens and the page draws only the rows in view; one appended capture shows up live; a capture
+// full of hostile text is searched and expanded in the real webview and runs nothing.
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { TimelineStatus } from '../../src/extension/timelinePanel';
+import { activateExtension } from './helpers';
+
+const AGENT = 'timelinetest';
+const COUNT = 3000;
+const HOSTILE_INDEX = 1500;
+const HOSTILE = [
+  '<script>window.__pwned=1</script>',
+  '<img src=x onerror="window.__pwned=1">',
+  '</style><a href="javascript:window.__pwned=1">click</a>',
+  'bidi \u202Eevil\u202C and zero\u200Bwidth\u200D\uFEFF',
+].join(' ');
+
+function exchange(id: string, at: number, prompt: string, answer: string): string {
+  const system = [{ type: 'text', text: 'You are a timeline test.' }];
+  const tools = [{ name: 'Bash', description: 'Runs a command', input_schema: { type: 'object' } }];
+  const messages = [{ role: 'user', content: [{ type: 'text', text: prompt }] }];
+  const request = {
+    id,
+    kind: 'request',
+    ts: new Date(at).toISOString(),
+    agent: AGENT,
+    wire: 'claude-messages',
+    method: 'POST',
+    path: '/v1/messages',
+    headers_kept: { 'content-type': 'application/json' },
+    request: { model: 'claude-timeline-test', max_tokens: 8, system, tools, messages },
+    extract: { system, tools, messages },
+  };
+  const response = {
+    id,
+    kind: 'response',
+    ts: new Date(at + 400).toISOString(),
+    agent: AGENT,
+    wire: 'claude-messages',
+    status: 200,
+    stream: false,
+    body: {
+      type: 'message',
+      role: 'assistant',
+      content: [{ type: 'text', text: answer }],
+      model: 'claude-timeline-test',
+      stop_reason: 'end_turn',
+      usage: { input_tokens: 10, output_tokens: 2 },
+    },
+    content_type: 'application/json',
+  };
+  return `${JSON.stringify(request)}\n${JSON.stringify(response)}\n`;
+}
+
+function timeline(action?: unknown): Thenable<TimelineStatus> {
+  return vscode.commands.executeCommand<TimelineStatus>('agentInterlude.internal.timeline', action);
+}
+
+async function waitForTimeline(what: string, accept: (status: TimelineStatus) => boolean, timeoutMs = 30_000): Promise<TimelineStatus> {
+  const deadline = Date.now() + timeoutMs;
+  let last: TimelineStatus | undefined;
+  for (;;) {
+    last = await timeline();
+    if (accept(last)) return last;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last status ${JSON.stringify(last)}`);
+    await new Promise((resolveTick) => setTimeout(resolveTick, 100));
+  }
+}
+
+async function probe(): Promise<NonNullable<TimelineStatus['probe']>> {
+  await timeline({ probe: true });
+  const status = await waitForTimeline('the page to answer the probe', (s) => s.probe !== undefined);
+  return status.probe as NonNullable<TimelineStatus['probe']>;
+}
+
+function timelineTabs(): vscode.Tab[] {
+  return vscode.window.tabGroups.all
+    .flatMap((group) => group.tabs)
+    .filter((tab) => tab.input instanceof vscode.TabInputWebview && tab.input.viewType.endsWith('agentInterlude.timeline'));
+}
+
+const hostileId = `tl${String(HOSTILE_INDEX).padStart(6, '0')}`;
+
+// Registered by index.ts once mocha's globals exist (the suites are bundled, so they cannot load themselves).
+export function timelineTests(): void {
+  describe('Timeline panel', function () {
+    this.timeout(120_000);
+    let dir = '';
+    const log = (): string => join(dir, 'log-20260301T090000Z-timeline.jsonl');
+    const base = Date.parse('2026-03-01T09:00:00.000Z');
+
+    before(async () => {
+      await activateExtension();
+      dir = mkdtempSync(join(tmpdir(), 'interlude-timeline-'));
+      const parts: string[] = [];
+      for (let index = 0; index < COUNT; index++) {
+        // Two sessions: a two-hour pause after the first half.
+        const at = base + index * 1000 + (index >= COUNT / 2 ? 2 * 3_600_000 : 0);
+        const id = `tl${String(index).padStart(6, '0')}`;
+        if (index === HOSTILE_INDEX) parts.push(exchange(id, at, `${HOSTILE} ${'A'.repeat(1_000_000)}`, `${HOSTILE} answered`));
+        else parts.push(exchange(id, at, `task number ${index}`, `done ${index}`));
+      }
+      writeFileSync(log(), parts.join(''));
+      await vscode.workspace.getConfiguration('agentInterlude').update('captureDirectory', dir, vscode.ConfigurationTarget.Global);
+    });
+
+    after(async () => {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await vscode.workspace.getConfiguration('agentInterlude').update('captureDirectory', undefined, vscode.ConfigurationTarget.Global);
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('is contributed; the internal status command stays out of the palette', async () => {
+      const commands = await vscode.commands.getCommands(true);
+      assert.ok(commands.includes('agentInterlude.openTimeline'));
+      assert.ok(commands.includes('agentInterlude.internal.timeline'));
+      const extension = vscode.extensions.getExtension('agent-interlude.agent-interlude');
+      const palette = (extension?.packageJSON as { contributes: { menus: { commandPalette: Array<{ command: string; when: string }> } } })
+        .contributes.menus.commandPalette;
+      assert.equal(palette.find((entry) => entry.command === 'agentInterlude.internal.timeline')?.when, 'false');
+      const status = await timeline();
+      assert.equal(status.open, false);
+    });
+
+    it('opens one webview tab with 3000 rows in two sessions and draws only the rows in view', async () => {
+      await vscode.commands.executeCommand('agentInterlude.openTimeline');
+      const status = await waitForTimeline('3000 rows drawn', (s) => s.ready && s.rows === COUNT && s.rendered > 0, 60_000);
+      assert.equal(status.open, true);
+      assert.equal(status.sessions, 2);
+      assert.ok(status.rendered < 200, `virtualized: ${status.rendered} row elements drawn for ${status.rows} rows`);
+      assert.equal(timelineTabs().length, 1);
+      // Opening again reuses the panel.
+      await vscode.commands.executeCommand('agentInterlude.openTimeline');
+      assert.equal(timelineTabs().length, 1);
+    });
+
+    it('shows an appended capture live', async () => {
+      appendFileSync(log(), exchange('tl-appended', base + COUNT * 1000 + 2 * 3_600_000, 'one more', 'ok'));
+      const status = await waitForTimeline('the appended row', (s) => s.rows === COUNT + 1);
+      assert.equal(status.sessions, 2);
+      assert.ok(status.rendered > 0 && status.rendered < 200, `still virtualized: ${status.rendered}`);
+    });
+
+    it('searches and expands a hostile capture as inert text', async () => {
+      const baseline = await probe();
+      assert.equal(baseline.pwned, false);
+      await timeline({ search: 'pwned' });
+      const searched = await waitForTimeline('the search result', (s) => s.lastSearch?.query === 'pwned');
+      assert.equal(searched.lastSearch?.matches, 1);
+      await waitForTimeline('the filtered list', (s) => s.rendered === 1);
+      await timeline({ expand: { id: hostileId, half: 'request' } });
+      await timeline({ expand: { id: hostileId, half: 'response' } });
+      await waitForTimeline('both halves drawn', (s) => s.expanded === 2);
+      // Give an injected handler (onerror of a broken image) the time to run, had anything been parsed as markup.
+      await new Promise((resolveTick) => setTimeout(resolveTick, 500));
+      const after = await probe();
+      assert.equal(after.pwned, false, 'no captured script or handler ran');
+      assert.equal(after.scripts, baseline.scripts, 'no script element came from captured text');
+      assert.ok(after.highlights >= 1, `the snippet highlights the match: ${JSON.stringify(after)}`);
+      assert.ok(after.detailsShown >= 4, `the expanded halves show their sections: ${JSON.stringify(after)}`);
+    });
+
+    it('closing the tab closes the panel', async () => {
+      await vscode.window.tabGroups.close(timelineTabs());
+      const status = await waitForTimeline('the panel to close', (s) => !s.open);
+      assert.equal(status.ready, false);
+    });
+  });
+}
