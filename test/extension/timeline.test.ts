@@ -164,6 +164,16 @@ export function timelineTests(): void {
       assert.ok(after.detailsShown >= 4, `the expanded halves show their sections: ${JSON.stringify(after)}`);
     });
 
+    it('keeps the search filter and expanded halves when new captures arrive', async () => {
+      appendFileSync(log(), exchange('tl-appended-2', base + (COUNT + 1) * 1000 + 2 * 3_600_000, 'unrelated', 'ok'));
+      await waitForTimeline('the second appended row', (s) => s.rows === COUNT + 2);
+      // Give the page time to draw the new list: it must still show only the one match, both halves open.
+      await new Promise((resolveTick) => setTimeout(resolveTick, 500));
+      const status = await timeline();
+      assert.equal(status.rendered, 1, JSON.stringify(status));
+      assert.equal(status.expanded, 2, JSON.stringify(status));
+    });
+
     it('closing the tab closes the panel', async () => {
       await vscode.window.tabGroups.close(timelineTabs());
       const status = await waitForTimeline('the panel to close', (s) => !s.open);
