@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { buildAnalysisReport, type AnalysisReport } from '../core/analysis/analysisReport';
+import { DEFAULT_SESSION_GAP_MS } from '../core/analysis/conversations';
 import { toolName } from '../core/analysis/toolCatalog';
 import { tokensByModelFamily } from '../core/analysis/tokenUsage';
 import { readInvocations } from '../core/analysis/toolInvocations';
@@ -14,7 +15,6 @@ import type { ExchangeSummary } from '../core/indexModel';
 import {
   INSIGHTS_VIEW_TYPE,
   parseInsightsFromWebview,
-  parseInsightsState,
   type GraphSession,
   type InsightsData,
   type InsightsTab,
@@ -26,7 +26,7 @@ import {
 import { CaptureWatcher } from './captureWatcher';
 import { CommandId } from './commandIds';
 import type { InterludeService } from './interludeService';
-import { readSettings, resolveCaptureDir } from './settings';
+import { readSettings, resolveCaptureDir, SECTION } from './settings';
 
 export interface InsightsDeps {
   service: InterludeService;
@@ -57,6 +57,12 @@ const MAX_BUCKETS = 48;
 /** Sessions drawn in the graph tab: the latest ones (a big log has hundreds). */
 const GRAPH_SESSIONS = 50;
 const GRAPH_NODES = 400;
+
+/** Sessions split where the captures tree and the timeline split them. */
+function sessionGapMs(): number {
+  const seconds = vscode.workspace.getConfiguration(SECTION).get<number>('sessionGapSeconds');
+  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : DEFAULT_SESSION_GAP_MS;
+}
 
 function clip(text: string, cap: number): string {
   return text.length > cap ? `${text.slice(0, cap)}… (${(text.length - cap).toLocaleString()} more characters)` : text;
@@ -216,8 +222,8 @@ class InsightsController implements vscode.Disposable {
       panel.dispose();
       return;
     }
-    // The page reads its own state back (tab, open tools); validating it here keeps a bad state from mattering.
-    parseInsightsState(state);
+    // The page reads its own state back (tab, open tools, session) through getState and validates it there.
+    void state;
     this.adopt(panel);
   }
 
@@ -297,7 +303,7 @@ class InsightsController implements vscode.Disposable {
       prefixText: () => undefined,
       prefixParts: () => undefined,
     };
-    const report = buildAnalysisReport(input);
+    const report = buildAnalysisReport(input, { sessionGapMs: sessionGapMs() });
     const { buckets, bucketMs } = tokenBuckets(input.exchanges);
     return {
       exchanges: report.exchanges.total,

@@ -100,14 +100,14 @@ export function insightsTests(): void {
       await activateExtension();
       dir = mkdtempSync(join(tmpdir(), 'interlude-insights-'));
       const parts: string[] = [];
-      // Alpha: 6 requests offering Bash and a hostile tool; every other response invokes the hostile one.
+      // 5 s apart: one session under the default 30 s gap. Alpha: 6 requests offering Bash and a hostile tool; every other response invokes the hostile one.
       for (let index = 0; index < 6; index++) {
         const use = index % 2 === 0 ? { name: HOSTILE_TOOL, input: { command: HOSTILE_INPUT } } : { name: 'Bash', input: { command: 'ls' } };
-        parts.push(exchange(`ia${index}`, base + index * 60_000, { agent: ALPHA, model: 'claude-insights-one-20250101', tools: ['Bash', HOSTILE_TOOL], use }));
+        parts.push(exchange(`ia${index}`, base + index * 5_000, { agent: ALPHA, model: 'claude-insights-one-20250101', tools: ['Bash', HOSTILE_TOOL], use }));
       }
       // Beta: 3 requests offering Read, another model family, no tool calls.
       for (let index = 0; index < 3; index++) {
-        parts.push(exchange(`ib${index}`, base + (10 + index) * 60_000, { agent: BETA, model: 'claude-insights-two', tools: ['Read'] }));
+        parts.push(exchange(`ib${index}`, base + (10 + index) * 5_000, { agent: BETA, model: 'claude-insights-two', tools: ['Read'] }));
       }
       writeFileSync(log(), parts.join(''));
       await vscode.workspace.getConfiguration('agentInterlude').update('captureDirectory', dir, vscode.ConfigurationTarget.Global);
@@ -138,17 +138,18 @@ export function insightsTests(): void {
       assert.equal(rendered.familyRows, 2, 'two model families');
       assert.equal(rendered.toolRows, 3, 'Bash and the hostile tool for alpha, Read for beta');
       assert.equal(rendered.tab, 'overview');
-      assert.ok(rendered.graphNodes > 0, 'the graph draws the latest session');
+      assert.equal(rendered.graphNodes, 9, 'the graph draws the one session (5 s apart, under the default gap)');
       assert.equal(insightsTabs().length, 1);
       await vscode.commands.executeCommand('agentInterlude.openInsights');
       assert.equal(insightsTabs().length, 1, 'opening again reuses the panel');
     });
 
     it('updates the figures live when a capture lands', async () => {
-      appendFileSync(log(), exchange('ib-live', base + 20 * 60_000, { agent: BETA, model: 'claude-insights-three', tools: ['Read'] }));
+      appendFileSync(log(), exchange('ib-live', base + 13 * 5_000, { agent: BETA, model: 'claude-insights-three', tools: ['Read'] }));
       const status = await waitForInsights('the appended exchange', (s) => s.exchanges === 10 && s.rendered?.agentRequests[BETA] === 4);
       assert.equal(status.rendered?.agentRequests[ALPHA], 6);
       assert.equal(status.rendered?.familyRows, 3, 'the new model family has its row');
+      assert.equal(status.rendered?.graphNodes, 10, 'the new exchange joins the session in the graph');
     });
 
     it('renders a hostile tool name and hostile inputs as inert text', async () => {
