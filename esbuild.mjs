@@ -41,8 +41,8 @@ await Promise.all([
   }),
   build({
     ...common,
-    // The panels' pages: run in the webview, import only shared types (src/webview/protocol.ts, timelineProtocol.ts).
-    entryPoints: { request: 'src/webview/request/main.ts', timeline: 'src/webview/timeline/main.ts' },
+    // The panels' pages: run in the webview, import only shared types (src/webview/protocol.ts, timelineProtocol.ts, insightsProtocol.ts).
+    entryPoints: { request: 'src/webview/request/main.ts', timeline: 'src/webview/timeline/main.ts', insights: 'src/webview/insights/main.ts' },
     outdir: 'dist/webview',
     platform: 'browser',
     target: 'es2022',

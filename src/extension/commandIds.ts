@@ -21,6 +21,9 @@ export const enum CommandId {
   // Timeline panel (timelinePanel.ts).
   OpenTimeline = 'agentInterlude.openTimeline',
   InternalTimeline = 'agentInterlude.internal.timeline',
+  // Insights panel (insightsPanel.ts).
+  OpenInsights = 'agentInterlude.openInsights',
+  InternalInsights = 'agentInterlude.internal.insights',
 }
 
 export const RUNNING_CONTEXT_KEY = 'agentInterlude.running';

@@ -11,6 +11,7 @@ import { registerDiffs } from './diffCommands';
 import { InterludeService, type RunningState } from './interludeService';
 import { registerRequestPanel } from './requestPanel';
 import { registerTimeline } from './timelinePanel';
+import { registerInsights } from './insightsPanel';
 import { readSettings, resolveCaptureDir, SECTION, type CaptureLocation } from './settings';
 import { InterludeStatusBar } from './statusBar';
 import { showStatusMenu } from './statusMenu';
@@ -215,6 +216,7 @@ export function activate(context: vscode.ExtensionContext): void {
   );
   registerRequestPanel(context, { service: activeService, output });
   registerTimeline(context, { service: activeService, output });
+  registerInsights(context, { service: activeService, output });
   registerDiffs(context, { service: activeService, output });
 
   if (readSettings().autoStart) void start();

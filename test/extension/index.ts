@@ -4,6 +4,7 @@ import { runMochaInHost } from '../support/extensionHostMocha';
 import { activationTests } from './activation.test';
 import { capturesTreeTests } from './capturesTree.test';
 import { diffsTests } from './diffs.test';
+import { insightsTests } from './insights.test';
 import { requestPanelTests } from './requestPanel.test';
 import { startStopTests } from './startStop.test';
 import { timelineTests } from './timeline.test';
@@ -19,5 +20,6 @@ export function run(): Promise<void> {
     capturesTreeTests();
     diffsTests();
     timelineTests();
+    insightsTests();
   });
 }

@@ -1,0 +1,401 @@
+// Open Insights: one webview panel with tabs over the index's analyses — Overview (per-agent figures and the
+// cross-agent table), Tokens and cache (per model family, tokens over time, stop reasons), Tools (definitions and
+// invocation logs) and a Conversation graph per session. The host only composes core analyses
+// (buildAnalysisReport, tokensByModelFamily, toolName, readInvocations) over LogIndex.analysisInput(); a
+// CaptureWatcher keeps the figures live while the panel exists.
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import { buildAnalysisReport, type AnalysisReport } from '../core/analysis/analysisReport';
+import { DEFAULT_SESSION_GAP_MS } from '../core/analysis/conversations';
+import { toolName } from '../core/analysis/toolCatalog';
+import { tokensByModelFamily } from '../core/analysis/tokenUsage';
+import { readInvocations } from '../core/analysis/toolInvocations';
+import { errorText } from '../core/errorText';
+import type { ExchangeSummary } from '../core/indexModel';
+import {
+  INSIGHTS_VIEW_TYPE,
+  parseInsightsFromWebview,
+  type GraphSession,
+  type InsightsData,
+  type InsightsTab,
+  type InsightsToWebview,
+  type RenderedFigures,
+  type TokenBucket,
+  type ToolEntry,
+} from '../webview/insightsProtocol';
+import { CaptureWatcher } from './captureWatcher';
+import { CommandId } from './commandIds';
+import type { InterludeService } from './interludeService';
+import { readSettings, resolveCaptureDir, SECTION } from './settings';
+
+export interface InsightsDeps {
+  service: InterludeService;
+  output: vscode.LogOutputChannel;
+}
+
+/** What the hidden `agentInterlude.internal.insights` command returns (tests read it). */
+export interface InsightsStatus {
+  open: boolean;
+  ready: boolean;
+  /** Exchanges in the figures last posted. */
+  exchanges: number;
+  /** What the page last reported drawing. */
+  rendered?: RenderedFigures;
+  probe?: { scripts: number; pwned: boolean };
+}
+
+interface InsightsTestAction {
+  tab?: InsightsTab;
+  expandTool?: { agent: string; tool: string };
+  probe?: boolean;
+}
+
+const SCHEMA_CAP = 20_000;
+const INPUT_CAP = 4_000;
+const INVOCATION_LIMIT = 500;
+const MAX_BUCKETS = 48;
+/** Sessions drawn in the graph tab: the latest ones (a big log has hundreds). */
+const GRAPH_SESSIONS = 50;
+const GRAPH_NODES = 400;
+
+/** Sessions split where the captures tree and the timeline split them. */
+function sessionGapMs(): number {
+  const seconds = vscode.workspace.getConfiguration(SECTION).get<number>('sessionGapSeconds');
+  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : DEFAULT_SESSION_GAP_MS;
+}
+
+function clip(text: string, cap: number): string {
+  return text.length > cap ? `${text.slice(0, cap)}… (${(text.length - cap).toLocaleString()} more characters)` : text;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function registerInsights(context: vscode.ExtensionContext, deps: InsightsDeps): void {
+  const controller = new InsightsController(context, deps);
+  context.subscriptions.push(
+    controller,
+    vscode.commands.registerCommand(CommandId.OpenInsights, () => controller.open()),
+    vscode.commands.registerCommand(CommandId.InternalInsights, (action?: unknown) => controller.status(action)),
+    vscode.window.registerWebviewPanelSerializer(INSIGHTS_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel, state) => controller.restore(panel, state),
+    }),
+  );
+}
+
+/** Tokens over time: equal buckets over the captured span, each summed by the token analysis. */
+function tokenBuckets(exchanges: readonly ExchangeSummary[]): { buckets: TokenBucket[]; bucketMs: number } {
+  const timed = exchanges.filter((exchange) => exchange.requestTime !== undefined && exchange.usage);
+  if (timed.length === 0) return { buckets: [], bucketMs: 0 };
+  let first = Infinity;
+  let last = -Infinity;
+  for (const exchange of timed) {
+    first = Math.min(first, exchange.requestTime!);
+    last = Math.max(last, exchange.requestTime!);
+  }
+  const minute = 60_000;
+  const bucketMs = Math.max(minute, Math.ceil((last - first + 1) / MAX_BUCKETS / minute) * minute);
+  const start = Math.floor(first / minute) * minute;
+  const groups = new Map<number, ExchangeSummary[]>();
+  for (const exchange of timed) {
+    const at = start + Math.floor((exchange.requestTime! - start) / bucketMs) * bucketMs;
+    let group = groups.get(at);
+    if (!group) groups.set(at, (group = []));
+    group.push(exchange);
+  }
+  const buckets = [...groups.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([t, group]) => {
+      const { total } = tokensByModelFamily(group);
+      return { t, input: total.input, output: total.output, cacheRead: total.cacheRead, cacheCreation: total.cacheCreation };
+    });
+  return { buckets, bucketMs };
+}
+
+function toolEntries(input: ReturnType<NonNullable<CaptureWatcher['current']>['analysisInput']>, report: AnalysisReport): ToolEntry[] {
+  const entries: ToolEntry[] = [];
+  for (const agent of report.agents) {
+    const definitions = new Map<string, unknown>();
+    const seen = new Set<string>();
+    // The latest definition of each name: walk the agent's tool sets newest first.
+    for (let at = input.exchanges.length - 1; at >= 0; at--) {
+      const exchange = input.exchanges[at];
+      if (exchange.agent !== agent.agent || !exchange.tools || seen.has(exchange.tools.hash)) continue;
+      seen.add(exchange.tools.hash);
+      for (const tool of input.toolSet(exchange.tools.hash) ?? []) {
+        const name = toolName(tool);
+        if (name !== undefined && !definitions.has(name)) definitions.set(name, tool);
+      }
+    }
+    const calls = new Map(agent.invocations.byTool.map((tool) => [tool.name, tool.calls]));
+    for (const name of agent.tools?.names ?? []) {
+      const definition = definitions.get(name);
+      entries.push({
+        agent: agent.agent,
+        name,
+        schema: definition === undefined ? '(definition not recorded)' : clip(JSON.stringify(definition, null, 2), SCHEMA_CAP),
+        calls: calls.get(name) ?? 0,
+      });
+    }
+  }
+  return entries;
+}
+
+function graphSessions(report: AnalysisReport, exchanges: readonly ExchangeSummary[]): GraphSession[] {
+  const byId = new Map(exchanges.map((exchange) => [exchange.id, exchange]));
+  const shown = report.conversations.sessions.slice(-GRAPH_SESSIONS);
+  const wanted = new Map<number, GraphSession>(shown.map((session) => [session.id, { id: session.id, start: session.start, nodes: [], edges: [] }]));
+  for (const node of report.conversations.nodes) {
+    const session = wanted.get(node.session);
+    if (!session || session.nodes.length >= GRAPH_NODES) continue;
+    const usage = byId.get(node.id)?.usage;
+    const entry: GraphSession['nodes'][number] = { id: node.id, tools: node.toolsInvoked, time: node.time };
+    if (node.model) entry.model = node.model;
+    if (node.stopReason) entry.stopReason = node.stopReason;
+    if (usage) entry.tokens = usage.input + usage.output + usage.cacheRead + usage.cacheCreation;
+    session.nodes.push(entry);
+  }
+  for (const edge of report.conversations.edges) {
+    wanted.get(edge.session)?.edges.push({ from: edge.from, to: edge.to, kind: edge.kind });
+  }
+  return [...wanted.values()];
+}
+
+class InsightsController implements vscode.Disposable {
+  private panel?: vscode.WebviewPanel;
+  private panelDisposables: vscode.Disposable[] = [];
+  private readonly watcher: CaptureWatcher;
+  private pageReady = false;
+  private exchanges = 0;
+  private rendered?: RenderedFigures;
+  private probe?: InsightsStatus['probe'];
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly deps: InsightsDeps,
+  ) {
+    this.watcher = new CaptureWatcher({
+      service: deps.service,
+      idleDir: () => resolveCaptureDir(readSettings(), context.globalStorageUri).dir,
+      log: (message) => deps.output.warn(message),
+    });
+    this.watcher.onDidChange(() => void this.postData());
+  }
+
+  async status(action?: unknown): Promise<InsightsStatus> {
+    if (isRecord(action) && this.panel && this.pageReady) {
+      const test = action as InsightsTestAction;
+      const message: InsightsToWebview = { type: 'test' };
+      if (typeof test.tab === 'string') message.tab = test.tab;
+      if (isRecord(test.expandTool) && typeof test.expandTool.agent === 'string' && typeof test.expandTool.tool === 'string') {
+        message.expandTool = { agent: test.expandTool.agent, tool: test.expandTool.tool };
+      }
+      if (test.probe === true) {
+        message.probe = true;
+        this.probe = undefined;
+      }
+      await this.panel.webview.postMessage(message);
+    }
+    const status: InsightsStatus = { open: this.panel !== undefined, ready: this.panel !== undefined && this.pageReady, exchanges: this.exchanges };
+    if (this.rendered) status.rendered = this.rendered;
+    if (this.probe) status.probe = this.probe;
+    return status;
+  }
+
+  async open(): Promise<InsightsStatus> {
+    if (this.panel) {
+      this.panel.reveal(undefined, false);
+    } else {
+      const panel = vscode.window.createWebviewPanel(INSIGHTS_VIEW_TYPE, 'Insights', vscode.ViewColumn.Active, {
+        enableScripts: true,
+        retainContextWhenHidden: false,
+        localResourceRoots: this.resourceRoots(),
+      });
+      this.adopt(panel);
+    }
+    return this.status();
+  }
+
+  async restore(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+    if (this.panel) {
+      panel.dispose();
+      return;
+    }
+    // The page reads its own state back (tab, open tools, session) through getState and validates it there.
+    void state;
+    this.adopt(panel);
+  }
+
+  dispose(): void {
+    this.panel?.dispose();
+    this.disposePanelListeners();
+    this.watcher.dispose();
+  }
+
+  private resourceRoots(): vscode.Uri[] {
+    return [vscode.Uri.joinPath(this.context.extensionUri, 'dist'), vscode.Uri.joinPath(this.context.extensionUri, 'media')];
+  }
+
+  private adopt(panel: vscode.WebviewPanel): void {
+    this.panel = panel;
+    this.pageReady = false;
+    this.rendered = undefined;
+    panel.webview.options = { enableScripts: true, localResourceRoots: this.resourceRoots() };
+    panel.iconPath = vscode.Uri.joinPath(this.context.extensionUri, 'media', 'interlude.svg');
+    this.panelDisposables = [
+      panel.onDidDispose(() => {
+        this.panel = undefined;
+        this.pageReady = false;
+        this.rendered = undefined;
+        this.watcher.setActive(false);
+        this.disposePanelListeners();
+      }),
+      // retainContextWhenHidden is off: a panel shown again reloads its page, which says `ready` again.
+      panel.onDidChangeViewState(() => {
+        if (!panel.visible) this.pageReady = false;
+      }),
+      panel.webview.onDidReceiveMessage((raw: unknown) => void this.receive(raw)),
+    ];
+    panel.webview.html = this.html(panel.webview);
+    this.watcher.setActive(true);
+  }
+
+  private disposePanelListeners(): void {
+    for (const disposable of this.panelDisposables.splice(0)) disposable.dispose();
+  }
+
+  private async receive(raw: unknown): Promise<void> {
+    const message = parseInsightsFromWebview(raw);
+    if (!message) return;
+    switch (message.type) {
+      case 'ready':
+        await this.watcher.sync();
+        this.pageReady = true;
+        await this.postData();
+        return;
+      case 'rendered': {
+        const { type: _type, ...figures } = message;
+        this.rendered = figures;
+        return;
+      }
+      case 'openRequest':
+        await vscode.commands.executeCommand(CommandId.OpenRequest, { id: message.id });
+        return;
+      case 'skeletonDiff':
+        await vscode.commands.executeCommand(CommandId.ShowSkeletonDiff, { agent: message.agent, family: message.family });
+        return;
+      case 'invocations':
+        await this.postInvocations(message.agent, message.tool);
+        return;
+      case 'probe':
+        this.probe = { scripts: message.scripts, pwned: message.pwned };
+        return;
+    }
+  }
+
+  private compute(): InsightsData {
+    const index = this.watcher.current;
+    const input = index?.analysisInput() ?? {
+      exchanges: [],
+      systemText: () => undefined,
+      toolSet: () => undefined,
+      prefixText: () => undefined,
+      prefixParts: () => undefined,
+    };
+    const report = buildAnalysisReport(input, { sessionGapMs: sessionGapMs() });
+    const { buckets, bucketMs } = tokenBuckets(input.exchanges);
+    return {
+      exchanges: report.exchanges.total,
+      agents: report.agents.map((agent) => ({
+        agent: agent.agent,
+        requests: agent.requests,
+        distinctSystems: agent.system?.distinct ?? 0,
+        medianSystemChars: agent.system?.size.median ?? 0,
+        fixedPercent: agent.system ? agent.system.pooled.fixedPercent : null,
+        slots: (agent.system?.families ?? []).reduce((sum, family) => sum + family.slots.length, 0),
+        tools: agent.tools?.names.length ?? 0,
+        families: (agent.system?.families ?? []).map((family) => ({ id: family.id, label: family.label, requests: family.requests, slots: family.slots.length })),
+      })),
+      comparison: report.comparison.map((column) => ({ ...column })),
+      tokens: report.tokens.byFamily.map((family) => ({ ...family })),
+      buckets,
+      bucketMs,
+      stopReasons: report.stopReasons.overall,
+      stopNone: report.stopReasons.none,
+      tools: toolEntries(input, report),
+      sessions: graphSessions(report, input.exchanges),
+    };
+  }
+
+  private async postData(): Promise<void> {
+    if (!this.panel || !this.pageReady) return;
+    try {
+      const data = this.compute();
+      this.exchanges = data.exchanges;
+      await this.panel.webview.postMessage({ type: 'data', data } satisfies InsightsToWebview);
+    } catch (error) {
+      this.deps.output.error(`Insights: ${errorText(error)}`);
+    }
+  }
+
+  private async postInvocations(agent: string, tool: string): Promise<void> {
+    const index = this.watcher.current;
+    if (!index) return;
+    try {
+      const exchanges = index.exchanges().filter((exchange) => exchange.agent === agent);
+      const invocations = await readInvocations(exchanges, (exchange) => index.readRecord(exchange.response!), tool);
+      const rows = invocations.slice(-INVOCATION_LIMIT).map((invocation) => {
+        const row: { exchangeId: string; time?: string; input: string } = {
+          exchangeId: invocation.exchangeId,
+          input: clip(typeof invocation.input === 'string' ? invocation.input : JSON.stringify(invocation.input ?? null, null, 2), INPUT_CAP),
+        };
+        if (invocation.time) row.time = invocation.time;
+        return row;
+      });
+      await this.panel?.webview.postMessage({ type: 'invocations', agent, tool, rows } satisfies InsightsToWebview);
+    } catch (error) {
+      this.deps.output.error(`Insights ${agent} ${tool}: ${errorText(error)}`);
+    }
+  }
+
+  private html(webview: vscode.Webview): string {
+    const nonce = randomBytes(16).toString('base64');
+    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'webview', 'insights.js'));
+    const style = webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, 'media', 'insights.css'));
+    const csp = [
+      "default-src 'none'",
+      `style-src ${webview.cspSource}`,
+      `img-src ${webview.cspSource}`,
+      `font-src ${webview.cspSource}`,
+      `script-src 'nonce-${nonce}'`,
+    ].join('; ');
+    // Only our own URIs and the nonce go into this markup; captured content arrives later as data.
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${style.toString()}">
+<title>Insights</title>
+</head>
+<body>
+<nav class="tabs" role="tablist" aria-label="Insights">
+  <button type="button" role="tab" id="tab-overview" data-tab="overview" aria-controls="panel-overview">Overview</button>
+  <button type="button" role="tab" id="tab-tokens" data-tab="tokens" aria-controls="panel-tokens">Tokens and cache</button>
+  <button type="button" role="tab" id="tab-tools" data-tab="tools" aria-controls="panel-tools">Tools</button>
+  <button type="button" role="tab" id="tab-graph" data-tab="graph" aria-controls="panel-graph">Conversation graph</button>
+  <span id="summary" class="summary" aria-live="polite"></span>
+</nav>
+<main>
+  <section id="panel-overview" role="tabpanel" aria-labelledby="tab-overview"></section>
+  <section id="panel-tokens" role="tabpanel" aria-labelledby="tab-tokens" hidden></section>
+  <section id="panel-tools" role="tabpanel" aria-labelledby="tab-tools" hidden></section>
+  <section id="panel-graph" role="tabpanel" aria-labelledby="tab-graph" hidden></section>
+</main>
+<script nonce="${nonce}" src="${script.toString()}"></script>
+</body>
+</html>`;
+  }
+}

@@ -1,0 +1,174 @@
+// Open Insights: two agents in the original's record format written into a capture folder of their own; the
+// panel opens as one tab and the page reports the figures it drew (per-agent requests, model-family rows, tool
+// rows, invocation rows, graph nodes), which match the analysis of the fixture; an appended capture updates them
+// live; a hostile tool name and hostile inputs render as inert text.
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { InsightsStatus } from '../../src/extension/insightsPanel';
+import { activateExtension } from './helpers';
+
+const ALPHA = 'insightsalpha';
+const BETA = 'insightsbeta';
+const HOSTILE_TOOL = '<img src=x onerror="window.__pwned=1">';
+const HOSTILE_INPUT = ['<script>window.__pwned=1</script>', '</style><a href="javascript:window.__pwned=1">x</a>', 'bidi \u202Eevil\u202C zero\u200Bwidth'].join(' ');
+
+interface Options {
+  agent: string;
+  model: string;
+  tools: string[];
+  use?: { name: string; input: unknown };
+}
+
+function exchange(id: string, at: number, options: Options): string {
+  const system = [{ type: 'text', text: `You are ${options.agent}.\nAlways answer briefly.` }];
+  const tools = options.tools.map((name) => ({ name, description: `${name} tool`, input_schema: { type: 'object', properties: { command: { type: 'string' } } } }));
+  const messages = [{ role: 'user', content: [{ type: 'text', text: `task ${id}` }] }];
+  const request = {
+    id,
+    kind: 'request',
+    ts: new Date(at).toISOString(),
+    agent: options.agent,
+    wire: 'claude-messages',
+    method: 'POST',
+    path: '/v1/messages',
+    headers_kept: { 'content-type': 'application/json' },
+    request: { model: options.model, max_tokens: 8, system, tools, messages },
+    extract: { system, tools, messages },
+  };
+  const content: unknown[] = [{ type: 'text', text: 'ok' }];
+  if (options.use) content.push({ type: 'tool_use', id: `toolu_${id}`, name: options.use.name, input: options.use.input });
+  const response = {
+    id,
+    kind: 'response',
+    ts: new Date(at + 300).toISOString(),
+    agent: options.agent,
+    wire: 'claude-messages',
+    status: 200,
+    stream: false,
+    body: {
+      type: 'message',
+      role: 'assistant',
+      content,
+      model: options.model,
+      stop_reason: options.use ? 'tool_use' : 'end_turn',
+      usage: { input_tokens: 10, output_tokens: 2, cache_read_input_tokens: 100 },
+    },
+    content_type: 'application/json',
+  };
+  return `${JSON.stringify(request)}\n${JSON.stringify(response)}\n`;
+}
+
+function insights(action?: unknown): Thenable<InsightsStatus> {
+  return vscode.commands.executeCommand<InsightsStatus>('agentInterlude.internal.insights', action);
+}
+
+async function waitForInsights(what: string, accept: (status: InsightsStatus) => boolean, timeoutMs = 30_000): Promise<InsightsStatus> {
+  const deadline = Date.now() + timeoutMs;
+  let last: InsightsStatus | undefined;
+  for (;;) {
+    last = await insights();
+    if (accept(last)) return last;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last status ${JSON.stringify(last)}`);
+    await new Promise((resolveTick) => setTimeout(resolveTick, 100));
+  }
+}
+
+async function probe(): Promise<NonNullable<InsightsStatus['probe']>> {
+  await insights({ probe: true });
+  const status = await waitForInsights('the page to answer the probe', (s) => s.probe !== undefined);
+  return status.probe as NonNullable<InsightsStatus['probe']>;
+}
+
+function insightsTabs(): vscode.Tab[] {
+  return vscode.window.tabGroups.all
+    .flatMap((group) => group.tabs)
+    .filter((tab) => tab.input instanceof vscode.TabInputWebview && tab.input.viewType.endsWith('agentInterlude.insights'));
+}
+
+// Registered by index.ts once mocha's globals exist (the suites are bundled, so they cannot load themselves).
+export function insightsTests(): void {
+  describe('Insights panel', function () {
+    this.timeout(120_000);
+    let dir = '';
+    const log = (): string => join(dir, 'log-20260401T090000Z-insights.jsonl');
+    const base = Date.parse('2026-04-01T09:00:00.000Z');
+
+    before(async () => {
+      await activateExtension();
+      dir = mkdtempSync(join(tmpdir(), 'interlude-insights-'));
+      const parts: string[] = [];
+      // 5 s apart: one session under the default 30 s gap. Alpha: 6 requests offering Bash and a hostile tool; every other response invokes the hostile one.
+      for (let index = 0; index < 6; index++) {
+        const use = index % 2 === 0 ? { name: HOSTILE_TOOL, input: { command: HOSTILE_INPUT } } : { name: 'Bash', input: { command: 'ls' } };
+        parts.push(exchange(`ia${index}`, base + index * 5_000, { agent: ALPHA, model: 'claude-insights-one-20250101', tools: ['Bash', HOSTILE_TOOL], use }));
+      }
+      // Beta: 3 requests offering Read, another model family, no tool calls.
+      for (let index = 0; index < 3; index++) {
+        parts.push(exchange(`ib${index}`, base + (10 + index) * 5_000, { agent: BETA, model: 'claude-insights-two', tools: ['Read'] }));
+      }
+      writeFileSync(log(), parts.join(''));
+      await vscode.workspace.getConfiguration('agentInterlude').update('captureDirectory', dir, vscode.ConfigurationTarget.Global);
+    });
+
+    after(async () => {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await vscode.workspace.getConfiguration('agentInterlude').update('captureDirectory', undefined, vscode.ConfigurationTarget.Global);
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('is contributed; the internal status command stays out of the palette', async () => {
+      const commands = await vscode.commands.getCommands(true);
+      assert.ok(commands.includes('agentInterlude.openInsights'));
+      assert.ok(commands.includes('agentInterlude.internal.insights'));
+      const extension = vscode.extensions.getExtension('agent-interlude.agent-interlude');
+      const palette = (extension?.packageJSON as { contributes: { menus: { commandPalette: Array<{ command: string; when: string }> } } })
+        .contributes.menus.commandPalette;
+      assert.equal(palette.find((entry) => entry.command === 'agentInterlude.internal.insights')?.when, 'false');
+      assert.equal((await insights()).open, false);
+    });
+
+    it('opens one webview tab whose page shows the fixture’s figures', async () => {
+      await vscode.commands.executeCommand('agentInterlude.openInsights');
+      const status = await waitForInsights('the figures drawn', (s) => s.ready && s.rendered !== undefined && s.exchanges === 9, 60_000);
+      const rendered = status.rendered!;
+      assert.deepEqual(rendered.agentRequests, { [ALPHA]: 6, [BETA]: 3 });
+      assert.equal(rendered.familyRows, 2, 'two model families');
+      assert.equal(rendered.toolRows, 3, 'Bash and the hostile tool for alpha, Read for beta');
+      assert.equal(rendered.tab, 'overview');
+      assert.equal(rendered.graphNodes, 9, 'the graph draws the one session (5 s apart, under the default gap)');
+      assert.equal(insightsTabs().length, 1);
+      await vscode.commands.executeCommand('agentInterlude.openInsights');
+      assert.equal(insightsTabs().length, 1, 'opening again reuses the panel');
+    });
+
+    it('updates the figures live when a capture lands', async () => {
+      appendFileSync(log(), exchange('ib-live', base + 13 * 5_000, { agent: BETA, model: 'claude-insights-three', tools: ['Read'] }));
+      const status = await waitForInsights('the appended exchange', (s) => s.exchanges === 10 && s.rendered?.agentRequests[BETA] === 4);
+      assert.equal(status.rendered?.agentRequests[ALPHA], 6);
+      assert.equal(status.rendered?.familyRows, 3, 'the new model family has its row');
+      assert.equal(status.rendered?.graphNodes, 10, 'the new exchange joins the session in the graph');
+    });
+
+    it('renders a hostile tool name and hostile inputs as inert text', async () => {
+      const baseline = await probe();
+      assert.equal(baseline.pwned, false);
+      await insights({ expandTool: { agent: ALPHA, tool: HOSTILE_TOOL } });
+      const status = await waitForInsights('the invocation log', (s) => s.rendered?.tab === 'tools' && s.rendered.invocationRows === 3);
+      assert.equal(status.rendered?.toolRows, 3);
+      // Give an injected handler (onerror of a broken image) the time to run, had anything been parsed as markup.
+      await new Promise((resolveTick) => setTimeout(resolveTick, 500));
+      const after = await probe();
+      assert.equal(after.pwned, false, 'no captured script or handler ran');
+      assert.equal(after.scripts, baseline.scripts, 'no script element came from captured text');
+    });
+
+    it('closing the tab closes the panel', async () => {
+      await vscode.window.tabGroups.close(insightsTabs());
+      const status = await waitForInsights('the panel to close', (s) => !s.open);
+      assert.equal(status.ready, false);
+    });
+  });
+}
