@@ -3,7 +3,6 @@
 // invocation logs) and a Conversation graph per session. The host only composes core analyses
 // (buildAnalysisReport, tokensByModelFamily, toolName, readInvocations) over LogIndex.analysisInput(); a
 // CaptureWatcher keeps the figures live while the panel exists.
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { buildAnalysisReport, type AnalysisReport } from '../core/analysis/analysisReport';
 import { DEFAULT_SESSION_GAP_MS } from '../core/analysis/conversations';
@@ -27,6 +26,7 @@ import { CaptureWatcher } from './captureWatcher';
 import { CommandId } from './commandIds';
 import type { InterludeService } from './interludeService';
 import { readSettings, resolveCaptureDir, SECTION } from './settings';
+import { webviewPageHtml, webviewResourceRoots } from './webviewPage';
 
 export interface InsightsDeps {
   service: InterludeService;
@@ -234,8 +234,9 @@ class InsightsController implements vscode.Disposable {
   }
 
   private resourceRoots(): vscode.Uri[] {
-    return [vscode.Uri.joinPath(this.context.extensionUri, 'dist'), vscode.Uri.joinPath(this.context.extensionUri, 'media')];
+    return webviewResourceRoots(this.context.extensionUri);
   }
+
 
   private adopt(panel: vscode.WebviewPanel): void {
     this.panel = panel;
@@ -360,28 +361,10 @@ class InsightsController implements vscode.Disposable {
   }
 
   private html(webview: vscode.Webview): string {
-    const nonce = randomBytes(16).toString('base64');
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'webview', 'insights.js'));
-    const style = webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, 'media', 'insights.css'));
-    const csp = [
-      "default-src 'none'",
-      `style-src ${webview.cspSource}`,
-      `img-src ${webview.cspSource}`,
-      `font-src ${webview.cspSource}`,
-      `script-src 'nonce-${nonce}'`,
-    ].join('; ');
-    // Only our own URIs and the nonce go into this markup; captured content arrives later as data.
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style.toString()}">
-<title>Insights</title>
-</head>
-<body>
-<nav class="tabs" role="tablist" aria-label="Insights">
+    return webviewPageHtml(webview, this.context.extensionUri, {
+      page: 'insights',
+      title: 'Insights',
+      body: `<nav class="tabs" role="tablist" aria-label="Insights">
   <button type="button" role="tab" id="tab-overview" data-tab="overview" aria-controls="panel-overview">Overview</button>
   <button type="button" role="tab" id="tab-tokens" data-tab="tokens" aria-controls="panel-tokens">Tokens and cache</button>
   <button type="button" role="tab" id="tab-tools" data-tab="tools" aria-controls="panel-tools">Tools</button>
@@ -393,9 +376,8 @@ class InsightsController implements vscode.Disposable {
   <section id="panel-tokens" role="tabpanel" aria-labelledby="tab-tokens" hidden></section>
   <section id="panel-tools" role="tabpanel" aria-labelledby="tab-tools" hidden></section>
   <section id="panel-graph" role="tabpanel" aria-labelledby="tab-graph" hidden></section>
-</main>
-<script nonce="${nonce}" src="${script.toString()}"></script>
-</body>
-</html>`;
+</main>`,
+    });
   }
+
 }

@@ -1,7 +1,6 @@
 // The request panel: one webview panel, reused, that shows a captured exchange (Open Request). The page gets
 // the records as data and renders every captured string as text (src/webview/request/main.ts); this side
 // reads them through a LogIndex over the capture folder and owns the panel's lifecycle and restore.
-import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import * as vscode from 'vscode';
 import type { ExchangeSummary } from '../core/indexModel';
@@ -16,6 +15,7 @@ import {
 import { CommandId } from './commandIds';
 import type { InterludeService } from './interludeService';
 import { readSettings, resolveCaptureDir } from './settings';
+import { webviewPageHtml, webviewResourceRoots } from './webviewPage';
 
 export interface RequestPanelDeps {
   service: InterludeService;
@@ -128,8 +128,9 @@ class RequestPanelController implements vscode.Disposable {
   }
 
   private resourceRoots(): vscode.Uri[] {
-    return [vscode.Uri.joinPath(this.extensionUri, 'dist'), vscode.Uri.joinPath(this.extensionUri, 'media')];
+    return webviewResourceRoots(this.extensionUri);
   }
+
 
   private adopt(panel: vscode.WebviewPanel): void {
     this.panel = panel;
@@ -298,32 +299,13 @@ class RequestPanelController implements vscode.Disposable {
   }
 
   private html(webview: vscode.Webview): string {
-    const nonce = randomBytes(16).toString('base64');
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview', 'request.js'));
-    const style = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'request.css'));
-    const csp = [
-      "default-src 'none'",
-      `style-src ${webview.cspSource}`,
-      `img-src ${webview.cspSource}`,
-      `font-src ${webview.cspSource}`,
-      `script-src 'nonce-${nonce}'`,
-    ].join('; ');
-    // Only our own URIs and the nonce go into this markup; captured content arrives later as data.
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style.toString()}">
-<title>Request</title>
-</head>
-<body>
-<main id="root" aria-live="polite"><p class="placeholder">Loading…</p></main>
-<script nonce="${nonce}" src="${script.toString()}"></script>
-</body>
-</html>`;
+    return webviewPageHtml(webview, this.extensionUri, {
+      page: 'request',
+      title: 'Request',
+      body: `<main id="root" aria-live="polite"><p class="placeholder">Loading…</p></main>`,
+    });
   }
+
 }
 
 /** The 0-based line holding byte `offset` of a file (record refs are byte offsets; editors count lines). */

@@ -2,7 +2,6 @@
 // services only: a CaptureWatcher over the capture folder (active while the panel exists), analyzeConversations
 // for sessions / edges / repeats, searchExchanges for the text filter, and LogIndex.readExchange for the half
 // the user expands. The page gets compact rows once and then appended rows, and draws only what is in view.
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { analyzeConversations, DEFAULT_SESSION_GAP_MS, type ConversationReport } from '../core/analysis/conversations';
 import { messagesOf, messagesText, responseTextOf, systemTextOf, toolsOf } from '../core/analysis/recordText';
@@ -25,6 +24,7 @@ import { CaptureWatcher } from './captureWatcher';
 import { CommandId } from './commandIds';
 import type { InterludeService } from './interludeService';
 import { readSettings, resolveCaptureDir, SECTION } from './settings';
+import { webviewPageHtml, webviewResourceRoots } from './webviewPage';
 
 export interface TimelineDeps {
   service: InterludeService;
@@ -263,8 +263,9 @@ class TimelineController implements vscode.Disposable {
   }
 
   private resourceRoots(): vscode.Uri[] {
-    return [vscode.Uri.joinPath(this.context.extensionUri, 'dist'), vscode.Uri.joinPath(this.context.extensionUri, 'media')];
+    return webviewResourceRoots(this.context.extensionUri);
   }
+
 
   private adopt(panel: vscode.WebviewPanel): void {
     this.panel = panel;
@@ -418,28 +419,10 @@ class TimelineController implements vscode.Disposable {
   }
 
   private html(webview: vscode.Webview): string {
-    const nonce = randomBytes(16).toString('base64');
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'webview', 'timeline.js'));
-    const style = webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, 'media', 'timeline.css'));
-    const csp = [
-      "default-src 'none'",
-      `style-src ${webview.cspSource}`,
-      `img-src ${webview.cspSource}`,
-      `font-src ${webview.cspSource}`,
-      `script-src 'nonce-${nonce}'`,
-    ].join('; ');
-    // Only our own URIs, the nonce and the default gap go into this markup; captured content arrives later as data.
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style.toString()}">
-<title>Timeline</title>
-</head>
-<body>
-<header class="toolbar" role="toolbar" aria-label="Timeline filters">
+    return webviewPageHtml(webview, this.context.extensionUri, {
+      page: 'timeline',
+      title: 'Timeline',
+      body: `<header class="toolbar" role="toolbar" aria-label="Timeline filters">
   <label>Agent <select id="agent"><option value="">All agents</option></select></label>
   <label>Search <input id="query" type="search" placeholder="Text in prompts and responses" spellcheck="false"></label>
   <label><input id="repeats" type="checkbox"> Repeats only</label>
@@ -448,9 +431,8 @@ class TimelineController implements vscode.Disposable {
 </header>
 <div id="density" class="density" aria-label="Exchanges per hour"></div>
 <div class="lanes" aria-hidden="true"><span>Agent</span><span>API</span></div>
-<div id="viewport" class="viewport" tabindex="0" role="list" aria-label="Exchanges"><div id="spacer" class="spacer"></div></div>
-<script nonce="${nonce}" src="${script.toString()}"></script>
-</body>
-</html>`;
+<div id="viewport" class="viewport" tabindex="0" role="list" aria-label="Exchanges"><div id="spacer" class="spacer"></div></div>`,
+    });
   }
+
 }
