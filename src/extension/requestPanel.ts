@@ -15,7 +15,7 @@ import {
 import { CommandId } from './commandIds';
 import type { InterludeService } from './interludeService';
 import { readSettings, resolveCaptureDir } from './settings';
-import { webviewPageHtml, webviewResourceRoots } from './webviewPage';
+import { createWebviewPanel, webviewPageHtml, wireWebviewPanel } from './webviewPage';
 
 export interface RequestPanelDeps {
   service: InterludeService;
@@ -99,11 +99,7 @@ class RequestPanelController implements vscode.Disposable {
       if (id === undefined) return this.status();
     }
     if (!this.panel) {
-      const panel = vscode.window.createWebviewPanel(REQUEST_VIEW_TYPE, `Request ${id}`, vscode.ViewColumn.Active, {
-        enableScripts: true,
-        retainContextWhenHidden: false,
-        localResourceRoots: this.resourceRoots(),
-      });
+      const panel = createWebviewPanel(REQUEST_VIEW_TYPE, `Request ${id}`, this.extensionUri);
       this.adopt(panel);
     } else {
       this.panel.reveal(undefined, false);
@@ -127,35 +123,24 @@ class RequestPanelController implements vscode.Disposable {
     this.disposePanelListeners();
   }
 
-  private resourceRoots(): vscode.Uri[] {
-    return webviewResourceRoots(this.extensionUri);
-  }
-
-
   private adopt(panel: vscode.WebviewPanel): void {
     this.panel = panel;
     this.pageReady = false;
     this.postedId = undefined;
-    panel.webview.options = { enableScripts: true, localResourceRoots: this.resourceRoots() };
-    panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'interlude.svg');
-    this.panelDisposables = [
-      panel.onDidDispose(() => {
+    this.panelDisposables = wireWebviewPanel(panel, this.extensionUri, {
+      html: (webview) => this.html(webview),
+      onMessage: (raw) => void this.receive(raw),
+      onHidden: () => {
+        this.pageReady = false;
+        this.postedId = undefined;
+      },
+      onClosed: () => {
         this.panel = undefined;
         this.currentId = undefined;
         this.pageReady = false;
         this.postedId = undefined;
-        this.disposePanelListeners();
-      }),
-      // retainContextWhenHidden is off: a panel shown again reloads its page, which says `ready` again.
-      panel.onDidChangeViewState(() => {
-        if (!panel.visible) {
-          this.pageReady = false;
-          this.postedId = undefined;
-        }
-      }),
-      panel.webview.onDidReceiveMessage((raw: unknown) => void this.receive(raw)),
-    ];
-    panel.webview.html = this.html(panel.webview);
+      },
+    });
   }
 
   private disposePanelListeners(): void {

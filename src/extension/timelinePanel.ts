@@ -24,7 +24,7 @@ import { CaptureWatcher } from './captureWatcher';
 import { CommandId } from './commandIds';
 import type { InterludeService } from './interludeService';
 import { readSettings, resolveCaptureDir, SECTION } from './settings';
-import { webviewPageHtml, webviewResourceRoots } from './webviewPage';
+import { createWebviewPanel, webviewPageHtml, wireWebviewPanel } from './webviewPage';
 
 export interface TimelineDeps {
   service: InterludeService;
@@ -236,11 +236,7 @@ class TimelineController implements vscode.Disposable {
     if (this.panel) {
       this.panel.reveal(undefined, false);
     } else {
-      const panel = vscode.window.createWebviewPanel(TIMELINE_VIEW_TYPE, 'Timeline', vscode.ViewColumn.Active, {
-        enableScripts: true,
-        retainContextWhenHidden: false,
-        localResourceRoots: this.resourceRoots(),
-      });
+      const panel = createWebviewPanel(TIMELINE_VIEW_TYPE, 'Timeline', this.context.extensionUri);
       this.adopt(panel);
     }
     return this.status();
@@ -262,33 +258,24 @@ class TimelineController implements vscode.Disposable {
     this.watcher.dispose();
   }
 
-  private resourceRoots(): vscode.Uri[] {
-    return webviewResourceRoots(this.context.extensionUri);
-  }
-
-
   private adopt(panel: vscode.WebviewPanel): void {
     this.panel = panel;
     this.pageReady = false;
     this.rendered = 0;
-    panel.webview.options = { enableScripts: true, localResourceRoots: this.resourceRoots() };
-    panel.iconPath = vscode.Uri.joinPath(this.context.extensionUri, 'media', 'interlude.svg');
-    this.panelDisposables = [
-      panel.onDidDispose(() => {
+    this.panelDisposables = wireWebviewPanel(panel, this.context.extensionUri, {
+      html: (webview) => this.html(webview),
+      onMessage: (raw) => void this.receive(raw),
+      onHidden: () => {
+        this.pageReady = false;
+      },
+      onClosed: () => {
         this.panel = undefined;
         this.pageReady = false;
         this.rendered = 0;
         this.expanded = 0;
         this.watcher.setActive(false);
-        this.disposePanelListeners();
-      }),
-      // retainContextWhenHidden is off: a panel shown again reloads its page, which says `ready` again.
-      panel.onDidChangeViewState(() => {
-        if (!panel.visible) this.pageReady = false;
-      }),
-      panel.webview.onDidReceiveMessage((raw: unknown) => void this.receive(raw)),
-    ];
-    panel.webview.html = this.html(panel.webview);
+      },
+    });
     this.watcher.setActive(true);
   }
 

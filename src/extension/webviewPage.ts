@@ -43,3 +43,43 @@ ${spec.body}
 </body>
 </html>`;
 }
+
+/** A new panel with the options every one of ours uses (its page reloads when shown again: no retained context). */
+export function createWebviewPanel(viewType: string, title: string, extensionUri: vscode.Uri): vscode.WebviewPanel {
+  return vscode.window.createWebviewPanel(viewType, title, vscode.ViewColumn.Active, {
+    enableScripts: true,
+    retainContextWhenHidden: false,
+    localResourceRoots: webviewResourceRoots(extensionUri),
+  });
+}
+
+export interface PanelHandlers {
+  html: (webview: vscode.Webview) => string;
+  onMessage: (raw: unknown) => void;
+  /** The page was hidden: it reloads (and says `ready` again) when shown. */
+  onHidden: () => void;
+  /** The panel was closed; its listeners are already disposed. */
+  onClosed: () => void;
+}
+
+/**
+ * Takes over a new or restored panel: options, icon, listeners, then the page (listeners first, so the
+ * page's `ready` cannot be missed). Returns the listeners, for the owner to dispose with the panel.
+ */
+export function wireWebviewPanel(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, handlers: PanelHandlers): vscode.Disposable[] {
+  panel.webview.options = { enableScripts: true, localResourceRoots: webviewResourceRoots(extensionUri) };
+  panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'interlude.svg');
+  const disposables: vscode.Disposable[] = [];
+  disposables.push(
+    panel.onDidDispose(() => {
+      for (const disposable of disposables.splice(0)) disposable.dispose();
+      handlers.onClosed();
+    }),
+    panel.onDidChangeViewState(() => {
+      if (!panel.visible) handlers.onHidden();
+    }),
+    panel.webview.onDidReceiveMessage(handlers.onMessage),
+  );
+  panel.webview.html = handlers.html(panel.webview);
+  return disposables;
+}
