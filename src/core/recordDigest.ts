@@ -10,6 +10,7 @@ import { hash } from 'node:crypto';
 import type { MessagesDigest, PrefixDigest, PrefixPart, SystemDigest, SystemRepresentation, TokenUsage, ToolsDigest } from './indexModel';
 import { parseSpan, scanArray, scanEntries, scanObject, skipValue, spanKind } from './jsonScan';
 import { reconstructBody, type Wire } from './wire';
+import { isRecord, type JsonRecord } from './jsonValue';
 
 export interface DigestBase {
   /** Byte offset and length of the line in its file. */
@@ -88,12 +89,6 @@ export function codePointLength(text: string): number {
 
 /** Text blocks of the first user message(s) that agents inject as context rather than the user's words. */
 export const CONTEXT_MARKERS = ['<system-reminder>', '<environment_context>', '# AGENTS.md instructions', '<user_instructions>'];
-
-type JsonRecord = Record<string, unknown>;
-
-function isRecord(value: unknown): value is JsonRecord {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function isContextText(text: string): boolean {
   const trimmed = text.trimStart();

@@ -7,6 +7,7 @@
 
 import { MAX_TEXT_CHARS } from './limits';
 import type { Extracted } from './records';
+import { isRecord, type JsonRecord } from './jsonValue';
 
 export type Wire = 'claude-messages' | 'codex-responses' | 'codex-chat' | 'unknown';
 
@@ -86,12 +87,6 @@ export type ChatReconstruction = {
   error?: unknown;
   tool_uses_dropped?: number;
 };
-
-type JsonRecord = Record<string, unknown>;
-
-function isRecord(value: unknown): value is JsonRecord {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Python's `dict.get(key)`: a missing key reads as null so it still appears in the JSON. */
 function field(record: JsonRecord, key: string): unknown {

@@ -27,6 +27,7 @@ import { CommandId } from './commandIds';
 import type { InterludeService } from './interludeService';
 import { readSettings, resolveCaptureDir, SECTION } from './settings';
 import { createWebviewPanel, webviewPageHtml, wireWebviewPanel } from './webviewPage';
+import { isRecord } from '../core/jsonValue';
 
 export interface InsightsDeps {
   service: InterludeService;
@@ -66,10 +67,6 @@ function sessionGapMs(): number {
 
 function clip(text: string, cap: number): string {
   return text.length > cap ? `${text.slice(0, cap)}… (${(text.length - cap).toLocaleString()} more characters)` : text;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 export function registerInsights(context: vscode.ExtensionContext, deps: InsightsDeps): void {

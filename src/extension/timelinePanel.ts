@@ -25,6 +25,7 @@ import { CommandId } from './commandIds';
 import type { InterludeService } from './interludeService';
 import { readSettings, resolveCaptureDir, SECTION } from './settings';
 import { createWebviewPanel, webviewPageHtml, wireWebviewPanel } from './webviewPage';
+import { isRecord } from '../core/jsonValue';
 
 export interface TimelineDeps {
   service: InterludeService;
@@ -77,10 +78,6 @@ export function registerTimeline(context: vscode.ExtensionContext, deps: Timelin
 
 function clip(text: string, cap = DETAIL_TEXT_CAP): string {
   return text.length > cap ? `${text.slice(0, cap)}… (${(text.length - cap).toLocaleString()} more characters)` : text;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function toRows(exchanges: readonly ExchangeSummary[], report: ConversationReport): TimelineRow[] {

@@ -3,6 +3,7 @@
 
 import type { PromptFamily, PromptSlot } from './promptSkeleton';
 import { canonicalJson, toolName } from './toolCatalog';
+import { isRecord } from '../jsonValue';
 
 /** A slot's placeholder line in a skeleton text. */
 export interface SlotLine {
@@ -62,10 +63,6 @@ export function toolsJson(tools: readonly unknown[]): string {
   const named = tools.map((tool, at) => ({ tool, at, name: toolName(tool) ?? '' }));
   named.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.at - b.at));
   return `${prettyCanonical(named.map((entry) => entry.tool))}\n`;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function jsonOrText(value: unknown): string {

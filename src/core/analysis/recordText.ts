@@ -2,12 +2,7 @@
 // The rules are the original's, so a search or a diff reads the same text it did.
 
 import { reconstructBody, type Wire } from '../wire';
-
-type JsonRecord = Record<string, unknown>;
-
-function isRecord(value: unknown): value is JsonRecord {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+import { isRecord, type JsonRecord } from '../jsonValue';
 
 function extractOf(record: unknown): JsonRecord {
   return isRecord(record) && isRecord(record.extract) ? record.extract : {};

@@ -5,6 +5,7 @@
 import type { ExchangeSummary } from '../indexModel';
 import type { AnalysisInput } from './analysisInput';
 import { median } from './stats';
+import { isRecord } from '../jsonValue';
 
 /** The original's label for where tools travel; it only ever knew one place. */
 export const TOP_LEVEL_TOOLS = 'top-level `tools`';
@@ -104,10 +105,6 @@ function changingTools(
     if (seen.size > 1) changing.push({ name, definitions: seen.size, requests: presence.get(name) ?? 0 });
   }
   return changing.sort((a, b) => b.definitions - a.definitions || a.name.localeCompare(b.name));
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** A tool's name as the original reads it: name, function.name, or type. */

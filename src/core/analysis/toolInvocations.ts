@@ -4,6 +4,7 @@
 
 import type { ExchangeSummary } from '../indexModel';
 import { reconstructBody, type ToolUse, type Wire } from '../wire';
+import { isRecord } from '../jsonValue';
 
 export interface ToolCallCount {
   name: string;
@@ -88,10 +89,6 @@ export function collectInvocations(entries: Iterable<ExchangeToolUses>, toolName
     }
   }
   return invocations;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** The tool uses of a response record: its reconstruction, or a plain body reconstructed now. */
