@@ -53,3 +53,21 @@ export async function waitFor<T>(what: string, probe: () => T | undefined, timeo
     await new Promise((resolveTick) => setTimeout(resolveTick, 100));
   }
 }
+
+/** Runs a (hidden status) command until its answer is accepted; the last answer is in the timeout message. */
+export async function waitForCommand<T>(command: string, what: string, accept: (answer: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const answer = await vscode.commands.executeCommand<T>(command);
+    if (accept(answer)) return answer;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last answer ${JSON.stringify(answer)}`);
+    await new Promise((resolveTick) => setTimeout(resolveTick, 100));
+  }
+}
+
+/** The open tabs showing a webview of this view type. */
+export function webviewTabs(viewType: string): vscode.Tab[] {
+  return vscode.window.tabGroups.all
+    .flatMap((group) => group.tabs)
+    .filter((tab) => tab.input instanceof vscode.TabInputWebview && tab.input.viewType.endsWith(viewType));
+}

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { InsightsStatus } from '../../src/extension/insightsPanel';
-import { activateExtension } from './helpers';
+import { activateExtension, waitForCommand, webviewTabs } from './helpers';
 
 const ALPHA = 'insightsalpha';
 const BETA = 'insightsbeta';
@@ -65,15 +65,8 @@ function insights(action?: unknown): Thenable<InsightsStatus> {
   return vscode.commands.executeCommand<InsightsStatus>('agentInterlude.internal.insights', action);
 }
 
-async function waitForInsights(what: string, accept: (status: InsightsStatus) => boolean, timeoutMs = 30_000): Promise<InsightsStatus> {
-  const deadline = Date.now() + timeoutMs;
-  let last: InsightsStatus | undefined;
-  for (;;) {
-    last = await insights();
-    if (accept(last)) return last;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last status ${JSON.stringify(last)}`);
-    await new Promise((resolveTick) => setTimeout(resolveTick, 100));
-  }
+function waitForInsights(what: string, accept: (status: InsightsStatus) => boolean, timeoutMs = 30_000): Promise<InsightsStatus> {
+  return waitForCommand<InsightsStatus>('agentInterlude.internal.insights', what, accept, timeoutMs);
 }
 
 async function probe(): Promise<NonNullable<InsightsStatus['probe']>> {
@@ -83,9 +76,7 @@ async function probe(): Promise<NonNullable<InsightsStatus['probe']>> {
 }
 
 function insightsTabs(): vscode.Tab[] {
-  return vscode.window.tabGroups.all
-    .flatMap((group) => group.tabs)
-    .filter((tab) => tab.input instanceof vscode.TabInputWebview && tab.input.viewType.endsWith('agentInterlude.insights'));
+  return webviewTabs('agentInterlude.insights');
 }
 
 // Registered by index.ts once mocha's globals exist (the suites are bundled, so they cannot load themselves).

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { TimelineStatus } from '../../src/extension/timelinePanel';
-import { activateExtension } from './helpers';
+import { activateExtension, waitForCommand, webviewTabs } from './helpers';
 
 const AGENT = 'timelinetest';
 const COUNT = 3000;
@@ -60,15 +60,8 @@ function timeline(action?: unknown): Thenable<TimelineStatus> {
   return vscode.commands.executeCommand<TimelineStatus>('agentInterlude.internal.timeline', action);
 }
 
-async function waitForTimeline(what: string, accept: (status: TimelineStatus) => boolean, timeoutMs = 30_000): Promise<TimelineStatus> {
-  const deadline = Date.now() + timeoutMs;
-  let last: TimelineStatus | undefined;
-  for (;;) {
-    last = await timeline();
-    if (accept(last)) return last;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last status ${JSON.stringify(last)}`);
-    await new Promise((resolveTick) => setTimeout(resolveTick, 100));
-  }
+function waitForTimeline(what: string, accept: (status: TimelineStatus) => boolean, timeoutMs = 30_000): Promise<TimelineStatus> {
+  return waitForCommand<TimelineStatus>('agentInterlude.internal.timeline', what, accept, timeoutMs);
 }
 
 async function probe(): Promise<NonNullable<TimelineStatus['probe']>> {
@@ -78,9 +71,7 @@ async function probe(): Promise<NonNullable<TimelineStatus['probe']>> {
 }
 
 function timelineTabs(): vscode.Tab[] {
-  return vscode.window.tabGroups.all
-    .flatMap((group) => group.tabs)
-    .filter((tab) => tab.input instanceof vscode.TabInputWebview && tab.input.viewType.endsWith('agentInterlude.timeline'));
+  return webviewTabs('agentInterlude.timeline');
 }
 
 const hostileId = `tl${String(HOSTILE_INDEX).padStart(6, '0')}`;
