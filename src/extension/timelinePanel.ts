@@ -15,6 +15,8 @@ import {
   TIMELINE_VIEW_TYPE,
   type DetailSection,
   type TimelineDetail,
+  type TimelineFilter,
+  type TimelineFromWebview,
   type TimelineHalf,
   type TimelineRow,
   type TimelineSnippet,
@@ -43,14 +45,17 @@ export interface TimelineStatus {
   sessions: number;
   /** Expanded halves the page reported drawing. */
   expanded: number;
+  /** Rows passing the page's filters. */
+  shown: number;
   lastSearch?: { query: string; matches: number };
-  probe?: { scripts: number; pwned: boolean; highlights: number; detailsShown: number };
+  probe?: Omit<Extract<TimelineFromWebview, { type: 'probe' }>, 'type'>;
 }
 
 /** Optional argument of the internal command: act in the page as a user would (tests). */
 interface TimelineTestAction {
   search?: string;
   expand?: { id: string; half: TimelineHalf };
+  filter?: TimelineFilter;
   probe?: boolean;
 }
 
@@ -105,6 +110,7 @@ function toRows(exchanges: readonly ExchangeSummary[], report: ConversationRepor
     if (summary.rttMs !== undefined) row.rtt = summary.rttMs;
     const edge = edgeTo.get(node.id);
     if (edge) row.edge = edge;
+    if (summary.toolUses?.length) row.tools = [...new Set(summary.toolUses)];
     rows.push(row);
   }
   return rows;
@@ -121,7 +127,8 @@ function sameRow(a: TimelineRow, b: TimelineRow): boolean {
     a.rtt === b.rtt &&
     a.session === b.session &&
     a.edge === b.edge &&
-    a.repeat === b.repeat
+    a.repeat === b.repeat &&
+    a.tools?.join('\n') === b.tools?.join('\n')
   );
 }
 
@@ -188,6 +195,7 @@ class TimelineController implements vscode.Disposable {
   private gapSeconds = sessionGapSeconds();
   private rendered = 0;
   private expanded = 0;
+  private shown = 0;
   private lastSearch?: { query: string; matches: number };
   private probe?: TimelineStatus['probe'];
   private searchSerial = 0;
@@ -210,6 +218,7 @@ class TimelineController implements vscode.Disposable {
       const message: TimelineToWebview = { type: 'test' };
       if (typeof test.search === 'string') message.search = test.search;
       if (isRecord(test.expand) && typeof test.expand.id === 'string') message.expand = { id: test.expand.id, half: test.expand.half === 'response' ? 'response' : 'request' };
+      if (isRecord(test.filter)) message.filter = test.filter;
       if (test.probe === true) {
         message.probe = true;
         this.probe = undefined;
@@ -223,6 +232,7 @@ class TimelineController implements vscode.Disposable {
       rendered: this.rendered,
       sessions: this.sessions,
       expanded: this.expanded,
+      shown: this.shown,
     };
     if (this.lastSearch) status.lastSearch = this.lastSearch;
     if (this.probe) status.probe = this.probe;
@@ -263,7 +273,9 @@ class TimelineController implements vscode.Disposable {
       html: (webview) => this.html(webview),
       onMessage: (raw) => void this.receive(raw),
       onHidden: () => {
+        // The page is discarded while hidden; what it drew is reported again once it is back.
         this.pageReady = false;
+        this.rendered = this.expanded = this.shown = 0;
       },
       onClosed: () => {
         this.panel = undefined;
@@ -293,6 +305,7 @@ class TimelineController implements vscode.Disposable {
       case 'rendered':
         this.rendered = message.count;
         this.expanded = message.expanded;
+        this.shown = message.shown;
         return;
       case 'setGap':
         this.gapSeconds = message.seconds;
@@ -309,7 +322,7 @@ class TimelineController implements vscode.Disposable {
         await vscode.commands.executeCommand(CommandId.OpenRequest, { id: message.id });
         return;
       case 'probe':
-        this.probe = { scripts: message.scripts, pwned: message.pwned, highlights: message.highlights, detailsShown: message.detailsShown };
+        this.probe = (({ type: _type, ...probe }) => probe)(message);
         return;
     }
   }
@@ -408,14 +421,20 @@ class TimelineController implements vscode.Disposable {
       title: 'Timeline',
       body: `<header class="toolbar" role="toolbar" aria-label="Timeline filters">
   <label>Agent <select id="agent"><option value="">All agents</option></select></label>
+  <label>Tool invoked <select id="tool"><option value="">Any or none</option></select></label>
   <label>Search <input id="query" type="search" placeholder="Text in prompts and responses" spellcheck="false"></label>
   <label><input id="repeats" type="checkbox"> Repeats only</label>
+  <span class="range" role="group" aria-label="Time range">
+    <label>From <input id="from" type="datetime-local" step="1"></label>
+    <label>to <input id="to" type="datetime-local" step="1"></label>
+    <button id="clear-range" type="button" title="Show every time">All times</button>
+  </span>
   <label>Session gap (s) <input id="gap" type="number" min="0" step="1" value="${String(Math.round(this.gapSeconds))}"></label>
   <span id="summary" class="summary" aria-live="polite"></span>
 </header>
-<div id="density" class="density" aria-label="Exchanges per hour"></div>
+<div id="density" class="density" role="group" aria-label="Exchanges per hour: choose an hour to show only it"></div>
 <div class="lanes" aria-hidden="true"><span>Agent</span><span>API</span></div>
-<div id="viewport" class="viewport" tabindex="0" role="list" aria-label="Exchanges"><div id="spacer" class="spacer"></div></div>`,
+<div id="viewport" class="viewport" tabindex="0" role="list" aria-label="Exchanges (arrow keys move, Enter expands, O opens the request)"><div id="spacer" class="spacer"></div></div>`,
     });
   }
 

@@ -22,6 +22,8 @@ export interface TimelineRow {
   edge?: EdgeKind;
   /** Part of a run of identical resends. */
   repeat: boolean;
+  /** Tools the response invoked, by name (the "tool invoked" filter). */
+  tools?: string[];
 }
 
 export interface TimelineSnippet {
@@ -53,21 +55,36 @@ export type TimelineToWebview =
   | { type: 'searchResult'; query: string; ids: string[]; snippets: Record<string, TimelineSnippet[]>; truncated: boolean }
   | { type: 'detail'; detail: TimelineDetail }
   /** Tests: act as the user would. */
-  | { type: 'test'; search?: string; expand?: { id: string; half: TimelineHalf }; probe?: boolean };
+  | { type: 'test'; search?: string; expand?: { id: string; half: TimelineHalf }; filter?: TimelineFilter; probe?: boolean };
+
+/** The list filters besides text search; a test sets them as a user would in the toolbar. */
+export interface TimelineFilter {
+  agent?: string;
+  tool?: string;
+  /** Request time range, epoch ms, both ends inclusive; null clears that end. */
+  from?: number | null;
+  to?: number | null;
+  repeatsOnly?: boolean;
+}
 
 export type TimelineFromWebview =
   | { type: 'ready' }
-  | { type: 'rendered'; count: number; expanded: number }
+  /** Drawn row elements, drawn expanded halves, and rows passing the filters. */
+  | { type: 'rendered'; count: number; expanded: number; shown: number }
   | { type: 'search'; query: string }
   | { type: 'expand'; id: string; half: TimelineHalf }
   | { type: 'openRequest'; id: string }
   | { type: 'setGap'; seconds: number }
   /** Tests: what the page sees of itself. */
-  | { type: 'probe'; scripts: number; pwned: boolean; highlights: number; detailsShown: number };
+  | { type: 'probe'; scripts: number; pwned: boolean; highlights: number; detailsShown: number; state: TimelineState; focused?: string };
 
 /** What the page keeps with vscode.setState (and the serializer hands back after a reload). */
 export interface TimelineState {
   agent?: string;
+  tool?: string;
+  /** Time range, epoch ms. */
+  from?: number;
+  to?: number;
   query?: string;
   repeatsOnly?: boolean;
   gapSeconds?: number;
@@ -97,7 +114,8 @@ export function parseTimelineFromWebview(value: unknown): TimelineFromWebview | 
     case 'rendered': {
       const rendered = count(value.count);
       const expanded = count(value.expanded) ?? 0;
-      return rendered === undefined ? undefined : { type: 'rendered', count: rendered, expanded };
+      const shown = count(value.shown) ?? 0;
+      return rendered === undefined ? undefined : { type: 'rendered', count: rendered, expanded, shown };
     }
     case 'search':
       return typeof value.query === 'string' ? { type: 'search', query: value.query.slice(0, 1000) } : undefined;
@@ -116,6 +134,8 @@ export function parseTimelineFromWebview(value: unknown): TimelineFromWebview | 
         pwned: value.pwned === true,
         highlights: count(value.highlights) ?? 0,
         detailsShown: count(value.detailsShown) ?? 0,
+        state: parseTimelineState(value.state),
+        ...(typeof value.focused === 'string' ? { focused: value.focused.slice(0, 200) } : {}),
       };
     default:
       return undefined;
@@ -153,6 +173,8 @@ export function parseTimelineToWebview(value: unknown): TimelineToWebview | unde
       if (isObject(value.expand) && typeof value.expand.id === 'string' && isHalf(value.expand.half)) {
         message.expand = { id: value.expand.id, half: value.expand.half };
       }
+      const filter = parseTimelineFilter(value.filter);
+      if (filter) message.filter = filter;
       if (value.probe === true) message.probe = true;
       return message;
     }
@@ -161,10 +183,26 @@ export function parseTimelineToWebview(value: unknown): TimelineToWebview | unde
   }
 }
 
+function parseTimelineFilter(value: unknown): TimelineFilter | undefined {
+  if (!isObject(value)) return undefined;
+  const filter: TimelineFilter = {};
+  if (typeof value.agent === 'string') filter.agent = value.agent;
+  if (typeof value.tool === 'string') filter.tool = value.tool;
+  if (value.from === null || count(value.from) !== undefined) filter.from = value.from as number | null;
+  if (value.to === null || count(value.to) !== undefined) filter.to = value.to as number | null;
+  if (typeof value.repeatsOnly === 'boolean') filter.repeatsOnly = value.repeatsOnly;
+  return filter;
+}
+
 export function parseTimelineState(value: unknown): TimelineState {
   if (!isObject(value)) return {};
   const state: TimelineState = {};
   if (typeof value.agent === 'string') state.agent = value.agent;
+  if (typeof value.tool === 'string') state.tool = value.tool;
+  const from = count(value.from);
+  if (from !== undefined) state.from = from;
+  const to = count(value.to);
+  if (to !== undefined) state.to = to;
   if (typeof value.query === 'string') state.query = value.query;
   if (typeof value.repeatsOnly === 'boolean') state.repeatsOnly = value.repeatsOnly;
   const gap = count(value.gapSeconds);

@@ -1,6 +1,7 @@
-// Open Timeline: ~3000 exchanges in the original's record format (two sessions) written into a capture folder of
-// its own, the panel opens and the page draws only the rows in view; one appended capture shows up live; a capture
-// full of hostile text is searched and expanded in the real webview and runs nothing.
+// Open Timeline: ~3000 exchanges in the original's record format (two sessions, every 100th invoking Bash) written
+// into a capture folder of its own, the panel opens and the page draws only the rows in view; one appended capture
+// shows up live; the tool and time-range filters narrow the list; a capture full of hostile text is searched and
+// expanded in the real webview and runs nothing; filters and expanded halves survive hiding the panel.
 import assert from 'node:assert/strict';
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +20,9 @@ const HOSTILE = [
   'bidi \u202Eevil\u202C and zero\u200Bwidth\u200D\uFEFF',
 ].join(' ');
 
-function exchange(id: string, at: number, prompt: string, answer: string): string {
+const TOOL_EVERY = 100;
+
+function exchange(id: string, at: number, prompt: string, answer: string, tool?: string): string {
   const system = [{ type: 'text', text: 'You are a timeline test.' }];
   const tools = [{ name: 'Bash', description: 'Runs a command', input_schema: { type: 'object' } }];
   const messages = [{ role: 'user', content: [{ type: 'text', text: prompt }] }];
@@ -46,9 +49,9 @@ function exchange(id: string, at: number, prompt: string, answer: string): strin
     body: {
       type: 'message',
       role: 'assistant',
-      content: [{ type: 'text', text: answer }],
+      content: [{ type: 'text', text: answer }, ...(tool ? [{ type: 'tool_use', id: `toolu_${id}`, name: tool, input: { command: 'ls' } }] : [])],
       model: 'claude-timeline-test',
-      stop_reason: 'end_turn',
+      stop_reason: tool ? 'tool_use' : 'end_turn',
       usage: { input_tokens: 10, output_tokens: 2 },
     },
     content_type: 'application/json',
@@ -92,8 +95,9 @@ export function timelineTests(): void {
         // Two sessions: a two-hour pause after the first half.
         const at = base + index * 1000 + (index >= COUNT / 2 ? 2 * 3_600_000 : 0);
         const id = `tl${String(index).padStart(6, '0')}`;
-        if (index === HOSTILE_INDEX) parts.push(exchange(id, at, `${HOSTILE} ${'A'.repeat(1_000_000)}`, `${HOSTILE} answered`));
-        else parts.push(exchange(id, at, `task number ${index}`, `done ${index}`));
+        const tool = index % TOOL_EVERY === 0 ? 'Bash' : undefined;
+        if (index === HOSTILE_INDEX) parts.push(exchange(id, at, `${HOSTILE} ${'A'.repeat(1_000_000)}`, `${HOSTILE} answered`, tool));
+        else parts.push(exchange(id, at, `task number ${index}`, `done ${index}`, tool));
       }
       writeFileSync(log(), parts.join(''));
       await vscode.workspace.getConfiguration('agentInterlude').update('captureDirectory', dir, vscode.ConfigurationTarget.Global);
@@ -136,6 +140,25 @@ export function timelineTests(): void {
       assert.ok(status.rendered > 0 && status.rendered < 200, `still virtualized: ${status.rendered}`);
     });
 
+    it('filters by the tool invoked and by a time range, alone and together', async () => {
+      const all = COUNT + 1;
+      const secondSession = base + (COUNT / 2) * 1000 + 2 * 3_600_000;
+      await timeline({ filter: { tool: 'Bash' } });
+      let status = await waitForTimeline('only the exchanges that invoked Bash', (s) => s.shown === COUNT / TOOL_EVERY);
+      assert.ok(status.rendered > 0 && status.rendered <= COUNT / TOOL_EVERY, JSON.stringify(status));
+      // The second session's first ten minutes: 600 exchanges one second apart, both ends inclusive.
+      await timeline({ filter: { tool: '', from: secondSession, to: secondSession + 599_000 } });
+      await waitForTimeline('the ten-minute range', (s) => s.shown === 600);
+      // Together: exchanges 1500, 1600, … 2000 invoked Bash in that range.
+      await timeline({ filter: { tool: 'Bash' } });
+      await waitForTimeline('Bash within the range', (s) => s.shown === 6);
+      const { state } = await probe();
+      assert.deepEqual([state.tool, state.from, state.to], ['Bash', secondSession, secondSession + 599_000], 'the page keeps the filters in its state');
+      await timeline({ filter: { tool: '', from: null, to: null } });
+      status = await waitForTimeline('every exchange again', (s) => s.shown === all);
+      assert.ok(status.rendered < 200, `still virtualized: ${status.rendered}`);
+    });
+
     it('searches and expands a hostile capture as inert text', async () => {
       const baseline = await probe();
       assert.equal(baseline.pwned, false);
@@ -163,6 +186,30 @@ export function timelineTests(): void {
       const status = await timeline();
       assert.equal(status.rendered, 1, JSON.stringify(status));
       assert.equal(status.expanded, 2, JSON.stringify(status));
+    });
+
+    it('keeps filters, expanded halves and the time range when the panel is hidden and shown again', async () => {
+      const from = base + (COUNT / 2) * 1000 + 2 * 3_600_000;
+      await timeline({ filter: { from, to: from + 3_600_000 } });
+      await waitForTimeline('the range with the search', (s) => s.shown === 1 && s.expanded === 2);
+      // Another editor in the same group hides the webview; its page is discarded (retainContextWhenHidden off).
+      const note = join(dir, 'note.txt');
+      writeFileSync(note, 'hides the timeline\n');
+      const document = await vscode.workspace.openTextDocument(note);
+      await vscode.window.showTextDocument(document, { viewColumn: timelineTabs()[0].group.viewColumn, preview: false });
+      await waitForTimeline('the panel to be hidden', (s) => s.open && !s.ready);
+      await vscode.commands.executeCommand('agentInterlude.openTimeline');
+      // The restored query runs again, so the list narrows to the one match once its result is back.
+      const status = await waitForTimeline('the filtered page drawn again', (s) => s.ready && s.rows === COUNT + 2 && s.shown === 1 && s.expanded === 2);
+      assert.equal(status.rendered, 1, JSON.stringify(status));
+      const { state } = await probe();
+      assert.equal(state.query, 'pwned');
+      assert.deepEqual([state.from, state.to], [from, from + 3_600_000]);
+      assert.deepEqual([...(state.expanded ?? [])].sort(), [`request|${hostileId}`, `response|${hostileId}`]);
+      const noteTabs = vscode.window.tabGroups.all
+        .flatMap((group) => group.tabs)
+        .filter((tab) => tab.input instanceof vscode.TabInputText && tab.input.uri.fsPath === note);
+      await vscode.window.tabGroups.close(noteTabs);
     });
 
     it('closing the tab closes the panel', async () => {

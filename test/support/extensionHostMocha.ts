@@ -13,7 +13,9 @@ interface TestResult {
 
 /** `register` declares the (bundled) suites once mocha's globals exist. */
 export async function runMochaInHost(bundleName: string, register: () => void): Promise<void> {
-  const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, reporter: Mocha.reporters.Base });
+  // INTERLUDE_TEST_GREP (inherited through code-server) runs only the matching tests while working on one suite.
+  const grep = process.env.INTERLUDE_TEST_GREP;
+  const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, reporter: Mocha.reporters.Base, ...(grep ? { grep } : {}) });
   mocha.suite.emit(Mocha.Suite.constants.EVENT_FILE_PRE_REQUIRE, globalThis, bundleName, mocha);
   register();
 

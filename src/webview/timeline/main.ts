@@ -6,6 +6,7 @@ import {
   parseTimelineToWebview,
   parseTimelineState,
   type TimelineDetail,
+  type TimelineFilter,
   type TimelineFromWebview,
   type TimelineHalf,
   type TimelineRow,
@@ -38,6 +39,10 @@ const viewport = byId<HTMLDivElement>('viewport');
 const spacer = byId<HTMLDivElement>('spacer');
 const density = byId<HTMLDivElement>('density');
 const agentSelect = byId<HTMLSelectElement>('agent');
+const toolSelect = byId<HTMLSelectElement>('tool');
+const fromInput = byId<HTMLInputElement>('from');
+const toInput = byId<HTMLInputElement>('to');
+const clearRange = byId<HTMLButtonElement>('clear-range');
 const queryInput = byId<HTMLInputElement>('query');
 const repeatsBox = byId<HTMLInputElement>('repeats');
 const gapInput = byId<HTMLInputElement>('gap');
@@ -57,6 +62,14 @@ let sessions = 0;
 let maxRtt = 1;
 let items: Item[] = [];
 let offsets = new Float64Array(1);
+/** Item index of each shown exchange, in order, and an exchange id's place in that list (keyboard moves). */
+let rowItems: number[] = [];
+let rowPlace = new Map<string, number>();
+/** The exchange arrow keyboard focus is on: the one arrow in the tab order. */
+let cursor: { id: string; half: TimelineHalf } | undefined;
+/** Time range, epoch ms, both ends inclusive. */
+let rangeFrom = saved.from;
+let rangeTo = saved.to;
 const expanded = new Set<string>(saved.expanded ?? []);
 const details = new Map<string, TimelineDetail>();
 let matches: Set<string> | undefined;
@@ -66,10 +79,14 @@ let searchTimer: ReturnType<typeof setTimeout> | undefined;
 let pendingScroll = saved.scrollTop;
 let lastReported = -1;
 let lastExpandedReported = -1;
+let lastShownReported = -1;
+let shownCount = 0;
 let frame = 0;
 
 agentSelect.dataset.wanted = saved.agent ?? '';
+toolSelect.dataset.wanted = saved.tool ?? '';
 queryInput.value = saved.query ?? '';
+showRange();
 repeatsBox.checked = saved.repeatsOnly === true;
 
 const key = (id: string, half: TimelineHalf): string => `${half}|${id}`;
@@ -82,14 +99,21 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, t
 }
 
 function saveState(): void {
-  vscode.setState({
+  vscode.setState(currentState());
+}
+
+function currentState(): TimelineState {
+  return {
     agent: agentSelect.value || agentSelect.dataset.wanted || undefined,
+    tool: toolSelect.value || toolSelect.dataset.wanted || undefined,
+    from: rangeFrom,
+    to: rangeTo,
     query: queryInput.value,
     repeatsOnly: repeatsBox.checked,
     gapSeconds: Number(gapInput.value) || 0,
     scrollTop: viewport.scrollTop,
     expanded: [...expanded].slice(-100),
-  });
+  };
 }
 
 // --- data -----------------------------------------------------------------------------------------------------
@@ -98,27 +122,41 @@ function setRows(next: TimelineRow[]): void {
   rows = next;
   maxRtt = 1;
   for (const row of rows) if (row.rtt !== undefined && row.rtt > maxRtt) maxRtt = row.rtt;
-  fillAgents();
+  fillSelect(agentSelect, rows.map((row) => row.agent));
+  fillSelect(toolSelect, rows.flatMap((row) => row.tools ?? []));
   drawDensity();
 }
 
-function fillAgents(): void {
-  const wanted = agentSelect.value || agentSelect.dataset.wanted || '';
-  const agents = [...new Set(rows.map((row) => row.agent))].sort();
-  const have = Array.from(agentSelect.options).map((option) => option.value).slice(1);
-  if (have.length === agents.length && have.every((agent, at) => agent === agents[at])) return;
-  while (agentSelect.options.length > 1) agentSelect.remove(1);
-  for (const agent of agents) {
-    const option = el('option', undefined, agent);
-    option.value = agent;
-    agentSelect.append(option);
+/**
+ * Offers each distinct value after the select's first ("all") option. A wanted value (restored state, or a
+ * filter set before the rows arrived) is chosen once it exists.
+ */
+function fillSelect(select: HTMLSelectElement, values: string[]): void {
+  const wanted = select.value || select.dataset.wanted || '';
+  const counts = new Map<string, number>();
+  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
+  const distinct = [...counts.keys()].sort();
+  const have = Array.from(select.options).slice(1);
+  const same = have.length === distinct.length && have.every((option, at) => option.value === distinct[at] && option.dataset.count === String(counts.get(option.value)));
+  if (!same) {
+    while (select.options.length > 1) select.remove(1);
+    for (const value of distinct) {
+      const option = el('option', undefined, `${value} (${(counts.get(value) ?? 0).toLocaleString()})`);
+      option.value = value;
+      option.dataset.count = String(counts.get(value));
+      select.append(option);
+    }
   }
-  if (agents.includes(wanted)) agentSelect.value = wanted;
+  if (distinct.includes(wanted)) select.value = wanted;
 }
 
 function passes(row: TimelineRow): boolean {
   const agent = agentSelect.value;
   if (agent && row.agent !== agent) return false;
+  const tool = toolSelect.value;
+  if (tool && !row.tools?.includes(tool)) return false;
+  if (rangeFrom !== undefined && row.t < rangeFrom) return false;
+  if (rangeTo !== undefined && row.t > rangeTo) return false;
   if (repeatsBox.checked && !row.repeat) return false;
   if (matches && !matches.has(row.id)) return false;
   return true;
@@ -126,8 +164,11 @@ function passes(row: TimelineRow): boolean {
 
 function layout(): void {
   items = [];
+  rowItems = [];
+  rowPlace = new Map();
   const counts = new Map<number, number>();
   const shown = rows.filter(passes);
+  shownCount = shown.length;
   for (const row of shown) counts.set(row.session, (counts.get(row.session) ?? 0) + 1);
   let session = -1;
   for (const row of shown) {
@@ -135,6 +176,8 @@ function layout(): void {
       session = row.session;
       items.push({ kind: 'session', session, start: row.t, count: counts.get(session) ?? 0 });
     }
+    rowPlace.set(row.id, rowItems.length);
+    rowItems.push(items.length);
     items.push({ kind: 'row', row });
     for (const half of ['request', 'response'] as const) if (expanded.has(key(row.id, half))) items.push({ kind: 'detail', row, half });
   }
@@ -196,6 +239,8 @@ function arrow(row: TimelineRow, half: TimelineHalf): HTMLButtonElement {
   button.setAttribute('aria-expanded', String(open));
   button.dataset.id = row.id;
   button.dataset.half = half;
+  // One arrow in the tab order (the keyboard cursor's), so Tab leaves the list instead of walking every row.
+  button.tabIndex = cursor?.id === row.id && cursor.half === half ? 0 : -1;
   const label = el('span', 'label');
   if (half === 'request') {
     label.textContent = `${row.method} ${row.path}${row.model ? ` · ${row.model}` : ''}`;
@@ -270,6 +315,7 @@ function drawDetail(row: TimelineRow, half: TimelineHalf): HTMLElement {
 
 function render(): void {
   frame = 0;
+  const hadFocus = layer.contains(document.activeElement);
   const top = viewport.scrollTop;
   const bottom = top + viewport.clientHeight;
   const first = Math.max(0, itemAt(top) - OVERSCAN);
@@ -287,11 +333,28 @@ function render(): void {
     fragment.append(node);
   }
   layer.replaceChildren(fragment);
-  if (drawnRows !== lastReported || drawnDetails !== lastExpandedReported) {
+  // Redrawing replaces the focused arrow's element: give focus to its new one.
+  if (hadFocus) {
+    const button = cursorButton();
+    // Scrolled out of view: the list keeps the focus, so the arrow keys still work.
+    if (button) button.focus({ preventScroll: true });
+    else viewport.focus({ preventScroll: true });
+  }
+  if (drawnRows !== lastReported || drawnDetails !== lastExpandedReported || shownCount !== lastShownReported) {
     lastReported = drawnRows;
     lastExpandedReported = drawnDetails;
-    vscode.postMessage({ type: 'rendered', count: drawnRows, expanded: drawnDetails });
+    lastShownReported = shownCount;
+    vscode.postMessage({ type: 'rendered', count: drawnRows, expanded: drawnDetails, shown: shownCount });
   }
+}
+
+function cursorButton(): HTMLButtonElement | null {
+  if (!cursor) return null;
+  return layer.querySelector<HTMLButtonElement>(`button.arrow[data-id="${CSS.escape(cursor.id)}"][data-half="${cursor.half}"]`);
+}
+
+function focusCursor(): void {
+  cursorButton()?.focus({ preventScroll: true });
 }
 
 function schedule(): void {
@@ -323,13 +386,12 @@ function drawDensity(): void {
     fill.style.height = `${count === 0 ? 0 : Math.max(8, (count / most) * 100)}%`;
     bar.append(fill);
     bar.dataset.from = String(from);
+    bar.dataset.to = String(from + perBin * HOUR_MS - 1);
+    const selected = rangeFrom === from && rangeTo === from + perBin * HOUR_MS - 1;
+    bar.classList.toggle('selected', selected);
+    bar.setAttribute('aria-pressed', String(selected));
     density.append(bar);
   });
-}
-
-function scrollToTime(t: number): void {
-  const at = items.findIndex((item) => item.kind === 'row' && item.row.t >= t);
-  if (at >= 0) viewport.scrollTop = offsets[at];
 }
 
 function scrollToId(id: string): void {
@@ -348,6 +410,116 @@ function toggle(id: string, half: TimelineHalf, open?: boolean): void {
   } else expanded.delete(k);
   relayout();
   saveState();
+}
+
+/** Time inputs show local time to the second; `to` covers its whole second. */
+function toLocalInput(t: number | undefined): string {
+  if (t === undefined) return '';
+  const date = new Date(t);
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+}
+
+function fromLocalInput(value: string, endOfSecond: boolean): number | undefined {
+  if (value === '') return undefined;
+  const t = new Date(value).getTime();
+  if (!Number.isFinite(t)) return undefined;
+  return endOfSecond ? t + 999 : t;
+}
+
+function showRange(): void {
+  fromInput.value = toLocalInput(rangeFrom);
+  toInput.value = toLocalInput(rangeTo === undefined ? undefined : rangeTo - (rangeTo % 1000));
+  clearRange.disabled = rangeFrom === undefined && rangeTo === undefined;
+}
+
+function setRange(from: number | undefined, to: number | undefined): void {
+  rangeFrom = from;
+  rangeTo = to;
+  showRange();
+  drawDensity();
+  layout();
+  viewport.scrollTop = 0;
+  render();
+  saveState();
+}
+
+/** Arrow keys move between exchanges (↑ ↓, Page, Home, End) and halves (← →); Enter expands; O opens; Esc collapses. */
+function onListKey(event: KeyboardEvent): void {
+  if (event.altKey || event.ctrlKey || event.metaKey) return;
+  if ((event.target as HTMLElement).closest('.detail-body')) return;
+  const page = Math.max(1, Math.floor(viewport.clientHeight / ROW_HEIGHT) - 1);
+  switch (event.key) {
+    case 'ArrowDown':
+      moveCursor(1);
+      break;
+    case 'ArrowUp':
+      moveCursor(-1);
+      break;
+    case 'PageDown':
+      moveCursor(page);
+      break;
+    case 'PageUp':
+      moveCursor(-page);
+      break;
+    case 'Home':
+      moveCursor(-Infinity);
+      break;
+    case 'End':
+      moveCursor(Infinity);
+      break;
+    case 'ArrowLeft':
+    case 'ArrowRight':
+      if (!cursor) moveCursor(0);
+      if (cursor) cursor = { id: cursor.id, half: event.key === 'ArrowLeft' ? 'request' : 'response' };
+      showCursor();
+      break;
+    case 'Enter':
+    case ' ':
+      // A focused arrow is a button: its own click toggles it. From the list itself, expand the cursor's.
+      if (event.target !== viewport) return;
+      if (!cursor) moveCursor(0);
+      if (cursor) toggle(cursor.id, cursor.half);
+      break;
+    case 'Escape':
+      if (cursor && expanded.has(key(cursor.id, cursor.half))) toggle(cursor.id, cursor.half, false);
+      else return;
+      break;
+    case 'o':
+    case 'O':
+      if (!cursor) return;
+      vscode.postMessage({ type: 'openRequest', id: cursor.id });
+      break;
+    default:
+      return;
+  }
+  event.preventDefault();
+}
+
+/** Moves the cursor by `delta` shown exchanges; with no cursor yet (or delta 0), starts at the first one in view. */
+function moveCursor(delta: number): void {
+  if (rowItems.length === 0) return;
+  const place = cursor ? rowPlace.get(cursor.id) : undefined;
+  let next: number;
+  if (place === undefined || delta === 0) {
+    next = rowItems.findIndex((at) => offsets[at] >= viewport.scrollTop);
+    if (next < 0) next = rowItems.length - 1;
+  } else next = Math.min(rowItems.length - 1, Math.max(0, place + delta));
+  const row = (items[rowItems[next]] as Extract<Item, { kind: 'row' }>).row;
+  cursor = { id: row.id, half: cursor?.half ?? 'request' };
+  showCursor();
+}
+
+/** Scrolls the cursor's row into view, draws, and focuses its arrow. */
+function showCursor(): void {
+  const place = cursor ? rowPlace.get(cursor.id) : undefined;
+  if (place === undefined) return;
+  const at = rowItems[place];
+  const top = offsets[at] - (at > 0 && items[at - 1].kind === 'session' ? HEADER_HEIGHT : 0);
+  if (top < viewport.scrollTop) viewport.scrollTop = top;
+  else if (offsets[at] + ROW_HEIGHT > viewport.scrollTop + viewport.clientHeight) viewport.scrollTop = offsets[at] + ROW_HEIGHT - viewport.clientHeight;
+  render();
+  focusCursor();
 }
 
 function runSearch(): void {
@@ -374,12 +546,29 @@ layer.addEventListener('click', (event) => {
     return;
   }
   const { id, half } = target.dataset;
-  if (id && (half === 'request' || half === 'response')) toggle(id, half, target.classList.contains('close') ? false : undefined);
+  if (id && (half === 'request' || half === 'response')) {
+    if (target.classList.contains('arrow')) cursor = { id, half };
+    toggle(id, half, target.classList.contains('close') ? false : undefined);
+  }
 });
 density.addEventListener('click', (event) => {
   const bin = (event.target as HTMLElement).closest('button');
-  if (bin?.dataset.from) scrollToTime(Number(bin.dataset.from));
+  if (!bin?.dataset.from || !bin.dataset.to) return;
+  // An hour bar shows only that hour; choosing it again shows every time.
+  const from = Number(bin.dataset.from);
+  const to = Number(bin.dataset.to);
+  if (rangeFrom === from && rangeTo === to) setRange(undefined, undefined);
+  else setRange(from, to);
 });
+fromInput.addEventListener('change', () => setRange(fromLocalInput(fromInput.value, false), rangeTo));
+toInput.addEventListener('change', () => setRange(rangeFrom, fromLocalInput(toInput.value, true)));
+clearRange.addEventListener('click', () => setRange(undefined, undefined));
+toolSelect.addEventListener('change', () => {
+  toolSelect.dataset.wanted = toolSelect.value;
+  relayout();
+  saveState();
+});
+viewport.addEventListener('keydown', onListKey);
 viewport.addEventListener('scroll', () => {
   schedule();
   saveState();
@@ -406,6 +595,14 @@ gapInput.addEventListener('change', () => {
   if (Number.isFinite(seconds) && seconds >= 0) vscode.postMessage({ type: 'setGap', seconds });
   saveState();
 });
+
+/** Sets toolbar filters as a user would (tests). */
+function applyFilter(filter: TimelineFilter): void {
+  if (filter.agent !== undefined) agentSelect.value = agentSelect.dataset.wanted = filter.agent;
+  if (filter.tool !== undefined) toolSelect.value = toolSelect.dataset.wanted = filter.tool;
+  if (filter.repeatsOnly !== undefined) repeatsBox.checked = filter.repeatsOnly;
+  setRange(filter.from === undefined ? rangeFrom : (filter.from ?? undefined), filter.to === undefined ? rangeTo : (filter.to ?? undefined));
+}
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
   const message = parseTimelineToWebview(event.data);
@@ -462,6 +659,7 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
         queryInput.value = message.search;
         runSearch();
       }
+      if (message.filter) applyFilter(message.filter);
       if (message.expand) {
         toggle(message.expand.id, message.expand.half, true);
         scrollToId(message.expand.id);
@@ -476,6 +674,8 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
             pwned: (window as unknown as { __pwned?: unknown }).__pwned !== undefined,
             highlights: document.querySelectorAll('.hl').length,
             detailsShown: document.querySelectorAll('.detail .section').length,
+            state: currentState(),
+            focused: document.activeElement instanceof HTMLElement ? `${document.activeElement.className}|${document.activeElement.dataset.id ?? ''}` : undefined,
           });
         }, 200);
       }
