@@ -48,6 +48,8 @@ export interface InsightsStatus {
 interface InsightsTestAction {
   tab?: InsightsTab;
   expandTool?: { agent: string; tool: string };
+  /** Click the overview's tools link of this agent. */
+  followToolsLink?: string;
   probe?: boolean;
 }
 
@@ -188,6 +190,7 @@ class InsightsController implements vscode.Disposable {
       if (isRecord(test.expandTool) && typeof test.expandTool.agent === 'string' && typeof test.expandTool.tool === 'string') {
         message.expandTool = { agent: test.expandTool.agent, tool: test.expandTool.tool };
       }
+      if (typeof test.followToolsLink === 'string') message.followToolsLink = test.followToolsLink;
       if (test.probe === true) {
         message.probe = true;
         this.probe = undefined;
@@ -234,7 +237,9 @@ class InsightsController implements vscode.Disposable {
       html: (webview) => this.html(webview),
       onMessage: (raw) => void this.receive(raw),
       onHidden: () => {
+        // The page is discarded while hidden; what it drew is reported again once it is back.
         this.pageReady = false;
+        this.rendered = undefined;
       },
       onClosed: () => {
         this.panel = undefined;

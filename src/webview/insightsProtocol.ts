@@ -96,7 +96,7 @@ export type InsightsToWebview =
   | { type: 'data'; data: InsightsData }
   | { type: 'invocations'; agent: string; tool: string; rows: InvocationRow[] }
   /** Tests: act as the user would. */
-  | { type: 'test'; tab?: InsightsTab; expandTool?: { agent: string; tool: string }; probe?: boolean };
+  | { type: 'test'; tab?: InsightsTab; expandTool?: { agent: string; tool: string }; followToolsLink?: string; probe?: boolean };
 
 export interface RenderedFigures {
   tab: InsightsTab;
@@ -106,6 +106,8 @@ export interface RenderedFigures {
   toolRows: number;
   invocationRows: number;
   graphNodes: number;
+  /** The agent whose tools heading has the focus (after following an overview link). */
+  focusedAgent?: string;
 }
 
 export type InsightsFromWebview =
@@ -155,6 +157,7 @@ export function parseInsightsFromWebview(value: unknown): InsightsFromWebview | 
         toolRows: count(value.toolRows) ?? 0,
         invocationRows: count(value.invocationRows) ?? 0,
         graphNodes: count(value.graphNodes) ?? 0,
+        ...(typeof value.focusedAgent === 'string' ? { focusedAgent: value.focusedAgent } : {}),
       };
     }
     case 'openRequest':
@@ -187,6 +190,7 @@ export function parseInsightsToWebview(value: unknown): InsightsToWebview | unde
       if (isObject(value.expandTool) && typeof value.expandTool.agent === 'string' && typeof value.expandTool.tool === 'string') {
         message.expandTool = { agent: value.expandTool.agent, tool: value.expandTool.tool };
       }
+      if (typeof value.followToolsLink === 'string') message.followToolsLink = value.followToolsLink;
       if (value.probe === true) message.probe = true;
       return message;
     }

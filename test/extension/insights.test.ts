@@ -156,6 +156,31 @@ export function insightsTests(): void {
       assert.equal(after.scripts, baseline.scripts, 'no script element came from captured text');
     });
 
+    it('the overview’s tool counts open the Tools tab at that agent’s definitions', async () => {
+      await insights({ tab: 'overview', followToolsLink: BETA });
+      const status = await waitForInsights('the tools tab focused on beta', (s) => s.rendered?.tab === 'tools' && s.rendered.focusedAgent !== undefined);
+      assert.equal(status.rendered?.focusedAgent, BETA);
+      await insights({ tab: 'overview', followToolsLink: ALPHA });
+      await waitForInsights('the tools tab focused on alpha', (s) => s.rendered?.tab === 'tools' && s.rendered.focusedAgent === ALPHA);
+    });
+
+    it('keeps the tab and the open tool entries when the panel is hidden and shown again', async () => {
+      await waitForInsights('the hostile tool still open', (s) => s.rendered?.tab === 'tools' && s.rendered.invocationRows === 3);
+      const note = join(dir, 'note.txt');
+      writeFileSync(note, 'hides the insights\n');
+      const document = await vscode.workspace.openTextDocument(note);
+      await vscode.window.showTextDocument(document, { viewColumn: insightsTabs()[0].group.viewColumn, preview: false });
+      await waitForInsights('the panel to be hidden', (s) => s.open && !s.ready && s.rendered === undefined);
+      await vscode.commands.executeCommand('agentInterlude.openInsights');
+      // The open entry asks for its invocations again, so the log is drawn anew.
+      const status = await waitForInsights('the page drawn again', (s) => s.ready && s.rendered?.tab === 'tools' && s.rendered.invocationRows === 3);
+      assert.equal(status.rendered?.toolRows, 3);
+      const noteTabs = vscode.window.tabGroups.all
+        .flatMap((group) => group.tabs)
+        .filter((tab) => tab.input instanceof vscode.TabInputText && tab.input.uri.fsPath === note);
+      await vscode.window.tabGroups.close(noteTabs);
+    });
+
     it('closing the tab closes the panel', async () => {
       await vscode.window.tabGroups.close(insightsTabs());
       const status = await waitForInsights('the panel to close', (s) => !s.open);

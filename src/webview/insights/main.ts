@@ -89,6 +89,23 @@ function linkButton(text: string, onClick: () => void, label?: string): HTMLButt
   return button;
 }
 
+/** A tool count that opens the Tools tab at that agent's definitions. */
+function toolsLink(agent: string, tools: number): HTMLButtonElement | string {
+  if (tools === 0) return '0';
+  const button = linkButton(number(tools), () => showToolsOf(agent), `Show the ${number(tools)} tools of ${agent}`);
+  button.dataset.toolsAgent = agent;
+  return button;
+}
+
+function showToolsOf(agent: string): void {
+  choose('tools');
+  const heading = Array.from(document.querySelectorAll<HTMLElement>('#panel-tools h2')).find((node) => node.dataset.agent === agent);
+  if (!heading) return;
+  heading.scrollIntoView({ block: 'start' });
+  heading.focus();
+  report();
+}
+
 function empty(section: HTMLElement, text: string): void {
   section.append(el('p', text, 'empty'));
 }
@@ -107,7 +124,7 @@ function renderOverview(section: HTMLElement, d: InsightsData): void {
           number(agent.medianSystemChars),
           agent.fixedPercent === null ? '—' : `${agent.fixedPercent.toFixed(1)} %`,
           number(agent.slots),
-          number(agent.tools),
+          toolsLink(agent.agent, agent.tools),
         ]),
         'Per-agent figures',
       ),
@@ -122,7 +139,7 @@ function renderOverview(section: HTMLElement, d: InsightsData): void {
           column.systemRepresentation,
           number(column.systemMedianChars),
           number(column.distinctSystems),
-          number(column.toolCount),
+          toolsLink(column.agent, column.toolCount),
           column.toolSchemaKey,
           column.toolContainer,
         ]),
@@ -270,7 +287,11 @@ function renderTools(section: HTMLElement, d: InsightsData): void {
   for (const tool of d.tools) {
     if (tool.agent !== agent) {
       agent = tool.agent;
-      section.append(el('h2', agent));
+      const heading = el('h2', agent);
+      heading.dataset.agent = agent;
+      // Focusable by script only: the overview's tool counts move the focus here.
+      heading.tabIndex = -1;
+      section.append(heading);
     }
     const key = keyOf(tool.agent, tool.name);
     const details = el('details', undefined, 'tool');
@@ -422,6 +443,9 @@ function report(): void {
     toolRows: document.querySelectorAll('#panel-tools details.tool').length,
     invocationRows: document.querySelectorAll('#panel-tools .invocations tbody tr').length,
     graphNodes: document.querySelectorAll('#panel-graph .node').length,
+    ...(document.activeElement instanceof HTMLElement && document.activeElement.matches('#panel-tools h2')
+      ? { focusedAgent: document.activeElement.dataset.agent ?? '' }
+      : {}),
   });
 }
 
@@ -469,6 +493,12 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
     }
     case 'test':
       if (message.tab) choose(message.tab);
+      if (message.followToolsLink !== undefined) {
+        const link = Array.from(document.querySelectorAll<HTMLButtonElement>('#panel-overview button[data-tools-agent]')).find(
+          (button) => button.dataset.toolsAgent === message.followToolsLink,
+        );
+        link?.click();
+      }
       if (message.expandTool) {
         if (tab !== 'tools') choose('tools');
         const key = keyOf(message.expandTool.agent, message.expandTool.tool);
