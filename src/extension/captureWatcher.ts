@@ -1,5 +1,7 @@
 // Keeps one LogIndex over the capture folder the views show: the running proxy's folder, or the one Start
-// would use when stopped (so captures a CLI in another process appends show too). Refreshes on fs.watch
+// would use when stopped (so captures a CLI in another process appends show too). The window has one watcher,
+// shared by the Captures view, the diff documents, the timeline and the insights panel, so a big log is indexed
+// (and held in memory) once however many of them are open. Refreshes on fs.watch
 // events (debounced), on the proxy's `record` events, and on a 1 s poll, because fs.watch misses events on
 // some file systems. LogIndex.refresh reads only appended bytes, so a refresh of an idle folder is a readdir
 // and one stat per log file.
@@ -19,6 +21,13 @@ export interface CaptureWatcherOptions {
   debounceMs?: number;
 }
 
+/** What each view over the captures gets from activation: the window's one watcher among them. */
+export interface CaptureViewDeps {
+  service: InterludeService;
+  output: vscode.LogOutputChannel;
+  watcher: CaptureWatcher;
+}
+
 export interface CaptureChange {
   dir: string;
   /** The folder or the whole index changed: views reload everything. */
@@ -36,6 +45,7 @@ export class CaptureWatcher implements vscode.Disposable {
   private debounce: NodeJS.Timeout | undefined;
   private poll: NodeJS.Timeout | undefined;
   private active = false;
+  private holders = 0;
   private refreshing = false;
   private again = false;
   private disposed = false;
@@ -58,10 +68,22 @@ export class CaptureWatcher implements vscode.Disposable {
   }
 
   /**
-   * Watching costs a timer and a readdir a second: it runs only while someone looks (the
-   * view is visible) or Interlude runs, so an idle window pays nothing for the extension.
+   * Watching costs a timer and a readdir a second: it runs only while someone holds it (a visible view, an
+   * open panel or document, or Interlude running), so an idle window pays nothing for the extension.
    */
-  setActive(active: boolean): void {
+  hold(): vscode.Disposable {
+    this.holders++;
+    this.setActive(true);
+    let released = false;
+    return new vscode.Disposable(() => {
+      if (released) return;
+      released = true;
+      this.holders--;
+      if (this.holders === 0) this.setActive(false);
+    });
+  }
+
+  private setActive(active: boolean): void {
     if (active === this.active || this.disposed) return;
     this.active = active;
     if (active) {
@@ -82,6 +104,16 @@ export class CaptureWatcher implements vscode.Disposable {
 
   get directory(): string | undefined {
     return this.dir;
+  }
+
+  /**
+   * The index of the folder to show, read up to now: waits for an open already under way (another view may
+   * have started it). The caller holds the watcher meanwhile; undefined when the folder cannot be read.
+   */
+  async currentIndex(): Promise<LogIndex | undefined> {
+    await this.sync();
+    while (this.opening) await this.opening;
+    return this.index;
   }
 
   /** Follows the folder to show, then reads what was appended. Resolves when both are done. */

@@ -4,16 +4,11 @@ import { open } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { DEFAULT_SESSION_GAP_MS } from '../core/analysis/conversations';
 import { errorText } from '../core/errorText';
-import { CaptureWatcher } from './captureWatcher';
+import type { CaptureViewDeps } from './captureWatcher';
 import { CAPTURES_VIEW_ID, CapturesTreeProvider, type CapturesTreeSnapshot } from './capturesTree';
 import { CommandId } from './commandIds';
-import type { InterludeService } from './interludeService';
-import { readSettings, resolveCaptureDir, SECTION } from './settings';
+import { SECTION } from './settings';
 
-export interface CapturesTreeDeps {
-  service: InterludeService;
-  output: vscode.LogOutputChannel;
-}
 
 /** What Reveal in Log returns (tests check the line). */
 export interface RevealedRecord {
@@ -63,16 +58,19 @@ export async function lineAtOffset(path: string, offset: number): Promise<number
   }
 }
 
-export function registerCapturesTree(context: vscode.ExtensionContext, deps: CapturesTreeDeps): void {
-  const { service, output } = deps;
-  const watcher = new CaptureWatcher({
-    service,
-    idleDir: () => resolveCaptureDir(readSettings(), context.globalStorageUri).dir,
-    log: (message) => output.warn(message),
-  });
+export function registerCapturesTree(context: vscode.ExtensionContext, deps: CaptureViewDeps): void {
+  const { service, output, watcher } = deps;
   const provider = new CapturesTreeProvider(watcher, sessionGapMs());
   const view = vscode.window.createTreeView(CAPTURES_VIEW_ID, { treeDataProvider: provider, showCollapseAll: true });
-  const followActivity = (): void => watcher.setActive(view.visible || service.running !== undefined);
+  let held: vscode.Disposable | undefined;
+  const followActivity = (): void => {
+    const wanted = view.visible || service.running !== undefined;
+    if (wanted && !held) held = watcher.hold();
+    else if (!wanted && held) {
+      held.dispose();
+      held = undefined;
+    }
+  };
   followActivity();
   const onState = (): void => followActivity();
   service.changes.on('state', onState);
@@ -117,7 +115,7 @@ export function registerCapturesTree(context: vscode.ExtensionContext, deps: Cap
   };
 
   context.subscriptions.push(
-    watcher,
+    { dispose: () => held?.dispose() },
     provider,
     view,
     view.onDidChangeVisibility(followActivity),

@@ -10,9 +10,8 @@ import { injectedFileOf, shorten } from '../core/analysis/readableRequest';
 import type { SystemFamily } from '../core/analysis/agentPrompts';
 import type { ExchangeSummary } from '../core/indexModel';
 import type { LogIndex } from '../core/logIndex';
-import { CaptureWatcher } from './captureWatcher';
+import type { CaptureViewDeps } from './captureWatcher';
 import { CommandId } from './commandIds';
-import type { InterludeService } from './interludeService';
 import {
   EXCHANGE_PARTS,
   PROMPT_SCHEME,
@@ -21,13 +20,8 @@ import {
   promptUri,
   type FamilySample,
 } from './promptDocuments';
-import { readSettings, resolveCaptureDir } from './settings';
 import { SlotDecorations } from './slotDecorations';
 
-export interface DiffsDeps {
-  service: InterludeService;
-  output: vscode.LogOutputChannel;
-}
 
 /** What the diff commands return (tests check the URIs). */
 export interface OpenedDiff {
@@ -98,13 +92,8 @@ export function resolveInjectedFile(path: string, folders: readonly string[]): s
   return undefined;
 }
 
-export function registerDiffs(context: vscode.ExtensionContext, deps: DiffsDeps): void {
-  const { service, output } = deps;
-  const watcher = new CaptureWatcher({
-    service,
-    idleDir: () => resolveCaptureDir(readSettings(), context.globalStorageUri).dir,
-    log: (message) => output.warn(message),
-  });
+export function registerDiffs(context: vscode.ExtensionContext, deps: CaptureViewDeps): void {
+  const { output, watcher } = deps;
   const model = new PromptModel(watcher);
   const provider = new PromptDocumentProvider(model, output);
   const decorations = new SlotDecorations(provider, context.extensionUri);
@@ -297,7 +286,6 @@ export function registerDiffs(context: vscode.ExtensionContext, deps: DiffsDeps)
   };
 
   context.subscriptions.push(
-    watcher,
     model,
     provider,
     decorations,

@@ -5,6 +5,7 @@ import type { ListenerStatus } from '../core/proxy';
 import { copyAgentSetup } from './agentSetup';
 import { analyzeCaptures, openCaptureFolder, registerReportProvider, type CaptureCommandHost } from './captureCommands';
 import { chooseCaptureFolder } from './captureFolder';
+import { CaptureWatcher } from './captureWatcher';
 import { registerCapturesTree } from './capturesView';
 import { CommandId, RUNNING_CONTEXT_KEY } from './commandIds';
 import { registerDiffs } from './diffCommands';
@@ -59,7 +60,15 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(output, statusBar, reports.registration, {
     dispose: () => busyPoll && clearInterval(busyPoll),
   });
-  registerCapturesTree(context, { service: activeService, output });
+  // One index of the capture folder for every view in the window.
+  const watcher = new CaptureWatcher({
+    service: activeService,
+    idleDir: () => resolveCaptureDir(readSettings(), context.globalStorageUri).dir,
+    log: (message) => output.warn(message),
+  });
+  context.subscriptions.push(watcher);
+  const viewDeps = { service: activeService, output, watcher };
+  registerCapturesTree(context, viewDeps);
 
   const openOutput = async (message: string, ...extra: string[]): Promise<string | undefined> => {
     const choice = await vscode.window.showErrorMessage(message, ...extra, 'Open Output');
@@ -214,10 +223,10 @@ export function activate(context: vscode.ExtensionContext): void {
       }
     }),
   );
-  registerRequestPanel(context, { service: activeService, output });
-  registerTimeline(context, { service: activeService, output });
-  registerInsights(context, { service: activeService, output });
-  registerDiffs(context, { service: activeService, output });
+  registerRequestPanel(context, viewDeps);
+  registerTimeline(context, viewDeps);
+  registerInsights(context, viewDeps);
+  registerDiffs(context, viewDeps);
 
   if (readSettings().autoStart) void start();
 }

@@ -22,17 +22,12 @@ import {
   type TokenBucket,
   type ToolEntry,
 } from '../webview/insightsProtocol';
-import { CaptureWatcher } from './captureWatcher';
+import type { CaptureViewDeps, CaptureWatcher } from './captureWatcher';
 import { CommandId } from './commandIds';
-import type { InterludeService } from './interludeService';
-import { readSettings, resolveCaptureDir, SECTION } from './settings';
+import { SECTION } from './settings';
 import { createWebviewPanel, webviewPageHtml, wireWebviewPanel } from './webviewPage';
 import { isRecord } from '../core/jsonValue';
 
-export interface InsightsDeps {
-  service: InterludeService;
-  output: vscode.LogOutputChannel;
-}
 
 /** What the hidden `agentInterlude.internal.insights` command returns (tests read it). */
 export interface InsightsStatus {
@@ -71,7 +66,7 @@ function clip(text: string, cap: number): string {
   return text.length > cap ? `${text.slice(0, cap)}… (${(text.length - cap).toLocaleString()} more characters)` : text;
 }
 
-export function registerInsights(context: vscode.ExtensionContext, deps: InsightsDeps): void {
+export function registerInsights(context: vscode.ExtensionContext, deps: CaptureViewDeps): void {
   const controller = new InsightsController(context, deps);
   context.subscriptions.push(
     controller,
@@ -165,21 +160,22 @@ class InsightsController implements vscode.Disposable {
   private panel?: vscode.WebviewPanel;
   private panelDisposables: vscode.Disposable[] = [];
   private readonly watcher: CaptureWatcher;
+  private readonly subscription: vscode.Disposable;
+  /** Holds the shared watcher while the panel exists. */
+  private hold?: vscode.Disposable;
   private pageReady = false;
   private exchanges = 0;
+  private computing = false;
+  private computeAgain = false;
   private rendered?: RenderedFigures;
   private probe?: InsightsStatus['probe'];
 
   constructor(
     private readonly context: vscode.ExtensionContext,
-    private readonly deps: InsightsDeps,
+    private readonly deps: CaptureViewDeps,
   ) {
-    this.watcher = new CaptureWatcher({
-      service: deps.service,
-      idleDir: () => resolveCaptureDir(readSettings(), context.globalStorageUri).dir,
-      log: (message) => deps.output.warn(message),
-    });
-    this.watcher.onDidChange(() => void this.postData());
+    this.watcher = deps.watcher;
+    this.subscription = this.watcher.onDidChange(() => void this.postData());
   }
 
   async status(action?: unknown): Promise<InsightsStatus> {
@@ -226,7 +222,8 @@ class InsightsController implements vscode.Disposable {
   dispose(): void {
     this.panel?.dispose();
     this.disposePanelListeners();
-    this.watcher.dispose();
+    this.hold?.dispose();
+    this.subscription.dispose();
   }
 
   private adopt(panel: vscode.WebviewPanel): void {
@@ -245,10 +242,11 @@ class InsightsController implements vscode.Disposable {
         this.panel = undefined;
         this.pageReady = false;
         this.rendered = undefined;
-        this.watcher.setActive(false);
+        this.hold?.dispose();
+        this.hold = undefined;
       },
     });
-    this.watcher.setActive(true);
+    this.hold ??= this.watcher.hold();
   }
 
   private disposePanelListeners(): void {
@@ -260,7 +258,7 @@ class InsightsController implements vscode.Disposable {
     if (!message) return;
     switch (message.type) {
       case 'ready':
-        await this.watcher.sync();
+        await this.watcher.currentIndex();
         this.pageReady = true;
         await this.postData();
         return;
@@ -318,14 +316,31 @@ class InsightsController implements vscode.Disposable {
     };
   }
 
+  /**
+   * Recomputes every figure from the index. On a big log one pass takes a while, and a busy proxy lands
+   * captures all the time: changes during a pass fold into one more pass, after a pause as long as the pass
+   * took, so the extension host spends at most about half its time here.
+   */
   private async postData(): Promise<void> {
     if (!this.panel || !this.pageReady) return;
+    if (this.computing) {
+      this.computeAgain = true;
+      return;
+    }
+    this.computing = true;
     try {
-      const data = this.compute();
-      this.exchanges = data.exchanges;
-      await this.panel.webview.postMessage({ type: 'data', data } satisfies InsightsToWebview);
+      do {
+        this.computeAgain = false;
+        const started = Date.now();
+        const data = this.compute();
+        this.exchanges = data.exchanges;
+        await this.panel?.webview.postMessage({ type: 'data', data } satisfies InsightsToWebview);
+        if (this.computeAgain) await new Promise((resolvePause) => setTimeout(resolvePause, Math.min(5_000, Date.now() - started)));
+      } while (this.computeAgain && this.panel && this.pageReady);
     } catch (error) {
       this.deps.output.error(`Insights: ${errorText(error)}`);
+    } finally {
+      this.computing = false;
     }
   }
 

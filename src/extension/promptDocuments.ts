@@ -82,7 +82,8 @@ export interface FamilySample {
 /** The analyses the documents are made of, recomputed only after the index changed. */
 export class PromptModel implements vscode.Disposable {
   private systems = new Map<string, SystemAnalysis | null>();
-  private readonly users = new Set<object>();
+  /** Each document or command using the model holds the shared watcher. */
+  private readonly holds = new Map<object, vscode.Disposable>();
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(readonly watcher: CaptureWatcher) {
@@ -95,23 +96,16 @@ export class PromptModel implements vscode.Disposable {
    */
   async index(holder: object): Promise<LogIndex | undefined> {
     this.use(holder);
-    await this.watcher.sync();
-    const deadline = Date.now() + 30_000;
-    while (!this.watcher.current && Date.now() < deadline) {
-      await new Promise((resolveTick) => setTimeout(resolveTick, 25));
-    }
-    await this.watcher.sync();
-    return this.watcher.current;
+    return this.watcher.currentIndex();
   }
 
   use(holder: object): void {
-    this.users.add(holder);
-    this.watcher.setActive(true);
+    if (!this.holds.has(holder)) this.holds.set(holder, this.watcher.hold());
   }
 
   release(holder: object): void {
-    this.users.delete(holder);
-    if (this.users.size === 0) this.watcher.setActive(false);
+    this.holds.get(holder)?.dispose();
+    this.holds.delete(holder);
   }
 
   /** The system-prompt analysis of one agent's analyzable requests. */
@@ -168,6 +162,8 @@ export class PromptModel implements vscode.Disposable {
 
   dispose(): void {
     for (const disposable of this.disposables) disposable.dispose();
+    for (const hold of this.holds.values()) hold.dispose();
+    this.holds.clear();
   }
 }
 

@@ -4,7 +4,7 @@
 import { createReadStream } from 'node:fs';
 import * as vscode from 'vscode';
 import type { ExchangeSummary } from '../core/indexModel';
-import { LogIndex } from '../core/logIndex';
+import type { LogIndex } from '../core/logIndex';
 import {
   parseFromWebview,
   parsePanelState,
@@ -13,14 +13,10 @@ import {
   type ToWebview,
 } from '../webview/protocol';
 import { CommandId } from './commandIds';
-import type { InterludeService } from './interludeService';
+import type { CaptureViewDeps } from './captureWatcher';
 import { readSettings, resolveCaptureDir } from './settings';
 import { createWebviewPanel, webviewPageHtml, wireWebviewPanel } from './webviewPage';
 
-export interface RequestPanelDeps {
-  service: InterludeService;
-  output: vscode.LogOutputChannel;
-}
 
 /** What the hidden `agentInterlude.internal.requestPanel` command returns (tests read it). */
 export interface RequestPanelStatus {
@@ -33,7 +29,7 @@ export interface RequestPanelStatus {
 
 const QUICK_PICK_LIMIT = 200;
 
-export function registerRequestPanel(context: vscode.ExtensionContext, deps: RequestPanelDeps): void {
+export function registerRequestPanel(context: vscode.ExtensionContext, deps: CaptureViewDeps): void {
   const panels = new RequestPanelController(context.extensionUri, deps, () => captureDir(context, deps));
   context.subscriptions.push(
     panels,
@@ -45,7 +41,7 @@ export function registerRequestPanel(context: vscode.ExtensionContext, deps: Req
   );
 }
 
-function captureDir(context: vscode.ExtensionContext, deps: RequestPanelDeps): string {
+function captureDir(context: vscode.ExtensionContext, deps: CaptureViewDeps): string {
   return deps.service.running?.captureDir ?? resolveCaptureDir(readSettings(), context.globalStorageUri).dir;
 }
 
@@ -75,11 +71,10 @@ class RequestPanelController implements vscode.Disposable {
   private currentId?: string;
   private pageReady = false;
   private postedId?: string;
-  private index?: { dir: string; index: Promise<LogIndex> };
 
   constructor(
     private readonly extensionUri: vscode.Uri,
-    private readonly deps: RequestPanelDeps,
+    private readonly deps: CaptureViewDeps,
     private readonly captureDir: () => string,
   ) {}
 
@@ -209,20 +204,16 @@ class RequestPanelController implements vscode.Disposable {
     }
   }
 
-  /** One index per capture folder, refreshed before each use (the proxy or the CLI may be appending). */
+  /** The window's shared index of the capture folder, read up to now (the proxy or the CLI may be appending). */
   private async openIndex(): Promise<LogIndex> {
-    const dir = this.captureDir();
-    if (!this.index || this.index.dir !== dir) {
-      const opening = LogIndex.open([dir], { allowEmpty: true });
-      this.index = { dir, index: opening };
-      opening.catch(() => {
-        if (this.index?.index === opening) this.index = undefined;
-      });
-      return opening;
+    const hold = this.deps.watcher.hold();
+    try {
+      const index = await this.deps.watcher.currentIndex();
+      if (!index) throw new Error(`cannot read the capture logs in ${this.captureDir()} (see the output channel)`);
+      return index;
+    } finally {
+      hold.dispose();
     }
-    const index = await this.index.index;
-    await index.refresh();
-    return index;
   }
 
   private async pick(): Promise<string | undefined> {

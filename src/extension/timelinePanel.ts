@@ -22,17 +22,12 @@ import {
   type TimelineSnippet,
   type TimelineToWebview,
 } from '../webview/timelineProtocol';
-import { CaptureWatcher } from './captureWatcher';
+import type { CaptureViewDeps, CaptureWatcher } from './captureWatcher';
 import { CommandId } from './commandIds';
-import type { InterludeService } from './interludeService';
-import { readSettings, resolveCaptureDir, SECTION } from './settings';
+import { SECTION } from './settings';
 import { createWebviewPanel, webviewPageHtml, wireWebviewPanel } from './webviewPage';
 import { isRecord } from '../core/jsonValue';
 
-export interface TimelineDeps {
-  service: InterludeService;
-  output: vscode.LogOutputChannel;
-}
 
 /** What the hidden `agentInterlude.internal.timeline` command returns (tests read it). */
 export interface TimelineStatus {
@@ -69,7 +64,7 @@ function sessionGapSeconds(): number {
   return typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0 ? seconds : DEFAULT_SESSION_GAP_MS / 1000;
 }
 
-export function registerTimeline(context: vscode.ExtensionContext, deps: TimelineDeps): void {
+export function registerTimeline(context: vscode.ExtensionContext, deps: CaptureViewDeps): void {
   const controller = new TimelineController(context, deps);
   context.subscriptions.push(
     controller,
@@ -189,6 +184,9 @@ class TimelineController implements vscode.Disposable {
   private panel?: vscode.WebviewPanel;
   private panelDisposables: vscode.Disposable[] = [];
   private readonly watcher: CaptureWatcher;
+  private readonly subscription: vscode.Disposable;
+  /** Holds the shared watcher while the panel exists. */
+  private hold?: vscode.Disposable;
   private pageReady = false;
   private rows: TimelineRow[] = [];
   private sessions = 0;
@@ -202,14 +200,10 @@ class TimelineController implements vscode.Disposable {
 
   constructor(
     private readonly context: vscode.ExtensionContext,
-    private readonly deps: TimelineDeps,
+    private readonly deps: CaptureViewDeps,
   ) {
-    this.watcher = new CaptureWatcher({
-      service: deps.service,
-      idleDir: () => resolveCaptureDir(readSettings(), context.globalStorageUri).dir,
-      log: (message) => deps.output.warn(message),
-    });
-    this.watcher.onDidChange((change) => void this.update(change.reset));
+    this.watcher = deps.watcher;
+    this.subscription = this.watcher.onDidChange((change) => void this.update(change.reset));
   }
 
   async status(action?: unknown): Promise<TimelineStatus> {
@@ -262,7 +256,8 @@ class TimelineController implements vscode.Disposable {
   dispose(): void {
     this.panel?.dispose();
     this.disposePanelListeners();
-    this.watcher.dispose();
+    this.hold?.dispose();
+    this.subscription.dispose();
   }
 
   private adopt(panel: vscode.WebviewPanel): void {
@@ -282,10 +277,11 @@ class TimelineController implements vscode.Disposable {
         this.pageReady = false;
         this.rendered = 0;
         this.expanded = 0;
-        this.watcher.setActive(false);
+        this.hold?.dispose();
+        this.hold = undefined;
       },
     });
-    this.watcher.setActive(true);
+    this.hold ??= this.watcher.hold();
   }
 
   private disposePanelListeners(): void {
@@ -297,7 +293,7 @@ class TimelineController implements vscode.Disposable {
     if (!message) return;
     switch (message.type) {
       case 'ready':
-        await this.watcher.sync();
+        await this.watcher.currentIndex();
         this.recompute();
         await this.postRows();
         this.pageReady = true;
