@@ -48,6 +48,10 @@ await Promise.all([
     target: 'es2022',
     format: 'iife',
   }),
+  // The timeline benchmark's extension-host half (npm run bench:timeline). Not shipped.
+  ...(production
+    ? []
+    : [build({ ...common, entryPoints: { index: 'bench/timelineHost.ts' }, outdir: 'out/bench/timeline', external: ['vscode'] })]),
   // The mocha suites that run inside a real extension host (scripts/runExtensionTests.mjs). Not shipped.
   ...(production ? [] : ['extension', 'extension-untrusted']).map((suite) =>
     build({

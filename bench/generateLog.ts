@@ -7,7 +7,7 @@
 // Run: `npx tsx bench/generateLog.ts [--size 100MiB|1GiB|<bytes>] [--seed N] [--out FILE]`
 // (default: 100MiB into /tmp/interlude-bench/). Never write these into the repository.
 
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { extract } from '../src/core/wire';
@@ -466,6 +466,18 @@ export function generateLog(path: string, bytes: number, seed = 1): { log: Synth
     closeSync(fd);
   }
   return { log, bytes: written, exchanges };
+}
+
+/** The benchmarks' shared log of this size (seed 1) under BENCH_DIR, generated on first use and reused after. */
+export function benchLog(label: string): string {
+  const bytes = parseSize(label);
+  const path = join(BENCH_DIR, `log-${label}-seed1.jsonl`);
+  if (!existsSync(path) || statSync(path).size < bytes) {
+    const started = Date.now();
+    const result = generateLog(path, bytes, 1);
+    console.error(`generated ${path}: ${result.bytes} bytes, ${result.exchanges} turns in ${Date.now() - started} ms`);
+  }
+  return path;
 }
 
 function main(): void {

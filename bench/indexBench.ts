@@ -16,7 +16,7 @@ import { existsSync, statSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
-import { BENCH_DIR, generateLog, parseSize } from './generateLog';
+import { BENCH_DIR, benchLog, parseSize } from './generateLog';
 
 const REPO_ROOT = resolve(__dirname, '..');
 const BUNDLE_DIR = join(BENCH_DIR, 'bundle');
@@ -45,16 +45,6 @@ function median(values: number[]): number {
   return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
-function logFor(label: string): string {
-  const bytes = parseSize(label);
-  const path = join(BENCH_DIR, `log-${label}-seed1.jsonl`);
-  if (!existsSync(path) || statSync(path).size < bytes) {
-    const started = Date.now();
-    const result = generateLog(path, bytes, 1);
-    console.error(`generated ${path}: ${result.bytes} bytes, ${result.exchanges} turns in ${Date.now() - started} ms`);
-  }
-  return path;
-}
 
 async function bundleChild(): Promise<string> {
   await build({
@@ -124,7 +114,7 @@ async function main(): Promise<void> {
   };
 
   for (const label of sizes) {
-    const path = logFor(label);
+    const path = benchLog(label);
     const bytes = statSync(path).size;
     const isGiB = parseSize(label) >= 1024 ** 3;
     // One untimed run first, so every timed run sees the same (warm) page cache.

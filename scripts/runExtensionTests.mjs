@@ -13,6 +13,7 @@
 //   (none)        test/extension (out/test/extension/index.js), Workspace Trust off.
 //   --untrusted   test/extension-untrusted: Workspace Trust on (startup prompt off, so the folder opens in
 //                 Restricted Mode) and a checked-in .vscode/settings.json that tries to redirect the listeners.
+//   --bench-timeline  bench/timelineHost.ts (out/bench/timeline/index.js) as the entry: npm run bench:timeline.
 //   --smoke       no test entry: drives the workbench as a person would (F1 → "Start Interlude", read the status
 //                 bar, the activity bar icon, "Stop Interlude") and saves screenshots under test-output/screenshots/.
 //                 The claude listener points at a local fake upstream (bench/upstreamServer.ts, its own process):
@@ -42,9 +43,23 @@ const CHROMIUM_FLAGS = [
   '--disable-component-update',
   '--disable-sync',
   '--disable-dev-shm-usage',
+  // performance.memory in whole bytes, not coarse buckets: the timeline benchmark reports the page's heap.
+  // gc() too, so heap readings are not whatever garbage happened to be around.
+  ...(process.argv.includes('--bench-timeline') ? ['--enable-precise-memory-info', '--js-flags=--expose-gc'] : []),
 ];
-const MODE = process.argv.includes('--untrusted') ? 'untrusted' : process.argv.includes('--smoke') ? 'smoke' : 'extension';
-const testEntry = MODE === 'smoke' ? undefined : join(root, `out/test/${MODE === 'untrusted' ? 'extension-untrusted' : 'extension'}/index.js`);
+const MODE = process.argv.includes('--untrusted')
+  ? 'untrusted'
+  : process.argv.includes('--smoke')
+    ? 'smoke'
+    : process.argv.includes('--bench-timeline')
+      ? 'bench-timeline'
+      : 'extension';
+const TEST_ENTRIES = {
+  extension: 'out/test/extension/index.js',
+  untrusted: 'out/test/extension-untrusted/index.js',
+  'bench-timeline': 'out/bench/timeline/index.js',
+};
+const testEntry = TEST_ENTRIES[MODE] && join(root, TEST_ENTRIES[MODE]);
 const artifacts = join(root, `test-output/${MODE === 'extension' ? 'extension' : `extension-${MODE}`}`);
 const screenshots = join(root, 'test-output/screenshots');
 const outerCounts = process.env.INTERLUDE_TEST_COUNTS;

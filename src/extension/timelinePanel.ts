@@ -19,6 +19,7 @@ import {
   type TimelineFromWebview,
   type TimelineHalf,
   type TimelineRow,
+  type SweepFigures,
   type TimelineSnippet,
   type TimelineToWebview,
 } from '../webview/timelineProtocol';
@@ -42,6 +43,11 @@ export interface TimelineStatus {
   expanded: number;
   /** Rows passing the page's filters. */
   shown: number;
+  /** From opening (or restoring) the panel to the page's first drawn rows, in ms. */
+  firstPaintMs?: number;
+  /** The part of that until the page had loaded and said `ready` (the workbench creating the webview). */
+  pageLoadMs?: number;
+  sweep?: SweepFigures;
   lastSearch?: { query: string; matches: number };
   probe?: Omit<Extract<TimelineFromWebview, { type: 'probe' }>, 'type'>;
 }
@@ -52,6 +58,8 @@ interface TimelineTestAction {
   expand?: { id: string; half: TimelineHalf };
   filter?: TimelineFilter;
   probe?: boolean;
+  /** Scroll the whole list in this many frames and report how smooth it was (the benchmark). */
+  sweep?: number;
 }
 
 /** Characters of one text shown in an expanded half; the full request panel shows everything. */
@@ -194,6 +202,10 @@ class TimelineController implements vscode.Disposable {
   private rendered = 0;
   private expanded = 0;
   private shown = 0;
+  private openedAt = 0;
+  private firstPaintMs?: number;
+  private pageLoadMs?: number;
+  private sweep?: SweepFigures;
   private lastSearch?: { query: string; matches: number };
   private probe?: TimelineStatus['probe'];
   private searchSerial = 0;
@@ -213,6 +225,10 @@ class TimelineController implements vscode.Disposable {
       if (typeof test.search === 'string') message.search = test.search;
       if (isRecord(test.expand) && typeof test.expand.id === 'string') message.expand = { id: test.expand.id, half: test.expand.half === 'response' ? 'response' : 'request' };
       if (isRecord(test.filter)) message.filter = test.filter;
+      if (typeof test.sweep === 'number') {
+        message.sweep = test.sweep;
+        this.sweep = undefined;
+      }
       if (test.probe === true) {
         message.probe = true;
         this.probe = undefined;
@@ -228,6 +244,9 @@ class TimelineController implements vscode.Disposable {
       expanded: this.expanded,
       shown: this.shown,
     };
+    if (this.firstPaintMs !== undefined) status.firstPaintMs = this.firstPaintMs;
+    if (this.pageLoadMs !== undefined) status.pageLoadMs = this.pageLoadMs;
+    if (this.sweep) status.sweep = this.sweep;
     if (this.lastSearch) status.lastSearch = this.lastSearch;
     if (this.probe) status.probe = this.probe;
     return status;
@@ -262,6 +281,9 @@ class TimelineController implements vscode.Disposable {
 
   private adopt(panel: vscode.WebviewPanel): void {
     this.panel = panel;
+    this.openedAt = Date.now();
+    this.firstPaintMs = undefined;
+    this.pageLoadMs = undefined;
     this.pageReady = false;
     this.rendered = 0;
     this.panelDisposables = wireWebviewPanel(panel, this.context.extensionUri, {
@@ -293,6 +315,7 @@ class TimelineController implements vscode.Disposable {
     if (!message) return;
     switch (message.type) {
       case 'ready':
+        this.pageLoadMs ??= Date.now() - this.openedAt;
         await this.watcher.currentIndex();
         this.recompute();
         await this.postRows();
@@ -302,6 +325,7 @@ class TimelineController implements vscode.Disposable {
         this.rendered = message.count;
         this.expanded = message.expanded;
         this.shown = message.shown;
+        if (this.firstPaintMs === undefined && message.count > 0) this.firstPaintMs = Date.now() - this.openedAt;
         return;
       case 'setGap':
         this.gapSeconds = message.seconds;
@@ -317,6 +341,11 @@ class TimelineController implements vscode.Disposable {
       case 'openRequest':
         await vscode.commands.executeCommand(CommandId.OpenRequest, { id: message.id });
         return;
+      case 'sweep': {
+        const { type: _type, ...figures } = message;
+        this.sweep = figures;
+        return;
+      }
       case 'probe':
         this.probe = (({ type: _type, ...probe }) => probe)(message);
         return;

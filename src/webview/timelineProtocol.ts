@@ -55,7 +55,32 @@ export type TimelineToWebview =
   | { type: 'searchResult'; query: string; ids: string[]; snippets: Record<string, TimelineSnippet[]>; truncated: boolean }
   | { type: 'detail'; detail: TimelineDetail }
   /** Tests: act as the user would. */
-  | { type: 'test'; search?: string; expand?: { id: string; half: TimelineHalf }; filter?: TimelineFilter; probe?: boolean };
+  | { type: 'test'; search?: string; expand?: { id: string; half: TimelineHalf }; filter?: TimelineFilter; probe?: boolean; sweep?: number };
+
+/** Spread of a measured series, in milliseconds. */
+export interface Spread {
+  p50: number;
+  p95: number;
+  max: number;
+}
+
+/** A scroll through the whole list, one step per animation frame (the benchmark asks for it). */
+export interface SweepFigures {
+  steps: number;
+  /** Time between animation frames while scrolling two rows a frame: ~16.7 ms is smooth. */
+  frameMs: Spread;
+  /** The same while every frame jumps elsewhere in the list (dragging the scrollbar). */
+  jumpFrameMs: Spread;
+  /** The same, over as many frames with nothing to do just before: what this browser manages at best. */
+  idleFrameMs: Spread;
+  /** Time to redraw the rows in view after each step. */
+  renderMs: Spread;
+  /** Most elements in the page's document at any step. */
+  maxElements: number;
+  /** The page's used JS heap before and after, when the browser reports it (Chromium's performance.memory). */
+  heapBefore?: number;
+  heapAfter?: number;
+}
 
 /** The list filters besides text search; a test sets them as a user would in the toolbar. */
 export interface TimelineFilter {
@@ -75,6 +100,7 @@ export type TimelineFromWebview =
   | { type: 'expand'; id: string; half: TimelineHalf }
   | { type: 'openRequest'; id: string }
   | { type: 'setGap'; seconds: number }
+  | ({ type: 'sweep' } & SweepFigures)
   /** Tests: what the page sees of itself. */
   | { type: 'probe'; scripts: number; pwned: boolean; highlights: number; detailsShown: number; state: TimelineState; focused?: string };
 
@@ -127,6 +153,20 @@ export function parseTimelineFromWebview(value: unknown): TimelineFromWebview | 
       const seconds = count(value.seconds);
       return seconds === undefined ? undefined : { type: 'setGap', seconds };
     }
+    case 'sweep':
+      return isSpread(value.frameMs) && isSpread(value.jumpFrameMs) && isSpread(value.idleFrameMs) && isSpread(value.renderMs)
+        ? {
+            type: 'sweep',
+            steps: count(value.steps) ?? 0,
+            frameMs: value.frameMs,
+            idleFrameMs: value.idleFrameMs,
+            jumpFrameMs: value.jumpFrameMs,
+            renderMs: value.renderMs,
+            maxElements: count(value.maxElements) ?? 0,
+            ...(count(value.heapBefore) !== undefined ? { heapBefore: value.heapBefore as number } : {}),
+            ...(count(value.heapAfter) !== undefined ? { heapAfter: value.heapAfter as number } : {}),
+          }
+        : undefined;
     case 'probe':
       return {
         type: 'probe',
@@ -176,11 +216,17 @@ export function parseTimelineToWebview(value: unknown): TimelineToWebview | unde
       const filter = parseTimelineFilter(value.filter);
       if (filter) message.filter = filter;
       if (value.probe === true) message.probe = true;
+      const sweep = count(value.sweep);
+      if (sweep !== undefined) message.sweep = Math.min(10_000, Math.floor(sweep));
       return message;
     }
     default:
       return undefined;
   }
+}
+
+function isSpread(value: unknown): value is Spread {
+  return isObject(value) && count(value.p50) !== undefined && count(value.p95) !== undefined && count(value.max) !== undefined;
 }
 
 function parseTimelineFilter(value: unknown): TimelineFilter | undefined {

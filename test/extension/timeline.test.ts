@@ -131,6 +131,17 @@ export function timelineTests(): void {
       // Opening again reuses the panel.
       await vscode.commands.executeCommand('agentInterlude.openTimeline');
       assert.equal(timelineTabs().length, 1);
+      assert.ok(status.firstPaintMs !== undefined && status.firstPaintMs > 0, `the first paint is timed: ${JSON.stringify(status)}`);
+    });
+
+    it('keeps the DOM to the rows in view while scrolling through all of them', async () => {
+      await timeline({ sweep: 20 });
+      const { sweep } = await waitForTimeline('the sweep figures', (s) => s.sweep !== undefined);
+      assert.ok(sweep, 'the page reports its sweep');
+      assert.equal(sweep.steps, 20);
+      // ~20 rows in view plus overscan, a few elements each: far below one element per exchange.
+      assert.ok(sweep.maxElements < 1_000, `${sweep.maxElements} elements for ${COUNT} exchanges`);
+      assert.ok(sweep.renderMs.max > 0 && sweep.frameMs.p50 > 0, JSON.stringify(sweep));
     });
 
     it('shows an appended capture live', async () => {

@@ -11,6 +11,7 @@ import {
   type TimelineHalf,
   type TimelineRow,
   type TimelineSnippet,
+  type Spread,
   type TimelineState,
 } from '../timelineProtocol';
 
@@ -163,6 +164,9 @@ function passes(row: TimelineRow): boolean {
 }
 
 function layout(): void {
+  // What items show (and where) may have changed: draw them all anew.
+  for (const node of drawn.values()) node.remove();
+  drawn = new Map();
   items = [];
   rowItems = [];
   rowPlace = new Map();
@@ -239,8 +243,6 @@ function arrow(row: TimelineRow, half: TimelineHalf): HTMLButtonElement {
   button.setAttribute('aria-expanded', String(open));
   button.dataset.id = row.id;
   button.dataset.half = half;
-  // One arrow in the tab order (the keyboard cursor's), so Tab leaves the list instead of walking every row.
-  button.tabIndex = cursor?.id === row.id && cursor.half === half ? 0 : -1;
   const label = el('span', 'label');
   if (half === 'request') {
     label.textContent = `${row.method} ${row.path}${row.model ? ` · ${row.model}` : ''}`;
@@ -313,6 +315,13 @@ function drawDetail(row: TimelineRow, half: TimelineHalf): HTMLElement {
   return node;
 }
 
+/** The drawn element of each item in view, by item key: kept while the layout holds, so a scroll draws only new items. */
+let drawn = new Map<string, HTMLElement>();
+
+function itemKey(item: Item): string {
+  return item.kind === 'session' ? `s|${item.session}` : item.kind === 'row' ? `r|${item.row.id}` : `d|${item.half}|${item.row.id}`;
+}
+
 function render(): void {
   frame = 0;
   const hadFocus = layer.contains(document.activeElement);
@@ -320,21 +329,39 @@ function render(): void {
   const bottom = top + viewport.clientHeight;
   const first = Math.max(0, itemAt(top) - OVERSCAN);
   const last = Math.min(items.length, itemAt(bottom) + 1 + OVERSCAN);
-  const fragment = document.createDocumentFragment();
+  const next = new Map<string, HTMLElement>();
+  const nodes: HTMLElement[] = [];
   let drawnRows = 0;
   let drawnDetails = 0;
   for (let at = first; at < last; at++) {
     const item = items[at];
-    const node = item.kind === 'session' ? drawSession(item) : item.kind === 'row' ? drawRow(item.row) : drawDetail(item.row, item.half);
+    const itemId = itemKey(item);
+    let node = drawn.get(itemId);
+    if (!node) {
+      node = item.kind === 'session' ? drawSession(item) : item.kind === 'row' ? drawRow(item.row) : drawDetail(item.row, item.half);
+      node.style.top = `${offsets[at]}px`;
+      node.style.height = `${heightOf(item)}px`;
+    }
     if (item.kind === 'row') drawnRows++;
     if (item.kind === 'detail') drawnDetails++;
-    node.style.top = `${offsets[at]}px`;
-    node.style.height = `${heightOf(item)}px`;
-    fragment.append(node);
+    next.set(itemId, node);
+    nodes.push(node);
   }
-  layer.replaceChildren(fragment);
-  // Redrawing replaces the focused arrow's element: give focus to its new one.
-  if (hadFocus) {
+  for (const [itemId, node] of drawn) if (!next.has(itemId)) node.remove();
+  drawn = next;
+  // New items go in document order next to the kept ones (screen readers and Tab follow the DOM, not `top`).
+  let after: Node | null = null;
+  for (let at = nodes.length - 1; at >= 0; at--) {
+    if (nodes[at].parentNode !== layer || nodes[at].nextSibling !== after) layer.insertBefore(nodes[at], after);
+    after = nodes[at];
+  }
+  // One arrow in the tab order (the keyboard cursor's), so Tab leaves the list instead of walking every row.
+  const current = cursor;
+  for (const button of Array.from(layer.querySelectorAll<HTMLButtonElement>('button.arrow'))) {
+    button.tabIndex = current !== undefined && current.id === button.dataset.id && current.half === button.dataset.half ? 0 : -1;
+  }
+  // An element that held the focus may have left the view.
+  if (hadFocus && !layer.contains(document.activeElement)) {
     const button = cursorButton();
     // Scrolled out of view: the list keeps the focus, so the arrow keys still work.
     if (button) button.focus({ preventScroll: true });
@@ -596,6 +623,79 @@ gapInput.addEventListener('change', () => {
   saveState();
 });
 
+function spread(values: number[]): Spread {
+  const sorted = values.slice().sort((a, b) => a - b);
+  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+  const round = (value: number): number => Math.round(value * 100) / 100;
+  return { p50: round(at(0.5)), p95: round(at(0.95)), max: round(sorted[sorted.length - 1] ?? 0) };
+}
+
+function usedHeap(): number | undefined {
+  // Only the benchmark's browser exposes gc (--js-flags=--expose-gc).
+  (window as unknown as { gc?: () => void }).gc?.();
+  return (performance as unknown as { memory?: { usedJSHeapSize?: number } }).memory?.usedJSHeapSize;
+}
+
+/**
+ * The benchmark: `steps` frames doing nothing (the browser's own frame rate), then `steps` frames of continuous
+ * scrolling, two rows a frame (a fast wheel or a fling), in ten stretches spread over the whole list, then
+ * `steps` frames each jumping to another place (dragging the scrollbar). Times frames and redraws.
+ */
+async function sweep(steps: number): Promise<void> {
+  const heapBefore = usedHeap();
+  const range = Math.max(0, viewport.scrollHeight - viewport.clientHeight);
+  const nextFrame = (): Promise<number> => new Promise((resolveFrame) => requestAnimationFrame(resolveFrame));
+  const idleFrames: number[] = [];
+  let last = await nextFrame();
+  for (let step = 1; step <= steps; step++) {
+    const now = await nextFrame();
+    idleFrames.push(now - last);
+    last = now;
+  }
+  const renders: number[] = [];
+  let maxElements = 0;
+  const scrollTo = (y: number): void => {
+    viewport.scrollTop = y;
+    const started = performance.now();
+    render();
+    renders.push(performance.now() - started);
+    maxElements = Math.max(maxElements, document.getElementsByTagName('*').length);
+  };
+  const frames: number[] = [];
+  const stretch = Math.max(1, Math.floor(steps / 10));
+  for (let step = 0; step < steps; step++) {
+    if (step % stretch === 0) {
+      scrollTo(Math.round((range * Math.floor(step / stretch)) / 10));
+      last = await nextFrame();
+      continue;
+    }
+    const now = await nextFrame();
+    frames.push(now - last);
+    last = now;
+    scrollTo(viewport.scrollTop + 2 * ROW_HEIGHT);
+  }
+  const jumpFrames: number[] = [];
+  last = await nextFrame();
+  for (let step = 1; step <= steps; step++) {
+    const now = await nextFrame();
+    jumpFrames.push(now - last);
+    last = now;
+    scrollTo(Math.round((range * step) / steps));
+  }
+  const heapAfter = usedHeap();
+  vscode.postMessage({
+    type: 'sweep',
+    steps,
+    frameMs: spread(frames),
+    jumpFrameMs: spread(jumpFrames),
+    idleFrameMs: spread(idleFrames),
+    renderMs: spread(renders),
+    maxElements,
+    ...(heapBefore !== undefined ? { heapBefore } : {}),
+    ...(heapAfter !== undefined ? { heapAfter } : {}),
+  });
+}
+
 /** Sets toolbar filters as a user would (tests). */
 function applyFilter(filter: TimelineFilter): void {
   if (filter.agent !== undefined) agentSelect.value = agentSelect.dataset.wanted = filter.agent;
@@ -665,6 +765,7 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
         scrollToId(message.expand.id);
         render();
       }
+      if (message.sweep !== undefined) void sweep(message.sweep);
       if (message.probe) {
         setTimeout(() => {
           render();
