@@ -5,6 +5,7 @@
 // CaptureWatcher keeps the figures live while the panel exists.
 import * as vscode from 'vscode';
 import { buildAnalysisReport, type AnalysisReport } from '../core/analysis/analysisReport';
+import type { AnalysisInput } from '../core/analysis/analysisInput';
 import { DEFAULT_SESSION_GAP_MS } from '../core/analysis/conversations';
 import { toolName } from '../core/analysis/toolCatalog';
 import { tokensByModelFamily } from '../core/analysis/tokenUsage';
@@ -22,10 +23,11 @@ import {
   type TokenBucket,
   type ToolEntry,
 } from '../webview/insightsProtocol';
-import type { CaptureViewDeps, CaptureWatcher } from './captureWatcher';
+import type { CaptureViewDeps } from './captureWatcher';
 import { CommandId } from './commandIds';
 import { SECTION } from './settings';
-import { createWebviewPanel, webviewPageHtml, wireWebviewPanel } from './webviewPage';
+import { webviewPageHtml } from './webviewPage';
+import { CapturePanel } from './capturePanel';
 import { isRecord } from '../core/jsonValue';
 
 
@@ -107,7 +109,7 @@ function tokenBuckets(exchanges: readonly ExchangeSummary[]): { buckets: TokenBu
   return { buckets, bucketMs };
 }
 
-function toolEntries(input: ReturnType<NonNullable<CaptureWatcher['current']>['analysisInput']>, report: AnalysisReport): ToolEntry[] {
+function toolEntries(input: AnalysisInput, report: AnalysisReport): ToolEntry[] {
   const entries: ToolEntry[] = [];
   for (const agent of report.agents) {
     const definitions = new Map<string, unknown>();
@@ -156,26 +158,19 @@ function graphSessions(report: AnalysisReport, exchanges: readonly ExchangeSumma
   return [...wanted.values()];
 }
 
-class InsightsController implements vscode.Disposable {
-  private panel?: vscode.WebviewPanel;
-  private panelDisposables: vscode.Disposable[] = [];
-  private readonly watcher: CaptureWatcher;
-  private readonly subscription: vscode.Disposable;
-  /** Holds the shared watcher while the panel exists. */
-  private hold?: vscode.Disposable;
-  private pageReady = false;
+class InsightsController extends CapturePanel {
   private exchanges = 0;
   private computing = false;
   private computeAgain = false;
   private rendered?: RenderedFigures;
   private probe?: InsightsStatus['probe'];
 
-  constructor(
-    private readonly context: vscode.ExtensionContext,
-    private readonly deps: CaptureViewDeps,
-  ) {
-    this.watcher = deps.watcher;
-    this.subscription = this.watcher.onDidChange(() => void this.postData());
+  constructor(context: vscode.ExtensionContext, deps: CaptureViewDeps) {
+    super(context, deps, INSIGHTS_VIEW_TYPE, 'Insights');
+  }
+
+  protected capturesChanged(): Promise<void> {
+    return this.postData();
   }
 
   async status(action?: unknown): Promise<InsightsStatus> {
@@ -200,60 +195,16 @@ class InsightsController implements vscode.Disposable {
   }
 
   async open(): Promise<InsightsStatus> {
-    if (this.panel) {
-      this.panel.reveal(undefined, false);
-    } else {
-      const panel = createWebviewPanel(INSIGHTS_VIEW_TYPE, 'Insights', this.context.extensionUri);
-      this.adopt(panel);
-    }
+    this.openPanel();
     return this.status();
   }
 
-  async restore(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
-    if (this.panel) {
-      panel.dispose();
-      return;
-    }
-    // The page reads its own state back (tab, open tools, session) through getState and validates it there.
-    void state;
-    this.adopt(panel);
-  }
-
-  dispose(): void {
-    this.panel?.dispose();
-    this.disposePanelListeners();
-    this.hold?.dispose();
-    this.subscription.dispose();
-  }
-
-  private adopt(panel: vscode.WebviewPanel): void {
-    this.panel = panel;
-    this.pageReady = false;
+  // The page reads its own state back (tab, open tools, session) through getState and validates it there.
+  protected pageGone(): void {
     this.rendered = undefined;
-    this.panelDisposables = wireWebviewPanel(panel, this.context.extensionUri, {
-      html: (webview) => this.html(webview),
-      onMessage: (raw) => void this.receive(raw),
-      onHidden: () => {
-        // The page is discarded while hidden; what it drew is reported again once it is back.
-        this.pageReady = false;
-        this.rendered = undefined;
-      },
-      onClosed: () => {
-        this.panel = undefined;
-        this.pageReady = false;
-        this.rendered = undefined;
-        this.hold?.dispose();
-        this.hold = undefined;
-      },
-    });
-    this.hold ??= this.watcher.hold();
   }
 
-  private disposePanelListeners(): void {
-    for (const disposable of this.panelDisposables.splice(0)) disposable.dispose();
-  }
-
-  private async receive(raw: unknown): Promise<void> {
+  protected async receive(raw: unknown): Promise<void> {
     const message = parseInsightsFromWebview(raw);
     if (!message) return;
     switch (message.type) {
@@ -364,7 +315,7 @@ class InsightsController implements vscode.Disposable {
     }
   }
 
-  private html(webview: vscode.Webview): string {
+  protected html(webview: vscode.Webview): string {
     return webviewPageHtml(webview, this.context.extensionUri, {
       page: 'insights',
       title: 'Insights',

@@ -23,10 +23,11 @@ import {
   type TimelineSnippet,
   type TimelineToWebview,
 } from '../webview/timelineProtocol';
-import type { CaptureViewDeps, CaptureWatcher } from './captureWatcher';
+import type { CaptureViewDeps } from './captureWatcher';
 import { CommandId } from './commandIds';
 import { SECTION } from './settings';
-import { createWebviewPanel, webviewPageHtml, wireWebviewPanel } from './webviewPage';
+import { webviewPageHtml } from './webviewPage';
+import { CapturePanel } from './capturePanel';
 import { isRecord } from '../core/jsonValue';
 
 
@@ -188,14 +189,7 @@ function responseDetail(summary: ExchangeSummary | undefined, record: unknown): 
   return sections;
 }
 
-class TimelineController implements vscode.Disposable {
-  private panel?: vscode.WebviewPanel;
-  private panelDisposables: vscode.Disposable[] = [];
-  private readonly watcher: CaptureWatcher;
-  private readonly subscription: vscode.Disposable;
-  /** Holds the shared watcher while the panel exists. */
-  private hold?: vscode.Disposable;
-  private pageReady = false;
+class TimelineController extends CapturePanel {
   private rows: TimelineRow[] = [];
   private sessions = 0;
   private gapSeconds = sessionGapSeconds();
@@ -210,12 +204,8 @@ class TimelineController implements vscode.Disposable {
   private probe?: TimelineStatus['probe'];
   private searchSerial = 0;
 
-  constructor(
-    private readonly context: vscode.ExtensionContext,
-    private readonly deps: CaptureViewDeps,
-  ) {
-    this.watcher = deps.watcher;
-    this.subscription = this.watcher.onDidChange((change) => void this.update(change.reset));
+  constructor(context: vscode.ExtensionContext, deps: CaptureViewDeps) {
+    super(context, deps, TIMELINE_VIEW_TYPE, 'Timeline');
   }
 
   async status(action?: unknown): Promise<TimelineStatus> {
@@ -253,64 +243,23 @@ class TimelineController implements vscode.Disposable {
   }
 
   async open(): Promise<TimelineStatus> {
-    if (this.panel) {
-      this.panel.reveal(undefined, false);
-    } else {
-      const panel = createWebviewPanel(TIMELINE_VIEW_TYPE, 'Timeline', this.context.extensionUri);
-      this.adopt(panel);
-    }
+    this.openPanel();
     return this.status();
   }
 
-  async restore(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
-    if (this.panel) {
-      panel.dispose();
-      return;
-    }
+  protected override adopted(state: unknown): void {
     const restored = parseTimelineState(state);
     if (restored.gapSeconds !== undefined) this.gapSeconds = restored.gapSeconds;
-    this.adopt(panel);
-  }
-
-  dispose(): void {
-    this.panel?.dispose();
-    this.disposePanelListeners();
-    this.hold?.dispose();
-    this.subscription.dispose();
-  }
-
-  private adopt(panel: vscode.WebviewPanel): void {
-    this.panel = panel;
     this.openedAt = Date.now();
     this.firstPaintMs = undefined;
     this.pageLoadMs = undefined;
-    this.pageReady = false;
-    this.rendered = 0;
-    this.panelDisposables = wireWebviewPanel(panel, this.context.extensionUri, {
-      html: (webview) => this.html(webview),
-      onMessage: (raw) => void this.receive(raw),
-      onHidden: () => {
-        // The page is discarded while hidden; what it drew is reported again once it is back.
-        this.pageReady = false;
-        this.rendered = this.expanded = this.shown = 0;
-      },
-      onClosed: () => {
-        this.panel = undefined;
-        this.pageReady = false;
-        this.rendered = 0;
-        this.expanded = 0;
-        this.hold?.dispose();
-        this.hold = undefined;
-      },
-    });
-    this.hold ??= this.watcher.hold();
   }
 
-  private disposePanelListeners(): void {
-    for (const disposable of this.panelDisposables.splice(0)) disposable.dispose();
+  protected pageGone(): void {
+    this.rendered = this.expanded = this.shown = 0;
   }
 
-  private async receive(raw: unknown): Promise<void> {
+  protected async receive(raw: unknown): Promise<void> {
     const message = parseTimelineFromWebview(raw);
     if (!message) return;
     switch (message.type) {
@@ -367,7 +316,7 @@ class TimelineController implements vscode.Disposable {
   }
 
   /** New captures: the page gets only appended and changed rows when the order held, so it keeps its place. */
-  private async update(reset: boolean): Promise<void> {
+  protected async capturesChanged(reset: boolean): Promise<void> {
     if (!this.panel) return;
     const previous = this.recompute();
     if (!this.pageReady) return;
@@ -440,7 +389,7 @@ class TimelineController implements vscode.Disposable {
     await this.panel?.webview.postMessage({ type: 'detail', detail } satisfies TimelineToWebview);
   }
 
-  private html(webview: vscode.Webview): string {
+  protected html(webview: vscode.Webview): string {
     return webviewPageHtml(webview, this.context.extensionUri, {
       page: 'timeline',
       title: 'Timeline',
