@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { OpenedDiff } from '../../src/extension/diffCommands';
 import type { SlotDecorationState } from '../../src/extension/slotDecorations';
-import { activateExtension, waitFor, workspaceFolder } from './helpers';
+import { activateExtension, claudeExchangeLines, waitFor, workspaceFolder } from './helpers';
 
 // An agent label of its own, so captures the other suites made do not join these prompt families.
 const AGENT = 'difftest';
@@ -34,31 +34,18 @@ const TOOLS = [
 /** One exchange in the original tool's record format: a request with its extract, and a response. */
 function exchangeRecords(id: string, at: Date, day: number, workspace: string, messages: unknown[]): string {
   const text = systemLines(day, workspace).join('\n');
-  const system = [{ type: 'text', text: 'You are Claude Code.' }, { type: 'text', text }];
-  const request = {
+  return claudeExchangeLines({
     id,
-    kind: 'request',
-    ts: at.toISOString(),
+    at: at.getTime(),
     agent: AGENT,
-    wire: 'claude-messages',
-    method: 'POST',
-    path: '/v1/messages',
-    headers_kept: { 'content-type': 'application/json' },
-    request: { model: 'claude-diff-test', max_tokens: 8, stream: true, system, tools: TOOLS, messages },
-    extract: { system, tools: TOOLS, messages },
-  };
-  const response = {
-    id,
-    kind: 'response',
-    ts: new Date(at.getTime() + 500).toISOString(),
-    agent: AGENT,
-    wire: 'claude-messages',
-    status: 200,
-    stream: false,
-    body: { type: 'message', role: 'assistant', content: [{ type: 'text', text: 'ok' }], model: 'claude-diff-test' },
-    content_type: 'application/json',
-  };
-  return `${JSON.stringify(request)}\n${JSON.stringify(response)}\n`;
+    model: 'claude-diff-test',
+    stream: true,
+    system: [{ type: 'text', text: 'You are Claude Code.' }, { type: 'text', text }],
+    tools: TOOLS,
+    messages,
+    content: [{ type: 'text', text: 'ok' }],
+    roundTripMs: 500,
+  });
 }
 
 const HELLO = [{ role: 'user', content: [{ type: 'text', text: 'hello' }] }];

@@ -1,5 +1,5 @@
 // Small helpers shared by the suites that run inside the extension host.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { InterludeStatus } from '../../src/extension/extension';
@@ -70,4 +70,91 @@ export function webviewTabs(viewType: string): vscode.Tab[] {
   return vscode.window.tabGroups.all
     .flatMap((group) => group.tabs)
     .filter((tab) => tab.input instanceof vscode.TabInputWebview && tab.input.viewType.endsWith(viewType));
+}
+
+/** Drives one of the panels through its hidden status command (`action` acts in the page as a user would). */
+export function panelDriver<Status extends { probe?: unknown }>(command: string, viewType: string) {
+  const status = (action?: unknown): Thenable<Status> => vscode.commands.executeCommand<Status>(command, action);
+  const waitFor = (what: string, accept: (answer: Status) => boolean, timeoutMs = 30_000): Promise<Status> =>
+    waitForCommand<Status>(command, what, accept, timeoutMs);
+  return {
+    status,
+    waitFor,
+    /** What the page sees of itself (script elements, whether a captured handler ran, …). */
+    async probe(): Promise<NonNullable<Status['probe']>> {
+      await status({ probe: true });
+      const answer = await waitFor('the page to answer the probe', (s) => s.probe !== undefined);
+      return answer.probe as NonNullable<Status['probe']>;
+    },
+    tabs: (): vscode.Tab[] => webviewTabs(viewType),
+  };
+}
+
+/**
+ * Hides a panel as a user would: a text file opened in its editor group. The webview's page is discarded
+ * (retainContextWhenHidden is off). Returns what closes the file again.
+ */
+export async function hideBehindFile(tab: vscode.Tab, file: string): Promise<() => Promise<void>> {
+  writeFileSync(file, 'hides the panel\n');
+  const document = await vscode.workspace.openTextDocument(file);
+  await vscode.window.showTextDocument(document, { viewColumn: tab.group.viewColumn, preview: false });
+  return async () => {
+    const tabs = vscode.window.tabGroups.all
+      .flatMap((group) => group.tabs)
+      .filter((candidate) => candidate.input instanceof vscode.TabInputText && candidate.input.uri.fsPath === file);
+    await vscode.window.tabGroups.close(tabs);
+  };
+}
+
+export interface ClaudeExchange {
+  id: string;
+  /** Request time, epoch ms; the response lands `roundTripMs` later. */
+  at: number;
+  agent: string;
+  model: string;
+  system: unknown[];
+  tools: unknown[];
+  messages: unknown[];
+  /** The response's content blocks. */
+  content: unknown[];
+  stopReason?: string;
+  usage?: Record<string, number>;
+  roundTripMs?: number;
+  stream?: boolean;
+}
+
+/** One Messages API exchange as two JSONL lines in the original tool's record format (as its CLI writes them). */
+export function claudeExchangeLines(exchange: ClaudeExchange): string {
+  const { id, agent, model, system, tools, messages } = exchange;
+  const request = {
+    id,
+    kind: 'request',
+    ts: new Date(exchange.at).toISOString(),
+    agent,
+    wire: 'claude-messages',
+    method: 'POST',
+    path: '/v1/messages',
+    headers_kept: { 'content-type': 'application/json' },
+    request: { model, max_tokens: 8, ...(exchange.stream ? { stream: true } : {}), system, tools, messages },
+    extract: { system, tools, messages },
+  };
+  const response = {
+    id,
+    kind: 'response',
+    ts: new Date(exchange.at + (exchange.roundTripMs ?? 400)).toISOString(),
+    agent,
+    wire: 'claude-messages',
+    status: 200,
+    stream: false,
+    body: {
+      type: 'message',
+      role: 'assistant',
+      content: exchange.content,
+      model,
+      ...(exchange.stopReason ? { stop_reason: exchange.stopReason } : {}),
+      ...(exchange.usage ? { usage: exchange.usage } : {}),
+    },
+    content_type: 'application/json',
+  };
+  return `${JSON.stringify(request)}\n${JSON.stringify(response)}\n`;
 }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { InsightsStatus } from '../../src/extension/insightsPanel';
-import { activateExtension, waitForCommand, webviewTabs } from './helpers';
+import { activateExtension, claudeExchangeLines, hideBehindFile, panelDriver } from './helpers';
 
 const ALPHA = 'insightsalpha';
 const BETA = 'insightsbeta';
@@ -23,61 +23,28 @@ interface Options {
 }
 
 function exchange(id: string, at: number, options: Options): string {
-  const system = [{ type: 'text', text: `You are ${options.agent}.\nAlways answer briefly.` }];
-  const tools = options.tools.map((name) => ({ name, description: `${name} tool`, input_schema: { type: 'object', properties: { command: { type: 'string' } } } }));
-  const messages = [{ role: 'user', content: [{ type: 'text', text: `task ${id}` }] }];
-  const request = {
-    id,
-    kind: 'request',
-    ts: new Date(at).toISOString(),
-    agent: options.agent,
-    wire: 'claude-messages',
-    method: 'POST',
-    path: '/v1/messages',
-    headers_kept: { 'content-type': 'application/json' },
-    request: { model: options.model, max_tokens: 8, system, tools, messages },
-    extract: { system, tools, messages },
-  };
   const content: unknown[] = [{ type: 'text', text: 'ok' }];
   if (options.use) content.push({ type: 'tool_use', id: `toolu_${id}`, name: options.use.name, input: options.use.input });
-  const response = {
+  return claudeExchangeLines({
     id,
-    kind: 'response',
-    ts: new Date(at + 300).toISOString(),
+    at,
     agent: options.agent,
-    wire: 'claude-messages',
-    status: 200,
-    stream: false,
-    body: {
-      type: 'message',
-      role: 'assistant',
-      content,
-      model: options.model,
-      stop_reason: options.use ? 'tool_use' : 'end_turn',
-      usage: { input_tokens: 10, output_tokens: 2, cache_read_input_tokens: 100 },
-    },
-    content_type: 'application/json',
-  };
-  return `${JSON.stringify(request)}\n${JSON.stringify(response)}\n`;
+    model: options.model,
+    system: [{ type: 'text', text: `You are ${options.agent}.\nAlways answer briefly.` }],
+    tools: options.tools.map((name) => ({ name, description: `${name} tool`, input_schema: { type: 'object', properties: { command: { type: 'string' } } } })),
+    messages: [{ role: 'user', content: [{ type: 'text', text: `task ${id}` }] }],
+    content,
+    stopReason: options.use ? 'tool_use' : 'end_turn',
+    usage: { input_tokens: 10, output_tokens: 2, cache_read_input_tokens: 100 },
+    roundTripMs: 300,
+  });
 }
 
-function insights(action?: unknown): Thenable<InsightsStatus> {
-  return vscode.commands.executeCommand<InsightsStatus>('agentInterlude.internal.insights', action);
-}
-
-function waitForInsights(what: string, accept: (status: InsightsStatus) => boolean, timeoutMs = 30_000): Promise<InsightsStatus> {
-  return waitForCommand<InsightsStatus>('agentInterlude.internal.insights', what, accept, timeoutMs);
-}
-
-async function probe(): Promise<NonNullable<InsightsStatus['probe']>> {
-  await insights({ probe: true });
-  const status = await waitForInsights('the page to answer the probe', (s) => s.probe !== undefined);
-  return status.probe as NonNullable<InsightsStatus['probe']>;
-}
-
-function insightsTabs(): vscode.Tab[] {
-  return webviewTabs('agentInterlude.insights');
-}
+const page = panelDriver<InsightsStatus>('agentInterlude.internal.insights', 'agentInterlude.insights');
+const insights = page.status;
+const waitForInsights = page.waitFor;
+const probe = page.probe;
+const insightsTabs = page.tabs;
 
 // Registered by index.ts once mocha's globals exist (the suites are bundled, so they cannot load themselves).
 export function insightsTests(): void {
@@ -166,19 +133,13 @@ export function insightsTests(): void {
 
     it('keeps the tab and the open tool entries when the panel is hidden and shown again', async () => {
       await waitForInsights('the hostile tool still open', (s) => s.rendered?.tab === 'tools' && s.rendered.invocationRows === 3);
-      const note = join(dir, 'note.txt');
-      writeFileSync(note, 'hides the insights\n');
-      const document = await vscode.workspace.openTextDocument(note);
-      await vscode.window.showTextDocument(document, { viewColumn: insightsTabs()[0].group.viewColumn, preview: false });
+      const unhide = await hideBehindFile(insightsTabs()[0], join(dir, 'note.txt'));
       await waitForInsights('the panel to be hidden', (s) => s.open && !s.ready && s.rendered === undefined);
       await vscode.commands.executeCommand('agentInterlude.openInsights');
       // The open entry asks for its invocations again, so the log is drawn anew.
       const status = await waitForInsights('the page drawn again', (s) => s.ready && s.rendered?.tab === 'tools' && s.rendered.invocationRows === 3);
       assert.equal(status.rendered?.toolRows, 3);
-      const noteTabs = vscode.window.tabGroups.all
-        .flatMap((group) => group.tabs)
-        .filter((tab) => tab.input instanceof vscode.TabInputText && tab.input.uri.fsPath === note);
-      await vscode.window.tabGroups.close(noteTabs);
+      await unhide();
     });
 
     it('closing the tab closes the panel', async () => {

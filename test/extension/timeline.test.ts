@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { TimelineStatus } from '../../src/extension/timelinePanel';
-import { activateExtension, waitForCommand, webviewTabs } from './helpers';
+import { activateExtension, claudeExchangeLines, hideBehindFile, panelDriver } from './helpers';
 
 const AGENT = 'timelinetest';
 const COUNT = 3000;
@@ -23,59 +23,25 @@ const HOSTILE = [
 const TOOL_EVERY = 100;
 
 function exchange(id: string, at: number, prompt: string, answer: string, tool?: string): string {
-  const system = [{ type: 'text', text: 'You are a timeline test.' }];
-  const tools = [{ name: 'Bash', description: 'Runs a command', input_schema: { type: 'object' } }];
-  const messages = [{ role: 'user', content: [{ type: 'text', text: prompt }] }];
-  const request = {
+  return claudeExchangeLines({
     id,
-    kind: 'request',
-    ts: new Date(at).toISOString(),
+    at,
     agent: AGENT,
-    wire: 'claude-messages',
-    method: 'POST',
-    path: '/v1/messages',
-    headers_kept: { 'content-type': 'application/json' },
-    request: { model: 'claude-timeline-test', max_tokens: 8, system, tools, messages },
-    extract: { system, tools, messages },
-  };
-  const response = {
-    id,
-    kind: 'response',
-    ts: new Date(at + 400).toISOString(),
-    agent: AGENT,
-    wire: 'claude-messages',
-    status: 200,
-    stream: false,
-    body: {
-      type: 'message',
-      role: 'assistant',
-      content: [{ type: 'text', text: answer }, ...(tool ? [{ type: 'tool_use', id: `toolu_${id}`, name: tool, input: { command: 'ls' } }] : [])],
-      model: 'claude-timeline-test',
-      stop_reason: tool ? 'tool_use' : 'end_turn',
-      usage: { input_tokens: 10, output_tokens: 2 },
-    },
-    content_type: 'application/json',
-  };
-  return `${JSON.stringify(request)}\n${JSON.stringify(response)}\n`;
+    model: 'claude-timeline-test',
+    system: [{ type: 'text', text: 'You are a timeline test.' }],
+    tools: [{ name: 'Bash', description: 'Runs a command', input_schema: { type: 'object' } }],
+    messages: [{ role: 'user', content: [{ type: 'text', text: prompt }] }],
+    content: [{ type: 'text', text: answer }, ...(tool ? [{ type: 'tool_use', id: `toolu_${id}`, name: tool, input: { command: 'ls' } }] : [])],
+    stopReason: tool ? 'tool_use' : 'end_turn',
+    usage: { input_tokens: 10, output_tokens: 2 },
+  });
 }
 
-function timeline(action?: unknown): Thenable<TimelineStatus> {
-  return vscode.commands.executeCommand<TimelineStatus>('agentInterlude.internal.timeline', action);
-}
-
-function waitForTimeline(what: string, accept: (status: TimelineStatus) => boolean, timeoutMs = 30_000): Promise<TimelineStatus> {
-  return waitForCommand<TimelineStatus>('agentInterlude.internal.timeline', what, accept, timeoutMs);
-}
-
-async function probe(): Promise<NonNullable<TimelineStatus['probe']>> {
-  await timeline({ probe: true });
-  const status = await waitForTimeline('the page to answer the probe', (s) => s.probe !== undefined);
-  return status.probe as NonNullable<TimelineStatus['probe']>;
-}
-
-function timelineTabs(): vscode.Tab[] {
-  return webviewTabs('agentInterlude.timeline');
-}
+const page = panelDriver<TimelineStatus>('agentInterlude.internal.timeline', 'agentInterlude.timeline');
+const timeline = page.status;
+const waitForTimeline = page.waitFor;
+const probe = page.probe;
+const timelineTabs = page.tabs;
 
 const hostileId = `tl${String(HOSTILE_INDEX).padStart(6, '0')}`;
 
@@ -204,10 +170,7 @@ export function timelineTests(): void {
       await timeline({ filter: { from, to: from + 3_600_000 } });
       await waitForTimeline('the range with the search', (s) => s.shown === 1 && s.expanded === 2);
       // Another editor in the same group hides the webview; its page is discarded (retainContextWhenHidden off).
-      const note = join(dir, 'note.txt');
-      writeFileSync(note, 'hides the timeline\n');
-      const document = await vscode.workspace.openTextDocument(note);
-      await vscode.window.showTextDocument(document, { viewColumn: timelineTabs()[0].group.viewColumn, preview: false });
+      const unhide = await hideBehindFile(timelineTabs()[0], join(dir, 'note.txt'));
       await waitForTimeline('the panel to be hidden', (s) => s.open && !s.ready);
       await vscode.commands.executeCommand('agentInterlude.openTimeline');
       // The restored query runs again, so the list narrows to the one match once its result is back.
@@ -217,10 +180,7 @@ export function timelineTests(): void {
       assert.equal(state.query, 'pwned');
       assert.deepEqual([state.from, state.to], [from, from + 3_600_000]);
       assert.deepEqual([...(state.expanded ?? [])].sort(), [`request|${hostileId}`, `response|${hostileId}`]);
-      const noteTabs = vscode.window.tabGroups.all
-        .flatMap((group) => group.tabs)
-        .filter((tab) => tab.input instanceof vscode.TabInputText && tab.input.uri.fsPath === note);
-      await vscode.window.tabGroups.close(noteTabs);
+      await unhide();
     });
 
     it('closing the tab closes the panel', async () => {
