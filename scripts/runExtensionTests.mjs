@@ -400,10 +400,10 @@ async function runFromPalette(workbench, title) {
   for (;;) {
     await workbench.keyboard.press('F1');
     const input = workbench.locator('.quick-input-widget .quick-input-box input');
-    await input.waitFor({ state: 'visible', timeout: 10_000 });
-    await workbench.keyboard.type(title, { delay: 20 });
     const row = workbench.locator('.quick-input-widget .monaco-list-row').filter({ hasText: title });
     try {
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await workbench.keyboard.type(title, { delay: 20 });
       await row.first().waitFor({ state: 'visible', timeout: 5_000 });
       const first = await workbench.locator('.quick-input-widget .monaco-list-row').first().innerText();
       if (!first.includes(title)) throw new Error(`the palette's first row is "${first}"`);
