@@ -14,15 +14,23 @@
 //   --untrusted   test/extension-untrusted: Workspace Trust on (startup prompt off, so the folder opens in
 //                 Restricted Mode) and a checked-in .vscode/settings.json that tries to redirect the listeners.
 //   --bench-timeline  bench/timelineHost.ts (out/bench/timeline/index.js) as the entry: npm run bench:timeline.
-//   --smoke       no test entry: drives the workbench as a person would (F1 → "Start Interlude", read the status
-//                 bar, the activity bar icon, "Stop Interlude") and saves screenshots under test-output/screenshots/.
-//                 The claude listener points at a local fake upstream (bench/upstreamServer.ts, its own process):
-//                 the run sends Claude-Code-like requests through it, waits for them in the Captures tree, opens
-//                 one in the request panel and screenshots that too, once in Default Dark Modern, once in Light.
+//   --smoke       no test entry: drives the workbench as a person would and saves screenshots under
+//                 test-output/screenshots/ (each run deletes the PNGs there first). The capture folder
+//                 (<workspace>/.agent-interlude/) starts with a synthetic log from bench/generateLog.ts (seed 217,
+//                 5 MiB: Claude Code and Codex sessions, tool calls, token figures). The claude listener points at a
+//                 local fake upstream (bench/upstreamServer.ts, its own process). Steps, in Default Dark Modern:
+//                 F1 → "Start Interlude" (status bar ports accept connections), the activity bar view, requests sent
+//                 through the proxy appear in the Captures tree, the first one opened in the request panel, F1 →
+//                 "Open Timeline" (rows drawn), F1 → "Open Insights" and each of its tabs (Overview, Tokens and
+//                 cache, Tools with one tool opened, Conversation graph), "Stop Interlude" (ports free). Then F1 →
+//                 "Developer: Reload Window" with Default Light Modern set: the Insights, Timeline and request panel
+//                 tabs come back through their serializers and draw content again; then the same steps in Light.
+//                 Screenshots: start-interlude, captures-and-request, timeline, overview, tokens, tools, graph
+//                 (each -dark.png and -light.png) and restored-light.png.
 //
 // Env: INTERLUDE_EXTENSION_TIMEOUT_MS (default 240000), CHROMIUM_PATH (default /usr/bin/chromium).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -94,6 +102,19 @@ if (MODE === 'smoke') {
     say(`fake upstream failed: ${error?.message ?? error}`);
   }
 }
+// The smoke run's capture folder starts with a synthetic log (bench/generateLog.ts: Claude Code and Codex sessions
+// with tool calls, retries and token figures), so the Timeline and Insights views have something to show.
+let seeded;
+let seedError;
+if (MODE === 'smoke') {
+  try {
+    seeded = seedCaptureFolder();
+    say(`seeded ${seeded.file}: ${seeded.exchanges} exchanges (${Object.entries(seeded.agents).map(([agent, n]) => `${agent} ${n}`).join(', ')})`);
+  } catch (error) {
+    seedError = error;
+    say(`seeding the capture folder failed: ${error?.message ?? error}`);
+  }
+}
 const userSettings = {
   'workbench.startupEditor': 'none',
   'extensions.autoCheckUpdates': false,
@@ -140,6 +161,31 @@ function modeUserSettings() {
     };
   }
   return {};
+}
+
+// <workspace>/.agent-interlude/log-sample-seed<N>.jsonl from bench/generateLog.ts (deterministic: seed 217 at 5 MiB
+// gives two Claude Code and two Codex sessions and the start of a fifth, ≈ 58 exchanges, all dated 2026-11-14).
+// Returns what the views should count: exchanges (request records) per agent.
+function seedCaptureFolder() {
+  const SEED = 217;
+  const file = join(dirs.workspace, '.agent-interlude', `log-sample-seed${SEED}.jsonl`);
+  const result = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join(root, 'bench/generateLog.ts'), '--size', '5MiB', '--seed', String(SEED), '--out', file],
+    { cwd: root, encoding: 'utf8', timeout: 60_000 },
+  );
+  if (result.status !== 0) throw new Error(`bench/generateLog.ts failed (status ${result.status}):\n${result.stdout}${result.stderr}`);
+  const agents = {};
+  let exchanges = 0;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line) continue;
+    const record = JSON.parse(line);
+    if (record.kind !== 'request') continue;
+    exchanges += 1;
+    agents[record.agent] = (agents[record.agent] ?? 0) + 1;
+  }
+  if (!agents.claude || !agents.codex) throw new Error(`the seeded log should hold claude and codex exchanges: ${JSON.stringify(agents)}`);
+  return { file, exchanges, agents };
 }
 
 // bench/upstreamServer.ts under tsx, as bench/proxyBench.ts starts it: resolves once it prints its URL.
@@ -260,6 +306,11 @@ async function runWorkbench(base) {
   });
   await page.exposeFunction('codeAutomationExit', (code) => resolveExit(Number(code)));
   page.on('pageerror', (error) => say(`page error: ${error.message}`));
+  // A veto of the reload's beforeunload would otherwise be dismissed silently (Playwright's default), and the page stay.
+  page.on('dialog', (dialog) => {
+    say(`${dialog.type()} dialog: "${dialog.message()}"`);
+    void (dialog.type() === 'beforeunload' ? dialog.accept() : dialog.dismiss()).catch(() => undefined);
+  });
   page.on('crash', () => resolveExit(-1));
 
   const remote = (path) => `vscode-remote://${base.host}${path}`;
@@ -295,12 +346,13 @@ async function smoke(workbench) {
       results.push({ title, state: 'failed', error: error?.stack ?? String(error) });
     }
   };
+  // Only this run's screenshots afterwards: a step that fails leaves no older picture that looks like a pass.
   mkdirSync(screenshots, { recursive: true });
-  for (const theme of ['dark', 'light']) {
-    for (const name of [`start-interlude-${theme}.png`, `captures-and-request-${theme}.png`]) rmSync(join(screenshots, name), { force: true });
-  }
+  for (const name of readdirSync(screenshots)) if (name.endsWith('.png')) rmSync(join(screenshots, name), { force: true });
   const statusItem = workbench.locator('.part.statusbar .statusbar-item').filter({ hasText: /Interlude/ });
   let ports = [];
+  // Exchanges sent through the proxy so far: the views count them with the seeded ones.
+  let proxied = 0;
 
   await step('UI smoke: F1 → "Start Interlude" → the status bar shows the real ports, and they accept connections', async () => {
     await workbench.locator('.monaco-workbench .part.statusbar').waitFor({ state: 'visible', timeout: 90_000 });
@@ -330,6 +382,8 @@ async function smoke(workbench) {
   });
 
   await capturesSteps('dark');
+  // Left open (Timeline, then Insights on its Conversation graph tab) for the reload below.
+  const darkViews = await viewsSteps('dark');
 
   await step('UI smoke: F1 → "Stop Interlude" → the status bar offers to start and the ports are free', async () => {
     if (ports.length === 0) throw new Error('Start Interlude did not run');
@@ -341,22 +395,71 @@ async function smoke(workbench) {
     }
   });
 
-  await step('UI smoke: light theme (Default Light Modern, page reloaded), Start Interlude again, screenshot', async () => {
+  let reloaded = false;
+  await step('UI smoke: F1 → "Developer: Reload Window" with Default Light Modern set, Timeline and Insights left open', async () => {
     writeFileSync(userSettingsFile, JSON.stringify({ ...userSettings, 'workbench.colorTheme': 'Default Light Modern' }, null, 2));
-    await workbench.reload({ waitUntil: 'domcontentloaded', timeout: STARTUP_TIMEOUT_MS });
+    // As a person would: the workbench then awaits its storage flush (editor layout, webview state) before it
+    // reloads. A browser reload (page.reload) does not wait for it, so the last seconds' changes (the tab chosen in
+    // Insights, the request panel's exchange) may not come back.
+    const loaded = workbench.waitForEvent('domcontentloaded', { timeout: STARTUP_TIMEOUT_MS }).then(() => undefined, (error) => error);
+    await runFromPalette(workbench, 'Developer: Reload Window');
+    const failed = await loaded;
+    if (failed) throw failed;
     await workbench.locator('.monaco-workbench .part.statusbar').waitFor({ state: 'visible', timeout: 90_000 });
     await ensureTheme(workbench, 'light');
+    reloaded = true;
+  });
+
+  await step('UI smoke (light): after the reload the Insights, Timeline and request panel tabs are back (their serializers) and draw content again without a command, screenshot', async () => {
+    if (!reloaded) throw new Error('the page did not reload');
+    if (!darkViews.timeline || !darkViews.insights) throw new Error('the dark pass did not leave the Timeline and Insights open');
+    await editorTab(workbench, 'Timeline').waitFor({ state: 'visible', timeout: 60_000 });
+    await editorTab(workbench, 'Insights').waitFor({ state: 'visible', timeout: 60_000 });
+    await editorTab(workbench, 'Request').waitFor({ state: 'visible', timeout: 60_000 });
+    // One group, so one webview loads at a time. Side by side, the two restored pages load at once and, in
+    // code-server (every webview on one origin, so one service worker scope), the second one's service worker
+    // registration can replace the first's while that page loads: its script and stylesheet requests then miss the
+    // worker (net::ERR_NAME_NOT_RESOLVED for *.vscode-resource.vscode-cdn.net) and it stays an unstyled, empty page.
+    // Insights was the active editor: it loads first, with its page state (the tab and session last chosen).
+    const insights = await waitForWebview(workbench, '#tab-overview', 60_000);
+    const graph = await until(60_000, 'the restored Insights page to show its Conversation graph again', async () => {
+      const selected = await insights.locator('#tab-graph').getAttribute('aria-selected');
+      const session = await insights.locator('#panel-graph select#session').inputValue({ timeout: 1_000 }).catch(() => undefined);
+      const nodes = await insights.locator('#panel-graph svg.graph .node').count();
+      const agents = await insights.locator('#panel-overview table[aria-label="Per-agent figures"] tbody tr').count();
+      const info = `tab-graph aria-selected=${selected}, session ${session} (wanted ${darkViews.graphSession}), ${nodes} nodes (wanted ${darkViews.graphNodes}), ${agents} per-agent rows`;
+      return [selected === 'true' && session === darkViews.graphSession && nodes === darkViews.graphNodes && agents >= 2, info];
+    });
+    say(`restored Insights: ${graph}`);
+    // The Timeline, restored behind it, loads when its tab is shown.
+    await editorTab(workbench, 'Timeline').click();
+    const timeline = await waitForWebview(workbench, '#viewport', 60_000);
+    const drawn = await waitForTimeline(timeline, seeded.exchanges + proxied, 60_000);
+    say(`restored Timeline: ${drawn.rows} rows drawn, "${drawn.summary}"`);
+    await workbench.waitForTimeout(500);
+    await workbench.screenshot({ path: join(screenshots, 'restored-light.png') });
+    // The request panel (dark pass) came back too, with the exchange it showed (the page's saved state).
+    await editorTab(workbench, 'Request').click();
+    const request = await waitForRequestPanel(workbench, 60_000);
+    if (!request.startsWith('POST /v1/messages')) throw new Error(`the restored request panel shows "${request.slice(0, 200)}"`);
+    say(`restored request panel: "${request.slice(0, 120).replace(/\s+/g, ' ')}…"`);
+  });
+
+  await step('UI smoke (light): View: Close All Editors, F1 → "Start Interlude" again, screenshot', async () => {
+    if (!reloaded) throw new Error('the page did not reload');
+    await runFromPalette(workbench, 'View: Close All Editors');
     await runFromPalette(workbench, 'Start Interlude');
     const text = await waitForText(statusItem, /Interlude\s+\d+/, 60_000);
     say(`status bar after the reload: "${text.trim()}"`);
     ports = [...text.matchAll(/\d+/g)].map(([digits]) => Number(digits)).slice(0, 3);
-    const icon = workbench.locator('.part.activitybar .action-item .action-label[aria-label*="Interlude"]');
-    if ((await icon.count()) > 0) await icon.first().click();
+    if (ports.length !== 3) throw new Error(`expected the three port-0 listeners' ports in "${text}"`);
+    await showCapturesView(workbench);
     await workbench.waitForTimeout(1_000);
     await workbench.screenshot({ path: join(screenshots, 'start-interlude-light.png') });
   });
 
   await capturesSteps('light');
+  await viewsSteps('light');
   say(`screenshots in ${screenshots}`);
 
   // Requests through the claude listener (to the fake upstream) → rows in the Captures tree → the first exchange
@@ -366,7 +469,11 @@ async function smoke(workbench) {
     await step(`UI smoke (${theme}): Claude-Code-like requests through the claude port appear in the Captures tree`, async () => {
       if (upstreamError) throw upstreamError;
       if (ports.length === 0) throw new Error('Start Interlude did not run');
-      const before = await exchangeRows(workbench).count();
+      await showCapturesView(workbench);
+      // The tree also lists the seeded sessions (dated 2026-11-14, collapsed but the newest): count the exchanges of
+      // today's sessions, whose labels start with a bare time, before and after.
+      await sessionRows(workbench).first().waitFor({ state: 'visible', timeout: 60_000 });
+      const before = await todaysExchanges(workbench);
       const prompts = theme === 'dark'
         ? ['Why does the test in src/parser.test.ts fail?', 'Run the parser tests and show me the failures. USE_BASH_TOOL']
         : ['Summarize what src/core/capture.ts does.'];
@@ -374,33 +481,129 @@ async function smoke(workbench) {
         const reply = await postClaudeMessage(ports[0], prompt);
         if (reply.status !== 200) throw new Error(`POST /v1/messages through port ${ports[0]}: HTTP ${reply.status} ${reply.body.slice(0, 300)}`);
         if (!reply.body.includes('message_stop')) throw new Error(`the streamed reply did not end with message_stop: ${reply.body.slice(-300)}`);
+        proxied += 1;
       }
-      const icon = workbench.locator('.part.activitybar .action-item .action-label[aria-label*="Interlude"]');
-      if ((await icon.count()) > 0 && !(await workbench.locator('.part.sidebar').first().isVisible().catch(() => false))) {
-        await icon.first().click();
-      }
-      const deadline = Date.now() + 30_000;
-      let shown = 0;
-      for (;;) {
-        shown = await exchangeRows(workbench).count();
-        if (shown >= Math.min(before + prompts.length, 3) && shown > 0) break;
-        if (Date.now() > deadline) throw new Error(`the Captures tree shows ${shown} exchange rows (had ${before}, sent ${prompts.length})`);
-        await workbench.waitForTimeout(250);
-      }
-      say(`Captures tree (${theme}): ${shown} exchange rows, first "${(await exchangeRows(workbench).first().innerText()).replace(/\s+/g, ' ').trim()}"`);
+      const today = await until(30_000, `today's sessions in the Captures tree to count ${before} + ${prompts.length} exchanges`, async () => {
+        const count = await todaysExchanges(workbench);
+        return [count >= before + prompts.length && (await exchangeRows(workbench).count()) > 0, `${count} (labels: ${(await sessionRows(workbench).allInnerTexts()).map((label) => label.replace(/\s+/g, ' ')).join(' | ')})`];
+      });
+      say(`Captures tree (${theme}): today's exchanges ${before} → ${today}; first exchange row "${(await exchangeRows(workbench).first().innerText()).replace(/\s+/g, ' ').trim()}"`);
       rowsShown = true;
     });
 
     await step(`UI smoke (${theme}): clicking the first exchange opens the request panel with content, screenshot`, async () => {
       if (!rowsShown) throw new Error('the Captures tree shows no exchanges');
-      // A panel restored by the reload has no content until reopened: start from no editors.
-      if (theme === 'light') await runFromPalette(workbench, 'View: Close All Editors');
       await exchangeRows(workbench).first().click();
       const text = await waitForRequestPanel(workbench, 30_000);
       say(`request panel (${theme}): "${text.slice(0, 120).replace(/\s+/g, ' ')}…"`);
       await workbench.waitForTimeout(1_000);
       await workbench.screenshot({ path: join(screenshots, `captures-and-request-${theme}.png`) });
     });
+  }
+
+  // Timeline and Insights (each tab), opened from F1 with the side bar closed so the view has the editor area's
+  // width; each screenshot only after the page drew what the step checks. Returns what was left open.
+  async function viewsSteps(theme) {
+    const left = { timeline: false, insights: false, graphSession: undefined, graphNodes: 0 };
+    let insights;
+    const expected = () => (seeded ? seeded.exchanges + proxied : NaN);
+
+    await step(`UI smoke (${theme}): F1 → "Open Timeline" draws the seeded and captured exchanges as rows, screenshot`, async () => {
+      if (seedError) throw seedError;
+      await runFromPalette(workbench, 'View: Close Primary Side Bar');
+      await runFromPalette(workbench, 'Open Timeline');
+      const timeline = await waitForWebview(workbench, '#viewport', 60_000);
+      const drawn = await waitForTimeline(timeline, expected(), 60_000);
+      say(`Timeline (${theme}): ${drawn.rows} rows drawn, "${drawn.summary}"`);
+      await workbench.waitForTimeout(500);
+      await workbench.screenshot({ path: join(screenshots, `timeline-${theme}.png`) });
+      left.timeline = true;
+    });
+
+    await step(`UI smoke (${theme}): F1 → "Open Insights": Overview counts every exchange per agent (claude, codex), screenshot`, async () => {
+      if (seedError) throw seedError;
+      await runFromPalette(workbench, 'Open Insights');
+      insights = await waitForWebview(workbench, '#tab-overview', 60_000);
+      const want = { claude: seeded.agents.claude + proxied, codex: seeded.agents.codex };
+      const overview = await until(60_000, `Insights to count ${expected()} exchanges (${JSON.stringify(want)})`, async () => {
+        const summary = (await insights.locator('#summary').innerText()).trim();
+        const rows = await insights.locator('#panel-overview table[aria-label="Per-agent figures"] tbody tr').evaluateAll((trs) =>
+          trs.map((tr) => [tr.cells[0]?.textContent ?? '', Number((tr.cells[1]?.textContent ?? '').replace(/\D/g, ''))]));
+        const requests = Object.fromEntries(rows);
+        const families = await insights.locator('#panel-overview table[aria-label="System prompt families"] tbody tr').count();
+        const ok = summary.startsWith(`${expected().toLocaleString('en-US')} exchange(s) · 2 agent(s)`) &&
+          requests.claude === want.claude && requests.codex === want.codex && families > 0;
+        return [ok, `"${summary}", requests per agent ${JSON.stringify(requests)}, ${families} system prompt families`];
+      });
+      say(`Insights overview (${theme}): ${overview}`);
+      if (!(await insights.locator('#panel-overview').isVisible())) throw new Error('the Overview tab is not the one shown');
+      await workbench.waitForTimeout(500);
+      await workbench.screenshot({ path: join(screenshots, `overview-${theme}.png`) });
+    });
+
+    await step(`UI smoke (${theme}): Insights → "Tokens and cache" shows model families, a chart and stop reasons, screenshot`, async () => {
+      if (!insights) throw new Error('Insights did not open');
+      await insights.locator('#tab-tokens').click();
+      const tokens = await until(30_000, 'the Tokens and cache tab', async () => {
+        const selected = await insights.locator('#tab-tokens').getAttribute('aria-selected');
+        const visible = await insights.locator('#panel-tokens').isVisible();
+        const families = await insights.locator('#panel-tokens table[aria-label="Tokens by model family"] tbody tr td:first-child').allInnerTexts();
+        const bars = await insights.locator('#panel-tokens svg.bars rect').count();
+        const reasons = await insights.locator('#panel-tokens table[aria-label="Stop reasons"] tbody tr').count();
+        return [selected === 'true' && visible && families.length >= 2 && bars > 0 && reasons > 0, `families ${families.join(', ')}; ${bars} bar segments; ${reasons} stop reasons`];
+      });
+      say(`Insights tokens (${theme}): ${tokens}`);
+      await workbench.waitForTimeout(500);
+      await workbench.screenshot({ path: join(screenshots, `tokens-${theme}.png`) });
+    });
+
+    await step(`UI smoke (${theme}): Insights → "Tools": a called tool opened shows its definition and invocation log, screenshot`, async () => {
+      if (!insights) throw new Error('Insights did not open');
+      await insights.locator('#tab-tools').click();
+      const tools = insights.locator('#panel-tools details.tool');
+      await until(30_000, 'tool entries in the Tools tab', async () => {
+        const count = await tools.count();
+        return [(await insights.locator('#panel-tools').isVisible()) && count >= 10, `${count} tool entries`];
+      });
+      // The first tool with calls (Claude Code's Bash in this log), opened as a person would: a click on its summary.
+      const tool = tools.filter({ has: insights.locator('summary', { hasText: /[1-9][\d,]* call\(s\)/ }) }).first();
+      const name = await tool.locator('.tool-name').innerText({ timeout: 10_000 });
+      await tool.locator('summary').click();
+      const log = await until(30_000, `the ${name} entry's definition and invocation log`, async () => {
+        const open = await tool.evaluate((details) => details.open);
+        const schema = await tool.locator('.tool-body > pre').first().innerText().catch(() => '');
+        const calls = await tool.locator('.invocations tbody tr').count();
+        return [open && schema.includes(`"${name}"`) && calls > 0, `open=${open}, ${schema.length} characters of definition, ${calls} invocations`];
+      });
+      say(`Insights tools (${theme}): ${name}: ${log}`);
+      await workbench.waitForTimeout(500);
+      await workbench.screenshot({ path: join(screenshots, `tools-${theme}.png`) });
+    });
+
+    await step(`UI smoke (${theme}): Insights → "Conversation graph" of the longest session draws its nodes and edges, screenshot`, async () => {
+      if (!insights) throw new Error('Insights did not open');
+      await insights.locator('#tab-graph').click();
+      const select = insights.locator('#panel-graph select#session');
+      await select.waitFor({ state: 'visible', timeout: 30_000 });
+      // The session with most exchanges (a seeded Claude Code one), not the latest (this run's two requests).
+      const options = await select.locator('option').evaluateAll((nodes) => nodes.map((node) => [node.value, Number(/(\d+) exchange/.exec(node.textContent ?? '')?.[1] ?? 0)]));
+      const [session, size] = options.reduce((best, option) => (option[1] > best[1] ? option : best), ['', 0]);
+      if (size < 2) throw new Error(`no session with two or more exchanges: ${JSON.stringify(options)}`);
+      await select.selectOption(session);
+      const graph = await until(30_000, `the graph of session ${session} (${size} exchanges)`, async () => {
+        const nodes = await insights.locator('#panel-graph svg.graph .node').count();
+        const edges = await insights.locator('#panel-graph svg.graph path.edge').count();
+        const value = await select.inputValue();
+        return [value === session && nodes === Math.min(size, 400) && edges > 0, `${nodes} nodes, ${edges} edges`];
+      });
+      say(`Insights graph (${theme}): session ${session} of ${options.length}: ${graph}`);
+      await workbench.waitForTimeout(500);
+      await workbench.screenshot({ path: join(screenshots, `graph-${theme}.png`) });
+      left.insights = true;
+      left.graphSession = session;
+      left.graphNodes = Math.min(size, 400);
+    });
+    return left;
   }
 
   const count = (state) => results.filter((result) => result.state === state).length;
@@ -415,10 +618,10 @@ async function runFromPalette(workbench, title) {
   for (;;) {
     await workbench.keyboard.press('F1');
     const input = workbench.locator('.quick-input-widget .quick-input-box input');
-    await input.waitFor({ state: 'visible', timeout: 10_000 });
-    await workbench.keyboard.type(title, { delay: 20 });
     const row = workbench.locator('.quick-input-widget .monaco-list-row').filter({ hasText: title });
     try {
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await workbench.keyboard.type(title, { delay: 20 });
       await row.first().waitFor({ state: 'visible', timeout: 5_000 });
       const first = await workbench.locator('.quick-input-widget .monaco-list-row').first().innerText();
       if (!first.includes(title)) throw new Error(`the palette's first row is "${first}"`);
@@ -482,6 +685,95 @@ async function expectThemeClass(workbench, theme, timeoutMs = 30_000) {
 // Exchange rows of the Captures tree: the leaf tree items (sessions are expandable: they carry aria-expanded).
 function exchangeRows(workbench) {
   return workbench.locator('.part.sidebar .monaco-list-row[role="treeitem"]:not([aria-expanded])');
+}
+
+// Session rows of the Captures tree (expandable, so they carry aria-expanded), newest first.
+function sessionRows(workbench) {
+  return workbench.locator('.part.sidebar .monaco-list-row[role="treeitem"][aria-expanded]');
+}
+
+// Exchanges in today's sessions: their labels start with a bare time ("09:45:24 · claude · 2 exchanges"), other
+// days' with a date. Today's sessions are the newest, at the top of the tree, so their rows are rendered.
+async function todaysExchanges(workbench) {
+  let total = 0;
+  for (const label of await sessionRows(workbench).allInnerTexts()) {
+    const match = /^\s*\d{2}:\d{2}:\d{2} · .*? · (\d+) exchanges?\b/.exec(label.replace(/\s+/g, ' '));
+    if (match) total += Number(match[1]);
+  }
+  return total;
+}
+
+// The Agent Interlude view in the side bar, opened from its activity bar icon unless it is already showing (a
+// click on the icon of the shown container would close the side bar).
+async function showCapturesView(workbench) {
+  const icon = workbench.locator('.part.activitybar .action-item .action-label[aria-label*="Interlude"]');
+  if ((await icon.count()) === 0) return;
+  const sidebar = workbench.locator('.part.sidebar').first();
+  const shown = await sidebar.isVisible().catch(() => false);
+  const checked = await icon.first().getAttribute('aria-checked').catch(() => null);
+  if (!shown || checked === 'false') await icon.first().click();
+  await sidebar.waitFor({ state: 'visible', timeout: 20_000 });
+}
+
+// An editor tab by the start of its label ("Timeline", "Insights", "Request: POST …").
+function editorTab(workbench, label) {
+  return workbench.locator('.part.editor .tabs-container .tab').filter({ hasText: new RegExp(`^\\s*${label}`) }).first();
+}
+
+// The inner document (a FrameLocator) of the visible webview whose page has `selector`. Pinned to the outer
+// iframe's src (unique per webview), not to its position among the others, which moves as panels open and close.
+async function waitForWebview(workbench, selector, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const outers = workbench.locator('iframe.webview');
+    for (let index = (await outers.count()) - 1; index >= 0; index -= 1) {
+      const outer = outers.nth(index);
+      if (!(await outer.isVisible().catch(() => false))) continue;
+      const src = await outer.getAttribute('src').catch(() => null);
+      if (!src) continue;
+      const pinned = workbench.locator(`iframe.webview[src=${JSON.stringify(src)}]`);
+      const inner = pinned.contentFrame().locator('iframe#active-frame').contentFrame();
+      if ((await inner.locator(selector).count().catch(() => 0)) > 0) return inner;
+    }
+    if (Date.now() > deadline) throw new Error(`no visible webview showed ${selector} within ${timeoutMs} ms`);
+    await workbench.waitForTimeout(250);
+  }
+}
+
+// The Timeline page drew rows, lists `total` exchanges in its summary ("N of N exchanges · S sessions") and offers
+// both agents in its filter.
+async function waitForTimeline(timeline, total, timeoutMs) {
+  let drawn;
+  await until(timeoutMs, `the Timeline to draw rows of ${total} exchanges`, async () => {
+    const rows = await timeline.locator('#viewport .row').count();
+    const summary = (await timeline.locator('#summary').innerText()).trim();
+    const agents = await timeline.locator('#agent option').evaluateAll((options) => options.map((option) => option.value).filter(Boolean));
+    const match = /^([\d,]+) of ([\d,]+) exchanges · (\d+) sessions/.exec(summary);
+    const listed = match ? Number(match[2].replace(/,/g, '')) : NaN;
+    const sessions = match ? Number(match[3]) : 0;
+    drawn = { rows, summary };
+    const ok = rows > 0 && listed === total && Number(match?.[1].replace(/,/g, '')) === total && sessions >= 2 &&
+      agents.includes('claude') && agents.includes('codex');
+    return [ok, `${rows} rows drawn, summary "${summary}", agents ${agents.join(', ')}`];
+  });
+  return drawn;
+}
+
+// Polls `probe` (→ [done, description]) until done; returns the last description, or throws with it.
+async function until(timeoutMs, what, probe) {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    try {
+      const [done, description] = await probe();
+      last = description;
+      if (done) return description;
+    } catch (error) {
+      last = error?.message ?? String(error);
+    }
+    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}; last: ${last}`);
+    await new Promise((resolveTick) => setTimeout(resolveTick, 250));
+  }
 }
 
 // The request panel: a visible iframe.webview whose inner frame (id pending-frame, then active-frame) renders #root.
