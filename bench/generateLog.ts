@@ -4,7 +4,7 @@
 // requests) and a share of Codex exchanges (developer items + additional_tools, custom tool calls), in the
 // record format both tools write (SPEC §1). Deterministic: the same seed and size give the same bytes.
 //
-// Run: `npx tsx bench/generateLog.ts [--size 100MiB|1GiB|<bytes>] [--seed N] [--out FILE]`
+// Run: `npx tsx bench/generateLog.ts [--size 100MiB|1GiB|<bytes>] [--seed N] [--out FILE] [--start ISO-TIME]`
 // (default: 100MiB into /tmp/interlude-bench/). Never write these into the repository.
 
 import { closeSync, existsSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
@@ -33,7 +33,7 @@ const TOOL_NAMES = [
 
 export class SyntheticLog {
   private readonly random: () => number;
-  private clock = Date.UTC(2026, 10, 14, 8, 0, 0);
+  private clock: number;
   private idCounter = 0;
   private readonly basePrompt: string;
   private readonly baseTools: Json[];
@@ -42,7 +42,9 @@ export class SyntheticLog {
   private session: SessionState | null = null;
   private sessionNumber = 0;
 
-  constructor(seed = 1) {
+  /** `start`: the first request's time, epoch ms (default 2026-11-14 08:00 UTC, so the same seed gives the same bytes). */
+  constructor(seed = 1, start = Date.UTC(2026, 10, 14, 8, 0, 0)) {
+    this.clock = start;
     this.random = prng(seed);
     this.basePrompt = this.prose(14_500, true);
     this.baseTools = TOOL_NAMES.map((name) => this.tool(name));
@@ -440,9 +442,9 @@ export function parseSize(text: string): number {
 }
 
 /** Writes whole exchanges until the file reaches `bytes`; returns the generator so callers can append more. */
-export function generateLog(path: string, bytes: number, seed = 1): { log: SyntheticLog; bytes: number; exchanges: number } {
+export function generateLog(path: string, bytes: number, seed = 1, start?: number): { log: SyntheticLog; bytes: number; exchanges: number } {
   mkdirSync(dirname(path), { recursive: true });
-  const log = new SyntheticLog(seed);
+  const log = new SyntheticLog(seed, start);
   const fd = openSync(path, 'w');
   let written = 0;
   let exchanges = 0;
@@ -490,7 +492,10 @@ function main(): void {
   const seed = Number(option('seed') ?? 1);
   const out = option('out') ?? join(BENCH_DIR, `log-size${size}-seed${seed}.jsonl`);
   const started = Date.now();
-  const result = generateLog(out, size, seed);
+  const start = option('start');
+  const startMs = start === undefined ? undefined : Date.parse(start);
+  if (startMs !== undefined && !Number.isFinite(startMs)) throw new Error(`--start wants an ISO date and time, got ${start}`);
+  const result = generateLog(out, size, seed, startMs);
   console.log(`${out}: ${result.bytes} bytes, ${result.exchanges} exchanges, ${Date.now() - started} ms`);
 }
 

@@ -164,14 +164,17 @@ function modeUserSettings() {
 }
 
 // <workspace>/.agent-interlude/log-sample-seed<N>.jsonl from bench/generateLog.ts (deterministic: seed 217 at 5 MiB
-// gives two Claude Code and two Codex sessions and the start of a fifth, ≈ 58 exchanges, all dated 2026-11-14).
+// gives two Claude Code and two Codex sessions and the start of a fifth, ≈ 58 exchanges, over ≈ 40 minutes
+// starting two hours before the run).
 // Returns what the views should count: exchanges (request records) per agent.
 function seedCaptureFolder() {
   const SEED = 217;
   const file = join(dirs.workspace, '.agent-interlude', `log-sample-seed${SEED}.jsonl`);
   const result = spawnSync(
     process.execPath,
-    ['--import', 'tsx', join(root, 'bench/generateLog.ts'), '--size', '5MiB', '--seed', String(SEED), '--out', file],
+    // Two hours ago: the seeded sessions end before the requests this run sends, and the token chart shows one
+    // stretch of activity rather than a two-week gap.
+    ['--import', 'tsx', join(root, 'bench/generateLog.ts'), '--size', '5MiB', '--seed', String(SEED), '--out', file, '--start', new Date(Date.now() - 2 * 3_600_000).toISOString()],
     { cwd: root, encoding: 'utf8', timeout: 60_000 },
   );
   if (result.status !== 0) throw new Error(`bench/generateLog.ts failed (status ${result.status}):\n${result.stdout}${result.stderr}`);
@@ -470,8 +473,8 @@ async function smoke(workbench) {
       if (upstreamError) throw upstreamError;
       if (ports.length === 0) throw new Error('Start Interlude did not run');
       await showCapturesView(workbench);
-      // The tree also lists the seeded sessions (dated 2026-11-14, collapsed but the newest): count the exchanges of
-      // today's sessions, whose labels start with a bare time, before and after.
+      // The tree also lists the seeded sessions (two hours old): count the exchanges of today's sessions, whose
+      // labels start with a bare time, before and after (a run just after midnight counts fewer: still more after).
       await sessionRows(workbench).first().waitFor({ state: 'visible', timeout: 60_000 });
       const before = await todaysExchanges(workbench);
       const prompts = theme === 'dark'
@@ -519,6 +522,42 @@ async function smoke(workbench) {
       await workbench.screenshot({ path: join(screenshots, `timeline-${theme}.png`) });
       left.timeline = true;
     });
+
+    if (theme === 'dark') {
+      await step('UI smoke (dark): the Timeline by keyboard: ↓ moves between exchanges, Enter expands, → and ← switch halves, Esc collapses, O opens the request', async () => {
+        if (!left.timeline) throw new Error('the Timeline did not open');
+        const timeline = await waitForWebview(workbench, '#viewport', 30_000);
+        const focused = () =>
+          timeline.locator(':focus').evaluate((node) => ({ id: node.dataset.id ?? '', half: node.dataset.half ?? '', expanded: node.getAttribute('aria-expanded') }), undefined, { timeout: 1_000 });
+        const expect = async (what, want) => {
+          const got = await until(5_000, what, async () => {
+            const now = await focused();
+            return [Object.entries(want).every(([key, value]) => now[key] === value), JSON.stringify(now)];
+          });
+          say(`Timeline keyboard: ${what}: ${got}`);
+        };
+        const ids = await timeline.locator('#viewport .row').evaluateAll((rows) => rows.map((row) => row.dataset.id));
+        if (ids.length < 2) throw new Error(`the Timeline draws ${ids.length} rows`);
+        await timeline.locator('#viewport').focus();
+        await workbench.keyboard.press('ArrowDown');
+        await expect('↓ focuses the first exchange in view', { id: ids[0], half: 'request', expanded: 'false' });
+        await workbench.keyboard.press('ArrowDown');
+        await expect('↓ again, the next one', { id: ids[1], half: 'request' });
+        await workbench.keyboard.press('Enter');
+        await expect('Enter expands its request half, focus kept', { id: ids[1], half: 'request', expanded: 'true' });
+        if ((await timeline.locator('.detail.request').count()) !== 1) throw new Error('no expanded request half is drawn');
+        await workbench.keyboard.press('ArrowRight');
+        await expect('→ moves to its response', { id: ids[1], half: 'response' });
+        await workbench.keyboard.press('ArrowLeft');
+        await workbench.keyboard.press('Escape');
+        await expect('← and Esc collapse the request half', { id: ids[1], half: 'request', expanded: 'false' });
+        if ((await timeline.locator('.detail').count()) !== 0) throw new Error('the expanded half is still drawn after Esc');
+        await workbench.keyboard.press('o');
+        await editorTab(workbench, 'Request').waitFor({ state: 'visible', timeout: 30_000 });
+        const text = await waitForRequestPanel(workbench, 30_000);
+        say(`Timeline keyboard: O opened the request panel: "${text.slice(0, 80).replace(/\s+/g, ' ')}…"`);
+      });
+    }
 
     await step(`UI smoke (${theme}): F1 → "Open Insights": Overview counts every exchange per agent (claude, codex), screenshot`, async () => {
       if (seedError) throw seedError;

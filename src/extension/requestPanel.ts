@@ -104,13 +104,14 @@ class RequestPanelController implements vscode.Disposable {
   }
 
   async restore(panel: vscode.WebviewPanel, id: string | undefined): Promise<void> {
-    if (this.panel) {
-      // Only one request panel: a second restored one (e.g. from an older layout) is closed.
+    // Only one request panel: a second restored one (e.g. from an older layout) is closed. So is one whose page
+    // never saved which exchange it showed (the window closed while it loaded): it would say "Loading…" forever.
+    if (this.panel || id === undefined) {
       panel.dispose();
       return;
     }
     this.adopt(panel);
-    if (id !== undefined) await this.show(id);
+    await this.show(id);
   }
 
   dispose(): void {

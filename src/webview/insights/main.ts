@@ -186,13 +186,17 @@ function renderChart(d: InsightsData): Element {
   const max = Math.max(1, ...d.buckets.map((b) => b.input + b.output + b.cacheRead + b.cacheCreation));
   const chart = svg('svg', { viewBox: `0 0 ${width} ${height + pad}`, role: 'img', class: 'bars' });
   chart.setAttribute('aria-label', `Tokens per ${Math.round(d.bucketMs / 60_000)} minutes`);
-  const step = (width - pad) / d.buckets.length;
+  // Bars stand at their time: quiet stretches stay visible as gaps instead of closing up.
+  const start = d.buckets[0].t;
+  const slots = Math.max(1, Math.round((d.buckets[d.buckets.length - 1].t - start) / Math.max(1, d.bucketMs)) + 1);
+  const step = (width - pad) / slots;
   const barWidth = Math.max(1, step * 0.8);
   chart.append(svg('line', { x1: pad, y1: height, x2: width, y2: height, class: 'axis' }));
   const top = svg('text', { x: 0, y: 10, class: 'tick' });
   top.textContent = number(max);
   chart.append(top);
-  d.buckets.forEach((bucket, index) => {
+  for (const bucket of d.buckets) {
+    const x = pad + Math.round((bucket.t - start) / Math.max(1, d.bucketMs)) * step;
     let y = height;
     const group = svg('g');
     const title = svg('title');
@@ -202,13 +206,18 @@ function renderChart(d: InsightsData): Element {
       const h = (bucket[series.key] / max) * (height - 12);
       if (h <= 0) continue;
       y -= h;
-      group.append(svg('rect', { x: pad + index * step, y, width: barWidth, height: h, class: series.className }));
+      group.append(svg('rect', { x, y, width: barWidth, height: h, class: series.className }));
     }
     chart.append(group);
-  });
+  }
   const firstLabel = svg('text', { x: pad, y: height + 16, class: 'tick' });
-  firstLabel.textContent = new Date(d.buckets[0].t).toISOString().slice(0, 16).replace('T', ' ');
+  firstLabel.textContent = new Date(start).toISOString().slice(0, 16).replace('T', ' ');
   chart.append(firstLabel);
+  if (slots > 1) {
+    const lastLabel = svg('text', { x: width, y: height + 16, class: 'tick', 'text-anchor': 'end' });
+    lastLabel.textContent = new Date(d.buckets[d.buckets.length - 1].t + d.bucketMs).toISOString().slice(0, 16).replace('T', ' ');
+    chart.append(lastLabel);
+  }
   wrap.append(chart);
   const legend = el('figcaption', undefined, 'legend');
   for (const series of SERIES) {

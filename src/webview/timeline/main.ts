@@ -163,8 +163,12 @@ function passes(row: TimelineRow): boolean {
   return true;
 }
 
+/** Focus was in the list when layout() dropped the drawn items: the next render gives it back. */
+let refocus = false;
+
 function layout(): void {
   // What items show (and where) may have changed: draw them all anew.
+  if (layer.contains(document.activeElement)) refocus = true;
   for (const node of drawn.values()) node.remove();
   drawn = new Map();
   items = [];
@@ -324,7 +328,8 @@ function itemKey(item: Item): string {
 
 function render(): void {
   frame = 0;
-  const hadFocus = layer.contains(document.activeElement);
+  const hadFocus = refocus || layer.contains(document.activeElement);
+  refocus = false;
   const top = viewport.scrollTop;
   const bottom = top + viewport.clientHeight;
   const first = Math.max(0, itemAt(top) - OVERSCAN);
@@ -417,8 +422,12 @@ function drawDensity(): void {
     const selected = rangeFrom === from && rangeTo === from + perBin * HOUR_MS - 1;
     bar.classList.toggle('selected', selected);
     bar.setAttribute('aria-pressed', String(selected));
+    bar.tabIndex = -1;
     density.append(bar);
   });
+  // One tab stop for the whole strip (the chosen hour, else the latest); arrow keys move along it.
+  const bars = Array.from(density.querySelectorAll<HTMLButtonElement>('button.bin'));
+  (bars.find((bar) => bar.classList.contains('selected')) ?? bars[bars.length - 1]).tabIndex = 0;
 }
 
 function scrollToId(id: string): void {
@@ -586,6 +595,17 @@ density.addEventListener('click', (event) => {
   const to = Number(bin.dataset.to);
   if (rangeFrom === from && rangeTo === to) setRange(undefined, undefined);
   else setRange(from, to);
+});
+density.addEventListener('keydown', (event) => {
+  const bars = Array.from(density.querySelectorAll<HTMLButtonElement>('button.bin'));
+  const at = bars.indexOf(event.target as HTMLButtonElement);
+  if (at < 0) return;
+  const next = { ArrowLeft: at - 1, ArrowRight: at + 1, Home: 0, End: bars.length - 1 }[event.key];
+  if (next === undefined) return;
+  event.preventDefault();
+  const bar = bars[Math.max(0, Math.min(bars.length - 1, next))];
+  for (const other of bars) other.tabIndex = other === bar ? 0 : -1;
+  bar.focus();
 });
 fromInput.addEventListener('change', () => setRange(fromLocalInput(fromInput.value, false), rangeTo));
 toInput.addEventListener('change', () => setRange(rangeFrom, fromLocalInput(toInput.value, true)));
