@@ -47,6 +47,8 @@ interface InsightsTestAction {
   expandTool?: { agent: string; tool: string };
   /** Click the overview's tools link of this agent. */
   followToolsLink?: string;
+  /** Click this exchange's node in the conversation graph. */
+  clickGraphNode?: string;
   probe?: boolean;
 }
 
@@ -182,6 +184,7 @@ class InsightsController extends CapturePanel {
         message.expandTool = { agent: test.expandTool.agent, tool: test.expandTool.tool };
       }
       if (typeof test.followToolsLink === 'string') message.followToolsLink = test.followToolsLink;
+      if (typeof test.clickGraphNode === 'string') message.clickGraphNode = test.clickGraphNode;
       if (test.probe === true) {
         message.probe = true;
         this.probe = undefined;

@@ -61,6 +61,8 @@ interface TimelineTestAction {
   probe?: boolean;
   /** Scroll the whole list in this many frames and report how smooth it was (the benchmark). */
   sweep?: number;
+  /** Scroll the list to this offset, in pixels. */
+  scroll?: number;
 }
 
 /** Characters of one text shown in an expanded half; the full request panel shows everything. */
@@ -215,6 +217,7 @@ class TimelineController extends CapturePanel {
       if (typeof test.search === 'string') message.search = test.search;
       if (isRecord(test.expand) && typeof test.expand.id === 'string') message.expand = { id: test.expand.id, half: test.expand.half === 'response' ? 'response' : 'request' };
       if (isRecord(test.filter)) message.filter = test.filter;
+      if (typeof test.scroll === 'number') message.scroll = test.scroll;
       if (typeof test.sweep === 'number') {
         message.sweep = test.sweep;
         this.sweep = undefined;

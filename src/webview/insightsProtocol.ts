@@ -96,7 +96,7 @@ export type InsightsToWebview =
   | { type: 'data'; data: InsightsData }
   | { type: 'invocations'; agent: string; tool: string; rows: InvocationRow[] }
   /** Tests: act as the user would. */
-  | { type: 'test'; tab?: InsightsTab; expandTool?: { agent: string; tool: string }; followToolsLink?: string; probe?: boolean };
+  | { type: 'test'; tab?: InsightsTab; expandTool?: { agent: string; tool: string }; followToolsLink?: string; clickGraphNode?: string; probe?: boolean };
 
 export interface RenderedFigures {
   tab: InsightsTab;
@@ -191,6 +191,7 @@ export function parseInsightsToWebview(value: unknown): InsightsToWebview | unde
         message.expandTool = { agent: value.expandTool.agent, tool: value.expandTool.tool };
       }
       if (typeof value.followToolsLink === 'string') message.followToolsLink = value.followToolsLink;
+      if (typeof value.clickGraphNode === 'string') message.clickGraphNode = value.clickGraphNode;
       if (value.probe === true) message.probe = true;
       return message;
     }

@@ -55,7 +55,7 @@ export type TimelineToWebview =
   | { type: 'searchResult'; query: string; ids: string[]; snippets: Record<string, TimelineSnippet[]>; truncated: boolean }
   | { type: 'detail'; detail: TimelineDetail }
   /** Tests: act as the user would. */
-  | { type: 'test'; search?: string; expand?: { id: string; half: TimelineHalf }; filter?: TimelineFilter; probe?: boolean; sweep?: number };
+  | { type: 'test'; search?: string; expand?: { id: string; half: TimelineHalf }; filter?: TimelineFilter; probe?: boolean; sweep?: number; scroll?: number };
 
 /** Spread of a measured series, in milliseconds. */
 export interface Spread {
@@ -216,6 +216,8 @@ export function parseTimelineToWebview(value: unknown): TimelineToWebview | unde
       const filter = parseTimelineFilter(value.filter);
       if (filter) message.filter = filter;
       if (value.probe === true) message.probe = true;
+      const scroll = count(value.scroll);
+      if (scroll !== undefined) message.scroll = scroll;
       const sweep = count(value.sweep);
       if (sweep !== undefined) message.sweep = Math.min(10_000, Math.floor(sweep));
       return message;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { InsightsStatus } from '../../src/extension/insightsPanel';
-import { activateExtension, claudeExchangeLines, hideBehindFile, panelDriver } from './helpers';
+import { activateExtension, claudeExchangeLines, hideBehindFile, panelDriver, waitForCommand, webviewTabs } from './helpers';
 
 const ALPHA = 'insightsalpha';
 const BETA = 'insightsbeta';
@@ -121,6 +121,20 @@ export function insightsTests(): void {
       const after = await probe();
       assert.equal(after.pwned, false, 'no captured script or handler ran');
       assert.equal(after.scripts, baseline.scripts, 'no script element came from captured text');
+    });
+
+    it('a conversation graph node opens its request in the request panel', async () => {
+      await insights({ clickGraphNode: 'ib1' });
+      const panel = await waitForCommand<{ open: boolean; id?: string; ready: boolean }>(
+        'agentInterlude.internal.requestPanel',
+        'the request panel on ib1',
+        (s) => s.open && s.id === 'ib1' && s.ready,
+      );
+      assert.equal(panel.id, 'ib1');
+      await vscode.window.tabGroups.close(webviewTabs('agentInterlude.request'));
+      // Back to the insights tab for what follows, once its page has drawn the figures again.
+      await vscode.commands.executeCommand('agentInterlude.openInsights');
+      await waitForInsights('the insights page drawn again', (s) => s.ready && s.rendered !== undefined);
     });
 
     it('the overview’s tool counts open the Tools tab at that agent’s definitions', async () => {

@@ -110,11 +110,17 @@ export function timelineTests(): void {
       assert.ok(sweep.renderMs.max > 0 && sweep.frameMs.p50 > 0, JSON.stringify(sweep));
     });
 
-    it('shows an appended capture live', async () => {
+    it('shows an appended capture live, keeping the scroll position', async () => {
+      await timeline({ scroll: 50_000 });
+      const before = await probe();
+      assert.equal(before.state.scrollTop, 50_000, 'the list scrolled');
       appendFileSync(log(), exchange('tl-appended', base + COUNT * 1000 + 2 * 3_600_000, 'one more', 'ok'));
       const status = await waitForTimeline('the appended row', (s) => s.rows === COUNT + 1);
       assert.equal(status.sessions, 2);
       assert.ok(status.rendered > 0 && status.rendered < 200, `still virtualized: ${status.rendered}`);
+      // Give the page the time to take the appended row in.
+      await new Promise((resolveTick) => setTimeout(resolveTick, 300));
+      assert.equal((await probe()).state.scrollTop, 50_000, 'the new row landed below; the view stayed where it was');
     });
 
     it('filters by the tool invoked and by a time range, alone and together', async () => {

@@ -386,6 +386,7 @@ function renderGraph(section: HTMLElement, d: InsightsData): void {
     const y = 5 + index * rowHeight;
     const group = svg('g', { class: 'node', tabindex: 0, role: 'button' });
     group.setAttribute('aria-label', `Open request ${node.id}`);
+    group.setAttribute('data-id', node.id);
     group.append(svg('rect', { x: lane, y: y + 4, width: width - lane - 4, height: rowHeight - 8, rx: 4 }));
     const line1 = svg('text', { x: lane + 8, y: y + 19 });
     line1.textContent = `${node.id} · ${node.model ?? 'no model'} · ${node.tokens === undefined ? '—' : `${number(node.tokens)} tokens`} · ${node.stopReason ?? '—'}`;
@@ -502,6 +503,11 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
     }
     case 'test':
       if (message.tab) choose(message.tab);
+      if (message.clickGraphNode !== undefined) {
+        choose('graph');
+        const node = Array.from(document.querySelectorAll<SVGGElement>('#panel-graph .node')).find((candidate) => candidate.getAttribute('data-id') === message.clickGraphNode);
+        node?.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+      }
       if (message.followToolsLink !== undefined) {
         const link = Array.from(document.querySelectorAll<HTMLButtonElement>('#panel-overview button[data-tools-agent]')).find(
           (button) => button.dataset.toolsAgent === message.followToolsLink,

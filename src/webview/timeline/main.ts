@@ -780,6 +780,11 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
         runSearch();
       }
       if (message.filter) applyFilter(message.filter);
+      if (message.scroll !== undefined) {
+        viewport.scrollTop = message.scroll;
+        render();
+        saveState();
+      }
       if (message.expand) {
         toggle(message.expand.id, message.expand.half, true);
         scrollToId(message.expand.id);
