@@ -93,6 +93,8 @@ export async function run(): Promise<void> {
       ms: Date.now() - started,
       firstPaintMs: status.firstPaintMs,
       pageLoadMs: status.pageLoadMs,
+      computeMs: status.computeMs,
+      drawMs: status.drawMs,
       rows: status.rows,
       sessions: status.sessions,
       rendered: status.rendered,

@@ -48,6 +48,10 @@ export interface TimelineStatus {
   firstPaintMs?: number;
   /** The part of that until the page had loaded and said `ready` (the workbench creating the webview). */
   pageLoadMs?: number;
+  /** The host's part: the index read up to now and the rows computed. */
+  computeMs?: number;
+  /** The page's part: the row list laid out and drawn. */
+  drawMs?: number;
   sweep?: SweepFigures;
   lastSearch?: { query: string; matches: number };
   probe?: Omit<Extract<TimelineFromWebview, { type: 'probe' }>, 'type'>;
@@ -201,6 +205,8 @@ class TimelineController extends CapturePanel {
   private openedAt = 0;
   private firstPaintMs?: number;
   private pageLoadMs?: number;
+  private computeMs?: number;
+  private drawMs?: number;
   private sweep?: SweepFigures;
   private lastSearch?: { query: string; matches: number };
   private probe?: TimelineStatus['probe'];
@@ -239,6 +245,8 @@ class TimelineController extends CapturePanel {
     };
     if (this.firstPaintMs !== undefined) status.firstPaintMs = this.firstPaintMs;
     if (this.pageLoadMs !== undefined) status.pageLoadMs = this.pageLoadMs;
+    if (this.computeMs !== undefined) status.computeMs = this.computeMs;
+    if (this.drawMs !== undefined) status.drawMs = this.drawMs;
     if (this.sweep) status.sweep = this.sweep;
     if (this.lastSearch) status.lastSearch = this.lastSearch;
     if (this.probe) status.probe = this.probe;
@@ -255,7 +263,7 @@ class TimelineController extends CapturePanel {
     if (restored.gapSeconds !== undefined) this.gapSeconds = restored.gapSeconds;
     this.openedAt = Date.now();
     this.firstPaintMs = undefined;
-    this.pageLoadMs = undefined;
+    this.pageLoadMs = this.computeMs = this.drawMs = undefined;
   }
 
   protected pageGone(): void {
@@ -266,12 +274,18 @@ class TimelineController extends CapturePanel {
     const message = parseTimelineFromWebview(raw);
     if (!message) return;
     switch (message.type) {
-      case 'ready':
+      case 'ready': {
         this.pageLoadMs ??= Date.now() - this.openedAt;
+        const started = Date.now();
         await this.watcher.currentIndex();
         this.recompute();
+        this.computeMs ??= Date.now() - started;
         await this.postRows();
         this.pageReady = true;
+        return;
+      }
+      case 'drawn':
+        this.drawMs ??= message.ms;
         return;
       case 'rendered':
         this.rendered = message.count;

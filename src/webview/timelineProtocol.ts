@@ -101,6 +101,8 @@ export type TimelineFromWebview =
   | { type: 'openRequest'; id: string }
   | { type: 'setGap'; seconds: number }
   | ({ type: 'sweep' } & SweepFigures)
+  /** The row list arrived and was laid out and drawn in `ms` (the benchmark splits the first paint with it). */
+  | { type: 'drawn'; rows: number; ms: number }
   /** Tests: what the page sees of itself. */
   | { type: 'probe'; scripts: number; pwned: boolean; highlights: number; detailsShown: number; state: TimelineState; focused?: string };
 
@@ -152,6 +154,11 @@ export function parseTimelineFromWebview(value: unknown): TimelineFromWebview | 
     case 'setGap': {
       const seconds = count(value.seconds);
       return seconds === undefined ? undefined : { type: 'setGap', seconds };
+    }
+    case 'drawn': {
+      const rows = count(value.rows);
+      const ms = count(value.ms);
+      return rows === undefined || ms === undefined ? undefined : { type: 'drawn', rows, ms };
     }
     case 'sweep':
       return isSpread(value.frameMs) && isSpread(value.jumpFrameMs) && isSpread(value.idleFrameMs) && isSpread(value.renderMs)

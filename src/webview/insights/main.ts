@@ -384,7 +384,8 @@ function renderGraph(section: HTMLElement, d: InsightsData): void {
   }
   chosen.nodes.forEach((node, index) => {
     const y = 5 + index * rowHeight;
-    const group = svg('g', { class: 'node', tabindex: 0, role: 'button' });
+    // One node in the tab order (the first); ↑ ↓ Home End move along the session, Enter opens.
+    const group = svg('g', { class: 'node', tabindex: index === 0 ? 0 : -1, role: 'button' });
     group.setAttribute('aria-label', `Open request ${node.id}`);
     group.setAttribute('data-id', node.id);
     group.append(svg('rect', { x: lane, y: y + 4, width: width - lane - 4, height: rowHeight - 8, rx: 4 }));
@@ -402,6 +403,16 @@ function renderGraph(section: HTMLElement, d: InsightsData): void {
       }
     });
     graph.append(group);
+  });
+  graph.addEventListener('keydown', (event) => {
+    const nodes = Array.from(graph.querySelectorAll<SVGGElement>('g.node'));
+    const at = nodes.indexOf(event.target as SVGGElement);
+    const next = at < 0 ? undefined : { ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: nodes.length - 1 }[event.key];
+    if (next === undefined) return;
+    event.preventDefault();
+    const target = nodes[Math.max(0, Math.min(nodes.length - 1, next))];
+    for (const node of nodes) node.setAttribute('tabindex', node === target ? '0' : '-1');
+    target.focus();
   });
   const scroller = el('div', undefined, 'graph-scroll');
   scroller.append(graph);

@@ -729,6 +729,7 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
   if (!message) return;
   switch (message.type) {
     case 'rows': {
+      const received = performance.now();
       sessions = message.sessions;
       gapInput.value = String(message.gapSeconds);
       setRows(message.rows);
@@ -738,6 +739,7 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
         pendingScroll = undefined;
       }
       render();
+      vscode.postMessage({ type: 'drawn', rows: rows.length, ms: Math.round((performance.now() - received) * 10) / 10 });
       // A restored query runs again over the current captures.
       if (queryInput.value.trim() !== '' && searchedQuery === '') runSearch();
       for (const k of expanded) {
