@@ -12,7 +12,7 @@ import { request } from 'undici';
 import { InterludeProxy } from '../../src/core/proxy';
 import type { RequestRecord, ResponseRecord } from '../../src/core/records';
 import { startFakeUpstream, type FakeUpstream } from '../support/fakeUpstream';
-import { assertStillServes, logFilesIn, startHarness, type Harness } from '../support/proxyHarness';
+import { assertStillServes, logFilesIn, startHarness, startProxyOverFakeUpstream, type Harness } from '../support/proxyHarness';
 
 const messagesBody = (extra: Record<string, unknown> = {}) =>
   JSON.stringify({ model: 'claude-test', max_tokens: 16, stream: true, messages: [{ role: 'user', content: 'hi' }], ...extra });
@@ -25,18 +25,14 @@ describe('faults and bad input', function () {
   this.timeout(30_000);
   let upstream: FakeUpstream;
   let harness: Harness;
-
+  let close: () => Promise<void>;
   before(async () => {
-    upstream = await startFakeUpstream();
-    harness = await startHarness(upstream.url);
+    ({ upstream, harness, close } = await startProxyOverFakeUpstream());
   });
   afterEach(async () => {
     await assertStillServes(harness);
   });
-  after(async () => {
-    await harness.close();
-    await upstream.close();
-  });
+  after(() => close());
 
   const responsesSoFar = () => harness.records().filter((record) => record.kind === 'response').length;
 

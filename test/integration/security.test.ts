@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { request } from 'undici';
-import { startFakeUpstream, type FakeUpstream } from '../support/fakeUpstream';
-import { assertStillServes, startHarness, type Harness } from '../support/proxyHarness';
+import type { FakeUpstream } from '../support/fakeUpstream';
+import { assertStillServes, startProxyOverFakeUpstream, type Harness } from '../support/proxyHarness';
 
 const SECRET = 'SeCrEt-7f3a9c2e1d';
 
@@ -22,14 +22,11 @@ function rawRequest(port: number, head: string): Promise<string> {
 describe('credentials and who may connect', () => {
   let upstream: FakeUpstream;
   let harness: Harness;
+  let close: () => Promise<void>;
   before(async () => {
-    upstream = await startFakeUpstream();
-    harness = await startHarness(upstream.url);
+    ({ upstream, harness, close } = await startProxyOverFakeUpstream());
   });
-  after(async () => {
-    await harness.close();
-    await upstream.close();
-  });
+  after(() => close());
 
   it('forwards every credential header upstream and writes none of them', async () => {
     const credentials = {

@@ -6,8 +6,7 @@ import { once } from 'node:events';
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
-import { startFakeUpstream, type FakeUpstream } from '../support/fakeUpstream';
-import { startHarness, type Harness } from '../support/proxyHarness';
+import { startHarness, startProxyOverFakeUpstream, type Harness } from '../support/proxyHarness';
 
 async function listen(server: Server): Promise<string> {
   server.listen(0, '127.0.0.1');
@@ -130,16 +129,12 @@ describe('stream-through', function () {
 
 describe('bounded log copy of a large response', function () {
   this.timeout(30_000);
-  let upstream: FakeUpstream;
   let harness: Harness;
+  let close: () => Promise<void>;
   before(async () => {
-    upstream = await startFakeUpstream();
-    harness = await startHarness(upstream.url);
+    ({ harness, close } = await startProxyOverFakeUpstream());
   });
-  after(async () => {
-    await harness.close();
-    await upstream.close();
-  });
+  after(() => close());
 
   it('a 20 MiB stream reaches the agent whole; the record is marked truncated with capped text', async () => {
     const total = 20 * 1024 * 1024;

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { InterludeProxy, type ListenerStatus, type ProxyOptions } from '../../src/core/proxy';
 import type { CaptureRecord, RequestRecord, ResponseRecord } from '../../src/core/records';
+import { startFakeUpstream, type FakeUpstream } from './fakeUpstream';
 
 export interface Harness {
   proxy: InterludeProxy;
@@ -107,4 +108,18 @@ export async function assertStillServes(harness: Harness, { checkLog = true } = 
 
 export function logFilesIn(directory: string): string[] {
   return readdirSync(directory).filter((name) => name.endsWith('.jsonl'));
+}
+
+/** The usual pair for a suite: the fake model API (test/support/fakeUpstream.ts) and the proxy in front of it. */
+export async function startProxyOverFakeUpstream(): Promise<{ upstream: FakeUpstream; harness: Harness; close: () => Promise<void> }> {
+  const upstream = await startFakeUpstream();
+  const harness = await startHarness(upstream.url);
+  return {
+    upstream,
+    harness,
+    close: async () => {
+      await harness.close();
+      await upstream.close();
+    },
+  };
 }
