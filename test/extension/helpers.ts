@@ -1,5 +1,6 @@
 // Small helpers shared by the suites that run inside the extension host.
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { InterludeStatus } from '../../src/extension/extension';
@@ -157,4 +158,26 @@ export function claudeExchangeLines(exchange: ClaudeExchange): string {
     content_type: 'application/json',
   };
   return `${JSON.stringify(request)}\n${JSON.stringify(response)}\n`;
+}
+
+/** Points the views at `dir` through the capture-directory setting, as a user with captures elsewhere would. */
+export function useCaptureFolder(dir: string): Thenable<void> {
+  return vscode.workspace.getConfiguration('agentInterlude').update('captureDirectory', dir, vscode.ConfigurationTarget.Global);
+}
+
+/** After a suite: every editor closed, the capture-directory setting cleared, `dir` deleted. */
+export async function dropCaptureFolder(dir: string): Promise<void> {
+  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  await vscode.workspace.getConfiguration('agentInterlude').update('captureDirectory', undefined, vscode.ConfigurationTarget.Global);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** The command exists, and package.json keeps it out of the command palette (`when: false`). */
+export async function assertInternalCommand(command: string): Promise<void> {
+  const commands = await vscode.commands.getCommands(true);
+  assert.ok(commands.includes(command), `${command} is registered`);
+  const extension = vscode.extensions.getExtension(EXTENSION_ID);
+  const palette = (extension?.packageJSON as { contributes: { menus: { commandPalette: Array<{ command: string; when: string }> } } }).contributes.menus
+    .commandPalette;
+  assert.equal(palette.find((entry) => entry.command === command)?.when, 'false', `${command} stays out of the palette`);
 }

@@ -3,12 +3,12 @@
 // rows, invocation rows, graph nodes), which match the analysis of the fixture; an appended capture updates them
 // live; a hostile tool name and hostile inputs render as inert text.
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { InsightsStatus } from '../../src/extension/insightsPanel';
-import { activateExtension, claudeExchangeLines, hideBehindFile, panelDriver, waitForCommand, webviewTabs } from './helpers';
+import { activateExtension, assertInternalCommand, claudeExchangeLines, dropCaptureFolder, hideBehindFile, panelDriver, useCaptureFolder, waitForCommand, webviewTabs } from './helpers';
 
 const ALPHA = 'insightsalpha';
 const BETA = 'insightsbeta';
@@ -68,23 +68,14 @@ export function insightsTests(): void {
         parts.push(exchange(`ib${index}`, base + (10 + index) * 5_000, { agent: BETA, model: 'claude-insights-two', tools: ['Read'] }));
       }
       writeFileSync(log(), parts.join(''));
-      await vscode.workspace.getConfiguration('agentInterlude').update('captureDirectory', dir, vscode.ConfigurationTarget.Global);
+      await useCaptureFolder(dir);
     });
 
-    after(async () => {
-      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-      await vscode.workspace.getConfiguration('agentInterlude').update('captureDirectory', undefined, vscode.ConfigurationTarget.Global);
-      rmSync(dir, { recursive: true, force: true });
-    });
+    after(() => dropCaptureFolder(dir));
 
     it('is contributed; the internal status command stays out of the palette', async () => {
-      const commands = await vscode.commands.getCommands(true);
-      assert.ok(commands.includes('agentInterlude.openInsights'));
-      assert.ok(commands.includes('agentInterlude.internal.insights'));
-      const extension = vscode.extensions.getExtension('agent-interlude.agent-interlude');
-      const palette = (extension?.packageJSON as { contributes: { menus: { commandPalette: Array<{ command: string; when: string }> } } })
-        .contributes.menus.commandPalette;
-      assert.equal(palette.find((entry) => entry.command === 'agentInterlude.internal.insights')?.when, 'false');
+      assert.ok((await vscode.commands.getCommands(true)).includes('agentInterlude.openInsights'));
+      await assertInternalCommand('agentInterlude.internal.insights');
       assert.equal((await insights()).open, false);
     });
 

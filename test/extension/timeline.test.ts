@@ -3,12 +3,12 @@
 // shows up live; the tool and time-range filters narrow the list; a capture full of hostile text is searched and
 // expanded in the real webview and runs nothing; filters and expanded halves survive hiding the panel.
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { TimelineStatus } from '../../src/extension/timelinePanel';
-import { activateExtension, claudeExchangeLines, hideBehindFile, panelDriver } from './helpers';
+import { activateExtension, assertInternalCommand, claudeExchangeLines, dropCaptureFolder, hideBehindFile, panelDriver, useCaptureFolder } from './helpers';
 
 const AGENT = 'timelinetest';
 const COUNT = 3000;
@@ -66,23 +66,14 @@ export function timelineTests(): void {
         else parts.push(exchange(id, at, `task number ${index}`, `done ${index}`, tool));
       }
       writeFileSync(log(), parts.join(''));
-      await vscode.workspace.getConfiguration('agentInterlude').update('captureDirectory', dir, vscode.ConfigurationTarget.Global);
+      await useCaptureFolder(dir);
     });
 
-    after(async () => {
-      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-      await vscode.workspace.getConfiguration('agentInterlude').update('captureDirectory', undefined, vscode.ConfigurationTarget.Global);
-      rmSync(dir, { recursive: true, force: true });
-    });
+    after(() => dropCaptureFolder(dir));
 
     it('is contributed; the internal status command stays out of the palette', async () => {
-      const commands = await vscode.commands.getCommands(true);
-      assert.ok(commands.includes('agentInterlude.openTimeline'));
-      assert.ok(commands.includes('agentInterlude.internal.timeline'));
-      const extension = vscode.extensions.getExtension('agent-interlude.agent-interlude');
-      const palette = (extension?.packageJSON as { contributes: { menus: { commandPalette: Array<{ command: string; when: string }> } } })
-        .contributes.menus.commandPalette;
-      assert.equal(palette.find((entry) => entry.command === 'agentInterlude.internal.timeline')?.when, 'false');
+      assert.ok((await vscode.commands.getCommands(true)).includes('agentInterlude.openTimeline'));
+      await assertInternalCommand('agentInterlude.internal.timeline');
       const status = await timeline();
       assert.equal(status.open, false);
     });
