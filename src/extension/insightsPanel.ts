@@ -56,6 +56,9 @@ const SCHEMA_CAP = 20_000;
 const INPUT_CAP = 4_000;
 const INVOCATION_LIMIT = 500;
 const MAX_BUCKETS = 48;
+/** How long a recompute waits for the exchanges in flight to end, and how often it looks. */
+const RELAY_WAIT_MS = 5_000;
+const RELAY_POLL_MS = 100;
 /** Sessions drawn in the graph tab: the latest ones (a big log has hundreds). */
 const GRAPH_SESSIONS = 50;
 const GRAPH_NODES = 400;
@@ -214,7 +217,7 @@ class InsightsController extends CapturePanel {
       case 'ready':
         await this.watcher.currentIndex();
         this.pageReady = true;
-        await this.postData();
+        await this.postData(true);
         return;
       case 'rendered': {
         const { type: _type, ...figures } = message;
@@ -271,11 +274,14 @@ class InsightsController extends CapturePanel {
   }
 
   /**
-   * Recomputes every figure from the index. On a big log one pass takes a while, and a busy proxy lands
-   * captures all the time: changes during a pass fold into one more pass, after a pause as long as the pass
-   * took, so the extension host spends at most about half its time here.
+   * Recomputes every figure from the index. On a big log one pass takes a while (~0.15–0.3 s at 1 GiB), and a
+   * busy proxy lands captures all the time: changes during a pass fold into one more pass, after a pause as long
+   * as the pass took, so the extension host spends at most about half its time here. A pass also waits (up to
+   * a few seconds) while an exchange is relaying: the listeners share this thread, and a long synchronous pass
+   * would hold back the agent's stream; the pause between an agent's requests is the time to do it. A page
+   * that has just opened (`shownNow`) gets its figures at once.
    */
-  private async postData(): Promise<void> {
+  private async postData(shownNow = false): Promise<void> {
     if (!this.panel || !this.pageReady) return;
     if (this.computing) {
       this.computeAgain = true;
@@ -285,6 +291,11 @@ class InsightsController extends CapturePanel {
     try {
       do {
         this.computeAgain = false;
+        for (let waited = shownNow ? RELAY_WAIT_MS : 0; this.deps.service.activeExchanges > 0 && waited < RELAY_WAIT_MS; waited += RELAY_POLL_MS) {
+          await new Promise((resolvePoll) => setTimeout(resolvePoll, RELAY_POLL_MS));
+        }
+        if (!this.panel || !this.pageReady) return;
+        shownNow = false;
         const started = Date.now();
         const data = this.compute();
         this.exchanges = data.exchanges;

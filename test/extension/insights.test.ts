@@ -3,11 +3,14 @@
 // rows, invocation rows, graph nodes), which match the analysis of the fixture; an appended capture updates them
 // live; a hostile tool name and hostile inputs render as inert text.
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { InsightsStatus } from '../../src/extension/insightsPanel';
+import type { InterludeStatus } from '../../src/extension/extension';
+import { startFakeUpstream, type FakeUpstream } from '../support/fakeUpstream';
+import { CLAUDE_BODY, post, setSetting } from './netHelpers';
 import { activateExtension, assertInternalCommand, claudeExchangeLines, dropCaptureFolder, hideBehindFile, panelDriver, useCaptureFolder, waitForCommand, webviewTabs } from './helpers';
 
 const ALPHA = 'insightsalpha';
@@ -151,6 +154,45 @@ export function insightsTests(): void {
       await vscode.window.tabGroups.close(insightsTabs());
       const status = await waitForInsights('the panel to close', (s) => !s.open);
       assert.equal(status.ready, false);
+    });
+  });
+
+  describe('Insights while Interlude relays', function () {
+    this.timeout(120_000);
+    let upstream: FakeUpstream;
+    let captureDir = '';
+    const foreignLog = (): string => join(captureDir, 'log-20260402T090000Z-insights-foreign.jsonl');
+
+    before(async () => {
+      await activateExtension();
+      upstream = await startFakeUpstream();
+      await setSetting('listeners', [{ port: 0, upstream: upstream.url, agent: 'claude' }]);
+    });
+
+    after(async () => {
+      await vscode.commands.executeCommand('agentInterlude.stop');
+      await setSetting('listeners', undefined);
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      if (captureDir) rmSync(foreignLog(), { force: true });
+      await upstream?.close();
+    });
+
+    it('holds its recompute while an exchange streams (the listeners share the thread), then catches up', async () => {
+      const started = await vscode.commands.executeCommand<InterludeStatus>('agentInterlude.start');
+      const port = started.listeners[0]?.port ?? 0;
+      assert.ok(started.running && port > 0, JSON.stringify(started));
+      captureDir = started.captureDir ?? '';
+      await vscode.commands.executeCommand('agentInterlude.openInsights');
+      const before = (await waitForInsights('the figures of the running folder', (s) => s.ready && s.rendered !== undefined, 60_000)).exchanges;
+      // A three-second stream (30 events 100 ms apart); meanwhile another process appends a whole exchange.
+      const reply = post(port, '/v1/messages', CLAUDE_BODY, { 'x-fake-scenario': 'events:30:100' });
+      await new Promise((resolveTick) => setTimeout(resolveTick, 500));
+      appendFileSync(foreignLog(), exchange('ifr-foreign', Date.now(), { agent: BETA, model: 'claude-insights-two', tools: ['Read'] }));
+      await new Promise((resolveTick) => setTimeout(resolveTick, 1_200));
+      assert.equal((await insights()).exchanges, before, 'no recompute while the stream is relaying');
+      assert.equal((await reply).status, 200);
+      const after = await waitForInsights('the figures caught up', (s) => s.exchanges >= before + 2, 10_000);
+      assert.equal(after.exchanges, before + 2, 'the streamed exchange and the appended one');
     });
   });
 }
