@@ -29,6 +29,8 @@ const DETAIL_HEIGHT = 260;
 const OVERSCAN = 6;
 const HOUR_MS = 3_600_000;
 const MAX_BINS = 240;
+/** Expanded halves' contents kept in the page (each up to a few KB), beyond those open now. */
+const DETAILS_KEPT = 200;
 
 function byId<T extends HTMLElement>(id: string): T {
   const node = document.getElementById(id);
@@ -774,6 +776,11 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
       return;
     case 'detail':
       details.set(key(message.detail.id, message.detail.half), message.detail);
+      // Fetched halves are kept for re-expanding, up to a bound: the oldest collapsed ones go first.
+      for (const k of details.keys()) {
+        if (details.size <= DETAILS_KEPT) break;
+        if (!expanded.has(k)) details.delete(k);
+      }
       relayout();
       return;
     case 'test':
