@@ -25,8 +25,15 @@
 //                 cache, Tools with one tool opened, Conversation graph), "Stop Interlude" (ports free). Then F1 →
 //                 "Developer: Reload Window" with Default Light Modern set: the Insights, Timeline and request panel
 //                 tabs come back through their serializers and draw content again; then the same steps in Light.
-//                 Screenshots: start-interlude, captures-and-request, timeline, overview, tokens, tools, graph
-//                 (each -dark.png and -light.png) and restored-light.png.
+//                 Then side by side: F1 → "View: Move Editor into Right Group" puts Insights beside the Timeline
+//                 (both drawn), and F1 → "Developer: Reload Window" with Default High Contrast set restores both at
+//                 once; both must draw again. Two webviews loading at the same moment race on code-server's one
+//                 service worker (one page's script and stylesheet fail with net::ERR_NAME_NOT_RESOLVED): the load
+//                 watchdog in src/extension/webviewPage.ts recovers them; the step logs the failed requests it saw.
+//                 Last, the views pass in Dark High Contrast (Timeline, then each Insights tab).
+//                 Screenshots: start-interlude, captures-and-request (each -dark.png and -light.png), timeline,
+//                 overview, tokens, tools, graph (each -dark.png, -light.png and -hc.png), restored-light.png and
+//                 restored-side-by-side-hc.png.
 //
 // Env: INTERLUDE_EXTENSION_TIMEOUT_MS (default 240000), CHROMIUM_PATH (default /usr/bin/chromium).
 import { spawn, spawnSync } from 'node:child_process';
@@ -243,6 +250,8 @@ let browser;
 let page;
 let harnessError;
 let exitCode;
+// Failed webview resource requests and service worker messages, drained by the smoke steps that report them.
+const webviewTrouble = [];
 
 function build() {
   say('building bundles (node esbuild.mjs)');
@@ -309,6 +318,14 @@ async function runWorkbench(base) {
   });
   await page.exposeFunction('codeAutomationExit', (code) => resolveExit(Number(code)));
   page.on('pageerror', (error) => say(`page error: ${error.message}`));
+  // What a webview page that never loads leaves behind (code-server's shared service worker, see the side-by-side
+  // restore step): its resource requests fail, and the webview host logs the other webview's worker.
+  page.on('requestfailed', (request) => {
+    if (/vscode-cdn\.net|vscode-resource/.test(request.url())) webviewTrouble.push(`${request.failure()?.errorText ?? 'failed'} ${request.url().replace(/^.*?\/(dist|media)\//, '$1/')}`);
+  });
+  page.on('console', (message) => {
+    if (/service worker/i.test(message.text())) webviewTrouble.push(message.text().slice(0, 200));
+  });
   // A veto of the reload's beforeunload would otherwise be dismissed silently (Playwright's default), and the page stay.
   page.on('dialog', (dialog) => {
     say(`${dialog.type()} dialog: "${dialog.message()}"`);
@@ -398,20 +415,7 @@ async function smoke(workbench) {
     }
   });
 
-  let reloaded = false;
-  await step('UI smoke: F1 → "Developer: Reload Window" with Default Light Modern set, Timeline and Insights left open', async () => {
-    writeFileSync(userSettingsFile, JSON.stringify({ ...userSettings, 'workbench.colorTheme': 'Default Light Modern' }, null, 2));
-    // As a person would: the workbench then awaits its storage flush (editor layout, webview state) before it
-    // reloads. A browser reload (page.reload) does not wait for it, so the last seconds' changes (the tab chosen in
-    // Insights, the request panel's exchange) may not come back.
-    const loaded = workbench.waitForEvent('domcontentloaded', { timeout: STARTUP_TIMEOUT_MS }).then(() => undefined, (error) => error);
-    await runFromPalette(workbench, 'Developer: Reload Window');
-    const failed = await loaded;
-    if (failed) throw failed;
-    await workbench.locator('.monaco-workbench .part.statusbar').waitFor({ state: 'visible', timeout: 90_000 });
-    await ensureTheme(workbench, 'light');
-    reloaded = true;
-  });
+  let reloaded = await reloadStep('light', 'Timeline and Insights left open');
 
   await step('UI smoke (light): after the reload the Insights, Timeline and request panel tabs are back (their serializers) and draw content again without a command, screenshot', async () => {
     if (!reloaded) throw new Error('the page did not reload');
@@ -462,8 +466,94 @@ async function smoke(workbench) {
   });
 
   await capturesSteps('light');
-  await viewsSteps('light');
+  const lightViews = await viewsSteps('light');
+
+  // A real user layout: Timeline and Insights in two editor groups, both restored after a reload. Both pages then
+  // load at the same moment, which in code-server races on the one service worker all webviews share (see the
+  // step after the reload, and the load watchdog in src/extension/webviewPage.ts).
+  let sideBySide = false;
+  await step('UI smoke (light): F1 → "View: Move Editor into Right Group" puts Insights beside the Timeline, both drawn', async () => {
+    if (!lightViews.timeline || !lightViews.insights) throw new Error('the light pass did not leave the Timeline and Insights open');
+    await runFromPalette(workbench, 'View: Move Editor into Right Group');
+    const drawn = await sideBySideDrawn(lightViews, 60_000);
+    say(`side by side (light): ${drawn}`);
+    sideBySide = true;
+  });
+
+  reloaded = await reloadStep('hc', 'Timeline and Insights side by side');
+
+  await step('UI smoke (hc): after the reload the side-by-side Timeline and Insights, loading at once, both draw content again, screenshot', async () => {
+    if (!reloaded) throw new Error('the page did not reload');
+    if (!sideBySide) throw new Error('Timeline and Insights were not side by side before the reload');
+    const drawn = await sideBySideDrawn(lightViews, 45_000);
+    say(`restored side by side (hc): ${drawn}`);
+    await workbench.waitForTimeout(500);
+    await workbench.screenshot({ path: join(screenshots, 'restored-side-by-side-hc.png') });
+  });
+
+  // The high-contrast pass: charts and rows must stay readable with contrast borders instead of fills.
+  await step('UI smoke (hc): View: Close All Editors', async () => {
+    if (!reloaded) throw new Error('the page did not reload');
+    await runFromPalette(workbench, 'View: Close All Editors');
+    await until(15_000, 'no editor tabs', async () => {
+      const tabs = await workbench.locator('.part.editor .tabs-container .tab').count();
+      return [tabs === 0, `${tabs} tabs`];
+    });
+  });
+  await viewsSteps('hc');
   say(`screenshots in ${screenshots}`);
+
+  // F1 → "Developer: Reload Window" with the theme for what follows set in settings.json. Resolves whether the
+  // workbench came back in that theme.
+  async function reloadStep(theme, layout) {
+    let done = false;
+    await step(`UI smoke: F1 → "Developer: Reload Window" with ${THEMES[theme].id} set, ${layout}`, async () => {
+      writeFileSync(userSettingsFile, JSON.stringify({ ...userSettings, 'workbench.colorTheme': THEMES[theme].id }, null, 2));
+      // As a person would: the workbench then awaits its storage flush (editor layout, webview state) before it
+      // reloads. A browser reload (page.reload) does not wait for it, so the last seconds' changes (the tab chosen
+      // in Insights, the request panel's exchange) may not come back.
+      const loaded = workbench.waitForEvent('domcontentloaded', { timeout: STARTUP_TIMEOUT_MS }).then(() => undefined, (error) => error);
+      webviewTrouble.splice(0);
+      await runFromPalette(workbench, 'Developer: Reload Window');
+      const failed = await loaded;
+      if (failed) throw failed;
+      await workbench.locator('.monaco-workbench .part.statusbar').waitFor({ state: 'visible', timeout: 90_000 });
+      await ensureTheme(workbench, theme);
+      done = true;
+    });
+    return done;
+  }
+
+  // Timeline and Insights, each in its own visible editor group, both drawn: Timeline rows of every exchange,
+  // Insights on the tab and session `views` left it (its page state) with that many graph nodes. Throws with what
+  // each page shows and the failed webview requests meanwhile.
+  async function sideBySideDrawn(views, timeoutMs) {
+    const total = seeded.exchanges + proxied;
+    let state = '';
+    try {
+      return await until(timeoutMs, 'the Timeline and Insights side by side to draw content', async () => {
+        const visible = await workbench.locator('iframe.webview').evaluateAll((frames) => frames.filter((frame) => frame.getBoundingClientRect().width > 0).length);
+        const groups = await workbench.locator('.part.editor .editor-group-container').count();
+        const timeline = await waitForWebview(workbench, '#viewport', 1_000);
+        const rows = await timeline.locator('#viewport .row').count();
+        const summary = (await timeline.locator('#summary').innerText({ timeout: 1_000 })).trim();
+        const insights = await waitForWebview(workbench, '#tab-overview', 1_000);
+        const selected = await insights.locator('#tab-graph').getAttribute('aria-selected', { timeout: 1_000 });
+        const nodes = await insights.locator('#panel-graph svg.graph .node').count();
+        const agents = await insights.locator('#panel-overview table[aria-label="Per-agent figures"] tbody tr').count();
+        state = `${groups} editor groups, ${visible} webviews shown; Timeline ${rows} rows, "${summary}"; Insights tab-graph aria-selected=${selected}, ${nodes} nodes (wanted ${views.graphNodes}), ${agents} per-agent rows`;
+        const ok = groups >= 2 && visible >= 2 && rows > 0 && summary.startsWith(`${total} of ${total} exchanges`) &&
+          selected === 'true' && nodes === views.graphNodes && agents >= 2;
+        return [ok, state];
+      });
+    } catch (error) {
+      await workbench.screenshot({ path: join(artifacts, 'side-by-side-failure.png') }).catch(() => undefined);
+      error.message += `\nwebviews: ${await describeWebviews(workbench)}`;
+      throw error;
+    } finally {
+      if (webviewTrouble.length) say(`webview resource failures and service worker messages: ${[...new Set(webviewTrouble.splice(0))].join(' | ')}`);
+    }
+  }
 
   // Requests through the claude listener (to the fake upstream) → rows in the Captures tree → the first exchange
   // opened in the request panel → a screenshot of both, for the README.
@@ -513,7 +603,8 @@ async function smoke(workbench) {
 
     await step(`UI smoke (${theme}): F1 → "Open Timeline" draws the seeded and captured exchanges as rows, screenshot`, async () => {
       if (seedError) throw seedError;
-      await runFromPalette(workbench, 'View: Close Primary Side Bar');
+      // The palette offers it only while the side bar shows (after a reload it may come back closed).
+      if (await workbench.locator('.part.sidebar').first().isVisible().catch(() => false)) await runFromPalette(workbench, 'View: Close Primary Side Bar');
       await runFromPalette(workbench, 'Open Timeline');
       const timeline = await waitForWebview(workbench, '#viewport', 60_000);
       const drawn = await waitForTimeline(timeline, expected(), 60_000);
@@ -676,9 +767,11 @@ async function runFromPalette(workbench, title) {
 
 // The workbench's theme classes: the base ('vs-dark', 'vs') and the theme's own, e.g.
 // 'vscode-theme-defaults-themes-dark_modern-json'.
+// `id` is the settings value, `label` what the Color Theme picker lists.
 const THEMES = {
-  dark: { label: 'Dark Modern', base: 'vs-dark', themeClass: 'vscode-theme-defaults-themes-dark_modern-json' },
-  light: { label: 'Light Modern', base: 'vs', themeClass: 'vscode-theme-defaults-themes-light_modern-json' },
+  dark: { id: 'Default Dark Modern', label: 'Dark Modern', base: 'vs-dark', themeClass: 'vscode-theme-defaults-themes-dark_modern-json' },
+  light: { id: 'Default Light Modern', label: 'Light Modern', base: 'vs', themeClass: 'vscode-theme-defaults-themes-light_modern-json' },
+  hc: { id: 'Default High Contrast', label: 'Dark High Contrast', base: 'hc-black', themeClass: 'vscode-theme-defaults-themes-hc_black-json' },
 };
 
 async function ensureTheme(workbench, theme) {
@@ -777,6 +870,25 @@ async function waitForWebview(workbench, selector, timeoutMs) {
     if (Date.now() > deadline) throw new Error(`no visible webview showed ${selector} within ${timeoutMs} ms`);
     await workbench.waitForTimeout(250);
   }
+}
+
+// Each webview in the page, for a failure message: shown or not, its inner frames' ids, title and text length.
+async function describeWebviews(workbench) {
+  const outers = workbench.locator('iframe.webview');
+  const lines = [];
+  for (let index = 0; index < (await outers.count()); index += 1) {
+    const outer = outers.nth(index);
+    const shown = await outer.isVisible().catch(() => false);
+    const frame = await (await outer.elementHandle({ timeout: 1_000 }).catch(() => null))?.contentFrame();
+    const inner = frame
+      ? await frame.evaluate(() => [...document.querySelectorAll('iframe')].map((iframe) => {
+        const doc = iframe.contentDocument;
+        return `${iframe.id}: ${doc ? `"${doc.title}", ${doc.body?.innerText.length ?? 0} characters, ${doc.styleSheets.length} stylesheets` : 'no document'}`;
+      }).join('; ')).catch((error) => `unreadable (${error.message.split('\n')[0]})`)
+      : 'no frame';
+    lines.push(`#${index} ${shown ? 'shown' : 'hidden'}: ${inner || 'no inner frame'}`);
+  }
+  return lines.join(' | ') || 'none';
 }
 
 // The Timeline page drew rows, lists `total` exchanges in its summary ("N of N exchanges · S sessions") and offers

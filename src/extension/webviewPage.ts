@@ -62,6 +62,16 @@ export interface PanelHandlers {
   onClosed: () => void;
 }
 
+// The load watchdog. Every page posts `ready` as its script starts, so a shown page that has said nothing for this
+// long never ran its script. Seen in code-server (every webview is served from one origin, so all share one service
+// worker): when two panels load at the same moment (Timeline and Insights side by side after Reload Window), the
+// second page's worker registration replaces the first's while that page loads, its script and stylesheet requests
+// miss the worker (net::ERR_NAME_NOT_RESOLVED) and it stays an unstyled, empty page. Setting the HTML again (a fresh
+// nonce, so the webview does not skip it as unchanged) builds a new frame whose requests go through the worker now
+// in place. A few times at most per showing, and never for a page that posted anything.
+const LOAD_TIMEOUT_MS = 4_000;
+const LOAD_RETRIES = 2;
+
 /**
  * Takes over a new or restored panel: options, icon, listeners, then the page (listeners first, so the
  * page's `ready` cannot be missed). Returns the listeners, for the owner to dispose with the panel.
@@ -69,17 +79,60 @@ export interface PanelHandlers {
 export function wireWebviewPanel(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, handlers: PanelHandlers): vscode.Disposable[] {
   panel.webview.options = { enableScripts: true, localResourceRoots: webviewResourceRoots(extensionUri) };
   panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'interlude.svg');
+  // The watchdog's state for the page now loading: whether it has posted anything, and the reloads spent on it.
+  let heard = false;
+  let retries = 0;
+  let shown = panel.visible;
+  let column = panel.viewColumn;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stopWatching = () => {
+    clearTimeout(timer);
+    timer = undefined;
+  };
+  const watch = () => {
+    stopWatching();
+    if (heard || !panel.visible || retries >= LOAD_RETRIES) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      if (heard || !panel.visible) return;
+      retries += 1;
+      panel.webview.html = handlers.html(panel.webview);
+      watch();
+    }, LOAD_TIMEOUT_MS);
+  };
   const disposables: vscode.Disposable[] = [];
   disposables.push(
     panel.onDidDispose(() => {
+      stopWatching();
       for (const disposable of disposables.splice(0)) disposable.dispose();
       handlers.onClosed();
     }),
     panel.onDidChangeViewState(() => {
-      if (!panel.visible) handlers.onHidden();
+      if (!panel.visible) {
+        // The page is discarded (no retained context); the one shown next starts afresh.
+        shown = false;
+        heard = false;
+        retries = 0;
+        stopWatching();
+        handlers.onHidden();
+      } else if (!shown || panel.viewColumn !== column) {
+        // Shown again, or moved to another editor group without a hidden state in between: either way the
+        // workbench builds a new frame and the page loads again.
+        shown = true;
+        column = panel.viewColumn;
+        heard = false;
+        retries = 0;
+        watch();
+      }
     }),
-    panel.webview.onDidReceiveMessage(handlers.onMessage),
+    panel.webview.onDidReceiveMessage((raw) => {
+      heard = true;
+      stopWatching();
+      handlers.onMessage(raw);
+    }),
+    { dispose: stopWatching },
   );
   panel.webview.html = handlers.html(panel.webview);
+  watch();
   return disposables;
 }
