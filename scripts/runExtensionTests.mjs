@@ -733,6 +733,44 @@ async function smoke(workbench) {
       left.graphSession = session;
       left.graphNodes = Math.min(size, 400);
     });
+
+    if (theme === 'dark') {
+      await step('UI smoke (dark): Insights by keyboard: ← → move between tabs, ↓ End Home move along the graph, Enter opens the request', async () => {
+        if (!left.insights) throw new Error('the conversation graph did not draw');
+        const selectedTab = () => insights.locator('[role="tab"][aria-selected="true"]').getAttribute('id', { timeout: 1_000 });
+        const focusedId = () =>
+          insights.locator(':focus').evaluate((node) => node.getAttribute('id') ?? node.getAttribute('data-id') ?? '', undefined, { timeout: 1_000 });
+        const expect = async (what, probe, want) => {
+          const got = await until(5_000, what, async () => {
+            const now = await probe();
+            return [now === want, now];
+          });
+          say(`Insights keyboard: ${what}: ${got}`);
+        };
+        await insights.locator('#tab-graph').focus();
+        await workbench.keyboard.press('ArrowLeft');
+        await expect('← selects and focuses the Tools tab', async () => `${await selectedTab()} ${await focusedId()}`, 'tab-tools tab-tools');
+        await workbench.keyboard.press('ArrowRight');
+        await expect('→ back to the graph', async () => `${await selectedTab()} ${await focusedId()}`, 'tab-graph tab-graph');
+        const ids = await insights.locator('#panel-graph svg.graph .node').evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-id')));
+        await insights.locator('#panel-graph svg.graph .node').first().focus();
+        await workbench.keyboard.press('ArrowDown');
+        await expect('↓ moves to the second exchange', focusedId, ids[1]);
+        await workbench.keyboard.press('End');
+        await expect('End, the last', focusedId, ids[ids.length - 1]);
+        await workbench.keyboard.press('Home');
+        await expect('Home, the first', focusedId, ids[0]);
+        await workbench.keyboard.press('Enter');
+        const text = await until(30_000, `the request panel on ${ids[0]}`, async () => {
+          const shown = await waitForRequestPanel(workbench, 5_000).catch(() => '');
+          return [shown.includes(ids[0]), shown.slice(0, 80).replace(/\s+/g, ' ')];
+        });
+        say(`Insights keyboard: Enter opened the request panel: "${text}…"`);
+        // Insights to the front again (its page reloads), for the steps after the reload.
+        await editorTab(workbench, 'Insights').click();
+        await waitForWebview(workbench, '#panel-graph svg.graph .node', 30_000);
+      });
+    }
     return left;
   }
 
