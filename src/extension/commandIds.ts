@@ -27,6 +27,3 @@ export const enum CommandId {
 }
 
 export const RUNNING_CONTEXT_KEY = 'agentInterlude.running';
-
-/** The status menu offers it only once it is registered. */
-export const OPEN_TIMELINE_COMMAND = CommandId.OpenTimeline;

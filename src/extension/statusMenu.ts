@@ -1,6 +1,6 @@
 // The status bar item's click while running: the few things one does with a running Interlude.
 import * as vscode from 'vscode';
-import { CommandId, OPEN_TIMELINE_COMMAND } from './commandIds';
+import { CommandId } from './commandIds';
 
 interface MenuItem extends vscode.QuickPickItem {
   command: string;
@@ -11,13 +11,11 @@ export async function showStatusMenu(running: boolean): Promise<void> {
     await vscode.commands.executeCommand(CommandId.Start);
     return;
   }
-  const commands = await vscode.commands.getCommands(true);
   const items: MenuItem[] = [
     { label: '$(debug-stop) Stop Interlude', description: 'free every port', command: CommandId.Stop },
     { label: '$(copy) Copy Agent Setup', description: 'the command that points Claude Code or Codex here', command: CommandId.CopyAgentSetup },
-    ...(commands.includes(OPEN_TIMELINE_COMMAND)
-      ? [{ label: '$(timeline-view-icon) Open Timeline', command: OPEN_TIMELINE_COMMAND }]
-      : []),
+    { label: '$(timeline-view-icon) Open Timeline', description: 'the exchanges as a sequence diagram', command: CommandId.OpenTimeline },
+    { label: '$(graph-line) Open Insights', description: 'prompts, tokens and cache, tools, conversation graph', command: CommandId.OpenInsights },
     { label: '$(folder-opened) Open Capture Folder', command: CommandId.OpenCaptureFolder },
     { label: '$(graph) Analyze Captures', command: CommandId.Analyze },
   ];
