@@ -25,6 +25,8 @@ export interface RequestPanelStatus {
   /** The page said `ready` and the host has posted the exchange `id` to it. */
   ready: boolean;
   title?: string;
+  /** Whether the exchange last posted to the page was still streaming (the page updates when it ends). */
+  pending?: boolean;
 }
 
 const QUICK_PICK_LIMIT = 200;
@@ -71,12 +73,23 @@ class RequestPanelController implements vscode.Disposable {
   private currentId?: string;
   private pageReady = false;
   private postedId?: string;
+  private postedPending?: boolean;
+  /** Holds the shared watcher while the panel is open, so the exchange shown follows new captures. */
+  private hold?: vscode.Disposable;
+  private readonly subscription: vscode.Disposable;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly deps: CaptureViewDeps,
     private readonly captureDir: () => string,
-  ) {}
+  ) {
+    // The exchange shown was still streaming, or its response record had not landed: show it again once it has.
+    this.subscription = deps.watcher.onDidChange((change) => {
+      const id = this.currentId;
+      if (!id || !this.pageReady || this.postedId !== id) return;
+      if (change.reset || change.delta?.updated.includes(id) || change.delta?.added.includes(id)) void this.post(id);
+    });
+  }
 
   status(): RequestPanelStatus {
     return {
@@ -84,6 +97,7 @@ class RequestPanelController implements vscode.Disposable {
       id: this.currentId,
       ready: this.panel !== undefined && this.pageReady && this.postedId !== undefined && this.postedId === this.currentId,
       title: this.panel?.title,
+      ...(this.postedPending !== undefined ? { pending: this.postedPending } : {}),
     };
   }
 
@@ -117,6 +131,8 @@ class RequestPanelController implements vscode.Disposable {
   dispose(): void {
     this.panel?.dispose();
     this.disposePanelListeners();
+    this.hold?.dispose();
+    this.subscription.dispose();
   }
 
   private adopt(panel: vscode.WebviewPanel): void {
@@ -135,8 +151,12 @@ class RequestPanelController implements vscode.Disposable {
         this.currentId = undefined;
         this.pageReady = false;
         this.postedId = undefined;
+        this.postedPending = undefined;
+        this.hold?.dispose();
+        this.hold = undefined;
       },
     });
+    this.hold ??= this.deps.watcher.hold();
   }
 
   private disposePanelListeners(): void {
@@ -173,7 +193,10 @@ class RequestPanelController implements vscode.Disposable {
     if (!panel || this.currentId !== id || !this.pageReady) return;
     if (message.type === 'show') panel.title = panelTitle(message.exchange.summary, id);
     const delivered = await panel.webview.postMessage(message);
-    if (delivered && this.currentId === id) this.postedId = id;
+    if (delivered && this.currentId === id) {
+      this.postedId = id;
+      this.postedPending = message.type === 'show' ? message.exchange.summary.pending : undefined;
+    }
   }
 
   private async load(id: string): Promise<ToWebview> {

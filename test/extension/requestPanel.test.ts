@@ -7,7 +7,7 @@ import type { InterludeStatus } from '../../src/extension/extension';
 import type { RequestPanelStatus } from '../../src/extension/requestPanel';
 import { startFakeUpstream, type FakeUpstream } from '../support/fakeUpstream';
 import { activateExtension, readCaptureRecords, waitFor, workspaceFolder } from './helpers';
-import { post } from './netHelpers';
+import { CLAUDE_BODY, post } from './netHelpers';
 
 function panelStatus(): Thenable<RequestPanelStatus> {
   return vscode.commands.executeCommand<RequestPanelStatus>('agentInterlude.internal.requestPanel');
@@ -109,6 +109,23 @@ export function requestPanelTests(): void {
       assert.equal(status.open, true);
       assert.equal(requestTabs().length, 1, 'still one request panel tab');
       assert.equal(requestTabs()[0].label, status.title);
+    });
+
+    it('an exchange opened while it streams is shown again, complete, when its response lands', async () => {
+      const before = new Set(readCaptureRecords(captureDir).map((record) => record.id));
+      // Three seconds of events: the request record lands at once, the response record at the end.
+      const reply = post(port, '/v1/messages', CLAUDE_BODY, { 'x-fake-scenario': 'events:30:100' });
+      const id = await waitFor('the streaming request record', () => {
+        const fresh = readCaptureRecords(captureDir).find((record) => record.kind === 'request' && !before.has(record.id));
+        return typeof fresh?.id === 'string' ? fresh.id : undefined;
+      });
+      await vscode.commands.executeCommand('agentInterlude.openRequest', { id });
+      const pending = await waitForPanel('the panel on the streaming exchange', (s) => s.ready && s.id === id);
+      assert.equal(pending.pending, true, `opened while streaming: ${JSON.stringify(pending)}`);
+      assert.equal((await reply).status, 200);
+      // No command: the panel follows the capture.
+      const done = await waitForPanel('the panel to show the finished exchange', (s) => s.ready && s.id === id && s.pending === false);
+      assert.equal(done.open, true);
     });
 
     it('an unknown id still answers (the page says it is missing) and closing the tab closes the panel', async () => {

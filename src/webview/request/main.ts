@@ -409,7 +409,48 @@ function rawSection(view: ExchangeView): HTMLElement {
 
 // --- rendering -----------------------------------------------------------------------------------------------
 
+/** The exchange on the page now: shown again (it finished streaming), it keeps the reader's place. */
+let shownId: string | undefined;
+
+/** A section's place: the titles of it and of the sections around it, and its rank among same-named siblings. */
+function sectionKey(details: HTMLDetailsElement): string {
+  const parts: string[] = [];
+  for (let node: HTMLDetailsElement | null = details; node; node = node.parentElement?.closest('details') ?? null) {
+    const title = node.querySelector(':scope > summary .title')?.textContent ?? '';
+    parts.unshift(title);
+  }
+  return parts.join(' › ');
+}
+
+function openSections(): Map<string, boolean> {
+  const state = new Map<string, boolean>();
+  for (const details of Array.from(root.querySelectorAll('details'))) state.set(sectionKey(details), details.open);
+  return state;
+}
+
+/** Opens and closes sections as they were; opening one builds its body (and the sections inside), so repeat. */
+function restoreSections(state: Map<string, boolean>): void {
+  const seen = new Set<HTMLDetailsElement>();
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const details of Array.from(root.querySelectorAll('details'))) {
+      if (seen.has(details)) continue;
+      seen.add(details);
+      const open = state.get(sectionKey(details));
+      if (open === undefined || open === details.open) continue;
+      details.open = open;
+      // The toggle event comes later; the body (and the sections in it) must exist now.
+      details.dispatchEvent(new Event('toggle'));
+      changed = true;
+    }
+  }
+}
+
 function show(view: ExchangeView): void {
+  const again = shownId === view.summary.id;
+  const sections = again ? openSections() : undefined;
+  const scrollY = window.scrollY;
+  shownId = view.summary.id;
   const request = asRequest(view.request);
   const nodes: Node[] = [header(view)];
   if (request) {
@@ -420,11 +461,13 @@ function show(view: ExchangeView): void {
   }
   nodes.push(responseSection(view), headersSection(request), rawSection(view));
   root.replaceChildren(...nodes);
-  window.scrollTo(0, 0);
+  if (sections) restoreSections(sections);
+  window.scrollTo(0, again ? scrollY : 0);
   vscode.setState({ id: view.summary.id });
 }
 
 function showMissing(id: string, reason: string): void {
+  shownId = undefined;
   root.replaceChildren(el('h1', undefined, `Request ${id}`), note(reason, 'warning'));
   vscode.setState({ id });
 }
