@@ -1,9 +1,9 @@
 // Keeps one LogIndex over the capture folder the views show: the running proxy's folder, or the one Start
 // would use when stopped (so captures a CLI in another process appends show too). The window has one watcher,
-// shared by the Captures view, the diff documents, the timeline and the insights panel, so a big log is indexed
-// (and held in memory) once however many of them are open. Refreshes on fs.watch
-// events (debounced), on the proxy's `record` events, and on a 1 s poll, because fs.watch misses events on
-// some file systems. LogIndex.refresh reads only appended bytes, so a refresh of an idle folder is a readdir
+// shared by the Captures view, the request panel, the diff documents, the timeline and the insights panel, so a
+// big log is indexed (and held in memory) once however many of them are open. Refreshes on fs.watch events
+// (debounced), on the proxy's `record` events, and on a 1 s poll, because fs.watch misses events on some file
+// systems. LogIndex.refresh reads only appended bytes, so a refresh of an idle folder is a readdir
 // and one stat per log file.
 import { watch, type FSWatcher } from 'node:fs';
 import * as vscode from 'vscode';

@@ -9,7 +9,6 @@ import { CAPTURES_VIEW_ID, CapturesTreeProvider, type CapturesTreeSnapshot } fro
 import { CommandId } from './commandIds';
 import { SECTION } from './settings';
 
-
 /** What Reveal in Log returns (tests check the line). */
 export interface RevealedRecord {
   path: string;
