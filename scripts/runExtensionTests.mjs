@@ -402,6 +402,21 @@ async function smoke(workbench) {
   });
 
   await capturesSteps('dark');
+
+  await step('UI smoke (dark): while an exchange streams the status bar item spins, and stops when it ends', async () => {
+    if (ports.length === 0) throw new Error('Start Interlude did not run');
+    const spinner = statusItem.first().locator('.codicon-sync');
+    if ((await spinner.count()) !== 0) throw new Error('the status bar spins with nothing streaming');
+    // Forty events 100 ms apart: four seconds of streaming.
+    const reply = postClaudeMessage(ports[0], 'Stream slowly, please.', { 'x-fake-scenario': 'events:40:100' });
+    await spinner.waitFor({ state: 'visible', timeout: 3_000 });
+    const answered = await reply;
+    if (answered.status !== 200) throw new Error(`the slow stream answered HTTP ${answered.status}`);
+    proxied += 1;
+    await spinner.waitFor({ state: 'detached', timeout: 5_000 });
+    say(`status bar while streaming: spinning, then "${(await statusItem.first().innerText()).trim()}"`);
+  });
+
   // Left open (Timeline, then Insights on its Conversation graph tab) for the reload below.
   const darkViews = await viewsSteps('dark');
 
@@ -480,7 +495,18 @@ async function smoke(workbench) {
     sideBySide = true;
   });
 
-  reloaded = await reloadStep('hc', 'Timeline and Insights side by side');
+  reloaded = await reloadStep('hc', 'Timeline and Insights side by side, agentInterlude.autoStart on', { 'agentInterlude.autoStart': true });
+
+  await step('UI smoke (hc): with agentInterlude.autoStart on, Interlude runs after the reload without a command, on the configured listeners', async () => {
+    if (!reloaded) throw new Error('the page did not reload');
+    const first = await waitForText(statusItem, /Interlude\s+\d+/, 60_000);
+    // The user settings ask for port-0 listeners: never the defaults 8788–8790. (code-server hands the extension
+    // this machine-scoped setting only after startup; the listeners then restart on it.)
+    const text = await waitForText(statusItem, /Interlude\s+(?!8788\b)\d+ · (?!8789\b)\d+ · (?!8790\b)\d+/, 30_000);
+    const started = [...text.matchAll(/\d+/g)].map(([digits]) => Number(digits)).slice(0, 3);
+    for (const port of started) await tcpConnect(port);
+    say(`status bar after the reload with autoStart: "${first.trim()}", then "${text.trim()}"`);
+  });
 
   await step('UI smoke (hc): after the reload the side-by-side Timeline and Insights, loading at once, both draw content again, screenshot', async () => {
     if (!reloaded) throw new Error('the page did not reload');
@@ -505,10 +531,10 @@ async function smoke(workbench) {
 
   // F1 → "Developer: Reload Window" with the theme for what follows set in settings.json. Resolves whether the
   // workbench came back in that theme.
-  async function reloadStep(theme, layout) {
+  async function reloadStep(theme, layout, extraSettings = {}) {
     let done = false;
     await step(`UI smoke: F1 → "Developer: Reload Window" with ${THEMES[theme].id} set, ${layout}`, async () => {
-      writeFileSync(userSettingsFile, JSON.stringify({ ...userSettings, 'workbench.colorTheme': THEMES[theme].id }, null, 2));
+      writeFileSync(userSettingsFile, JSON.stringify({ ...userSettings, 'workbench.colorTheme': THEMES[theme].id, ...extraSettings }, null, 2));
       // As a person would: the workbench then awaits its storage flush (editor layout, webview state) before it
       // reloads. A browser reload (page.reload) does not wait for it, so the last seconds' changes (the tab chosen
       // in Insights, the request panel's exchange) may not come back.
@@ -994,7 +1020,7 @@ async function waitForRequestPanel(workbench, timeoutMs) {
 }
 
 // One streamed Messages API request shaped like Claude Code's: two system blocks, two tools, one user message.
-function postClaudeMessage(port, prompt) {
+function postClaudeMessage(port, prompt, extraHeaders = {}) {
   const body = JSON.stringify({
     model: 'claude-sonnet-4-5-20250929',
     max_tokens: 32000,
@@ -1050,6 +1076,7 @@ function postClaudeMessage(port, prompt) {
           'x-api-key': 'sk-ant-smoke-not-a-real-key',
           'user-agent': 'claude-cli/2.0.0 (external, cli)',
           'x-app': 'cli',
+          ...extraHeaders,
         },
         timeout: 30_000,
       },

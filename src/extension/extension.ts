@@ -1,6 +1,7 @@
 // Entry point of the VS Code extension. Thin by design: it composes the core capture engine (src/core, no
 // `vscode` there) with commands, a status bar item and a log output channel.
 import * as vscode from 'vscode';
+import type { ListenerSpec } from '../core/listeners';
 import type { ListenerStatus } from '../core/proxy';
 import { copyAgentSetup } from './agentSetup';
 import { analyzeCaptures, openCaptureFolder, registerReportProvider, type CaptureCommandHost } from './captureCommands';
@@ -32,6 +33,9 @@ export interface InterludeStatus {
 }
 
 let service: InterludeService | undefined;
+
+/** How long a listener restart waits for the exchanges in flight to end. */
+const RESTART_WAIT_MS = 30_000;
 
 export function activate(context: vscode.ExtensionContext): void {
   const output = vscode.window.createOutputChannel('Agent Interlude', { log: true });
@@ -175,6 +179,29 @@ export function activate(context: vscode.ExtensionContext): void {
     return status();
   };
 
+  // The listeners are read when Interlude starts. When their setting changes while it runs (the user edits it;
+  // or, seen in code-server, the machine-scoped value arrives only after an autoStart at window open had used
+  // the defaults) they restart, once no exchange is in flight, so no agent's stream is cut.
+  let restarting = false;
+  const restartForListeners = async (): Promise<void> => {
+    if (restarting) return;
+    restarting = true;
+    try {
+      for (let waited = 0; activeService.activeExchanges > 0 && waited < RESTART_WAIT_MS; waited += 250) {
+        await new Promise((resolvePoll) => setTimeout(resolvePoll, 250));
+      }
+      const running = activeService.running;
+      const wanted = readSettings().listeners;
+      const same = (a: ListenerSpec, b: ListenerSpec): boolean => a.port === b.port && a.upstream === b.upstream && a.agent === b.agent;
+      if (!running || (running.listeners.length === wanted.length && running.listeners.every((listener, at) => same(listener.spec, wanted[at])))) return;
+      output.info('the listener settings changed: restarting the listeners');
+      await stop();
+      await start();
+    } finally {
+      restarting = false;
+    }
+  };
+
   const status = (): InterludeStatus => {
     const state = activeService.running;
     return {
@@ -221,6 +248,7 @@ export function activate(context: vscode.ExtensionContext): void {
       if (state && event.affectsConfiguration(`${SECTION}.terminalIntegration`)) {
         terminals.apply(state.listeners, readSettings().terminalIntegration);
       }
+      if (state && event.affectsConfiguration(`${SECTION}.listeners`)) void restartForListeners();
     }),
   );
   registerRequestPanel(context, viewDeps);

@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import type { InterludeStatus } from '../../src/extension/extension';
 import { startFakeUpstream, type FakeUpstream } from '../support/fakeUpstream';
 import { activateExtension, interludeStatus, readCaptureRecords, waitFor, workspaceFolder } from './helpers';
-import { closeServer, listen, post, setSetting } from './netHelpers';
+import { CLAUDE_BODY, closeServer, listen, post, setSetting } from './netHelpers';
 
 // Registered by index.ts once mocha's globals exist (the suites are bundled, so they cannot load themselves).
 export function startStopTests(): void {
@@ -97,5 +97,40 @@ export function startStopTests(): void {
       const port = first.listeners[0].port ?? 0;
       await closeServer(await listen(port));
     });
+
+    it('a change of the listeners setting while running restarts them once no exchange is in flight', async () => {
+      await setSetting('listeners', [{ port: 0, upstream: upstream.url, agent: 'claude' }]);
+      const first = await vscode.commands.executeCommand<InterludeStatus>('agentInterlude.start');
+      const oldPort = first.listeners[0].port ?? 0;
+      try {
+        // A stream is relaying when the setting changes: it must finish whole before the restart.
+        const reply = post(oldPort, '/v1/messages', CLAUDE_BODY, { 'x-fake-scenario': 'events:20:100' });
+        await new Promise((resolveTick) => setTimeout(resolveTick, 300));
+        await setSetting('listeners', [
+          { port: 0, upstream: upstream.url, agent: 'claude' },
+          { port: 0, upstream: upstream.url, agent: 'codex' },
+        ]);
+        await new Promise((resolveTick) => setTimeout(resolveTick, 500));
+        assert.equal((await interludeStatus()).listeners.length, 1, 'no restart while the stream relays');
+        const answered = await reply;
+        assert.equal(answered.status, 200);
+        assert.match(answered.text, /"type":"message_stop"/, 'the stream was not cut');
+        const status = await waitForStatus((s) => s.running && s.listeners.length === 2 && s.listeners.every((listener) => (listener.port ?? 0) > 0));
+        assert.deepEqual(status.listeners.map((listener) => listener.spec.agent), ['claude', 'codex']);
+        await closeServer(await listen(oldPort));
+      } finally {
+        await vscode.commands.executeCommand('agentInterlude.stop');
+      }
+    });
   });
+}
+
+async function waitForStatus(accept: (status: InterludeStatus) => boolean, timeoutMs = 15_000): Promise<InterludeStatus> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const status = await interludeStatus();
+    if (accept(status)) return status;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for the listeners to restart: ${JSON.stringify(status)}`);
+    await new Promise((resolveTick) => setTimeout(resolveTick, 100));
+  }
 }
