@@ -36,6 +36,8 @@ let service: InterludeService | undefined;
 
 /** How long a listener restart waits for the exchanges in flight to end. */
 const RESTART_WAIT_MS = 30_000;
+/** When, after activation, autoStart and the listeners setting are read again (see the end of activate). */
+const SETTINGS_RECHECKS_MS = [2_000, 5_000, 10_000, 20_000];
 
 export function activate(context: vscode.ExtensionContext): void {
   const output = vscode.window.createOutputChannel('Agent Interlude', { log: true });
@@ -134,6 +136,8 @@ export function activate(context: vscode.ExtensionContext): void {
         }
         reportFailedListeners(state);
         if (location.note) void vscode.window.showInformationMessage(`Agent Interlude: ${location.note} (${state.captureDir}).`);
+        // The setting may have changed while this start was under way (its change event found nothing running).
+        void restartForListeners();
         break;
       }
     }
@@ -256,7 +260,23 @@ export function activate(context: vscode.ExtensionContext): void {
   registerInsights(context, viewDeps);
   registerDiffs(context, viewDeps);
 
-  if (readSettings().autoStart) void start();
+  // autoStart: once, when the window opens. Seen in code-server: the user settings (autoStart itself, and the
+  // machine-scoped listeners) can reach the extension only a few seconds after activation, so both are read
+  // again a few times; the listeners restart only if they differ from the running ones.
+  let autoStarted = false;
+  const autoStart = (): void => {
+    if (autoStarted || !readSettings().autoStart) return;
+    autoStarted = true;
+    void start();
+  };
+  autoStart();
+  for (const delayMs of SETTINGS_RECHECKS_MS) {
+    const timer = setTimeout(() => {
+      autoStart();
+      void restartForListeners();
+    }, delayMs);
+    context.subscriptions.push({ dispose: () => clearTimeout(timer) });
+  }
 }
 
 export async function deactivate(): Promise<void> {
