@@ -1,6 +1,8 @@
 // Messages between the extension host and the insights panel's page. Types and plain validators only: the page
 // bundle imports this file, so it must never import `vscode` or host code.
+import type { AgentComparison } from '../core/analysis/agentPrompts';
 import type { EdgeKind } from '../core/analysis/conversations';
+import type { ModelTokens } from '../core/analysis/tokenUsage';
 
 export type InsightsTab = 'overview' | 'tokens' | 'tools' | 'graph';
 export const INSIGHTS_TABS: readonly InsightsTab[] = ['overview', 'tokens', 'tools', 'graph'];
@@ -17,26 +19,9 @@ export interface AgentFigures {
   families: { id: number; label: string; requests: number; slots: number }[];
 }
 
-export interface ComparisonColumn {
-  agent: string;
-  systemRepresentation: string;
-  systemMedianChars: number;
-  distinctSystems: number;
-  toolCount: number;
-  toolSchemaKey: string;
-  toolContainer: string;
-}
-
-export interface FamilyTokens {
-  family: string;
-  models: string[];
-  calls: number;
-  input: number;
-  output: number;
-  cacheRead: number;
-  cacheCreation: number;
-  cacheHitRate: number | null;
-}
+/** The core's own row types: the page bundle takes only their shape (`import type` is erased). */
+export type ComparisonColumn = AgentComparison;
+export type FamilyTokens = ModelTokens;
 
 /** One bar of the tokens-over-time chart. */
 export interface TokenBucket {
