@@ -1,8 +1,8 @@
-// What the timeline and insights panels share: one panel at a time (opening again reveals it; a second panel
+// What the request, timeline and insights panels share: one panel at a time (opening again reveals it; a second panel
 // the workbench restores after a reload is dropped), the shared capture watcher held while the panel exists,
 // and the page's lifecycle — it is discarded while hidden and says `ready` again when shown.
 import * as vscode from 'vscode';
-import type { CaptureViewDeps, CaptureWatcher } from './captureWatcher';
+import type { CaptureChange, CaptureViewDeps, CaptureWatcher } from './captureWatcher';
 import { createWebviewPanel, wireWebviewPanel } from './webviewPage';
 
 export abstract class CapturePanel implements vscode.Disposable {
@@ -21,15 +21,15 @@ export abstract class CapturePanel implements vscode.Disposable {
     private readonly title: string,
   ) {
     this.watcher = deps.watcher;
-    this.subscription = this.watcher.onDidChange((change) => void this.capturesChanged(change.reset));
+    this.subscription = this.watcher.onDidChange((change) => void this.capturesChanged(change));
   }
 
   /** The page's markup (static, ours only). */
   protected abstract html(webview: vscode.Webview): string;
   /** A message from the page, not yet validated. */
   protected abstract receive(raw: unknown): Promise<void>;
-  /** New captures, or the folder changed (`reset`). */
-  protected abstract capturesChanged(reset: boolean): Promise<void>;
+  /** New captures, or the folder changed (`change.reset`). */
+  protected abstract capturesChanged(change: CaptureChange): Promise<void>;
   /** The page is gone (hidden or closed): forget what it reported drawing. */
   protected abstract pageGone(): void;
   /** A panel is taken over (created or restored); `state` is what its page last saved, unvalidated. */

@@ -191,9 +191,7 @@ export function activate(context: vscode.ExtensionContext): void {
     if (restarting) return;
     restarting = true;
     try {
-      for (let waited = 0; activeService.activeExchanges > 0 && waited < RESTART_WAIT_MS; waited += 250) {
-        await new Promise((resolvePoll) => setTimeout(resolvePoll, 250));
-      }
+      await activeService.whenIdle(RESTART_WAIT_MS);
       const running = activeService.running;
       const wanted = readSettings().listeners;
       const same = (a: ListenerSpec, b: ListenerSpec): boolean => a.port === b.port && a.upstream === b.upstream && a.agent === b.agent;

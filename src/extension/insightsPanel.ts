@@ -56,9 +56,8 @@ const SCHEMA_CAP = 20_000;
 const INPUT_CAP = 4_000;
 const INVOCATION_LIMIT = 500;
 const MAX_BUCKETS = 48;
-/** How long a recompute waits for the exchanges in flight to end, and how often it looks. */
+/** How long a recompute waits for the exchanges in flight to end. */
 const RELAY_WAIT_MS = 5_000;
-const RELAY_POLL_MS = 100;
 /** Sessions drawn in the graph tab: the latest ones (a big log has hundreds). */
 const GRAPH_SESSIONS = 50;
 const GRAPH_NODES = 400;
@@ -291,9 +290,7 @@ class InsightsController extends CapturePanel {
     try {
       do {
         this.computeAgain = false;
-        for (let waited = shownNow ? RELAY_WAIT_MS : 0; this.deps.service.activeExchanges > 0 && waited < RELAY_WAIT_MS; waited += RELAY_POLL_MS) {
-          await new Promise((resolvePoll) => setTimeout(resolvePoll, RELAY_POLL_MS));
-        }
+        if (!shownNow) await this.deps.service.whenIdle(RELAY_WAIT_MS);
         if (!this.panel || !this.pageReady) return;
         shownNow = false;
         const started = Date.now();

@@ -58,6 +58,16 @@ export class InterludeService {
     return this.proxy?.activeExchanges ?? 0;
   }
 
+  /**
+   * Resolves once no exchange is relaying, or after `maxWaitMs`. For work that must not cut a stream (restarting
+   * the listeners) or would hold one back (a long synchronous pass on the thread the listeners share).
+   */
+  async whenIdle(maxWaitMs: number, pollMs = 100): Promise<void> {
+    for (let waited = 0; this.activeExchanges > 0 && waited < maxWaitMs; waited += pollMs) {
+      await new Promise((resolvePoll) => setTimeout(resolvePoll, pollMs));
+    }
+  }
+
   start(request: StartRequest): Promise<StartOutcome> {
     return this.serialize(() => this.doStart(request));
   }

@@ -13,9 +13,10 @@ import {
   type ToWebview,
 } from '../webview/protocol';
 import { CommandId } from './commandIds';
-import type { CaptureViewDeps } from './captureWatcher';
+import type { CaptureChange, CaptureViewDeps } from './captureWatcher';
+import { CapturePanel } from './capturePanel';
 import { readSettings, resolveCaptureDir } from './settings';
-import { createWebviewPanel, webviewPageHtml, wireWebviewPanel } from './webviewPage';
+import { webviewPageHtml } from './webviewPage';
 
 
 /** What the hidden `agentInterlude.internal.requestPanel` command returns (tests read it). */
@@ -32,13 +33,13 @@ export interface RequestPanelStatus {
 const QUICK_PICK_LIMIT = 200;
 
 export function registerRequestPanel(context: vscode.ExtensionContext, deps: CaptureViewDeps): void {
-  const panels = new RequestPanelController(context.extensionUri, deps, () => captureDir(context, deps));
+  const panels = new RequestPanelController(context, deps, () => captureDir(context, deps));
   context.subscriptions.push(
     panels,
     vscode.commands.registerCommand(CommandId.OpenRequest, (arg?: unknown) => panels.openRequest(arg)),
     vscode.commands.registerCommand(CommandId.InternalRequestPanel, () => panels.status()),
     vscode.window.registerWebviewPanelSerializer(REQUEST_VIEW_TYPE, {
-      deserializeWebviewPanel: async (panel, state) => panels.restore(panel, parsePanelState(state)?.id),
+      deserializeWebviewPanel: async (panel, state) => panels.restore(panel, state),
     }),
   );
 }
@@ -67,28 +68,17 @@ function panelTitle(summary: ExchangeSummary | undefined, id: string): string {
   return summary ? `Request: ${summary.method} ${summary.path}` : `Request ${id}`;
 }
 
-class RequestPanelController implements vscode.Disposable {
-  private panel?: vscode.WebviewPanel;
-  private panelDisposables: vscode.Disposable[] = [];
+class RequestPanelController extends CapturePanel {
   private currentId?: string;
-  private pageReady = false;
   private postedId?: string;
   private postedPending?: boolean;
-  /** Holds the shared watcher while the panel is open, so the exchange shown follows new captures. */
-  private hold?: vscode.Disposable;
-  private readonly subscription: vscode.Disposable;
 
   constructor(
-    private readonly extensionUri: vscode.Uri,
-    private readonly deps: CaptureViewDeps,
+    context: vscode.ExtensionContext,
+    deps: CaptureViewDeps,
     private readonly captureDir: () => string,
   ) {
-    // The exchange shown was still streaming, or its response record had not landed: show it again once it has.
-    this.subscription = deps.watcher.onDidChange((change) => {
-      const id = this.currentId;
-      if (!id || !this.pageReady || this.postedId !== id) return;
-      if (change.reset || change.delta?.updated.includes(id) || change.delta?.added.includes(id)) void this.post(id);
-    });
+    super(context, deps, REQUEST_VIEW_TYPE, 'Request');
   }
 
   status(): RequestPanelStatus {
@@ -107,63 +97,43 @@ class RequestPanelController implements vscode.Disposable {
       id = await this.pick();
       if (id === undefined) return this.status();
     }
-    if (!this.panel) {
-      const panel = createWebviewPanel(REQUEST_VIEW_TYPE, `Request ${id}`, this.extensionUri);
-      this.adopt(panel);
-    } else {
-      this.panel.reveal(undefined, false);
-    }
+    this.openPanel();
     await this.show(id);
     return this.status();
   }
 
-  async restore(panel: vscode.WebviewPanel, id: string | undefined): Promise<void> {
-    // Only one request panel: a second restored one (e.g. from an older layout) is closed. So is one whose page
-    // never saved which exchange it showed (the window closed while it loaded): it would say "Loading…" forever.
-    if (this.panel || id === undefined) {
+  override async restore(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+    // A restored panel whose page never saved which exchange it showed (the window closed while it loaded) would
+    // say "Loading…" forever: close it. A second restored one is closed by the base.
+    const id = parsePanelState(state)?.id;
+    if (id === undefined) {
       panel.dispose();
       return;
     }
-    this.adopt(panel);
-    await this.show(id);
+    await super.restore(panel, state);
+    if (this.panel === panel) await this.show(id);
   }
 
-  dispose(): void {
-    this.panel?.dispose();
-    this.disposePanelListeners();
-    this.hold?.dispose();
-    this.subscription.dispose();
+  /** The exchange shown was still streaming, or its response record had not landed: show it again once it has. */
+  protected async capturesChanged(change: CaptureChange): Promise<void> {
+    const id = this.currentId;
+    if (!id || !this.pageReady || this.postedId !== id) return;
+    if (change.reset || change.delta?.updated.includes(id) || change.delta?.added.includes(id)) await this.post(id);
   }
 
-  private adopt(panel: vscode.WebviewPanel): void {
-    this.panel = panel;
-    this.pageReady = false;
+  protected override adopted(): void {
     this.postedId = undefined;
-    this.panelDisposables = wireWebviewPanel(panel, this.extensionUri, {
-      html: (webview) => this.html(webview),
-      onMessage: (raw) => void this.receive(raw),
-      onHidden: () => {
-        this.pageReady = false;
-        this.postedId = undefined;
-      },
-      onClosed: () => {
-        this.panel = undefined;
-        this.currentId = undefined;
-        this.pageReady = false;
-        this.postedId = undefined;
-        this.postedPending = undefined;
-        this.hold?.dispose();
-        this.hold = undefined;
-      },
-    });
-    this.hold ??= this.deps.watcher.hold();
   }
 
-  private disposePanelListeners(): void {
-    for (const disposable of this.panelDisposables.splice(0)) disposable.dispose();
+  protected pageGone(): void {
+    this.postedId = undefined;
+    if (this.panel) return;
+    // Closed, not just hidden.
+    this.currentId = undefined;
+    this.postedPending = undefined;
   }
 
-  private async receive(raw: unknown): Promise<void> {
+  protected async receive(raw: unknown): Promise<void> {
     const message = parseFromWebview(raw);
     if (!message) return;
     switch (message.type) {
@@ -298,8 +268,8 @@ class RequestPanelController implements vscode.Disposable {
     }
   }
 
-  private html(webview: vscode.Webview): string {
-    return webviewPageHtml(webview, this.extensionUri, {
+  protected html(webview: vscode.Webview): string {
+    return webviewPageHtml(webview, this.context.extensionUri, {
       page: 'request',
       title: 'Request',
       body: `<main id="root" aria-live="polite"><p class="placeholder">Loading…</p></main>`,

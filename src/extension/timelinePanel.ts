@@ -23,13 +23,12 @@ import {
   type TimelineSnippet,
   type TimelineToWebview,
 } from '../webview/timelineProtocol';
-import type { CaptureViewDeps } from './captureWatcher';
+import type { CaptureChange, CaptureViewDeps } from './captureWatcher';
 import { CommandId } from './commandIds';
 import { SECTION } from './settings';
 import { webviewPageHtml } from './webviewPage';
 import { CapturePanel } from './capturePanel';
 import { isRecord } from '../core/jsonValue';
-
 
 /** What the hidden `agentInterlude.internal.timeline` command returns (tests read it). */
 export interface TimelineStatus {
@@ -333,7 +332,7 @@ class TimelineController extends CapturePanel {
   }
 
   /** New captures: the page gets only appended and changed rows when the order held, so it keeps its place. */
-  protected async capturesChanged(reset: boolean): Promise<void> {
+  protected async capturesChanged({ reset }: CaptureChange): Promise<void> {
     if (!this.panel) return;
     const previous = this.recompute();
     if (!this.pageReady) return;
