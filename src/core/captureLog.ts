@@ -80,10 +80,6 @@ export class CaptureLog {
   }
 
   write(record: CaptureRecord): void {
-    if (this.failed) {
-      this.droppedRecords += 1;
-      return;
-    }
     let line: string;
     try {
       line = `${JSON.stringify(record)}\n`;
@@ -91,7 +87,20 @@ export class CaptureLog {
       this.events.onWriteError?.(new Error(`record ${record.id} could not be serialized: ${(error as Error).message}`));
       return;
     }
-    this.stream.write(line);
+    this.writeLine(line);
+  }
+
+  /**
+   * Appends one finished line (a record's JSON and its newline). `done` runs once the stream has taken it
+   * off its queue (written, or failed), so the caller can account for the memory it held.
+   */
+  writeLine(line: string | Uint8Array, done?: () => void): void {
+    if (this.failed) {
+      this.droppedRecords += 1;
+      done?.();
+      return;
+    }
+    this.stream.write(line, done);
   }
 
   /** Resolves once everything written so far is on disk (or the log has failed). */

@@ -8,6 +8,7 @@ import { CaptureRing } from './captureRing';
 import { errorText } from './errorText';
 import { SCHEMA_VERSION, type CaptureRecord, type RequestRecord, type ResponseRecord } from './records';
 import { describeRequestBody } from './requestCapture';
+import { splicedRequestLine } from './requestSplice';
 import { ResponseCapture } from './responseCapture';
 import type { Wire } from './wire';
 
@@ -153,11 +154,22 @@ export class CaptureRecorder {
     this.emit({ type: 'written', id: record.id, kind: record.kind });
   }
 
+  /** The body's own bytes spliced into the line where they can be; parsed and serialized where not. */
+  private writeRequest(command: Extract<RecorderCommand, { type: 'request' }>): void {
+    const line = splicedRequestLine(command);
+    if (!line) {
+      this.write(requestRecord(command));
+      return;
+    }
+    this.log?.writeLine(line);
+    this.emit({ type: 'written', id: command.meta.id, kind: 'request' });
+  }
+
   handle(command: RecorderCommand): void {
     try {
       switch (command.type) {
         case 'request':
-          this.write(requestRecord(command));
+          this.writeRequest(command);
           break;
         case 'response-start': {
           const capture = new ResponseCapture(command.wire, command.contentType, command.contentEncoding);

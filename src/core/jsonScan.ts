@@ -287,3 +287,229 @@ export function spanKind(buf: Buffer, start: number): 'object' | 'array' | 'stri
   if (byte === QUOTE) return 'string';
   return 'other';
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Canonical JSON: bytes that JSON.stringify(JSON.parse(text)) would give back unchanged. A request body in that
+// form can be spliced into its record as it is, instead of parsed and re-serialized (what agents send is
+// JSON.stringify or serde_json output, which is canonical). Anything else (whitespace, an escape JSON.stringify
+// would not write, a number it would write differently, a duplicate key, an integer-like key that a JS object
+// would move to the front) is reported as not canonical, and the caller takes the parse-and-serialize path.
+// The UTF-8 validity of string contents is checked by the caller (buffer.isUtf8), not here.
+
+/** A located value; containers near the top also carry their children (see scanCanonical). */
+export interface SpanNode {
+  start: number;
+  end: number;
+  /** Object entries, in order (keys are unique in canonical JSON). */
+  entries?: Map<string, SpanNode>;
+  items?: SpanNode[];
+}
+
+/** Levels of the tree scanCanonical records: the body, its values, their items and those items' entries. */
+const RECORDED_LEVELS = 3;
+
+const hexValue = new Int8Array(256).fill(-1);
+for (let digit = 0; digit < 10; digit++) hexValue[0x30 + digit] = digit;
+for (let letter = 0; letter < 6; letter++) hexValue[0x61 + letter] = 10 + letter;
+
+/** Escapes JSON.stringify writes in their short form: \b \t \n \f \r (and \" \\). */
+function isShortEscape(byte: number): boolean {
+  return (
+    byte === QUOTE || byte === BACKSLASH || byte === 0x62 || byte === 0x66 || byte === 0x6e || byte === 0x72 || byte === 0x74
+  );
+}
+
+/** The value of the lowercase `\uXXXX` escape whose backslash is at `pos`, or -1. */
+function unicodeEscape(buf: Uint8Array, pos: number, end: number): number {
+  if (pos + 6 > end || buf[pos + 1] !== 0x75) return -1;
+  let value = 0;
+  for (let at = pos + 2; at < pos + 6; at++) {
+    const digit = hexValue[buf[at] as number] as number;
+    if (digit < 0) return -1;
+    value = (value << 4) | digit;
+  }
+  return value;
+}
+
+/** `pos` is at the opening quote; returns the position after the closing quote, or -1. */
+function canonicalString(buf: Uint8Array, pos: number, end: number): number {
+  let at = pos + 1;
+  while (at < end) {
+    const byte = buf[at] as number;
+    if (byte === QUOTE) return at + 1;
+    if (byte === BACKSLASH) {
+      const next = buf[at + 1] as number;
+      if (next !== 0x75) {
+        if (!isShortEscape(next)) return -1;
+        at += 2;
+        continue;
+      }
+      const value = unicodeEscape(buf, at, end);
+      // JSON.stringify escapes only control characters without a short form, and lone surrogates.
+      if (value < 0x20) {
+        if (value < 0 || value === 0x08 || value === 0x09 || value === 0x0a || value === 0x0c || value === 0x0d) return -1;
+      } else if (value >= 0xd800 && value <= 0xdbff) {
+        const low = unicodeEscape(buf, at + 6, end);
+        if (low >= 0xdc00 && low <= 0xdfff) return -1; // a pair: JSON.stringify writes the character itself
+      } else if (value < 0xdc00 || value > 0xdfff) {
+        return -1;
+      }
+      at += 6;
+      continue;
+    }
+    // A raw control character is not JSON at all (JSON.parse refuses it).
+    if (byte < 0x20) return -1;
+    at++;
+  }
+  return -1;
+}
+
+function canonicalNumber(buf: Uint8Array, pos: number, end: number): number {
+  let at = pos;
+  if (buf[at] === 0x2d) at++;
+  const digitsStart = at;
+  while (at < end && (buf[at] as number) >= 0x30 && (buf[at] as number) <= 0x39) at++;
+  const digits = at - digitsStart;
+  if (digits === 0) return -1;
+  let plainInteger = true;
+  while (at < end) {
+    const byte = buf[at] as number;
+    if ((byte >= 0x30 && byte <= 0x39) || byte === 0x2e || byte === 0x65 || byte === 0x45 || byte === 0x2b || byte === 0x2d) {
+      plainInteger = false;
+      at++;
+    } else {
+      break;
+    }
+  }
+  // Up to 15 digits, no leading zero, not "-0": an integer JSON.stringify writes exactly so.
+  if (plainInteger && digits <= 15 && (buf[digitsStart] !== 0x30 || (digits === 1 && digitsStart === pos))) return at;
+  const text = Buffer.from(buf.buffer, buf.byteOffset + pos, at - pos).toString('latin1');
+  return String(Number(text)) === text ? at : -1;
+}
+
+/** Keys made of digits only are array indices to a JS object, which puts them first: not spliceable. */
+function isIndexLikeKey(buf: Uint8Array, keyStart: number, keyEnd: number): boolean {
+  if (keyEnd - keyStart < 3 || keyEnd - keyStart > 12) return false;
+  for (let at = keyStart + 1; at < keyEnd - 1; at++) {
+    const byte = buf[at] as number;
+    if (byte < 0x30 || byte > 0x39) return false;
+  }
+  return true;
+}
+
+/** Key byte ranges of the objects being scanned, as a stack shared by all of them (no allocation per object). */
+const keyStack: number[] = [];
+
+function isDuplicateKey(buf: Uint8Array, base: number, keyStart: number, keyEnd: number): boolean {
+  const length = keyEnd - keyStart;
+  for (let index = base; index < keyStack.length; index += 2) {
+    const otherStart = keyStack[index] as number;
+    if ((keyStack[index + 1] as number) - otherStart !== length) continue;
+    let same = true;
+    for (let offset = 1; offset < length - 1; offset++) {
+      if (buf[keyStart + offset] !== buf[otherStart + offset]) {
+        same = false;
+        break;
+      }
+    }
+    // Canonical strings have one spelling each, so equal bytes are equal keys and vice versa.
+    if (same) return true;
+  }
+  return false;
+}
+
+function canonicalObject(buf: Buffer, pos: number, end: number, depth: number, node: SpanNode | undefined): number {
+  if (depth >= MAX_DEPTH) return -1;
+  let at = pos + 1;
+  if (buf[at] === CLOSE_BRACE) return at + 1;
+  const base = keyStack.length;
+  try {
+    for (;;) {
+      if (buf[at] !== QUOTE) return -1;
+      const keyEnd = canonicalString(buf, at, end);
+      if (keyEnd < 0 || isIndexLikeKey(buf, at, keyEnd) || isDuplicateKey(buf, base, at, keyEnd)) return -1;
+      keyStack.push(at, keyEnd);
+      if (buf[keyEnd] !== COLON) return -1;
+      const valueStart = keyEnd + 1;
+      let valueEnd: number;
+      if (node) {
+        const child: SpanNode = { start: valueStart, end: -1 };
+        valueEnd = canonicalValue(buf, valueStart, end, depth + 1, depth + 1 < RECORDED_LEVELS ? child : undefined);
+        child.end = valueEnd;
+        const key = decodeKey(buf, at, keyEnd);
+        if (key === undefined) return -1;
+        (node.entries ??= new Map()).set(key, child);
+      } else {
+        valueEnd = canonicalValue(buf, valueStart, end, depth + 1, undefined);
+      }
+      if (valueEnd < 0) return -1;
+      const byte = buf[valueEnd];
+      if (byte === COMMA) {
+        at = valueEnd + 1;
+        continue;
+      }
+      return byte === CLOSE_BRACE && valueEnd < end ? valueEnd + 1 : -1;
+    }
+  } finally {
+    keyStack.length = base;
+  }
+}
+
+function canonicalArray(buf: Buffer, pos: number, end: number, depth: number, node: SpanNode | undefined): number {
+  if (depth >= MAX_DEPTH) return -1;
+  let at = pos + 1;
+  if (buf[at] === CLOSE_BRACKET) {
+    if (node) node.items = [];
+    return at + 1;
+  }
+  const items: SpanNode[] | undefined = node ? (node.items = []) : undefined;
+  for (;;) {
+    let itemEnd: number;
+    if (items) {
+      const child: SpanNode = { start: at, end: -1 };
+      itemEnd = canonicalValue(buf, at, end, depth + 1, depth + 1 < RECORDED_LEVELS ? child : undefined);
+      child.end = itemEnd;
+      items.push(child);
+    } else {
+      itemEnd = canonicalValue(buf, at, end, depth + 1, undefined);
+    }
+    if (itemEnd < 0) return -1;
+    const byte = buf[itemEnd];
+    if (byte === COMMA) {
+      at = itemEnd + 1;
+      continue;
+    }
+    return byte === CLOSE_BRACKET && itemEnd < end ? itemEnd + 1 : -1;
+  }
+}
+
+function canonicalValue(buf: Buffer, pos: number, end: number, depth: number, node: SpanNode | undefined): number {
+  if (pos >= end) return -1;
+  const first = buf[pos] as number;
+  if (first === QUOTE) return canonicalString(buf, pos, end);
+  if (first === OPEN_BRACE) return canonicalObject(buf, pos, end, depth, node);
+  if (first === OPEN_BRACKET) return canonicalArray(buf, pos, end, depth, node);
+  if (first === 0x74) return matchLiteral(buf, pos, end, 'true');
+  if (first === 0x66) return matchLiteral(buf, pos, end, 'false');
+  if (first === 0x6e) return matchLiteral(buf, pos, end, 'null');
+  return canonicalNumber(buf, pos, end);
+}
+
+/**
+ * The tree of a canonical JSON text (the whole of `buf`), or undefined when `buf` is not canonical JSON.
+ * Recorded down to the entries of the items of the body's values (messages[i].role, tools[i].tools); deeper
+ * parts are found with canonicalNode when needed.
+ */
+export function scanCanonical(buf: Buffer): SpanNode | undefined {
+  const root: SpanNode = { start: 0, end: -1 };
+  root.end = canonicalValue(buf, 0, buf.length, 0, root);
+  return root.end === buf.length ? root : undefined;
+}
+
+/** A value of already validated canonical text, with its children (one level deeper than scanCanonical goes). */
+export function canonicalNode(buf: Buffer, span: SpanNode): SpanNode {
+  if (span.entries || span.items) return span;
+  const node: SpanNode = { start: span.start, end: -1 };
+  node.end = canonicalValue(buf, span.start, span.end, RECORDED_LEVELS - 2, node);
+  return node;
+}

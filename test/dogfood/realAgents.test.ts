@@ -12,7 +12,9 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
+import { requestRecord } from '../../src/core/captureRecorder';
 import type { CaptureRecord, RequestRecord, ResponseRecord } from '../../src/core/records';
+import { splicedRequestLine } from '../../src/core/requestSplice';
 import {
   CODEX_QUIET_OPTIONS,
   PINNED_CLIS,
@@ -29,6 +31,7 @@ import {
   type ProcessRun,
 } from '../support/agentClis';
 import {
+  type RecordedRequest,
   BASH_TOOL_MARKER,
   EXEC_TOOL_MARKER,
   TOOL_COMMAND,
@@ -119,6 +122,38 @@ function readLog(harness: Harness): LogView {
       return found;
     },
   };
+}
+
+/**
+ * Each request line the proxy wrote (spliced from the body's bytes where it could) is byte for byte the line of
+ * today's parse-and-serialize path for the body the upstream received; and a real agent's plain JSON body is
+ * spliced, not parsed. Returns how many lines were spliced.
+ */
+function assertRequestLinesAsParsed(log: LogView, received: RecordedRequest[]): number {
+  const lines = log.text.split('\n').filter((line) => line !== '');
+  let spliced = 0;
+  for (const sent of received) {
+    if (!sent.body || sent.body.length === 0) continue;
+    const contentEncoding = String(sent.headers['content-encoding'] ?? '');
+    const candidates = lines.flatMap((line) => {
+      const record = JSON.parse(line) as CaptureRecord;
+      if (record.kind !== 'request' || record.method !== sent.method || record.path !== sent.url) return [];
+      const command = {
+        type: 'request' as const,
+        meta: { ...record, contentEncoding },
+        body: sent.body as Buffer,
+        bodyBytes: sent.bodyLength,
+        overflowed: false,
+        interrupted: false,
+      };
+      return [{ line: `${line}\n`, command }];
+    });
+    const match = candidates.find(({ line, command }) => line === `${JSON.stringify(requestRecord(command))}\n`);
+    assert.ok(match, `a request line for ${sent.method} ${sent.url} equals the parsed-and-serialized record of its body`);
+    if (splicedRequestLine(match.command)) spliced += 1;
+    else assert.ok(contentEncoding !== '', `the plain JSON body of ${sent.method} ${sent.url} is spliced, not parsed`);
+  }
+  return spliced;
 }
 
 /** One line per record, for failure messages. */
@@ -219,6 +254,7 @@ describe('dogfood: real agent CLIs through the proxy', function () {
     ) {
       try {
         this.log = readLog(session.harness);
+        assertRequestLinesAsParsed(this.log, session.fake.requests);
       } catch (error) {
         throw new Error(`${(error as Error).message}\n${describeRun(run)}`);
       }
