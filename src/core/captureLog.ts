@@ -91,16 +91,23 @@ export class CaptureLog {
   }
 
   /**
-   * Appends one finished line (a record's JSON and its newline). `done` runs once the stream has taken it
-   * off its queue (written, or failed), so the caller can account for the memory it held.
+   * Appends one finished line (a record's JSON and its newline), whole or as pieces written back to back (one
+   * writev; the pieces are views of a body, not copies). `done` runs once the stream has written it (or failed),
+   * so the caller can account for the memory it held.
    */
-  writeLine(line: string | Uint8Array, done?: () => void): void {
+  writeLine(line: string | Uint8Array[], done?: () => void): void {
     if (this.failed) {
       this.droppedRecords += 1;
       done?.();
       return;
     }
-    this.stream.write(line, done);
+    if (typeof line === 'string') {
+      this.stream.write(line, done);
+      return;
+    }
+    this.stream.cork();
+    line.forEach((piece, index) => this.stream.write(piece, index === line.length - 1 ? done : undefined));
+    this.stream.uncork();
   }
 
   /** Resolves once everything written so far is on disk (or the log has failed). */

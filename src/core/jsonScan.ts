@@ -331,10 +331,19 @@ function unicodeEscape(buf: Uint8Array, pos: number, end: number): number {
   return value;
 }
 
+/** 1 for the bytes a string scan must stop at: the quote, the backslash, control characters. */
+const STRING_STOP = new Uint8Array(256);
+for (let byte = 0; byte < 0x20; byte++) STRING_STOP[byte] = 1;
+STRING_STOP[QUOTE] = 1;
+STRING_STOP[BACKSLASH] = 1;
+
 /** `pos` is at the opening quote; returns the position after the closing quote, or -1. */
 function canonicalString(buf: Uint8Array, pos: number, end: number): number {
   let at = pos + 1;
   while (at < end) {
+    // The hot loop of the whole scan: one table load per byte of prompt text.
+    while (at < end && STRING_STOP[buf[at] as number] === 0) at++;
+    if (at >= end) return -1;
     const byte = buf[at] as number;
     if (byte === QUOTE) return at + 1;
     if (byte === BACKSLASH) {

@@ -210,10 +210,11 @@ function extractPieces(spans: Spans, root: SpanNode, wire: RequestMeta['wire']):
 }
 
 /**
- * The request's JSONL line (with its newline) assembled from the body's bytes, or undefined when the body is not
- * one this can vouch for; the caller then serializes requestRecord() as before.
+ * The request's JSONL line (with its newline) assembled from the body's bytes, as the pieces to write one after
+ * the other (most are views of the body); undefined when the body is not one this can vouch for, and the caller
+ * then serializes requestRecord() as before.
  */
-export function splicedRequestLine(request: SplicedRequest): Buffer | undefined {
+export function splicedRequestLine(request: SplicedRequest): Uint8Array[] | undefined {
   const { meta } = request;
   const body = Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength);
   if (request.overflowed || body.length === 0 || body[0] !== 0x7b) return undefined;
@@ -240,10 +241,18 @@ export function splicedRequestLine(request: SplicedRequest): Buffer | undefined 
   if (request.interrupted) tail.note = 'the request body was cut off before it ended';
   const tailText = JSON.stringify(tail);
 
+  // Views of the body, not copies: the log stream writes them with one writev.
   const parts: Uint8Array[] = [Buffer.from(`${head.slice(0, -1)},"request":`), body, Buffer.from(',"extract":')];
+  let text = '';
   for (const piece of pieces) {
-    parts.push(typeof piece === 'string' ? Buffer.from(piece) : body.subarray(piece.start, piece.end));
+    if (typeof piece === 'string') {
+      text += piece;
+      continue;
+    }
+    if (text) parts.push(Buffer.from(text));
+    text = '';
+    parts.push(body.subarray(piece.start, piece.end));
   }
-  parts.push(Buffer.from(`,${tailText.slice(1)}\n`));
-  return Buffer.concat(parts);
+  parts.push(Buffer.from(`${text},${tailText.slice(1)}\n`));
+  return parts;
 }

@@ -37,7 +37,7 @@ function parsedLine(request: RequestCommand): string {
 function agree(request: RequestCommand, label: string): boolean {
   const spliced = splicedRequestLine(request);
   if (spliced === undefined) return false;
-  assert.equal(spliced.toString('utf8'), parsedLine(request), `${label} (${request.meta.wire}): spliced line differs`);
+  assert.equal(Buffer.concat(spliced).toString('utf8'), parsedLine(request), `${label} (${request.meta.wire}): spliced line differs`);
   return true;
 }
 
