@@ -79,15 +79,16 @@ export class CaptureLog {
     return this.droppedRecords;
   }
 
-  write(record: CaptureRecord): void {
+  write(record: CaptureRecord, done?: () => void): void {
     let line: string;
     try {
       line = `${JSON.stringify(record)}\n`;
     } catch (error) {
       this.events.onWriteError?.(new Error(`record ${record.id} could not be serialized: ${(error as Error).message}`));
+      done?.();
       return;
     }
-    this.writeLine(line);
+    this.writeLine(line, done);
   }
 
   /**

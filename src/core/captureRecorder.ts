@@ -7,7 +7,8 @@ import { CaptureLog } from './captureLog';
 import { CaptureRing } from './captureRing';
 import { errorText } from './errorText';
 import { SCHEMA_VERSION, type CaptureRecord, type RequestRecord, type ResponseRecord } from './records';
-import { describeRequestBody } from './requestCapture';
+import { CaptureBudget } from './captureBudget';
+import { describeRequestBody, heldBytes, type TeeOverflow } from './requestCapture';
 import { splicedRequestLine } from './requestSplice';
 import { ResponseCapture } from './responseCapture';
 import type { Wire } from './wire';
@@ -37,7 +38,15 @@ export interface ResponseEnd {
 }
 
 export type RecorderCommand =
-  | { type: 'request'; meta: RequestMeta; body: Uint8Array; bodyBytes: number; overflowed: boolean; interrupted: boolean }
+  | {
+      type: 'request';
+      meta: RequestMeta;
+      /** The tee's copy; it holds heldBytes(body) of the capture budget until its line is written. */
+      body: Uint8Array;
+      bodyBytes: number;
+      overflowed: false | TeeOverflow;
+      interrupted: boolean;
+    }
   | { type: 'response-start'; id: string; slot: number; wire: Wire; contentType: string; contentEncoding: string }
   /** Response bytes are waiting in the shared ring, up to this position. */
   | { type: 'response-data'; until: number }
@@ -56,6 +65,9 @@ export interface RecorderOptions {
   logFile?: string;
   /** The CaptureRing's memory, shared with the relay. */
   ring: SharedArrayBuffer;
+  /** The CaptureBudget's counter, shared with the relay, and its limit. */
+  budget: SharedArrayBuffer;
+  budgetLimitBytes: number;
 }
 
 export function requestRecord(command: Extract<RecorderCommand, { type: 'request' }>): RequestRecord {
@@ -120,6 +132,7 @@ export function responseRecord(end: ResponseEnd, capture: ResponseCapture | unde
 export class CaptureRecorder {
   private log?: CaptureLog;
   private ring?: CaptureRing;
+  private budget?: CaptureBudget;
   /** Responses being recorded, by exchange id and by the ring slot their bytes arrive under. */
   private readonly captures = new Map<string, { capture: ResponseCapture; slot: number }>();
   private readonly slots = new Map<number, ResponseCapture>();
@@ -128,6 +141,7 @@ export class CaptureRecorder {
 
   async open(options: RecorderOptions): Promise<void> {
     this.ring = new CaptureRing(options.ring);
+    this.budget = new CaptureBudget(options.budget, options.budgetLimitBytes);
     try {
       this.log = await CaptureLog.open(
         options.captureDir,
@@ -149,19 +163,30 @@ export class CaptureRecorder {
     }
   }
 
-  private write(record: CaptureRecord): void {
-    this.log?.write(record);
+  private write(record: CaptureRecord, done?: () => void): void {
+    if (this.log) this.log.write(record, done);
+    else done?.();
     this.emit({ type: 'written', id: record.id, kind: record.kind });
   }
 
   /** The body's own bytes spliced into the line where they can be; parsed and serialized where not. */
   private writeRequest(command: Extract<RecorderCommand, { type: 'request' }>): void {
-    const line = splicedRequestLine(command);
-    if (!line) {
-      this.write(requestRecord(command));
-      return;
+    // The body's budget is given back once its line is on disk: until then the line's pieces are views of it.
+    const held = heldBytes(command.body);
+    const released = () => this.budget?.release(held);
+    let line: Uint8Array[] | undefined;
+    try {
+      line = splicedRequestLine(command);
+      if (!line) {
+        this.write(requestRecord(command), released);
+        return;
+      }
+    } catch (error) {
+      released();
+      throw error;
     }
-    this.log?.writeLine(line);
+    if (this.log) this.log.writeLine(line, released);
+    else released();
     this.emit({ type: 'written', id: command.meta.id, kind: 'request' });
   }
 
@@ -172,7 +197,7 @@ export class CaptureRecorder {
           this.writeRequest(command);
           break;
         case 'response-start': {
-          const capture = new ResponseCapture(command.wire, command.contentType, command.contentEncoding);
+          const capture = new ResponseCapture(command.wire, command.contentType, command.contentEncoding, this.budget);
           this.captures.set(command.id, { capture, slot: command.slot });
           this.slots.set(command.slot, capture);
           break;

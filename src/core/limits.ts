@@ -10,3 +10,9 @@ export const MAX_TEXT_CHARS = 20_000;
 export const MAX_BODY_JSON_CHARS = 65_536;
 /** Output cap when decoding a compressed request body for the log (zip-bomb guard). */
 export const MAX_DECODED_BYTES = 64 * 1024 * 1024;
+/**
+ * Everything the capture buffers in memory at once (see captureBudget.ts): the 4 MiB response ring, request
+ * bodies on their way to the log, plain response bodies being kept. A body that does not fit is relayed in full
+ * and its record notes that its log copy was dropped.
+ */
+export const CAPTURE_MEMORY_BUDGET_BYTES = 48 * 1024 * 1024;

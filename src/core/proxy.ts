@@ -13,7 +13,8 @@ import { LOOPBACK_HOST, validateListener, type ListenerSpec } from './listeners'
 import type { RequestMeta, ResponseEnd } from './captureRecorder';
 import { CaptureRing } from './captureRing';
 import { errorText } from './errorText';
-import { TEE_CAP_BYTES } from './limits';
+import { CaptureBudget } from './captureBudget';
+import { CAPTURE_MEMORY_BUDGET_BYTES, TEE_CAP_BYTES } from './limits';
 import { startRecorder, type RecorderLink } from './recorderLink';
 import { SCHEMA_VERSION, type CaptureRecord } from './records';
 import { BodyTee } from './requestCapture';
@@ -32,6 +33,8 @@ export interface ProxyOptions {
   stopGraceMs?: number;
   /** Build and write records on a worker thread (default) so the relay never waits for them. */
   recordOnWorker?: boolean;
+  /** Bytes the capture may buffer in memory at once (CAPTURE_MEMORY_BUDGET_BYTES unless given; tests shrink it). */
+  memoryBudgetBytes?: number;
   /**
    * A configured port already in use (often another VS Code window's Interlude) makes that listener take a free
    * port instead; its status then says so through `fallbackFrom`. Off by default: the CLI reports the port.
@@ -130,6 +133,8 @@ export class InterludeProxy extends EventEmitter<ProxyEventMap> {
   private readonly inFlight = new Set<Promise<void>>();
   private recorder?: RecorderLink;
   private ringWriter?: RingWriter;
+  private budget?: CaptureBudget;
+  private ringBytes = 0;
   private stopping = false;
 
   constructor(private readonly options: ProxyOptions) {
@@ -153,14 +158,26 @@ export class InterludeProxy extends EventEmitter<ProxyEventMap> {
     return this.inFlight.size;
   }
 
+  /** Bytes of captured data held in memory right now, beyond the fixed response ring (0 when all is written). */
+  get bufferedCaptureBytes(): number {
+    return (this.budget?.usedBytes ?? 0) - this.ringBytes;
+  }
+
   /** Starts every listener it can; a port in use only costs that listener. */
   async start(): Promise<ListenerStatus[]> {
     const ring = CaptureRing.create();
+    const budget = CaptureBudget.create(this.options.memoryBudgetBytes ?? CAPTURE_MEMORY_BUDGET_BYTES);
+    // The ring is always held, so it is charged once; the rest of the budget is for bodies.
+    this.ringBytes = ring.buffer.byteLength;
+    budget.charge(this.ringBytes);
+    this.budget = budget;
     this.recorder = await startRecorder(
       {
         captureDir: this.options.captureDir,
         logFile: this.options.logFile,
         ring: ring.buffer,
+        budget: budget.buffer,
+        budgetLimitBytes: budget.limitBytes,
         useWorker: this.options.recordOnWorker,
       },
       (event) => {
@@ -276,7 +293,9 @@ export class InterludeProxy extends EventEmitter<ProxyEventMap> {
     const hasBody =
       req.headers['transfer-encoding'] !== undefined ||
       (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
-    const tee = new BodyTee();
+    const announced = Number(req.headers['content-length']);
+    // Only a recording proxy holds copies; without a log there is nothing to reserve for.
+    const tee = new BodyTee(this.ringWriter ? this.budget : undefined, Number.isSafeInteger(announced) ? announced : undefined);
     req.on('error', () => tee.destroy());
     req.pipe(tee);
     if (!hasBody) tee.resume();
@@ -289,8 +308,9 @@ export class InterludeProxy extends EventEmitter<ProxyEventMap> {
     const recordRequest = (interrupted: boolean) => {
       if (requestPosted) return;
       requestPosted = true;
-      const body = tee.copy();
-      recorder?.post({ type: 'request', meta, body, bodyBytes: tee.bytes, overflowed: tee.overflowed, interrupted });
+      // The copy and its share of the budget go to the recorder, which releases it once the line is written.
+      const body = tee.handOver();
+      recorder?.post({ type: 'request', meta, body, bodyBytes: tee.bytes, overflowed: tee.overflow ?? false, interrupted });
       signalRequestPosted();
     };
     tee.once('end', () => recordRequest(false));

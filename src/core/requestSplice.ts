@@ -9,6 +9,7 @@ import { isUtf8 } from 'node:buffer';
 import type { RequestMeta } from './captureRecorder';
 import { canonicalNode, scanCanonical, parseSpan, type SpanNode } from './jsonScan';
 import { SCHEMA_VERSION } from './records';
+import type { TeeOverflow } from './requestCapture';
 
 /** Nested tool namespaces deeper than this are not walked (wire.ts's MAX_NAMESPACE_DEPTH). */
 const MAX_NAMESPACE_DEPTH = 16;
@@ -20,7 +21,7 @@ export interface SplicedRequest {
   meta: RequestMeta;
   body: Uint8Array;
   bodyBytes: number;
-  overflowed: boolean;
+  overflowed: boolean | TeeOverflow;
   interrupted: boolean;
 }
 

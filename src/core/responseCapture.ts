@@ -4,6 +4,7 @@
 
 import { createParser, type EventSourceParser } from 'eventsource-parser';
 import { bodyText, parseJson } from './bodyDecode';
+import type { CaptureBudget } from './captureBudget';
 import { MAX_BODY_JSON_CHARS, MAX_TEXT_CHARS, TEE_CAP_BYTES } from './limits';
 import type { ResponseRecord } from './records';
 import { createReassembler, reconstructBody, type Reassembler, type Wire } from './wire';
@@ -38,6 +39,8 @@ export class ResponseCapture {
   private eventCount = 0;
   private readonly eventTypes: Record<string, number> = {};
   private teeBytes = 0;
+  /** The capture budget had no room for more of a plain body: its log copy stops there. */
+  private budgetFull = false;
   truncated = false;
   bytes = 0;
 
@@ -45,6 +48,7 @@ export class ResponseCapture {
     private readonly wire: Wire,
     contentType: string,
     private readonly contentEncoding: string,
+    private readonly budget?: CaptureBudget,
   ) {
     if (isEncoded(contentEncoding)) this.mode = 'encoded';
     else if (contentType.toLowerCase().includes('text/event-stream')) this.startSse();
@@ -102,7 +106,13 @@ export class ResponseCapture {
   private consume(chunk: Uint8Array): void {
     if (this.mode === 'sse') {
       this.parser?.feed(this.decoder.decode(chunk, { stream: true }));
-    } else if (this.mode === 'plain') {
+    } else if (this.mode === 'plain' && !this.budgetFull) {
+      // A plain body is kept whole until it ends (SSE is parsed as it streams): it counts against the budget.
+      if (this.budget && !this.budget.reserve(chunk.length)) {
+        this.budgetFull = true;
+        this.truncated = true;
+        return;
+      }
       this.plainChunks.push(chunk);
       this.plainBytes += chunk.length;
     }
@@ -131,6 +141,9 @@ export class ResponseCapture {
     } else {
       summary.stream = false;
       const { text } = bodyText(Buffer.concat(this.plainChunks, this.plainBytes));
+      this.plainChunks.length = 0;
+      if (this.budget) this.budget.release(this.plainBytes);
+      if (this.budgetFull) summary.note = "the capture's memory budget was full, so the log copy of this response stops early";
       const parsed = parseJson(text);
       if (parsed === undefined) {
         summary.body = text.trim() ? capText(text) : null;

@@ -184,6 +184,6 @@ describe('request lines spliced from the body bytes', () => {
     assert.equal(agree(command(body, 'claude-messages', {}, 'identity'), 'identity'), true);
     assert.equal(agree(command(body, 'claude-messages', { bodyBytes: 99 }), 'bytes'), true);
     assert.equal(splicedRequestLine({ ...command(body, 'claude-messages', {}, 'gzip') }), undefined);
-    assert.equal(splicedRequestLine({ ...command(body, 'claude-messages', { overflowed: true }) }), undefined);
+    assert.equal(splicedRequestLine({ ...command(body, 'claude-messages', { overflowed: 'cap' }) }), undefined);
   });
 });

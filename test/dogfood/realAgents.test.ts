@@ -143,7 +143,7 @@ function assertRequestLinesAsParsed(log: LogView, received: RecordedRequest[]): 
         meta: { ...record, contentEncoding },
         body: sent.body as Buffer,
         bodyBytes: sent.bodyLength,
-        overflowed: false,
+        overflowed: false as const,
         interrupted: false,
       };
       return [{ line: `${line}\n`, command }];
