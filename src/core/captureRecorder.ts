@@ -8,6 +8,7 @@ import { CaptureRing } from './captureRing';
 import { errorText } from './errorText';
 import { SCHEMA_VERSION, type CaptureRecord, type RequestRecord, type ResponseRecord } from './records';
 import { describeRequestBody } from './requestCapture';
+import { LineRedactor, type RedactMode } from './secrets/lineRedactor';
 import { ResponseCapture } from './responseCapture';
 import type { Wire } from './wire';
 
@@ -55,6 +56,13 @@ export interface RecorderOptions {
   logFile?: string;
   /** The CaptureRing's memory, shared with the relay. */
   ring: SharedArrayBuffer;
+  recording?: RecordingOptions;
+}
+
+/** What happens to a finished record line besides being written (plain data: it crosses to the worker). */
+export interface RecordingOptions {
+  /** Secrets in the line are flagged (default) or masked in the log. */
+  redact?: RedactMode;
 }
 
 export function requestRecord(command: Extract<RecorderCommand, { type: 'request' }>): RequestRecord {
@@ -127,6 +135,7 @@ export class CaptureRecorder {
 
   async open(options: RecorderOptions): Promise<void> {
     this.ring = new CaptureRing(options.ring);
+    const redactor = new LineRedactor(options.recording?.redact);
     try {
       this.log = await CaptureLog.open(
         options.captureDir,
@@ -136,6 +145,7 @@ export class CaptureRecorder {
               type: 'problem',
               message: `cannot write the capture log: ${errorText(error)}; traffic is still relayed but no longer recorded`,
             }),
+          transformLine: (json) => redactor.apply(json),
         },
         options.logFile,
       );

@@ -10,7 +10,7 @@ import { rootCertificates } from 'node:tls';
 import { Agent, type Dispatcher } from 'undici';
 import { headerText, loggedRequestHeaders, relayedResponseHeaders, upstreamRequestHeaders } from './headers';
 import { LOOPBACK_HOST, validateListener, type ListenerSpec } from './listeners';
-import type { RequestMeta, ResponseEnd } from './captureRecorder';
+import type { RecordingOptions, RequestMeta, ResponseEnd } from './captureRecorder';
 import { CaptureRing } from './captureRing';
 import { errorText } from './errorText';
 import { TEE_CAP_BYTES } from './limits';
@@ -37,6 +37,8 @@ export interface ProxyOptions {
    * port instead; its status then says so through `fallbackFrom`. Off by default: the CLI reports the port.
    */
   freePortWhenTaken?: boolean;
+  /** Secrets flagged or masked in the log (the upstream always gets the agent's exact bytes). */
+  recording?: RecordingOptions;
 }
 
 export interface ListenerStatus {
@@ -162,6 +164,7 @@ export class InterludeProxy extends EventEmitter<ProxyEventMap> {
         logFile: this.options.logFile,
         ring: ring.buffer,
         useWorker: this.options.recordOnWorker,
+        recording: this.options.recording,
       },
       (event) => {
         if (event.type === 'written') this.emit('record', { id: event.id, kind: event.kind });

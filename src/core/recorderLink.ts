@@ -41,7 +41,12 @@ export async function startRecorder(
   };
 
   if (entry) {
-    const workerData: RecorderOptions = { captureDir: options.captureDir, logFile: options.logFile, ring: options.ring };
+    const workerData: RecorderOptions = {
+      captureDir: options.captureDir,
+      logFile: options.logFile,
+      ring: options.ring,
+      recording: options.recording,
+    };
     // From source (tests, development) the entry is TypeScript: load it through tsx's
     // require hook, since loader hooks given to the parent do not reach workers on Node 20.
     // The recorder's garbage is short-lived strings and parsed events: a small young
