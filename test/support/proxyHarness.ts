@@ -37,6 +37,7 @@ export async function startHarness(
     logFile: options.logFile,
     stopGraceMs: options.stopGraceMs ?? 200,
     recordOnWorker: options.recordOnWorker,
+    recording: options.recording,
   });
   const problems: string[] = [];
   proxy.on('problem', (problem) => problems.push(problem));
