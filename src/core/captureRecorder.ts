@@ -8,6 +8,7 @@ import { CaptureRing } from './captureRing';
 import { errorText } from './errorText';
 import { SCHEMA_VERSION, type CaptureRecord, type RequestRecord, type ResponseRecord } from './records';
 import { describeRequestBody } from './requestCapture';
+import { OtlpPusher, type OtlpPushOptions } from './export/otlpPush';
 import { LineRedactor, type RedactMode } from './secrets/lineRedactor';
 import { ResponseCapture } from './responseCapture';
 import type { Wire } from './wire';
@@ -63,6 +64,8 @@ export interface RecorderOptions {
 export interface RecordingOptions {
   /** Secrets in the line are flagged (default) or masked in the log. */
   redact?: RedactMode;
+  /** Push each finished exchange as an OpenTelemetry span (from this thread, never the relay's). */
+  otlp?: OtlpPushOptions;
 }
 
 export function requestRecord(command: Extract<RecorderCommand, { type: 'request' }>): RequestRecord {
@@ -126,6 +129,7 @@ export function responseRecord(end: ResponseEnd, capture: ResponseCapture | unde
 
 export class CaptureRecorder {
   private log?: CaptureLog;
+  private otlp?: OtlpPusher;
   private ring?: CaptureRing;
   /** Responses being recorded, by exchange id and by the ring slot their bytes arrive under. */
   private readonly captures = new Map<string, { capture: ResponseCapture; slot: number }>();
@@ -136,6 +140,12 @@ export class CaptureRecorder {
   async open(options: RecorderOptions): Promise<void> {
     this.ring = new CaptureRing(options.ring);
     const redactor = new LineRedactor(options.recording?.redact);
+    const otlp = options.recording?.otlp;
+    try {
+      if (otlp) this.otlp = new OtlpPusher(otlp, (message) => this.emit({ type: 'problem', message }));
+    } catch (error) {
+      this.emit({ type: 'problem', message: `no OpenTelemetry push: ${errorText(error)}` });
+    }
     try {
       this.log = await CaptureLog.open(
         options.captureDir,
@@ -145,7 +155,11 @@ export class CaptureRecorder {
               type: 'problem',
               message: `cannot write the capture log: ${errorText(error)}; traffic is still relayed but no longer recorded`,
             }),
-          transformLine: (json) => redactor.apply(json),
+          transformLine: (json) => {
+            const line = redactor.apply(json);
+            this.otlp?.offerLine(line);
+            return line;
+          },
         },
         options.logFile,
       );
@@ -200,6 +214,7 @@ export class CaptureRecorder {
 
   async close(): Promise<void> {
     await this.log?.close();
+    await this.otlp?.close();
     this.emit({ type: 'closed' });
   }
 }
