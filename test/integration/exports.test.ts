@@ -7,15 +7,15 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Ajv } from 'ajv';
+import { Ajv, type AnySchema } from 'ajv';
 import addFormats from 'ajv-formats';
 import draft06 from 'ajv/dist/refs/json-schema-draft-06.json';
-import * as harSchemas from 'har-schema';
 import { request } from 'undici';
 import { EXPORT_FORMATS, exportToFile } from '../../src/core/export/exportCaptures';
 import { LogIndex } from '../../src/core/logIndex';
 import { startFakeUpstream } from '../support/fakeUpstream';
 import { startHarness } from '../support/proxyHarness';
+import { otlpAttributes, type OtlpSpan } from '../support/otlpDecode';
 import { secretCorpus } from '../support/secretCorpus';
 
 const ROOT = resolve(__dirname, '../..');
@@ -40,33 +40,12 @@ function harValidator() {
   const ajv = new Ajv({ allErrors: true, strict: false });
   addFormats(ajv);
   ajv.addMetaSchema(draft06);
-  for (const schema of Object.values(harSchemas as Record<string, object>)) if (schema && typeof schema === 'object' && '$id' in schema) ajv.addSchema(schema);
+  // har-schema ships the HAR 1.2 spec as draft-06 JSON schemas, one per object, linked by $id.
+  const harSchemas = require('har-schema') as Record<string, AnySchema>;
+  for (const schema of Object.values(harSchemas)) ajv.addSchema(schema);
   const validate = ajv.getSchema('har.json#');
   assert.ok(validate, 'the HAR 1.2 schema compiled');
   return validate;
-}
-
-interface OtlpAttribute {
-  key: string;
-  value: { stringValue?: string; intValue?: number | string; boolValue?: boolean; doubleValue?: number; arrayValue?: { values: Array<{ stringValue?: string }> } };
-}
-interface OtlpSpan {
-  traceId: string;
-  spanId: string;
-  name: string;
-  kind: number;
-  startTimeUnixNano: string;
-  endTimeUnixNano: string;
-  attributes: OtlpAttribute[];
-  events?: Array<{ name: string }>;
-}
-
-export function otlpAttributes(span: OtlpSpan): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const { key, value } of span.attributes) {
-    out[key] = value.arrayValue ? value.arrayValue.values.map((entry) => entry.stringValue) : value.stringValue ?? (value.intValue !== undefined ? Number(value.intValue) : value.boolValue ?? value.doubleValue);
-  }
-  return out;
 }
 
 function otlpSpans(text: string): OtlpSpan[] {

@@ -87,7 +87,7 @@ describe('HTML report in Chromium', function () {
       scripts: document.querySelectorAll('script').length,
       styles: document.querySelectorAll('style').length,
       detail: document.getElementById('detail')!.textContent ?? '',
-      controls: [...document.querySelectorAll('#detail .ctl')].map((node) => node.textContent),
+      controls: Array.from(document.querySelectorAll('#detail .ctl')).map((node) => node.textContent),
     }));
     assert.equal(state.pwned, undefined, 'no captured script ran');
     assert.equal(state.images, 0, 'no captured tag became an element');
