@@ -12,6 +12,7 @@ import { type AnalysisReport, buildAnalysisReport } from '../core/analysis/analy
 import type { ConversationReport } from '../core/analysis/conversations';
 import type { PromptFamily, PromptSlot } from '../core/analysis/promptSkeleton';
 import { roundHalfEven, type Spread } from '../core/analysis/stats';
+import type { SecretReport } from '../core/analysis/secretReport';
 import type { ToolCatalog } from '../core/analysis/toolCatalog';
 import type { StopReasons, TokenReport } from '../core/analysis/tokenUsage';
 
@@ -199,6 +200,7 @@ export function renderReport(output: AnalyzeOutput, maxSlots = DEFAULT_MAX_SLOTS
   renderTokens(out, output.tokens);
   renderStopReasons(out, output.stopReasons);
   renderConversations(out, output.conversations);
+  renderSecrets(out, output.secrets);
   return `${out.join('\n')}\n`;
 }
 
@@ -389,6 +391,20 @@ function renderStopReasons(out: string[], stops: StopReasons): void {
   if (entries.length === 0) return;
   out.push('', '## Stop reasons');
   out.push(entries.map(([reason, count]) => `${reason}×${count}`).join(', ') + (stops.none > 0 ? `; none given×${stops.none}` : ''));
+}
+
+function renderSecrets(out: string[], report: SecretReport): void {
+  out.push('', '## Secrets');
+  if (report.exchanges === 0) {
+    out.push('- none found');
+    return;
+  }
+  const state = report.masked === report.exchanges ? 'masked in the log' : report.masked === 0 ? 'flagged (the log holds the values)' : `${report.masked} masked, the rest flagged`;
+  out.push(`- ${plural(report.distinct.length, 'distinct secret')} in ${plural(report.exchanges, 'exchange')}, ${state}`);
+  for (const secret of report.distinct) {
+    const first = secret.firstTime !== undefined ? `first ${clock(new Date(secret.firstTime).toISOString())} in ${secret.firstExchange}` : `first in ${secret.firstExchange}`;
+    out.push(`- ${secret.kind} ‹${secret.hash}›: ${plural(secret.exchanges, 'exchange')} (${secret.agents.join(', ')}), ${first}`);
+  }
 }
 
 function clock(iso: string): string {

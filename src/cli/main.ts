@@ -7,6 +7,8 @@ import { DEFAULT_CAPTURE_DIR } from '../core/captureLog';
 import { DEFAULT_LISTENERS, ListenerSpecError, parseListenerArg, type ListenerSpec } from '../core/listeners';
 import type { InterludeProxy as InterludeProxyClass } from '../core/proxy';
 import type { runAnalyze as RunAnalyze } from './analyze';
+import type { runExport as RunExport } from './export';
+import { recordingFromArgs, RECORDING_HELP, RECORDING_OPTIONS } from './recordingArgs';
 
 // Each command loads only its own code: `analyze` never evaluates the proxy and its HTTP client, and the
 // proxy never evaluates the analysis. That keeps a short `analyze` run short.
@@ -16,6 +18,9 @@ function loadProxy(): typeof InterludeProxyClass {
 function loadAnalyze(): typeof RunAnalyze {
   return (require('./analyze') as typeof import('./analyze')).runAnalyze;
 }
+function loadExport(): typeof RunExport {
+  return (require('./export') as typeof import('./export')).runExport;
+}
 
 const VERSION = '0.3.0';
 
@@ -24,6 +29,7 @@ const HELP = `agent-interlude ${VERSION}: record what AI coding agents send to t
 Usage:
   agent-interlude [options]
   agent-interlude analyze [paths...] [--agent NAME] [--max-slots N] [--json]
+  agent-interlude export --format har|html|jsonl|otlp [--out FILE] [paths...]
 
 Starts loopback listeners that relay to the real APIs and record every exchange as
 JSONL in <capture-dir>/log-<UTC stamp>.jsonl. Ctrl-C stops after flushing the log.
@@ -39,12 +45,14 @@ Options:
                           e.g. --listen 8788=claude=https://api.anthropic.com (port 0 = any free port)
   -p, --ports A,B,C       keep the default upstreams but use these ports (in the order above)
       --ca-file FILE      also trust this PEM CA for https upstreams (e.g. a corporate proxy)
-  -q, --quiet             no per-request lines
+${RECORDING_HELP}  -q, --quiet             no per-request lines
   -h, --help              this help
   -v, --version           print the version
 
 agent-interlude analyze reports what the captured prompts are made of (fixed skeleton vs
-dynamic slots per prompt family, tools, messages, tokens, sessions); see analyze --help.
+dynamic slots per prompt family, tools, messages, tokens, sessions, secrets); see analyze --help.
+agent-interlude export writes captures as HAR, a one-file HTML report, the original's JSONL or
+OpenTelemetry (OTLP/JSON), secrets masked; see export --help.
 `;
 
 function fail(message: string): never {
@@ -76,6 +84,7 @@ async function runCapture(argv: string[]): Promise<void> {
         ports: { type: 'string', short: 'p' },
         'ca-file': { type: 'string' },
         quiet: { type: 'boolean', short: 'q' },
+        ...RECORDING_OPTIONS,
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -118,6 +127,7 @@ async function runCapture(argv: string[]): Promise<void> {
     listeners,
     captureDir: values['capture-dir'] ?? DEFAULT_CAPTURE_DIR,
     extraCa,
+    recording: recordingFromArgs(values, fail),
   });
   proxy.on('problem', warn);
   if (!values.quiet) proxy.on('request', ({ agent, method, path }) => process.stdout.write(`[${agent}] ${method} ${path}\n`));
@@ -157,7 +167,17 @@ async function runCapture(argv: string[]): Promise<void> {
 }
 
 const argv = process.argv.slice(2);
-if (argv[0] === 'analyze') {
+if (argv[0] === 'export') {
+  loadExport()(argv.slice(1)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`agent-interlude export: ${(error as Error).stack ?? String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+} else if (argv[0] === 'analyze') {
   loadAnalyze()(argv.slice(1)).then(
     (code) => {
       process.exitCode = code;

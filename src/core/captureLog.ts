@@ -39,6 +39,8 @@ export async function prepareCaptureDir(directory: string): Promise<string> {
 
 export interface CaptureLogEvents {
   onWriteError?: (error: Error) => void;
+  /** The last look at a record's JSON text before it is written (secrets are flagged or masked here). */
+  transformLine?: (json: string) => string;
 }
 
 export class CaptureLog {
@@ -82,7 +84,8 @@ export class CaptureLog {
   write(record: CaptureRecord, done?: () => void): void {
     let line: string;
     try {
-      line = `${JSON.stringify(record)}\n`;
+      const json = JSON.stringify(record);
+      line = `${this.events.transformLine ? this.events.transformLine(json) : json}\n`;
     } catch (error) {
       this.events.onWriteError?.(new Error(`record ${record.id} could not be serialized: ${(error as Error).message}`));
       done?.();

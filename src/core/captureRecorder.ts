@@ -10,6 +10,8 @@ import { SCHEMA_VERSION, type CaptureRecord, type RequestRecord, type ResponseRe
 import { CaptureBudget } from './captureBudget';
 import { describeRequestBody, heldBytes, type TeeOverflow } from './requestCapture';
 import { splicedRequestLine } from './requestSplice';
+import { OtlpPusher, type OtlpPushOptions } from './export/otlpPush';
+import { LineRedactor, type RedactMode } from './secrets/lineRedactor';
 import { ResponseCapture } from './responseCapture';
 import type { Wire } from './wire';
 
@@ -68,6 +70,15 @@ export interface RecorderOptions {
   /** The CaptureBudget's counter, shared with the relay, and its limit. */
   budget: SharedArrayBuffer;
   budgetLimitBytes: number;
+  recording?: RecordingOptions;
+}
+
+/** What happens to a finished record line besides being written (plain data: it crosses to the worker). */
+export interface RecordingOptions {
+  /** Secrets in the line are flagged (default) or masked in the log. */
+  redact?: RedactMode;
+  /** Push each finished exchange as an OpenTelemetry span (from this thread, never the relay's). */
+  otlp?: OtlpPushOptions;
 }
 
 export function requestRecord(command: Extract<RecorderCommand, { type: 'request' }>): RequestRecord {
@@ -131,6 +142,7 @@ export function responseRecord(end: ResponseEnd, capture: ResponseCapture | unde
 
 export class CaptureRecorder {
   private log?: CaptureLog;
+  private otlp?: OtlpPusher;
   private ring?: CaptureRing;
   private budget?: CaptureBudget;
   /** Responses being recorded, by exchange id and by the ring slot their bytes arrive under. */
@@ -142,6 +154,13 @@ export class CaptureRecorder {
   async open(options: RecorderOptions): Promise<void> {
     this.ring = new CaptureRing(options.ring);
     this.budget = new CaptureBudget(options.budget, options.budgetLimitBytes);
+    const redactor = new LineRedactor(options.recording?.redact);
+    const otlp = options.recording?.otlp;
+    try {
+      if (otlp) this.otlp = new OtlpPusher(otlp, (message) => this.emit({ type: 'problem', message }));
+    } catch (error) {
+      this.emit({ type: 'problem', message: `no OpenTelemetry push: ${errorText(error)}` });
+    }
     try {
       this.log = await CaptureLog.open(
         options.captureDir,
@@ -151,6 +170,11 @@ export class CaptureRecorder {
               type: 'problem',
               message: `cannot write the capture log: ${errorText(error)}; traffic is still relayed but no longer recorded`,
             }),
+          transformLine: (json) => {
+            const line = redactor.apply(json);
+            this.otlp?.offerLine(line);
+            return line;
+          },
         },
         options.logFile,
       );
@@ -227,6 +251,7 @@ export class CaptureRecorder {
 
   async close(): Promise<void> {
     await this.log?.close();
+    await this.otlp?.close();
     this.emit({ type: 'closed' });
   }
 }

@@ -2,6 +2,7 @@
 // need per exchange, without the bodies. Full records are read lazily by reference.
 // Everything the editor and `agent-interlude analyze` show reads through this model.
 
+import type { RecordSecrets } from './secrets/lineRedactor';
 import type { Wire } from './wire';
 
 /** Where a record's line lives, so its full body can be read when a view needs it. */
@@ -132,6 +133,8 @@ export interface ExchangeSummary {
   prefix?: PrefixDigest;
   request?: RecordRef;
   response?: RecordRef;
+  /** Secrets the recorder found in the request and response records (distinct values, request's first). */
+  secrets?: RecordSecrets;
 }
 
 export interface LineCounts {

@@ -748,6 +748,7 @@ function fillRequest(summary: ExchangeSummary, digest: RequestDigest, ref: Recor
     summary.messages = digest.messages;
   }
   if (digest.prefix) summary.prefix = digest.prefix;
+  mergeSecrets(summary, digest);
   // The response's model wins; the request's is the fallback.
   if (summary.model === undefined && digest.model !== undefined) summary.model = digest.model;
   summary.pending = summary.response === undefined;
@@ -771,6 +772,7 @@ function fillResponse(summary: ExchangeSummary, digest: ResponseDigest, ref: Rec
   if (digest.durationMs !== undefined) summary.durationMs = digest.durationMs;
   if (digest.responseBytes !== undefined) summary.responseBytes = digest.responseBytes;
   if (digest.toolUses) summary.toolUses = digest.toolUses;
+  mergeSecrets(summary, digest);
   if (summary.request === undefined) {
     summary.agent = digest.agent;
     summary.wire = digest.wire;
@@ -778,4 +780,15 @@ function fillResponse(summary: ExchangeSummary, digest: ResponseDigest, ref: Rec
   if (summary.requestTime !== undefined && summary.responseTime !== undefined) {
     summary.rttMs = summary.responseTime - summary.requestTime;
   }
+}
+
+function mergeSecrets(summary: ExchangeSummary, digest: RequestDigest | ResponseDigest): void {
+  if (!digest.secrets) return;
+  const found = [...(summary.secrets?.found ?? [])];
+  for (const secret of digest.secrets.found) {
+    const same = found.find((entry) => entry.kind === secret.kind && entry.hash === secret.hash);
+    if (same) same.count += secret.count;
+    else found.push({ ...secret });
+  }
+  summary.secrets = { masked: (summary.secrets?.masked ?? true) && digest.secrets.masked, found };
 }

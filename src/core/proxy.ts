@@ -10,7 +10,7 @@ import { rootCertificates } from 'node:tls';
 import { Agent, type Dispatcher } from 'undici';
 import { headerText, loggedRequestHeaders, relayedResponseHeaders, upstreamRequestHeaders } from './headers';
 import { LOOPBACK_HOST, validateListener, type ListenerSpec } from './listeners';
-import type { RequestMeta, ResponseEnd } from './captureRecorder';
+import type { RecordingOptions, RequestMeta, ResponseEnd } from './captureRecorder';
 import { CaptureRing } from './captureRing';
 import { errorText } from './errorText';
 import { CaptureBudget } from './captureBudget';
@@ -40,6 +40,8 @@ export interface ProxyOptions {
    * port instead; its status then says so through `fallbackFrom`. Off by default: the CLI reports the port.
    */
   freePortWhenTaken?: boolean;
+  /** Secrets flagged or masked in the log (the upstream always gets the agent's exact bytes). */
+  recording?: RecordingOptions;
 }
 
 export interface ListenerStatus {
@@ -179,6 +181,7 @@ export class InterludeProxy extends EventEmitter<ProxyEventMap> {
         budget: budget.buffer,
         budgetLimitBytes: budget.limitBytes,
         useWorker: this.options.recordOnWorker,
+        recording: this.options.recording,
       },
       (event) => {
         if (event.type === 'written') this.emit('record', { id: event.id, kind: event.kind });

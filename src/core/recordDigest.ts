@@ -11,6 +11,7 @@ import type { MessagesDigest, PrefixDigest, PrefixPart, SystemDigest, SystemRepr
 import { parseSpan, scanArray, scanEntries, scanObject, skipValue, spanKind } from './jsonScan';
 import { reconstructBody, type Wire } from './wire';
 import { isRecord, type JsonRecord } from './jsonValue';
+import type { RecordSecrets } from './secrets/lineRedactor';
 
 export interface DigestBase {
   /** Byte offset and length of the line in its file. */
@@ -22,6 +23,8 @@ export interface DigestBase {
   time?: number;
   agent: string;
   wire: string;
+  /** The record's `secrets` field: what the recorder found in it (secrets/lineRedactor.ts). */
+  secrets?: RecordSecrets;
 }
 
 export interface RequestDigest extends DigestBase {
@@ -358,6 +361,8 @@ export class RecordDigester {
     if (typeof idValue === 'string' && idValue !== '') base.id = idValue;
     const time = timeOf(small('ts'));
     if (time !== undefined) base.time = time;
+    const secrets = recordSecrets(small('secrets'));
+    if (secrets) base.secrets = secrets;
     return kindValue === 'request'
       ? this.request(base, buf, spans, small, layout)
       : this.response(base, buf, spans, small);
@@ -739,4 +744,14 @@ function toolsInfo(tools: unknown[]): ToolsInfo {
   if (schemaKey === null && hasCustom) schemaKey = 'custom';
   const text = JSON.stringify(normalized(tools, false));
   return { digest: { hash: hash16(text), count: names.length, names, schemaKey }, text };
+}
+
+/** A `secrets` field as the recorder writes it; anything else (hand-edited, foreign) is ignored. */
+function recordSecrets(value: unknown): RecordSecrets | undefined {
+  if (!isRecord(value) || !Array.isArray(value.found)) return undefined;
+  const found = value.found.filter(
+    (entry): entry is RecordSecrets['found'][number] =>
+      isRecord(entry) && typeof entry.kind === 'string' && typeof entry.hash === 'string' && typeof entry.count === 'number',
+  );
+  return found.length ? { masked: value.masked === true, found: found.map(({ kind, hash, count }) => ({ kind, hash, count })) } : undefined;
 }

@@ -47,6 +47,7 @@ export async function startRecorder(
       ring: options.ring,
       budget: options.budget,
       budgetLimitBytes: options.budgetLimitBytes,
+      recording: options.recording,
     };
     // From source (tests, development) the entry is TypeScript: load it through tsx's
     // require hook, since loader hooks given to the parent do not reach workers on Node 20.

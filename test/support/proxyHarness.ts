@@ -38,6 +38,7 @@ export async function startHarness(
     stopGraceMs: options.stopGraceMs ?? 200,
     recordOnWorker: options.recordOnWorker,
     memoryBudgetBytes: options.memoryBudgetBytes,
+    recording: options.recording,
   });
   const problems: string[] = [];
   proxy.on('problem', (problem) => problems.push(problem));

@@ -5,6 +5,7 @@ import type { ExchangeSummary } from '../indexModel';
 import { type AgentAnalysis, type AgentComparison, type AgentOptions, analyzeAgent, compareAgents } from './agentPrompts';
 import { type AnalysisInput, agentsOf, isAnalyzable } from './analysisInput';
 import { analyzeConversations, type ConversationOptions, type ConversationReport } from './conversations';
+import { type SecretReport, secretReport } from './secretReport';
 import { type StopReasons, stopReasons, type TokenReport, tokensByModelFamily } from './tokenUsage';
 
 export interface ReportOptions extends AgentOptions, ConversationOptions {
@@ -26,6 +27,8 @@ export interface AnalysisReport {
   tokens: TokenReport;
   stopReasons: StopReasons;
   conversations: ConversationReport;
+  /** Secrets the recorder flagged or masked (kinds and hashes, never values). */
+  secrets: SecretReport;
 }
 
 export function buildAnalysisReport(input: AnalysisInput, options: ReportOptions = {}): AnalysisReport {
@@ -49,5 +52,6 @@ export function buildAnalysisReport(input: AnalysisInput, options: ReportOptions
     tokens: tokensByModelFamily(exchanges),
     stopReasons: stopReasons(exchanges),
     conversations: analyzeConversations(exchanges, options),
+    secrets: secretReport(exchanges),
   };
 }

@@ -1,0 +1,202 @@
+// The one-file HTML report: timeline by session, request details, the prompt skeleton and its slots, and a
+// place for cache and cost. Opens anywhere with no network: a CSP with no connect/img/font sources, one
+// nonce'd script and style, the data as an inert JSON block (`<` escaped so captured `</script>` stays
+// text), rendered with textContent only. Kept small: message blocks, system parts and tools that every
+// turn resends are stored once and referenced, so the report stays well under the log it came from.
+
+import { randomBytes } from 'node:crypto';
+import { buildAnalysisReport } from '../analysis/analysisReport';
+import { analyzeConversations } from '../analysis/conversations';
+import type { ExchangeSummary } from '../indexModel';
+import { isRecord } from '../jsonValue';
+import type { LogIndex } from '../logIndex';
+import { findSecrets, maskSecrets } from '../secrets/secretScanner';
+import { readExchanges, type ExportOptions } from './exportRecords';
+import { EXPORTER_NAME, EXPORTER_VERSION } from './otelSpans';
+import { REPORT_PAGE_SCRIPT, REPORT_PAGE_STYLE } from './reportPage';
+
+/** An array of the request body stored as references into the shared block table. */
+interface BlockRefs {
+  $blocks: number[];
+}
+
+interface ReportExchange {
+  id: string;
+  agent: string;
+  wire: string;
+  method: string;
+  path: string;
+  time?: number;
+  status?: number;
+  model?: string;
+  stream?: boolean;
+  usage?: ExchangeSummary['usage'];
+  stopReason?: string;
+  ttfbMs?: number;
+  durationMs?: number;
+  error?: string;
+  session?: number;
+  thread?: number | null;
+  secrets: Array<{ kind: string; hash: string }>;
+  request?: unknown;
+  response?: unknown;
+}
+
+export interface ReportData {
+  generator: string;
+  generated: string;
+  title: string;
+  masked: boolean;
+  blocks: unknown[];
+  exchanges: ReportExchange[];
+  sessions: Array<{ id: number; start: string; end: string; exchanges: number; agents: string[] }>;
+  skeletons: Array<{
+    agent: string;
+    families: Array<{ label: string; requests: number; fixedPercent: number; skeleton: string[]; slots: Array<{ position: number; section?: string; values: string[] }> }>;
+  }>;
+  /**
+   * Cache and cost per exchange and session: the hook for issue 11's cache/cost analysis. Until that lands
+   * this is null and the page says the section is not available yet; fill it here and render it in
+   * reportPage.ts's renderCacheCost.
+   */
+  cacheCost: unknown;
+}
+
+class BlockTable {
+  private readonly byText = new Map<string, number>();
+  readonly blocks: unknown[] = [];
+
+  refs(items: unknown[]): BlockRefs {
+    return {
+      $blocks: items.map((item) => {
+        const key = JSON.stringify(item);
+        let at = this.byText.get(key);
+        if (at === undefined) {
+          at = this.blocks.length;
+          this.blocks.push(item);
+          this.byText.set(key, at);
+        }
+        return at;
+      }),
+    };
+  }
+}
+
+/** A request body with its big arrays (messages, input, system, tools) as shared block references. */
+function compactBody(body: unknown, table: BlockTable): unknown {
+  if (!isRecord(body)) return body;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(body)) out[key] = Array.isArray(value) ? table.refs(value) : value;
+  return out;
+}
+
+const SLOT_VALUE_CHARS = 600;
+
+function maskText(text: string, mask: boolean): string {
+  return mask ? maskSecrets(text, findSecrets(text)) : text;
+}
+
+/** JSON safe inside `<script type="application/json">`: no `<` can open a tag, no line separator breaks it. */
+export function inertJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+export async function buildReportData(index: LogIndex, exchanges: readonly ExchangeSummary[], options: ExportOptions & { title?: string } = {}): Promise<ReportData> {
+  const mask = options.mask ?? true;
+  const table = new BlockTable();
+  const conversations = analyzeConversations(exchanges);
+  const nodeOf = new Map(conversations.nodes.map((node) => [node.id, node]));
+  const out: ReportExchange[] = [];
+  for await (const { summary, request, response } of readExchanges(index, exchanges, options)) {
+    const node = nodeOf.get(summary.id);
+    out.push({
+      id: summary.id,
+      agent: summary.agent,
+      wire: String(summary.wire),
+      method: summary.method,
+      path: summary.path,
+      time: summary.requestTime ?? summary.responseTime,
+      status: summary.status,
+      model: summary.model,
+      stream: summary.stream,
+      usage: summary.usage,
+      stopReason: summary.stopReason,
+      ttfbMs: summary.ttfbMs,
+      durationMs: summary.durationMs,
+      error: summary.error,
+      session: node?.session,
+      thread: node?.thread,
+      secrets: summary.secrets?.found.map(({ kind, hash }) => ({ kind, hash })) ?? [],
+      request: request ? compactBody(request.request, table) : undefined,
+      response: response ? (response.reconstructed ?? response.body ?? (response.error ? { error: response.error } : undefined)) : undefined,
+    });
+  }
+  // Skeleton texts come from the index's prompt texts, which a flagged log holds unmasked.
+  const analysis = buildAnalysisReport({ ...index.analysisInput(), exchanges });
+  const skeletons = analysis.agents
+    .filter((agent) => agent.prefix)
+    .map((agent) => ({
+      agent: agent.agent,
+      families: agent.prefix!.families.map((family) => ({
+        label: maskText(family.label, mask),
+        requests: family.requests,
+        fixedPercent: family.fixedPercent,
+        skeleton: family.skeleton.map((line) => maskText(line, mask)),
+        slots: family.slots.map((slot) => ({
+          position: slot.position,
+          section: slot.section,
+          values: slot.values.slice(0, 3).map((value) => maskText(value.text.slice(0, SLOT_VALUE_CHARS), mask)),
+        })),
+      })),
+    }));
+  return {
+    generator: `${EXPORTER_NAME} ${EXPORTER_VERSION}`,
+    generated: new Date().toISOString(),
+    title: options.title ?? 'Agent Interlude captures',
+    masked: mask,
+    blocks: table.blocks,
+    exchanges: out,
+    sessions: conversations.sessions.map(({ id, start, end, exchanges: count, agents }) => ({ id, start, end, exchanges: count, agents })),
+    skeletons,
+    cacheCost: null,
+  };
+}
+
+export function renderReportHtml(data: ReportData): string {
+  const nonce = randomBytes(16).toString('base64');
+  const csp = [
+    "default-src 'none'",
+    `script-src 'nonce-${nonce}'`,
+    `style-src 'nonce-${nonce}'`,
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+  const title = data.title.replace(/[<>&"]/g, '');
+  return [
+    '<!DOCTYPE html>',
+    '<html lang="en"><head><meta charset="utf-8">',
+    `<meta http-equiv="Content-Security-Policy" content="${csp}">`,
+    '<meta name="referrer" content="no-referrer">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>${title}</title>`,
+    `<style nonce="${nonce}">${REPORT_PAGE_STYLE}</style>`,
+    '</head><body>',
+    '<noscript>This report renders with JavaScript (it runs locally; the page has no network access).</noscript>',
+    `<script type="application/json" id="report-data">${inertJson(data)}</script>`,
+    `<script nonce="${nonce}">${REPORT_PAGE_SCRIPT}</script>`,
+    '</body></html>',
+    '',
+  ].join('\n');
+}
+
+export async function writeHtmlReport(
+  index: LogIndex,
+  exchanges: readonly ExchangeSummary[],
+  write: (chunk: string) => Promise<void> | void,
+  options: ExportOptions & { title?: string } = {},
+): Promise<number> {
+  const data = await buildReportData(index, exchanges, options);
+  await write(renderReportHtml(data));
+  return data.exchanges.length;
+}

@@ -1,0 +1,248 @@
+// The secrets detector over serialized JSON text (a log line as it is about to be written, or any
+// string). One pass of one combined pattern for the known formats and one keyword pattern for
+// name-driven assignments; both are anchored on literals, so the cost is linear in the text.
+//
+// Agents resend the whole conversation every turn, so a session's lines repeat almost everything the
+// previous line held. The scanner cuts a line at JSON object boundaries (`},{"` — between messages,
+// content blocks, tools), remembers the hashes of big pieces it found clean, and on the next line scans
+// only the pieces it has not seen: a turn costs about what it added, not the whole history.
+
+import { hash } from 'node:crypto';
+import {
+  looksLikeSecretValue,
+  PLACEHOLDER_VALUE,
+  NON_SECRET_NAME,
+  entropyPerChar,
+  SECRET_NAME_SOURCE,
+  TOKEN_RULES,
+  URL_CREDENTIALS_SOURCE,
+} from './secretRules';
+
+export interface SecretFinding {
+  kind: string;
+  /** Code-unit offsets of the secret in the scanned text (the raw, still-escaped characters). */
+  start: number;
+  end: number;
+  /** First 8 hex digits of the sha256 of the secret's value (JSON-unescaped): stable across lines and runs. */
+  hash: string;
+}
+
+/** The stable stand-in written instead of a secret. Has no `"` or `\`, so it keeps a JSON string valid. */
+export function secretPlaceholder(kind: string, valueHash: string): string {
+  return `‹redacted:${kind}:${valueHash}›`;
+}
+
+/** Finds placeholders in text that was masked before (a masked log read back). */
+export const PLACEHOLDER_PATTERN = /‹redacted:([a-z0-9-]+):([0-9a-f]{8})›/g;
+
+export function secretHash(value: string): string {
+  return hash('sha256', value).slice(0, 8);
+}
+
+/** Pieces smaller than this are scanned every time: hashing them would cost about as much. */
+const MIN_REMEMBERED_PIECE = 1024;
+const DEFAULT_REMEMBERED = 16_384;
+
+const BEARER_SOURCE = String.raw`[Bb]earer ([A-Za-z0-9._~+/-]{20,1024}=*)`;
+const TOKEN_PATTERN = new RegExp(
+  [
+    ...TOKEN_RULES.map((rule) => `(${rule.source})`),
+    URL_CREDENTIALS_SOURCE,
+    BEARER_SOURCE,
+  ].join('|'),
+  'g',
+);
+const WHOLE_TOKEN_RULES = TOKEN_RULES.map((rule) => ({ ...rule, pattern: new RegExp(`^(?:${rule.source})$`) }));
+const PRIVATE_KEY_RULE = TOKEN_RULES.findIndex((rule) => rule.kind === 'private-key');
+const GLUED_BEFORE = /[A-Za-z0-9+/_-]/;
+const URL_GROUP = TOKEN_RULES.length + 1;
+const BEARER_GROUP = TOKEN_RULES.length + 2;
+const NAME_PATTERN = new RegExp(SECRET_NAME_SOURCE, 'gi');
+/** Documentation's `user:pass@host`, templates: not a leaked password. */
+const STOCK_PASSWORD = /^(?:pass(?:word)?|passwd|secret|pwd|user(?:name)?|x+|\*+|\$\{?\w+\}?|<[^>]*>|changeme)$/i;
+const NAME_CHAR = /[A-Za-z0-9_.-]/;
+const VALUE_STOP = /[\s"'\\,;<>{}()[\]`]/;
+
+function unescapeJson(raw: string): string {
+  if (!raw.includes('\\')) return raw;
+  try {
+    return JSON.parse(`"${raw}"`) as string;
+  } catch {
+    return raw;
+  }
+}
+
+/** A span may not start inside an escape sequence nor end with half of one. */
+function escapeSafe(text: string, start: number, end: number): [number, number] | undefined {
+  let slashes = 0;
+  for (let at = start - 1; at >= 0 && text.charCodeAt(at) === 0x5c; at -= 1) slashes += 1;
+  if (slashes % 2 === 1) return undefined;
+  let trailing = 0;
+  for (let at = end - 1; at >= start && text.charCodeAt(at) === 0x5c; at -= 1) trailing += 1;
+  const safeEnd = end - (trailing % 2);
+  return safeEnd > start ? [start, safeEnd] : undefined;
+}
+
+function tokenFindings(text: string, offset: number, into: SecretFinding[]): void {
+  TOKEN_PATTERN.lastIndex = 0;
+  for (let match = TOKEN_PATTERN.exec(text); match; match = TOKEN_PATTERN.exec(text)) {
+    let kind: string | undefined;
+    let start = match.index;
+    let end = start + match[0].length;
+    let minEntropy: number | undefined;
+    for (let group = 1; group <= TOKEN_RULES.length; group += 1) {
+      if (match[group] !== undefined) {
+        // A token glued to the end of a longer base64 run (an image, a signature) is a coincidence, not a key.
+        // Checked here rather than as a lookbehind, which would be tried at every position of the text.
+        if (group - 1 !== PRIVATE_KEY_RULE && start > 0 && GLUED_BEFORE.test(text[start - 1])) break;
+        kind = TOKEN_RULES[group - 1].kind;
+        minEntropy = TOKEN_RULES[group - 1].minEntropy;
+        break;
+      }
+    }
+    if (!kind) {
+      const inner = match[URL_GROUP] ?? match[BEARER_GROUP];
+      if (inner === undefined) continue;
+      const at = match[0].lastIndexOf(match[URL_GROUP] !== undefined ? `:${inner}@` : inner);
+      start += match[URL_GROUP] !== undefined ? at + 1 : at;
+      end = start + inner.length;
+      kind = match[URL_GROUP] !== undefined ? 'url-credentials' : 'bearer-token';
+      // A token used as a URL password or a bearer token (`https://x-access-token:ghp_…@github.com`) is named by its format.
+      const known = WHOLE_TOKEN_RULES.find((rule) => rule.pattern.test(inner));
+      if (known) {
+        kind = known.kind;
+        minEntropy = known.minEntropy;
+      } else if (kind === 'bearer-token' ? entropyPerChar(inner) < 3.5 || PLACEHOLDER_VALUE.test(inner) : STOCK_PASSWORD.test(inner)) continue;
+    }
+    const secret = text.slice(start, end);
+    if (minEntropy !== undefined && entropyPerChar(secret) < minEntropy) continue;
+    if (kind !== 'private-key' && /EXAMPLE|x{8,}|X{8,}/.test(secret)) continue;
+    const span = escapeSafe(text, start, end);
+    if (!span) continue;
+    into.push({ kind, start: offset + span[0], end: offset + span[1], hash: secretHash(unescapeJson(text.slice(span[0], span[1]))) });
+  }
+}
+
+function nameFindings(text: string, offset: number, into: SecretFinding[]): void {
+  NAME_PATTERN.lastIndex = 0;
+  for (let match = NAME_PATTERN.exec(text); match; match = NAME_PATTERN.exec(text)) {
+    let nameStart = match.index;
+    while (nameStart > 0 && match.index - nameStart < 40 && NAME_CHAR.test(text[nameStart - 1])) nameStart -= 1;
+    let at = match.index + match[0].length;
+    while (at < text.length && at - match.index < 48 && NAME_CHAR.test(text[at])) at += 1;
+    const name = text.slice(nameStart, at);
+    NAME_PATTERN.lastIndex = at;
+    if (NON_SECRET_NAME.test(name)) continue;
+    // Closing quotes of a JSON key (possibly escaped: a JSON document inside a string), spaces, then = or :.
+    let guard = 0;
+    while (at < text.length && guard < 8 && /["' \t\\]/.test(text[at])) {
+      at += 1;
+      guard += 1;
+    }
+    const delimiter = text[at];
+    if (delimiter !== '=' && delimiter !== ':') continue;
+    at += 1;
+    if (text[at] === '=') continue; // `==` is a comparison
+    guard = 0;
+    while (at < text.length && guard < 10) {
+      const ch = text[at];
+      if (ch === ' ' || ch === '\t' || ch === '"' || ch === "'") at += 1;
+      else if (ch === '\\' && (text[at + 1] === '"' || text[at + 1] === '\\')) at += 2;
+      else break;
+      guard += 1;
+    }
+    const valueStart = at;
+    while (at < text.length && at - valueStart <= 256 && !VALUE_STOP.test(text[at])) at += 1;
+    const value = text.slice(valueStart, at);
+    if (!looksLikeSecretValue(value)) continue;
+    into.push({ kind: 'assigned-secret', start: offset + valueStart, end: offset + at, hash: secretHash(value) });
+    NAME_PATTERN.lastIndex = at;
+  }
+}
+
+/** Every secret in `text`, in order, without overlaps (a known format wins over a name-driven match). */
+export function findSecrets(text: string, offset = 0): SecretFinding[] {
+  const tokens: SecretFinding[] = [];
+  tokenFindings(text, offset, tokens);
+  const named: SecretFinding[] = [];
+  nameFindings(text, offset, named);
+  if (!named.length) return tokens;
+  const all = [...tokens, ...named.filter((candidate) => !tokens.some((token) => candidate.start < token.end && token.start < candidate.end))];
+  return all.sort((a, b) => a.start - b.start);
+}
+
+export interface ScanStats {
+  scannedChars: number;
+  skippedChars: number;
+}
+
+/**
+ * A detector that remembers what it found clean. One per recorder: the pieces it remembers are the
+ * messages, blocks and tools the next turn of the same conversation will resend.
+ */
+export class SecretScanner {
+  private readonly clean = new Map<string, true>();
+  readonly stats: ScanStats = { scannedChars: 0, skippedChars: 0 };
+
+  constructor(private readonly remembered = DEFAULT_REMEMBERED) {}
+
+  scan(text: string): SecretFinding[] {
+    const findings: SecretFinding[] = [];
+    const candidates: Array<{ start: number; end: number; key: string }> = [];
+    let regionStart = 0;
+    let pieceStart = 0;
+    const flush = (regionEnd: number) => {
+      if (regionEnd > regionStart) {
+        findings.push(...findSecrets(text.slice(regionStart, regionEnd), regionStart));
+        this.stats.scannedChars += regionEnd - regionStart;
+      }
+    };
+    while (pieceStart < text.length) {
+      const cut = text.indexOf('},{"', pieceStart);
+      const pieceEnd = cut < 0 ? text.length : cut + 2;
+      if (pieceEnd - pieceStart >= MIN_REMEMBERED_PIECE) {
+        const key = hash('sha1', text.slice(pieceStart, pieceEnd));
+        if (this.clean.has(key)) {
+          // Refresh its place so the pieces of a live conversation are the last to be forgotten.
+          this.clean.delete(key);
+          this.clean.set(key, true);
+          flush(pieceStart);
+          this.stats.skippedChars += pieceEnd - pieceStart;
+          regionStart = pieceEnd;
+        } else {
+          candidates.push({ start: pieceStart, end: pieceEnd, key });
+        }
+      }
+      pieceStart = pieceEnd;
+    }
+    flush(text.length);
+    let next = 0;
+    for (const candidate of candidates) {
+      while (next < findings.length && findings[next].end <= candidate.start) next += 1;
+      const dirty = next < findings.length && findings[next].start < candidate.end;
+      if (!dirty) this.remember(candidate.key);
+    }
+    return findings;
+  }
+
+  private remember(key: string): void {
+    if (this.clean.size >= this.remembered) {
+      const oldest = this.clean.keys().next().value;
+      if (oldest !== undefined) this.clean.delete(oldest);
+    }
+    this.clean.set(key, true);
+  }
+}
+
+/** `text` with every finding replaced by its placeholder. */
+export function maskSecrets(text: string, findings: SecretFinding[]): string {
+  if (!findings.length) return text;
+  let out = '';
+  let at = 0;
+  for (const finding of findings) {
+    if (finding.start < at) continue;
+    out += text.slice(at, finding.start) + secretPlaceholder(finding.kind, finding.hash);
+    at = finding.end;
+  }
+  return out + text.slice(at);
+}
