@@ -8,6 +8,9 @@ import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { CaptureRecord } from './records';
 
+/** Pieces of a spliced line end at JSON value boundaries, so each decodes on its own. */
+const utf8 = new TextDecoder();
+
 export const DEFAULT_CAPTURE_DIR = '.agent-interlude';
 
 /** `log-YYYYMMDDTHHMMSSZ.jsonl`, the original's name, so both tools' files sort together. */
@@ -108,6 +111,16 @@ export class CaptureLog {
     if (typeof line === 'string') {
       this.stream.write(line, done);
       return;
+    }
+    if (this.events.transformLine) {
+      // A spliced line gets the same last look as a serialized one. The hook returns its input when it changes
+      // nothing (the usual case), and then the pieces go out as they are, uncopied.
+      const json = line.map((piece) => utf8.decode(piece)).join('').slice(0, -1);
+      const transformed = this.events.transformLine(json);
+      if (transformed !== json) {
+        this.stream.write(`${transformed}\n`, done);
+        return;
+      }
     }
     this.stream.cork();
     line.forEach((piece, index) => this.stream.write(piece, index === line.length - 1 ? done : undefined));

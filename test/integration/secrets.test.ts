@@ -15,7 +15,7 @@ import { secretCorpus } from '../support/secretCorpus';
 const FIXTURE = 'test/fixtures/agents/claude-code-messages-request.json';
 
 /** Claude Code's real first request, then a Bash tool round trip whose result printed the corpus' credentials. */
-function bodyWithSecrets(texts: string[], turn: number): string {
+function bodyWithSecrets(texts: string[], turn: number, layout: BodyLayout = 'pretty'): string {
   const body = JSON.parse(readFileSync(FIXTURE, 'utf8')) as { messages: unknown[]; stream?: boolean };
   for (let n = 0; n < turn; n += 1) {
     body.messages.push(
@@ -24,11 +24,15 @@ function bodyWithSecrets(texts: string[], turn: number): string {
     );
   }
   // Pretty-printed, as no serializer would re-create: the upstream must get these bytes, not a re-encoding.
-  return JSON.stringify(body, null, 1);
+  // Compact, as the agents send it: the recorder then splices the body's own bytes into the line, and the
+  // secrets must be found and masked on that path too.
+  return layout === 'pretty' ? JSON.stringify(body, null, 1) : JSON.stringify(body);
 }
 
-for (const recordOnWorker of [true, false]) {
-  describe(`secrets masked in the log, exact bytes upstream (recorder ${recordOnWorker ? 'on its worker' : 'inline'})`, () => {
+type BodyLayout = 'pretty' | 'compact';
+
+for (const [recordOnWorker, layout] of [[true, 'pretty'], [false, 'pretty'], [true, 'compact'], [false, 'compact']] as const) {
+  describe(`secrets masked in the log, exact bytes upstream (recorder ${recordOnWorker ? 'on its worker' : 'inline'}, ${layout} body)`, () => {
     const corpus = secretCorpus(7).filter((sample) => sample.kinds.length);
     let upstream: FakeUpstream;
     let harness: Harness;
@@ -42,7 +46,7 @@ for (const recordOnWorker of [true, false]) {
     });
 
     it('relays byte for byte and writes placeholders instead of every value', async () => {
-      const bodies = [1, 2].map((turn) => bodyWithSecrets(corpus.map((sample) => sample.text), turn));
+      const bodies = [1, 2].map((turn) => bodyWithSecrets(corpus.map((sample) => sample.text), turn, layout));
       for (const body of bodies) {
         const response = await request(`${harness.url()}/v1/messages?beta=true`, {
           method: 'POST',
