@@ -1,6 +1,7 @@
 // The request panel: one webview panel, reused, that shows a captured exchange (Open Request). The page gets
 // the records as data and renders every captured string as text (src/webview/request/main.ts); this side
 // reads them through a LogIndex over the capture folder and owns the panel's lifecycle and restore.
+import { secretLocations } from '../core/secrets/secretLocations';
 import { createReadStream } from 'node:fs';
 import * as vscode from 'vscode';
 import type { ExchangeSummary } from '../core/indexModel';
@@ -181,6 +182,9 @@ class RequestPanelController extends CapturePanel {
       const exchange: ExchangeView = { summary: records.summary };
       if (records.request) exchange.request = records.request;
       if (records.response) exchange.response = records.response;
+      if (records.summary.secrets?.found.length) {
+        exchange.secrets = [...secretLocations(records.request, 'request'), ...secretLocations(records.response, 'response')];
+      }
       return { type: 'show', exchange };
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);

@@ -24,6 +24,8 @@ export interface TimelineRow {
   repeat: boolean;
   /** Tools the response invoked, by name (the "tool invoked" filter). */
   tools?: string[];
+  /** Distinct secrets the recorder found in the exchange (badge). */
+  secrets?: number;
 }
 
 export interface TimelineSnippet {
