@@ -31,6 +31,9 @@ export interface InterludeStatus {
   captures: number;
   /** What new integrated terminals get as ANTHROPIC_BASE_URL (undefined: nothing). */
   terminalBaseUrl?: string;
+  /** The status bar tooltip's secrets count (undefined until a view has indexed the capture folder). */
+  secrets?: SecretCount;
+  statusBarTooltip?: string;
 }
 
 let service: InterludeService | undefined;
@@ -229,6 +232,8 @@ export function activate(context: vscode.ExtensionContext): void {
       statusBarText: statusBar.text,
       captures: state ? activeService.captures : 0,
       terminalBaseUrl: terminals.value,
+      secrets: secretCount(),
+      statusBarTooltip: statusBar.tooltipText,
     };
   };
 

@@ -29,6 +29,8 @@ export interface RequestPanelStatus {
   title?: string;
   /** Whether the exchange last posted to the page was still streaming (the page updates when it ends). */
   pending?: boolean;
+  /** The Secrets section's rows posted with the exchange (kind, where, masked value). */
+  secrets?: Array<{ kind: string; where: string; masked: string }>;
 }
 
 const QUICK_PICK_LIMIT = 200;
@@ -73,6 +75,7 @@ class RequestPanelController extends CapturePanel {
   private currentId?: string;
   private postedId?: string;
   private postedPending?: boolean;
+  private postedSecrets?: RequestPanelStatus['secrets'];
 
   constructor(
     context: vscode.ExtensionContext,
@@ -89,6 +92,7 @@ class RequestPanelController extends CapturePanel {
       ready: this.panel !== undefined && this.pageReady && this.postedId !== undefined && this.postedId === this.currentId,
       title: this.panel?.title,
       ...(this.postedPending !== undefined ? { pending: this.postedPending } : {}),
+      ...(this.postedSecrets ? { secrets: this.postedSecrets } : {}),
     };
   }
 
@@ -167,6 +171,7 @@ class RequestPanelController extends CapturePanel {
     if (delivered && this.currentId === id) {
       this.postedId = id;
       this.postedPending = message.type === 'show' ? message.exchange.summary.pending : undefined;
+      this.postedSecrets = message.type === 'show' ? message.exchange.secrets?.map(({ kind, where, masked }) => ({ kind, where, masked })) : undefined;
     }
   }
 

@@ -23,6 +23,11 @@ export class InterludeStatusBar implements vscode.Disposable {
     return this.item.text;
   }
 
+  get tooltipText(): string | undefined {
+    const tooltip = this.item.tooltip;
+    return typeof tooltip === 'string' ? tooltip : tooltip?.value;
+  }
+
   /** `$(radio-tower) Interlude 8788 · 8789 · 8790 · 12`: the real ports, then this run's captures. */
   showRunning(listeners: readonly ListenerStatus[], captureDir: string, captures = 0, busy = false, secrets?: SecretCount): void {
     const running = listeners.filter((listener) => listener.port !== undefined);
@@ -43,7 +48,7 @@ export class InterludeStatusBar implements vscode.Disposable {
     tooltip.appendMarkdown('\n');
     if (secrets?.exchanges) {
       tooltip.appendText(
-        `⚠ ${secrets.exchanges} exchange${secrets.exchanges === 1 ? '' : 's'} in the capture folder carry secrets` +
+        `⚠ ${secrets.exchanges} exchange${secrets.exchanges === 1 ? ' carries' : 's carry'} secrets in the capture folder` +
           (secrets.masked === secrets.exchanges ? ' (masked in the log)' : ' (the log holds them; see agentInterlude.redact)') + '\n',
       );
       tooltip.appendMarkdown('\n');
