@@ -11,6 +11,7 @@ import type { ExportResult } from '../../src/core/export/exportCaptures';
 import type { CapturesTreeSnapshot } from '../../src/extension/capturesTree';
 import type { InterludeStatus } from '../../src/extension/extension';
 import type { RequestPanelStatus } from '../../src/extension/requestPanel';
+import type { TimelineStatus } from '../../src/extension/timelinePanel';
 import { startFakeUpstream, type FakeUpstream } from '../support/fakeUpstream';
 import { activateExtension, readCaptureRecords, waitFor, waitForCommand, workspaceFolder } from './helpers';
 import { post } from './netHelpers';
@@ -99,6 +100,17 @@ export function secretsExportTests(): void {
       const secrets = panel.secrets ?? [];
       assert.ok(secrets.some((secret) => secret.kind === 'github-token' && secret.where.startsWith('request.messages[0].content[0].content')), JSON.stringify(secrets));
       assert.ok(secrets.every((secret) => /^‹redacted:[a-z-]+:[0-9a-f]{8}›$/.test(secret.masked) && !secret.masked.includes(TOKEN)));
+
+      // The timeline draws the same badge on the request arrow.
+      await vscode.commands.executeCommand('agentInterlude.openTimeline');
+      await waitForCommand<TimelineStatus>('agentInterlude.internal.timeline', 'the timeline rows', (timeline) => timeline.ready && timeline.rendered > 0);
+      await vscode.commands.executeCommand('agentInterlude.internal.timeline', { scroll: 1e9 });
+      const timeline = await waitForCommand<TimelineStatus>('agentInterlude.internal.timeline', 'the timeline probe', (current) => {
+        if (!current.probe?.secretBadges?.length) void vscode.commands.executeCommand('agentInterlude.internal.timeline', { probe: true });
+        return (current.probe?.secretBadges?.length ?? 0) > 0;
+      });
+      assert.ok(timeline.probe?.secretBadges?.includes('⚠ 1 secret'), JSON.stringify(timeline.probe?.secretBadges));
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
 
       const status = await waitForCommand<InterludeStatus>('agentInterlude.internal.status', 'the status bar count', (current) => (current.secrets?.exchanges ?? 0) > 0);
       assert.match((status.statusBarTooltip ?? '').replace(/&nbsp;/g, ' '), /⚠ \d+ exchanges? carr(?:y|ies) secrets in the capture folder/);

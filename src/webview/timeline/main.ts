@@ -810,6 +810,7 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
             pwned: (window as unknown as { __pwned?: unknown }).__pwned !== undefined,
             highlights: document.querySelectorAll('.hl').length,
             detailsShown: document.querySelectorAll('.detail .section').length,
+            secretBadges: Array.from(document.querySelectorAll('.mark.secrets')).map((node) => node.textContent ?? ''),
             state: currentState(),
             focused: document.activeElement instanceof HTMLElement ? `${document.activeElement.className}|${document.activeElement.dataset.id ?? ''}` : undefined,
           });
