@@ -53,3 +53,11 @@ export function sessionLabel(start: number | undefined, agents: readonly string[
   const when = sameDay ? time : `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())} ${time}`;
   return `${when} · ${agents.join(', ')} · ${plural}`;
 }
+
+/** `⚠ 2 secrets` (flagged: the log holds them) or `2 secrets masked`; undefined when none were found. */
+export function secretsBadge(summary: Pick<ExchangeSummary, 'secrets'>): string | undefined {
+  const count = summary.secrets?.found.length ?? 0;
+  if (!count) return undefined;
+  const noun = `${count} secret${count === 1 ? '' : 's'}`;
+  return summary.secrets?.masked ? `${noun} masked` : `⚠ ${noun}`;
+}

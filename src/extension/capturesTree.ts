@@ -7,7 +7,7 @@ import { analyzeConversations, DEFAULT_SESSION_GAP_MS } from '../core/analysis/c
 import type { ExchangeSummary } from '../core/indexModel';
 import type { LogIndex } from '../core/logIndex';
 import type { CaptureWatcher } from './captureWatcher';
-import { exchangeLabel, exchangeOutcome, sessionLabel, type Outcome } from './captureLabels';
+import { exchangeLabel, exchangeOutcome, secretsBadge, sessionLabel, type Outcome } from './captureLabels';
 
 export const CAPTURES_VIEW_ID = 'agentInterlude.captures';
 export const HAS_CAPTURES_CONTEXT_KEY = 'agentInterlude.hasCaptures';
@@ -42,7 +42,7 @@ export interface CapturesTreeSnapshot {
   hasCaptures: boolean;
   sessions: Array<{
     label: string;
-    exchanges: Array<{ id: string; label: string; icon: string; color?: string; outcome: Outcome; contextValue: string }>;
+    exchanges: Array<{ id: string; label: string; icon: string; color?: string; outcome: Outcome; contextValue: string; description?: string }>;
   }>;
 }
 
@@ -168,6 +168,7 @@ export class CapturesTreeProvider implements vscode.TreeDataProvider<CapturesNod
     item.iconPath = exchangeIcon(summary.agent, outcome);
     item.contextValue = EXCHANGE_CONTEXT_VALUE;
     item.tooltip = exchangeTooltip(summary, outcome);
+    item.description = secretsBadge(summary);
     item.accessibilityInformation = { label: `${exchangeLabel(summary)}, ${summary.agent}, ${outcome}` };
     item.command = { command: OPEN_REQUEST_COMMAND, title: 'Open Request', arguments: [{ id: element.id }] };
     return item;
@@ -189,6 +190,7 @@ export class CapturesTreeProvider implements vscode.TreeDataProvider<CapturesNod
             color: icon.color?.id,
             outcome: exchangeOutcome(this.index?.get((node as ExchangeNode).id) ?? { pending: true }),
             contextValue: item.contextValue ?? '',
+            description: typeof item.description === 'string' ? item.description : undefined,
           };
         }),
       })),
@@ -244,6 +246,7 @@ function exchangeTooltip(summary: ExchangeSummary, outcome: Outcome): vscode.Mar
     ['Messages', summary.messages?.count],
     ['Tools offered', summary.tools?.count],
     ['Tools used', summary.toolUses?.length ? summary.toolUses.join(', ') : undefined],
+    ['Secrets', summary.secrets?.found.length ? `${summary.secrets.found.map((secret) => secret.kind).join(', ')}${summary.secrets.masked ? ' (masked in the log)' : ' (the log holds them)'}` : undefined],
     ['ID', summary.id],
   ];
   for (const [name, value] of rows) {

@@ -24,6 +24,8 @@ export const enum CommandId {
   // Insights panel (insightsPanel.ts).
   OpenInsights = 'agentInterlude.openInsights',
   InternalInsights = 'agentInterlude.internal.insights',
+  // Exports (exportCommand.ts).
+  Export = 'agentInterlude.export',
 }
 
 export const RUNNING_CONTEXT_KEY = 'agentInterlude.running';

@@ -10,12 +10,13 @@ import { CaptureWatcher } from './captureWatcher';
 import { registerCapturesTree } from './capturesView';
 import { CommandId, RUNNING_CONTEXT_KEY } from './commandIds';
 import { registerDiffs } from './diffCommands';
+import { exportCaptures } from './exportCommand';
 import { InterludeService, type RunningState } from './interludeService';
 import { registerRequestPanel } from './requestPanel';
 import { registerTimeline } from './timelinePanel';
 import { registerInsights } from './insightsPanel';
-import { readSettings, resolveCaptureDir, SECTION, type CaptureLocation } from './settings';
-import { InterludeStatusBar } from './statusBar';
+import { readSettings, recordingOptions, resolveCaptureDir, SECTION, type CaptureLocation } from './settings';
+import { InterludeStatusBar, type SecretCount } from './statusBar';
 import { showStatusMenu } from './statusMenu';
 import { TerminalWiring } from './terminalEnv';
 
@@ -30,6 +31,9 @@ export interface InterludeStatus {
   captures: number;
   /** What new integrated terminals get as ANTHROPIC_BASE_URL (undefined: nothing). */
   terminalBaseUrl?: string;
+  /** The status bar tooltip's secrets count (undefined until a view has indexed the capture folder). */
+  secrets?: SecretCount;
+  statusBarTooltip?: string;
 }
 
 let service: InterludeService | undefined;
@@ -50,7 +54,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const refreshStatus = (): void => {
     const state = activeService.running;
     const busy = state !== undefined && activeService.activeExchanges > 0;
-    if (state) statusBar.showRunning(state.listeners, state.captureDir, activeService.captures, busy);
+    if (state) statusBar.showRunning(state.listeners, state.captureDir, activeService.captures, busy, secretCount());
     if (busy && !busyPoll) busyPoll = setInterval(refreshStatus, 300);
     if (!busy && busyPoll) {
       clearInterval(busyPoll);
@@ -74,6 +78,20 @@ export function activate(context: vscode.ExtensionContext): void {
   });
   context.subscriptions.push(watcher);
   const viewDeps = { service: activeService, output, watcher };
+  // The status bar's secrets count reads the shared index when a view has it open (no index of its own).
+  const secretCount = (): SecretCount | undefined => {
+    const exchanges = watcher.current?.exchanges();
+    if (!exchanges) return undefined;
+    let withSecrets = 0;
+    let masked = 0;
+    for (const exchange of exchanges) {
+      if (!exchange.secrets?.found.length) continue;
+      withSecrets += 1;
+      if (exchange.secrets.masked) masked += 1;
+    }
+    return { exchanges: withSecrets, masked };
+  };
+  context.subscriptions.push(watcher.onDidChange(() => refreshStatus()));
   registerCapturesTree(context, viewDeps);
 
   const openOutput = async (message: string, ...extra: string[]): Promise<string | undefined> => {
@@ -105,7 +123,7 @@ export function activate(context: vscode.ExtensionContext): void {
     if (!location) return status();
     let outcome;
     try {
-      outcome = await activeService.start({ listeners: settings.listeners, captureDir: location.dir });
+      outcome = await activeService.start({ listeners: settings.listeners, captureDir: location.dir, recording: recordingOptions(settings, output) });
     } catch (error) {
       output.error(`Start Interlude failed: ${error instanceof Error ? error.message : String(error)}`);
       void openOutput('Agent Interlude could not start. See output channel for more details.');
@@ -125,7 +143,7 @@ export function activate(context: vscode.ExtensionContext): void {
       case 'started': {
         const { state } = outcome;
         await vscode.commands.executeCommand('setContext', RUNNING_CONTEXT_KEY, true);
-        statusBar.showRunning(state.listeners, state.captureDir, activeService.captures);
+        statusBar.showRunning(state.listeners, state.captureDir, activeService.captures, false, secretCount());
         terminals.apply(state.listeners, settings.terminalIntegration);
         reportMovedListeners(state);
         output.info(`capturing to ${state.logPath ?? state.captureDir}${location.note ? ` (${location.note})` : ''}`);
@@ -214,6 +232,8 @@ export function activate(context: vscode.ExtensionContext): void {
       statusBarText: statusBar.text,
       captures: state ? activeService.captures : 0,
       terminalBaseUrl: terminals.value,
+      secrets: secretCount(),
+      statusBarTooltip: statusBar.tooltipText,
     };
   };
 
@@ -244,6 +264,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand(CommandId.CopyAgentSetup, copySetup),
     vscode.commands.registerCommand(CommandId.OpenCaptureFolder, () => openCaptureFolder(captureHost)),
     vscode.commands.registerCommand(CommandId.Analyze, () => analyzeCaptures(captureHost, reports.provider)),
+    vscode.commands.registerCommand(CommandId.Export, (first?: unknown, selected?: unknown) => exportCaptures(captureHost, watcher, first, selected)),
     vscode.commands.registerCommand(CommandId.InternalStatusMenu, () => showStatusMenu(activeService.running !== undefined)),
     vscode.workspace.onDidChangeConfiguration((event) => {
       const state = activeService.running;

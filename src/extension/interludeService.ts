@@ -2,6 +2,7 @@
 // extension entry turns its results into the status bar, notifications and the output channel.
 import { EventEmitter } from 'node:events';
 import { InterludeProxy, type ListenerStatus, type RecordWritten } from '../core/proxy';
+import type { RecordingOptions } from '../core/captureRecorder';
 import { validateListener, ListenerSpecError, type ListenerSpec } from '../core/listeners';
 
 export interface RunningState {
@@ -13,6 +14,8 @@ export interface RunningState {
 export interface StartRequest {
   listeners: readonly ListenerSpec[];
   captureDir: string;
+  /** Secrets flagged or masked; OpenTelemetry push. */
+  recording?: RecordingOptions;
 }
 
 export type StartOutcome =
@@ -98,6 +101,7 @@ export class InterludeService {
       listeners: request.listeners,
       captureDir: request.captureDir,
       freePortWhenTaken: true,
+      recording: request.recording,
     });
     this.responses = 0;
     proxy.on('problem', (message) => this.events.onProblem(message));

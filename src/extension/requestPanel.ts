@@ -1,6 +1,7 @@
 // The request panel: one webview panel, reused, that shows a captured exchange (Open Request). The page gets
 // the records as data and renders every captured string as text (src/webview/request/main.ts); this side
 // reads them through a LogIndex over the capture folder and owns the panel's lifecycle and restore.
+import { secretLocations } from '../core/secrets/secretLocations';
 import { createReadStream } from 'node:fs';
 import * as vscode from 'vscode';
 import type { ExchangeSummary } from '../core/indexModel';
@@ -28,6 +29,8 @@ export interface RequestPanelStatus {
   title?: string;
   /** Whether the exchange last posted to the page was still streaming (the page updates when it ends). */
   pending?: boolean;
+  /** The Secrets section's rows posted with the exchange (kind, where, masked value). */
+  secrets?: Array<{ kind: string; where: string; masked: string }>;
 }
 
 const QUICK_PICK_LIMIT = 200;
@@ -72,6 +75,7 @@ class RequestPanelController extends CapturePanel {
   private currentId?: string;
   private postedId?: string;
   private postedPending?: boolean;
+  private postedSecrets?: RequestPanelStatus['secrets'];
 
   constructor(
     context: vscode.ExtensionContext,
@@ -88,6 +92,7 @@ class RequestPanelController extends CapturePanel {
       ready: this.panel !== undefined && this.pageReady && this.postedId !== undefined && this.postedId === this.currentId,
       title: this.panel?.title,
       ...(this.postedPending !== undefined ? { pending: this.postedPending } : {}),
+      ...(this.postedSecrets ? { secrets: this.postedSecrets } : {}),
     };
   }
 
@@ -166,6 +171,7 @@ class RequestPanelController extends CapturePanel {
     if (delivered && this.currentId === id) {
       this.postedId = id;
       this.postedPending = message.type === 'show' ? message.exchange.summary.pending : undefined;
+      this.postedSecrets = message.type === 'show' ? message.exchange.secrets?.map(({ kind, where, masked }) => ({ kind, where, masked })) : undefined;
     }
   }
 
@@ -181,6 +187,9 @@ class RequestPanelController extends CapturePanel {
       const exchange: ExchangeView = { summary: records.summary };
       if (records.request) exchange.request = records.request;
       if (records.response) exchange.response = records.response;
+      if (records.summary.secrets?.found.length) {
+        exchange.secrets = [...secretLocations(records.request, 'request'), ...secretLocations(records.response, 'response')];
+      }
       return { type: 'show', exchange };
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);

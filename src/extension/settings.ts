@@ -3,7 +3,9 @@
 // workspace: a checked-in .vscode/settings.json cannot send the user's API keys to another host.
 import { isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
+import type { RecordingOptions } from '../core/captureRecorder';
 import { DEFAULT_LISTENERS, type ListenerSpec } from '../core/listeners';
+import { REDACT_MODES, type RedactMode } from '../core/secrets/lineRedactor';
 
 export const SECTION = 'agentInterlude';
 export const CAPTURE_FOLDER_NAME = '.agent-interlude';
@@ -18,6 +20,12 @@ export interface InterludeSettings {
   terminalIntegration: boolean;
   /** Start on window startup instead of waiting for the user. */
   autoStart: boolean;
+  /** Secrets in captured bodies: flagged (default) or masked in the log. */
+  redact: RedactMode;
+  /** OTLP/HTTP endpoint to push each exchange to; empty: no push. */
+  otlpEndpoint: string;
+  otlpHeaders: Record<string, string>;
+  otlpContent: boolean;
 }
 
 export function readSettings(): InterludeSettings {
@@ -29,6 +37,10 @@ export function readSettings(): InterludeSettings {
     captureWorkspaceFolder: (config.get<string>('captureWorkspaceFolder') ?? '').trim(),
     terminalIntegration: config.get<boolean>('terminalIntegration') ?? true,
     autoStart: config.get<boolean>('autoStart') ?? false,
+    redact: REDACT_MODES.includes(config.get<RedactMode>('redact') as RedactMode) ? (config.get<RedactMode>('redact') as RedactMode) : 'flag',
+    otlpEndpoint: (config.get<string>('otlp.endpoint') ?? '').trim(),
+    otlpHeaders: stringMap(config.get<unknown>('otlp.headers')),
+    otlpContent: config.get<boolean>('otlp.content') ?? false,
   };
 }
 
@@ -62,4 +74,23 @@ export function resolveCaptureDir(
     dir: join(globalStorage.fsPath, configured || 'captures'),
     note: 'no folder is open, so captures go to the extension’s global storage',
   };
+}
+
+function stringMap(value: unknown): Record<string, string> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, String(item)]));
+}
+
+/** What the recorder does besides writing: redact mode, and the OpenTelemetry push when an endpoint is set. */
+export function recordingOptions(settings: InterludeSettings, log: { warn(message: string): void }): RecordingOptions {
+  const recording: RecordingOptions = { redact: settings.redact };
+  if (settings.otlpEndpoint) {
+    try {
+      new URL(settings.otlpEndpoint);
+      recording.otlp = { endpoint: settings.otlpEndpoint, headers: settings.otlpHeaders, content: settings.otlpContent };
+    } catch {
+      log.warn(`agentInterlude.otlp.endpoint is not a URL ("${settings.otlpEndpoint}"): no OpenTelemetry push`);
+    }
+  }
+  return recording;
 }

@@ -120,6 +120,7 @@ function toRows(exchanges: readonly ExchangeSummary[], report: ConversationRepor
     const edge = edgeTo.get(node.id);
     if (edge) row.edge = edge;
     if (summary.toolUses?.length) row.tools = [...new Set(summary.toolUses)];
+    if (summary.secrets?.found.length) row.secrets = summary.secrets.found.length;
     rows.push(row);
   }
   return rows;
@@ -133,6 +134,7 @@ function sameRow(a: TimelineRow, b: TimelineRow): boolean {
     a.error === b.error &&
     a.model === b.model &&
     a.tokens === b.tokens &&
+    a.secrets === b.secrets &&
     a.rtt === b.rtt &&
     a.session === b.session &&
     a.edge === b.edge &&

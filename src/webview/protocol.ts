@@ -2,12 +2,15 @@
 // file and nothing else from the project, so it must never import `vscode` or runtime code.
 import type { ExchangeSummary } from '../core/indexModel';
 import type { CaptureRecord } from '../core/records';
+import type { SecretLocation } from '../core/secrets/secretLocations';
 
 /** One exchange as the page renders it: the index summary and the two full records as logged. */
 export interface ExchangeView {
   summary: ExchangeSummary;
   request?: CaptureRecord;
   response?: CaptureRecord;
+  /** Secrets in the two records, located (present only when the recorder found some). */
+  secrets?: SecretLocation[];
 }
 
 export type ToWebview =

@@ -24,6 +24,8 @@ export interface TimelineRow {
   repeat: boolean;
   /** Tools the response invoked, by name (the "tool invoked" filter). */
   tools?: string[];
+  /** Distinct secrets the recorder found in the exchange (badge). */
+  secrets?: number;
 }
 
 export interface TimelineSnippet {
@@ -104,7 +106,7 @@ export type TimelineFromWebview =
   /** The row list arrived and was laid out and drawn in `ms` (the benchmark splits the first paint with it). */
   | { type: 'drawn'; rows: number; ms: number }
   /** Tests: what the page sees of itself. */
-  | { type: 'probe'; scripts: number; pwned: boolean; highlights: number; detailsShown: number; state: TimelineState; focused?: string };
+  | { type: 'probe'; scripts: number; pwned: boolean; highlights: number; detailsShown: number; state: TimelineState; focused?: string; secretBadges?: string[] };
 
 /** What the page keeps with vscode.setState (and the serializer hands back after a reload). */
 export interface TimelineState {
@@ -183,6 +185,7 @@ export function parseTimelineFromWebview(value: unknown): TimelineFromWebview | 
         detailsShown: count(value.detailsShown) ?? 0,
         state: parseTimelineState(value.state),
         ...(typeof value.focused === 'string' ? { focused: value.focused.slice(0, 200) } : {}),
+        ...(Array.isArray(value.secretBadges) ? { secretBadges: value.secretBadges.filter((badge): badge is string => typeof badge === 'string').slice(0, 100) } : {}),
       };
     default:
       return undefined;

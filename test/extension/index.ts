@@ -6,6 +6,7 @@ import { capturesTreeTests } from './capturesTree.test';
 import { diffsTests } from './diffs.test';
 import { insightsTests } from './insights.test';
 import { requestPanelTests } from './requestPanel.test';
+import { secretsExportTests } from './secretsExport.test';
 import { startStopTests } from './startStop.test';
 import { timelineTests } from './timeline.test';
 import { wiringTests } from './wiring.test';
@@ -21,5 +22,6 @@ export function run(): Promise<void> {
     diffsTests();
     timelineTests();
     insightsTests();
+    secretsExportTests();
   });
 }

@@ -396,6 +396,25 @@ function headersSection(request: RequestRecord | undefined): HTMLElement {
   );
 }
 
+/** Kind, where and the placeholder of each secret the recorder found; open, since it is what the user must see. */
+function secretsSection(view: ExchangeView): HTMLElement | undefined {
+  const secrets = view.secrets ?? [];
+  const flagged = view.summary.secrets;
+  if (!secrets.length && !flagged?.found.length) return undefined;
+  return section(
+    'Secrets',
+    () => [
+      note(
+        flagged?.masked
+          ? 'Masked in the log: it holds the placeholders below; the upstream received the values.'
+          : 'Flagged: the log holds these values. Set agentInterlude.redact to "mask" to keep them out of new captures; exports mask them.',
+      ),
+      ...secrets.map((secret) => keyValues([['Kind', secret.kind], ['Where', secret.where], ['Masked', secret.masked]])),
+    ],
+    { open: true, count: secrets.length || flagged?.found.length, className: 'section secrets' },
+  );
+}
+
 function rawSection(view: ExchangeView): HTMLElement {
   return section('Raw JSON', () => {
     const nodes: Node[] = [];
@@ -453,6 +472,8 @@ function show(view: ExchangeView): void {
   shownId = view.summary.id;
   const request = asRequest(view.request);
   const nodes: Node[] = [header(view)];
+  const secrets = secretsSection(view);
+  if (secrets) nodes.push(secrets);
   if (request) {
     const { system, tools, messages } = extracted(request);
     nodes.push(systemSection(system), toolsSection(tools), messagesSection(messages));

@@ -256,6 +256,7 @@ function arrow(row: TimelineRow, half: TimelineHalf): HTMLButtonElement {
     button.append(el('span', 'line'), label);
     if (row.edge === 'retry' || row.edge === 'continuation') button.append(el('span', `mark ${row.edge}`, row.edge === 'retry' ? '↻ retry' : '↳ continues'));
     else if (row.repeat) button.append(el('span', 'mark retry', '↻ resent'));
+    if (row.secrets) button.append(el('span', 'mark secrets', `⚠ ${row.secrets} secret${row.secrets === 1 ? '' : 's'}`));
   } else {
     const status = row.pending ? 'pending' : row.status !== undefined ? String(row.status) : row.error ? 'error' : '—';
     label.textContent = [status, row.tokens !== undefined ? `${row.tokens.toLocaleString()} tok` : undefined, row.rtt !== undefined ? ms(row.rtt) : undefined]
@@ -809,6 +810,7 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
             pwned: (window as unknown as { __pwned?: unknown }).__pwned !== undefined,
             highlights: document.querySelectorAll('.hl').length,
             detailsShown: document.querySelectorAll('.detail .section').length,
+            secretBadges: Array.from(document.querySelectorAll('.mark.secrets')).map((node) => node.textContent ?? ''),
             state: currentState(),
             focused: document.activeElement instanceof HTMLElement ? `${document.activeElement.className}|${document.activeElement.dataset.id ?? ''}` : undefined,
           });

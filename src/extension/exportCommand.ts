@@ -1,0 +1,149 @@
+// Agent Interlude: Export… — a session, the selected exchanges, or the whole capture folder, as HAR, a one-file
+// HTML report, the original's JSONL or OpenTelemetry. The work is core's (export/exportCaptures.ts); this asks
+// what and where, shows cancellable progress, and offers to open the result. Secrets are masked unless the
+// user's setting says otherwise.
+import { basename, dirname, join } from 'node:path';
+import * as vscode from 'vscode';
+import { EXPORT_EXTENSIONS, EXPORT_FORMATS, exportToFile, type ExportFormat, type ExportResult } from '../core/export/exportCaptures';
+import { ExportCancelled } from '../core/export/exportRecords';
+import { LogIndex, LogSourceError } from '../core/logIndex';
+import type { CaptureCommandHost } from './captureCommands';
+import type { CaptureWatcher } from './captureWatcher';
+import { SECTION } from './settings';
+
+/** What a test (or another command) can pass to run the export without asking. */
+export interface ExportRequest {
+  format?: ExportFormat;
+  /** Exchange ids; the whole folder when absent. */
+  ids?: string[];
+  path?: string;
+  /** Skip the "Open" offer at the end. */
+  quiet?: boolean;
+}
+
+const FORMAT_PICKS: Array<vscode.QuickPickItem & { format: ExportFormat }> = [
+  { format: 'html', label: 'HTML report', description: 'one file: timeline, request details, prompt skeleton; opens offline' },
+  { format: 'har', label: 'HAR 1.2', description: 'browser devtools, HTTP Toolkit' },
+  { format: 'jsonl', label: 'Original JSONL', description: "the original agent-interlude's record format (its analyze and report)" },
+  { format: 'otlp', label: 'OpenTelemetry (OTLP/JSON)', description: 'GenAI spans, a trace per conversation (Jaeger, Tempo, Langfuse, Phoenix)' },
+];
+
+/** Ids from the tree: a session node (all its exchanges), exchange nodes (the selection), or `{ ids }`. */
+function idsFromArguments(first: unknown, selected: unknown): string[] | undefined {
+  const nodes = Array.isArray(selected) && selected.length ? selected : first !== undefined ? [first] : [];
+  const ids: string[] = [];
+  for (const node of nodes) {
+    if (!node || typeof node !== 'object') continue;
+    const value = node as { kind?: unknown; id?: unknown; ids?: unknown };
+    if (value.kind === 'session' && Array.isArray(value.ids)) ids.push(...value.ids.filter((id): id is string => typeof id === 'string'));
+    else if (typeof value.id === 'string') ids.push(value.id);
+  }
+  return ids.length ? [...new Set(ids)] : undefined;
+}
+
+function isRequest(value: unknown): value is ExportRequest {
+  return typeof value === 'object' && value !== null && !('kind' in value) && ('format' in value || 'path' in value || 'ids' in value);
+}
+
+export async function exportCaptures(
+  host: CaptureCommandHost,
+  watcher: CaptureWatcher,
+  first?: unknown,
+  selected?: unknown,
+): Promise<ExportResult | undefined> {
+  const request: ExportRequest = isRequest(first) ? first : {};
+  const dir = await host.captureDir();
+  if (!dir) return undefined;
+  let ids = request.ids ?? (isRequest(first) ? undefined : idsFromArguments(first, selected));
+  let index: LogIndex;
+  try {
+    index = watcher.directory === dir && watcher.current ? watcher.current : await LogIndex.open([dir]);
+  } catch (error) {
+    if (error instanceof LogSourceError) {
+      void vscode.window.showInformationMessage(`Agent Interlude: nothing to export yet: ${error.message}`);
+      return undefined;
+    }
+    throw error;
+  }
+  if (!index.exchanges().length) {
+    void vscode.window.showInformationMessage(`Agent Interlude: no captured exchanges in ${dir} to export.`);
+    return undefined;
+  }
+
+  let format = request.format;
+  if (!format) {
+    if (!ids) {
+      const scope = await vscode.window.showQuickPick(
+        [
+          { label: 'Whole capture folder', description: `${index.exchanges().length} exchanges`, scope: 'all' as const },
+          { label: 'A session…', description: 'choose a session in the Captures view and use Export… on it', scope: 'session' as const },
+        ],
+        { title: 'Export captures', placeHolder: 'What to export' },
+      );
+      if (!scope) return undefined;
+      if (scope.scope === 'session') {
+        void vscode.commands.executeCommand('agentInterlude.captures.focus');
+        return undefined;
+      }
+    }
+    const pick = await vscode.window.showQuickPick(FORMAT_PICKS, { title: `Export ${ids ? `${ids.length} exchange(s)` : 'the capture folder'}`, placeHolder: 'Format' });
+    if (!pick) return undefined;
+    format = pick.format;
+  }
+  if (!EXPORT_FORMATS.includes(format)) throw new Error(`unknown export format ${String(format)}`);
+
+  let path = request.path;
+  if (!path) {
+    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+    const target = await vscode.window.showSaveDialog({
+      defaultUri: vscode.Uri.file(join(dirname(dir), `agent-interlude-${stamp}.${EXPORT_EXTENSIONS[format]}`)),
+      title: 'Export captures',
+    });
+    if (!target) return undefined;
+    path = target.fsPath;
+  }
+  const mask = vscode.workspace.getConfiguration(SECTION).get<boolean>('export.maskSecrets') ?? true;
+  const content = vscode.workspace.getConfiguration(SECTION).get<boolean>('otlp.content') ?? false;
+  const output = path;
+  try {
+    const result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Exporting to ${basename(output)}`, cancellable: true },
+      async (progress, token) => {
+        const abort = new AbortController();
+        token.onCancellationRequested(() => abort.abort());
+        let shown = 0;
+        return exportToFile(
+          index,
+          {
+            format: format!,
+            ids,
+            mask,
+            content,
+            signal: abort.signal,
+            onProgress: ({ done, total }) => {
+              const percent = total ? (done / total) * 100 : 100;
+              progress.report({ increment: percent - shown, message: `${done} / ${total}` });
+              shown = percent;
+            },
+          },
+          output,
+        );
+      },
+    );
+    host.log.info(`exported ${result.exchanges} exchange(s) as ${format} to ${result.path} (${result.bytes} bytes${mask ? ', secrets masked' : ', secrets NOT masked'})`);
+    if (!request.quiet) {
+      void vscode.window.showInformationMessage(`Agent Interlude: exported ${result.exchanges} exchange(s) to ${basename(result.path)}.`, 'Open').then((choice) => {
+        if (choice === 'Open') void vscode.env.openExternal(vscode.Uri.file(result.path));
+      });
+    }
+    return result;
+  } catch (error) {
+    if (error instanceof ExportCancelled) {
+      host.log.info('export cancelled');
+      return undefined;
+    }
+    host.log.error(`Export failed: ${error instanceof Error ? error.message : String(error)}`);
+    host.fail('Agent Interlude: the export failed. See output channel for more details.');
+    return undefined;
+  }
+}
