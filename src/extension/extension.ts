@@ -44,28 +44,19 @@ export function activate(context: vscode.ExtensionContext): void {
   const statusBar = new InterludeStatusBar();
   const terminals = new TerminalWiring(context.environmentVariableCollection);
   const reports = registerReportProvider();
-  let busyPoll: ReturnType<typeof setInterval> | undefined;
-  // Captures and the busy sign follow proxy events; while something streams a slow poll catches the end of it
-  // (the last record can land before the exchange leaves the proxy's in-flight set).
+  // Captures and the busy sign follow the relay's events (an exchange started or ended, a record landed).
   const refreshStatus = (): void => {
     const state = activeService.running;
-    const busy = state !== undefined && activeService.activeExchanges > 0;
-    if (state) statusBar.showRunning(state.listeners, state.captureDir, activeService.captures, busy);
-    if (busy && !busyPoll) busyPoll = setInterval(refreshStatus, 300);
-    if (!busy && busyPoll) {
-      clearInterval(busyPoll);
-      busyPoll = undefined;
-    }
+    if (state) statusBar.showRunning(state.listeners, state.captureDir, activeService.captures, activeService.activeExchanges > 0);
   };
   const activeService = new InterludeService({
     onRequest: (line) => output.info(line),
     onProblem: (message) => output.warn(message),
     onActivity: refreshStatus,
+    onCrashed: (message) => void crashed(message),
   });
   service = activeService;
-  context.subscriptions.push(output, statusBar, reports.registration, {
-    dispose: () => busyPoll && clearInterval(busyPoll),
-  });
+  context.subscriptions.push(output, statusBar, reports.registration);
   // One index of the capture folder for every view in the window.
   const watcher = new CaptureWatcher({
     service: activeService,
@@ -181,6 +172,13 @@ export function activate(context: vscode.ExtensionContext): void {
     refreshStatus();
     statusBar.showStopped();
     return status();
+  };
+
+  // The relay thread died (the service has already dropped it): show stopped, as after Stop, and say so.
+  const crashed = async (message: string): Promise<void> => {
+    output.error(message);
+    await stop();
+    void openOutput('Agent Interlude stopped unexpectedly: its listeners are closed. Start Interlude again to resume capturing.');
   };
 
   // The listeners are read when Interlude starts. When their setting changes while it runs (the user edits it;
