@@ -7,6 +7,7 @@ import { diffsTests } from './diffs.test';
 import { insightsTests } from './insights.test';
 import { requestPanelTests } from './requestPanel.test';
 import { startStopTests } from './startStop.test';
+import { threadBlockTests } from './threadBlock.test';
 import { timelineTests } from './timeline.test';
 import { wiringTests } from './wiring.test';
 
@@ -21,5 +22,6 @@ export function run(): Promise<void> {
     diffsTests();
     timelineTests();
     insightsTests();
+    threadBlockTests();
   });
 }
