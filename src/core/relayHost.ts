@@ -99,6 +99,14 @@ export class RelayHost extends EventEmitter<RelayHostEventMap> {
     await worker.terminate();
   }
 
+  /**
+   * Ends the relay thread at once, with no grace and no log flush: what a crash does ('problem' and 'crashed'
+   * follow). For exercising the crash handling of what owns the relay; stop() is the way to end one.
+   */
+  async kill(): Promise<void> {
+    await this.worker?.terminate();
+  }
+
   private send(command: RelayCommand): void {
     this.worker?.postMessage(command);
   }

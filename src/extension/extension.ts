@@ -167,10 +167,9 @@ export function activate(context: vscode.ExtensionContext): void {
 
   const stop = async (): Promise<InterludeStatus> => {
     if (await activeService.stop()) output.info('stopped; every port is free');
-    await vscode.commands.executeCommand('setContext', RUNNING_CONTEXT_KEY, false);
     terminals.clear();
-    refreshStatus();
     statusBar.showStopped();
+    await vscode.commands.executeCommand('setContext', RUNNING_CONTEXT_KEY, false);
     return status();
   };
 
@@ -243,6 +242,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand(CommandId.OpenCaptureFolder, () => openCaptureFolder(captureHost)),
     vscode.commands.registerCommand(CommandId.Analyze, () => analyzeCaptures(captureHost, reports.provider)),
     vscode.commands.registerCommand(CommandId.InternalStatusMenu, () => showStatusMenu(activeService.running !== undefined)),
+    vscode.commands.registerCommand(CommandId.InternalKillRelay, () => activeService.killRelay()),
     vscode.workspace.onDidChangeConfiguration((event) => {
       const state = activeService.running;
       if (state && event.affectsConfiguration(`${SECTION}.terminalIntegration`)) {

@@ -83,6 +83,11 @@ export class InterludeService {
     });
   }
 
+  /** Ends the relay thread as a crash would (the internal command that exercises the crash handling). */
+  async killRelay(): Promise<void> {
+    await this.proxy?.kill();
+  }
+
   start(request: StartRequest): Promise<StartOutcome> {
     return this.serialize(() => this.doStart(request));
   }

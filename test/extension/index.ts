@@ -5,6 +5,7 @@ import { activationTests } from './activation.test';
 import { capturesTreeTests } from './capturesTree.test';
 import { diffsTests } from './diffs.test';
 import { insightsTests } from './insights.test';
+import { relayCrashTests } from './relayCrash.test';
 import { requestPanelTests } from './requestPanel.test';
 import { startStopTests } from './startStop.test';
 import { threadBlockTests } from './threadBlock.test';
@@ -23,5 +24,6 @@ export function run(): Promise<void> {
     timelineTests();
     insightsTests();
     threadBlockTests();
+    relayCrashTests();
   });
 }
