@@ -150,14 +150,16 @@ export class RelayHost extends EventEmitter<RelayHostEventMap> {
     this.worker = undefined;
     this.setActive(0);
     this.whenStopped?.();
-    if (this.stopRequested) return;
     const cause = this.workerError ? errorText(this.workerError) : `exit code ${code}`;
-    const message = `the relay thread stopped unexpectedly (${cause}); its listeners are closed`;
+    const message = this.stopRequested
+      ? 'the relay was stopped before its listeners started'
+      : `the relay thread stopped unexpectedly (${cause}); its listeners are closed`;
     if (this.pendingStart) {
       this.pendingStart.reject(new Error(message));
       this.pendingStart = undefined;
       return;
     }
+    if (this.stopRequested) return;
     this.emit('problem', message);
     this.emit('crashed', message);
   }

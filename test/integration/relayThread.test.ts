@@ -59,6 +59,8 @@ describe('the relay on its own thread (RelayHost)', function () {
       assert.match(text, /"type":"message_stop"/);
       const [record] = await harness.waitForResponses(1);
       await waitUntil('the exchange to leave the in-flight count', () => host.activeExchanges === 0);
+      // The file is written on the recorder's thread; its events reach this thread a moment later.
+      await waitUntil('both record events', () => written.length === 2);
       assert.equal(started.length, 1);
       const { id, ...exchange } = started[0];
       assert.deepEqual(exchange, { agent: 'claude', wire: 'claude-messages', method: 'POST', path: '/v1/messages', port: Number(new URL(harness.url()).port) });
@@ -147,6 +149,18 @@ describe('the relay on its own thread (RelayHost)', function () {
     } finally {
       await harness.close();
     }
+  });
+
+  it('a stop while the relay is still starting ends both: start settles, nothing is left listening', async () => {
+    const host = new RelayHost({ listeners: [{ port: 0, upstream: upstream.url, agent: 'claude' }], captureDir: mkdtempSync(join(tmpdir(), 'interlude-capture-')) });
+    const starting = host.start().then(
+      (listeners) => listeners,
+      (error: Error) => error,
+    );
+    await host.stop();
+    const outcome = await starting;
+    if (outcome instanceof Error) assert.match(outcome.message, /stopped before its listeners started/);
+    else if (outcome[0]?.url) await assert.rejects(post(outcome[0].url), /ECONNREFUSED/);
   });
 
   it('a relay thread that dies is reported, frees its port, and a new relay starts', async () => {
