@@ -26,6 +26,7 @@ await Promise.all([
     // Workers sit next to every bundle that uses them (found through __dirname at run time).
     entryPoints: {
       cli: 'src/cli/main.ts',
+      relayWorker: 'src/core/relayWorker.ts',
       captureWorker: 'src/core/captureWorker.ts',
       indexWorker: 'src/core/indexWorker.ts',
     },
@@ -34,7 +35,8 @@ await Promise.all([
   }),
   build({
     ...common,
-    // Same outdir as the workers above: dist/extension.js finds dist/captureWorker.js through __dirname.
+    // Same outdir as the workers above: dist/extension.js finds dist/relayWorker.js (which finds
+    // dist/captureWorker.js) through __dirname.
     entryPoints: { extension: 'src/extension/extension.ts' },
     outdir: 'dist',
     external: ['vscode'],

@@ -5,15 +5,15 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DEFAULT_CAPTURE_DIR } from '../core/captureLog';
 import { DEFAULT_LISTENERS, ListenerSpecError, parseListenerArg, type ListenerSpec } from '../core/listeners';
-import type { InterludeProxy as InterludeProxyClass } from '../core/proxy';
+import type { RelayHost as RelayHostClass } from '../core/relayHost';
 import type { runAnalyze as RunAnalyze } from './analyze';
 import type { runExport as RunExport } from './export';
 import { recordingFromArgs, RECORDING_HELP, RECORDING_OPTIONS } from './recordingArgs';
 
-// Each command loads only its own code: `analyze` never evaluates the proxy and its HTTP client, and the
-// proxy never evaluates the analysis. That keeps a short `analyze` run short.
-function loadProxy(): typeof InterludeProxyClass {
-  return (require('../core/proxy') as typeof import('../core/proxy')).InterludeProxy;
+// Each command loads only its own code: `analyze` never evaluates the relay host, and the relay never evaluates
+// the analysis. That keeps a short `analyze` run short. The proxy itself runs on the relay's own thread.
+function loadRelayHost(): typeof RelayHostClass {
+  return (require('../core/relayHost') as typeof import('../core/relayHost')).RelayHost;
 }
 function loadAnalyze(): typeof RunAnalyze {
   return (require('./analyze') as typeof import('./analyze')).runAnalyze;
@@ -122,14 +122,19 @@ async function runCapture(argv: string[]): Promise<void> {
 
   const say = (line: string) => process.stdout.write(`[agent-interlude] ${line}\n`);
   const warn = (line: string) => process.stderr.write(`[agent-interlude] ${line}\n`);
-  const InterludeProxy = loadProxy();
-  const proxy = new InterludeProxy({
+  const RelayHost = loadRelayHost();
+  const proxy = new RelayHost({
     listeners,
     captureDir: values['capture-dir'] ?? DEFAULT_CAPTURE_DIR,
     extraCa,
     recording: recordingFromArgs(values, fail),
   });
   proxy.on('problem', warn);
+  // Nothing listens any more: say so and exit non-zero, so a supervisor (or the user) starts it again.
+  proxy.on('crashed', () => {
+    warn('exiting: the listeners are closed');
+    process.exit(1);
+  });
   if (!values.quiet) proxy.on('request', ({ agent, method, path }) => process.stdout.write(`[${agent}] ${method} ${path}\n`));
 
   const statuses = await proxy.start();
@@ -189,7 +194,7 @@ if (argv[0] === 'export') {
   );
 } else {
   process.on('uncaughtException', (error) => {
-    // The relay must outlive a bug in the capture path; report it and keep serving.
+    // The relay must outlive a bug in the capture path; report it and keep serving (the relay thread does the same).
     process.stderr.write(`[agent-interlude] internal error (please report): ${error.stack ?? error.message}\n`);
   });
   runCapture(argv).catch((error: unknown) => {

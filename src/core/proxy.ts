@@ -78,6 +78,8 @@ export interface ProxyEventMap {
   record: [RecordWritten];
   /** Something the user should know about; the relay itself carries on. */
   problem: [string];
+  /** The number of exchanges relaying right now changed (an exchange started or ended). */
+  exchanges: [number];
 }
 
 const UPSTREAM_TIMEOUT_MS = 600_000;
@@ -254,7 +256,11 @@ export class InterludeProxy extends EventEmitter<ProxyEventMap> {
       this.emit('problem', `internal error while relaying (please report): ${errorText(error)}`);
     });
     this.inFlight.add(guarded);
-    void guarded.finally(() => this.inFlight.delete(guarded));
+    this.emit('exchanges', this.inFlight.size);
+    void guarded.finally(() => {
+      this.inFlight.delete(guarded);
+      this.emit('exchanges', this.inFlight.size);
+    });
   }
 
   private refuse(res: ServerResponse, reason: string): void {

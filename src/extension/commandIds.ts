@@ -9,6 +9,8 @@ export const enum CommandId {
   OpenCaptureFolder = 'agentInterlude.openCaptureFolder',
   Analyze = 'agentInterlude.analyze',
   InternalStatusMenu = 'agentInterlude.internal.statusMenu',
+  /** Ends the relay thread as a crash would (tests). Registered only, never contributed: no palette entry. */
+  InternalKillRelay = 'agentInterlude.internal.killRelay',
   // Captures tree (capturesView.ts).
   CopyId = 'agentInterlude.copyId',
   RevealInLog = 'agentInterlude.revealInLog',

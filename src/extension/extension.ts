@@ -48,28 +48,19 @@ export function activate(context: vscode.ExtensionContext): void {
   const statusBar = new InterludeStatusBar();
   const terminals = new TerminalWiring(context.environmentVariableCollection);
   const reports = registerReportProvider();
-  let busyPoll: ReturnType<typeof setInterval> | undefined;
-  // Captures and the busy sign follow proxy events; while something streams a slow poll catches the end of it
-  // (the last record can land before the exchange leaves the proxy's in-flight set).
+  // Captures and the busy sign follow the relay's events (an exchange started or ended, a record landed).
   const refreshStatus = (): void => {
     const state = activeService.running;
-    const busy = state !== undefined && activeService.activeExchanges > 0;
-    if (state) statusBar.showRunning(state.listeners, state.captureDir, activeService.captures, busy, secretCount());
-    if (busy && !busyPoll) busyPoll = setInterval(refreshStatus, 300);
-    if (!busy && busyPoll) {
-      clearInterval(busyPoll);
-      busyPoll = undefined;
-    }
+    if (state) statusBar.showRunning(state.listeners, state.captureDir, activeService.captures, activeService.activeExchanges > 0, secretCount());
   };
   const activeService = new InterludeService({
     onRequest: (line) => output.info(line),
     onProblem: (message) => output.warn(message),
     onActivity: refreshStatus,
+    onCrashed: (message) => void crashed(message),
   });
   service = activeService;
-  context.subscriptions.push(output, statusBar, reports.registration, {
-    dispose: () => busyPoll && clearInterval(busyPoll),
-  });
+  context.subscriptions.push(output, statusBar, reports.registration);
   // One index of the capture folder for every view in the window.
   const watcher = new CaptureWatcher({
     service: activeService,
@@ -194,11 +185,17 @@ export function activate(context: vscode.ExtensionContext): void {
 
   const stop = async (): Promise<InterludeStatus> => {
     if (await activeService.stop()) output.info('stopped; every port is free');
-    await vscode.commands.executeCommand('setContext', RUNNING_CONTEXT_KEY, false);
     terminals.clear();
-    refreshStatus();
     statusBar.showStopped();
+    await vscode.commands.executeCommand('setContext', RUNNING_CONTEXT_KEY, false);
     return status();
+  };
+
+  // The relay thread died (the service has already dropped it): show stopped, as after Stop, and say so.
+  const crashed = async (message: string): Promise<void> => {
+    output.error(message);
+    await stop();
+    void openOutput('Agent Interlude stopped unexpectedly: its listeners are closed. Start Interlude again to resume capturing.');
   };
 
   // The listeners are read when Interlude starts. When their setting changes while it runs (the user edits it;
@@ -266,6 +263,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand(CommandId.Analyze, () => analyzeCaptures(captureHost, reports.provider)),
     vscode.commands.registerCommand(CommandId.Export, (first?: unknown, selected?: unknown) => exportCaptures(captureHost, watcher, first, selected)),
     vscode.commands.registerCommand(CommandId.InternalStatusMenu, () => showStatusMenu(activeService.running !== undefined)),
+    vscode.commands.registerCommand(CommandId.InternalKillRelay, () => activeService.killRelay()),
     vscode.workspace.onDidChangeConfiguration((event) => {
       const state = activeService.running;
       if (state && event.affectsConfiguration(`${SECTION}.terminalIntegration`)) {

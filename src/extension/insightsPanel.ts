@@ -56,8 +56,6 @@ const SCHEMA_CAP = 20_000;
 const INPUT_CAP = 4_000;
 const INVOCATION_LIMIT = 500;
 const MAX_BUCKETS = 48;
-/** How long a recompute waits for the exchanges in flight to end. */
-const RELAY_WAIT_MS = 5_000;
 /** Sessions drawn in the graph tab: the latest ones (a big log has hundreds). */
 const GRAPH_SESSIONS = 50;
 const GRAPH_NODES = 400;
@@ -216,7 +214,7 @@ class InsightsController extends CapturePanel {
       case 'ready':
         await this.watcher.currentIndex();
         this.pageReady = true;
-        await this.postData(true);
+        await this.postData();
         return;
       case 'rendered': {
         const { type: _type, ...figures } = message;
@@ -275,12 +273,10 @@ class InsightsController extends CapturePanel {
   /**
    * Recomputes every figure from the index. On a big log one pass takes a while (~0.15–0.3 s at 1 GiB), and a
    * busy proxy lands captures all the time: changes during a pass fold into one more pass, after a pause as long
-   * as the pass took, so the extension host spends at most about half its time here. A pass also waits (up to
-   * a few seconds) while an exchange is relaying: the listeners share this thread, and a long synchronous pass
-   * would hold back the agent's stream; the pause between an agent's requests is the time to do it. A page
-   * that has just opened (`shownNow`) gets its figures at once.
+   * as the pass took, so the extension host spends at most about half its time here. The relay runs on its own
+   * thread, so a pass never holds back an agent's stream.
    */
-  private async postData(shownNow = false): Promise<void> {
+  private async postData(): Promise<void> {
     if (!this.panel || !this.pageReady) return;
     if (this.computing) {
       this.computeAgain = true;
@@ -290,9 +286,7 @@ class InsightsController extends CapturePanel {
     try {
       do {
         this.computeAgain = false;
-        if (!shownNow) await this.deps.service.whenIdle(RELAY_WAIT_MS);
         if (!this.panel || !this.pageReady) return;
-        shownNow = false;
         const started = Date.now();
         const data = this.compute();
         this.exchanges = data.exchanges;

@@ -1,7 +1,9 @@
-// Owns the one InterludeProxy of this window: start, stop and what is running now. No UI here; the
-// extension entry turns its results into the status bar, notifications and the output channel.
+// Owns the one relay of this window (the capture proxy on its own thread, through RelayHost): start, stop and
+// what is running now. No UI here; the extension entry turns its results into the status bar, notifications
+// and the output channel.
 import { EventEmitter } from 'node:events';
-import { InterludeProxy, type ListenerStatus, type RecordWritten } from '../core/proxy';
+import type { ListenerStatus, RecordWritten } from '../core/proxy';
+import { RelayHost } from '../core/relayHost';
 import type { RecordingOptions } from '../core/captureRecorder';
 import { validateListener, ListenerSpecError, type ListenerSpec } from '../core/listeners';
 
@@ -27,19 +29,23 @@ export type StartOutcome =
 export interface ServiceEvents {
   onRequest(line: string): void;
   onProblem(message: string): void;
-  /** An exchange started or a record landed: captures or the busy state may have changed. */
+  /** An exchange started or ended, or a record landed: captures or the busy state may have changed. */
   onActivity?(): void;
+  /** The relay thread ended unexpectedly; nothing listens any more (the state has already changed to stopped). */
+  onCrashed?(message: string): void;
 }
 
 /** What views follow: start/stop (`state`) and every record the running proxy writes. */
 export interface ServiceChangeMap {
   state: [RunningState | undefined];
   record: [RecordWritten];
+  /** Exchanges relaying right now. */
+  exchanges: [number];
 }
 
 export class InterludeService {
   readonly changes = new EventEmitter<ServiceChangeMap>();
-  private proxy?: InterludeProxy;
+  private proxy?: RelayHost;
   private state?: RunningState;
   private responses = 0;
   // Start and stop run one at a time, so a quick Start → Stop never leaves a listener behind.
@@ -61,14 +67,28 @@ export class InterludeService {
     return this.proxy?.activeExchanges ?? 0;
   }
 
-  /**
-   * Resolves once no exchange is relaying, or after `maxWaitMs`. For work that must not cut a stream (restarting
-   * the listeners) or would hold one back (a long synchronous pass on the thread the listeners share).
-   */
-  async whenIdle(maxWaitMs: number, pollMs = 100): Promise<void> {
-    for (let waited = 0; this.activeExchanges > 0 && waited < maxWaitMs; waited += pollMs) {
-      await new Promise((resolvePoll) => setTimeout(resolvePoll, pollMs));
-    }
+  /** Resolves once no exchange is relaying, or after `maxWaitMs`: for work that must not cut a stream (restarting the listeners). */
+  whenIdle(maxWaitMs: number): Promise<void> {
+    if (this.activeExchanges === 0) return Promise.resolve();
+    return new Promise((resolveIdle) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.changes.off('exchanges', onExchanges);
+        this.changes.off('state', done);
+        resolveIdle();
+      };
+      const onExchanges = (active: number): void => {
+        if (active === 0) done();
+      };
+      const timer = setTimeout(done, maxWaitMs);
+      this.changes.on('exchanges', onExchanges);
+      this.changes.on('state', done);
+    });
+  }
+
+  /** Ends the relay thread as a crash would (the internal command that exercises the crash handling). */
+  async killRelay(): Promise<void> {
+    await this.proxy?.kill();
   }
 
   start(request: StartRequest): Promise<StartOutcome> {
@@ -97,7 +117,7 @@ export class InterludeService {
       }
     }
     // Several windows each run their own listeners: a port taken by another window moves to a free one.
-    const proxy = new InterludeProxy({
+    const proxy = new RelayHost({
       listeners: request.listeners,
       captureDir: request.captureDir,
       freePortWhenTaken: true,
@@ -114,6 +134,18 @@ export class InterludeService {
       if (proxy !== this.proxy) return;
       if (record.kind === 'response') this.responses += 1;
       this.events.onActivity?.();
+    });
+    proxy.on('exchanges', (active) => {
+      if (proxy !== this.proxy) return;
+      this.changes.emit('exchanges', active);
+      this.events.onActivity?.();
+    });
+    proxy.on('crashed', (message) => {
+      if (proxy !== this.proxy) return;
+      this.proxy = undefined;
+      this.state = undefined;
+      this.changes.emit('state', undefined);
+      this.events.onCrashed?.(message);
     });
     const listeners = await proxy.start();
     if (!listeners.some((listener) => listener.port !== undefined)) {

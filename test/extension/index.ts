@@ -5,9 +5,11 @@ import { activationTests } from './activation.test';
 import { capturesTreeTests } from './capturesTree.test';
 import { diffsTests } from './diffs.test';
 import { insightsTests } from './insights.test';
+import { relayCrashTests } from './relayCrash.test';
 import { requestPanelTests } from './requestPanel.test';
 import { secretsExportTests } from './secretsExport.test';
 import { startStopTests } from './startStop.test';
+import { threadBlockTests } from './threadBlock.test';
 import { timelineTests } from './timeline.test';
 import { wiringTests } from './wiring.test';
 
@@ -23,5 +25,7 @@ export function run(): Promise<void> {
     timelineTests();
     insightsTests();
     secretsExportTests();
+    threadBlockTests();
+    relayCrashTests();
   });
 }

@@ -177,20 +177,23 @@ export function insightsTests(): void {
       await upstream?.close();
     });
 
-    it('holds its recompute while an exchange streams (the listeners share the thread), then catches up', async () => {
+    it('recomputes while an exchange streams (the relay has its own thread), and the stream runs to its end', async () => {
       const started = await vscode.commands.executeCommand<InterludeStatus>('agentInterlude.start');
       const port = started.listeners[0]?.port ?? 0;
       assert.ok(started.running && port > 0, JSON.stringify(started));
       captureDir = started.captureDir ?? '';
       await vscode.commands.executeCommand('agentInterlude.openInsights');
       const before = (await waitForInsights('the figures of the running folder', (s) => s.ready && s.rendered !== undefined, 60_000)).exchanges;
-      // A three-second stream (30 events 100 ms apart); meanwhile another process appends a whole exchange.
-      const reply = post(port, '/v1/messages', CLAUDE_BODY, { 'x-fake-scenario': 'events:30:100' });
+      // A four-second stream (40 events 100 ms apart); meanwhile another process appends a whole exchange.
+      let replied = false;
+      const reply = post(port, '/v1/messages', CLAUDE_BODY, { 'x-fake-scenario': 'events:40:100' }).finally(() => (replied = true));
       await new Promise((resolveTick) => setTimeout(resolveTick, 500));
       appendFileSync(foreignLog(), exchange('ifr-foreign', Date.now(), { agent: BETA, model: 'claude-insights-two', tools: ['Read'] }));
-      await new Promise((resolveTick) => setTimeout(resolveTick, 1_200));
-      assert.equal((await insights()).exchanges, before, 'no recompute while the stream is relaying');
-      assert.equal((await reply).status, 200);
+      await waitForInsights('a recompute with the appended exchange', (s) => s.exchanges >= before + 1, 3_000);
+      assert.equal(replied, false, 'the figures were recomputed while the stream was still relaying');
+      const answer = await reply;
+      assert.equal(answer.status, 200);
+      assert.equal((answer.text.match(/"type":"content_block_delta"/g) ?? []).length, 40, 'every event of the stream arrived');
       const after = await waitForInsights('the figures caught up', (s) => s.exchanges >= before + 2, 10_000);
       assert.equal(after.exchanges, before + 2, 'the streamed exchange and the appended one');
     });

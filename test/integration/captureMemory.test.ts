@@ -9,6 +9,7 @@ import { request } from 'undici';
 import { claudeCodeBody } from '../../bench/agentBodies';
 import { DEFAULT_RING_BYTES } from '../../src/core/captureRing';
 import { startFakeUpstream, type FakeUpstream } from '../support/fakeUpstream';
+import { InterludeProxy } from '../../src/core/proxy';
 import { startHarness, type Harness } from '../support/proxyHarness';
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
@@ -24,12 +25,19 @@ async function send(harness: Harness, body: Buffer | Readable, scenario?: string
   return scenario === 'echo-body' ? (JSON.parse(text) as { bytes: number; sha256: string }) : {};
 }
 
+/** The budget is read on the proxy itself: these harnesses run it on the test's thread, not behind RelayHost. */
+function inThreadProxy(harness: Harness): InterludeProxy {
+  assert.ok(harness.proxy instanceof InterludeProxy);
+  return harness.proxy;
+}
+
 async function untilNothingBuffered(harness: Harness): Promise<number> {
+  const proxy = inThreadProxy(harness);
   const deadline = Date.now() + 5_000;
-  while (harness.proxy.bufferedCaptureBytes !== 0 && Date.now() < deadline) {
+  while (proxy.bufferedCaptureBytes !== 0 && Date.now() < deadline) {
     await new Promise((resolveWait) => setTimeout(resolveWait, 20));
   }
-  return harness.proxy.bufferedCaptureBytes;
+  return proxy.bufferedCaptureBytes;
 }
 
 for (const recordOnWorker of [true, false]) {

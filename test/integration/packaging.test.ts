@@ -53,6 +53,7 @@ describe('packaging (npm run package)', function () {
       'extension/changelog.md',
       'extension/LICENSE.txt',
       'extension/dist/extension.js',
+      'extension/dist/relayWorker.js',
       'extension/dist/captureWorker.js',
       'extension/dist/indexWorker.js',
       'extension/dist/webview/request.js',

@@ -1,16 +1,18 @@
 // Starts the real proxy on port-0 loopback listeners in front of a given upstream,
-// writing to a fresh temporary capture directory, and reads back what it logged.
+// writing to a fresh temporary capture directory, and reads back what it logged. The proxy runs on the
+// caller's thread, or with `thread: true` on its own thread behind RelayHost, as the CLI and the extension run it.
 
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { InterludeProxy, type ListenerStatus, type ProxyOptions } from '../../src/core/proxy';
+import { RelayHost } from '../../src/core/relayHost';
 import type { CaptureRecord, RequestRecord, ResponseRecord } from '../../src/core/records';
 import { startFakeUpstream, type FakeUpstream } from './fakeUpstream';
 
 export interface Harness {
-  proxy: InterludeProxy;
+  proxy: InterludeProxy | RelayHost;
   statuses: ListenerStatus[];
   /** Base URL of the listener at index `listener` (default 0). */
   url(listener?: number): string;
@@ -27,10 +29,10 @@ export interface Harness {
 
 export async function startHarness(
   upstreamUrl: string,
-  options: Partial<ProxyOptions> & { agent?: string } = {},
+  options: Partial<ProxyOptions> & { agent?: string; thread?: boolean } = {},
 ): Promise<Harness> {
   const captureDir = options.captureDir ?? mkdtempSync(join(tmpdir(), 'interlude-capture-'));
-  const proxy = new InterludeProxy({
+  const proxyOptions: ProxyOptions = {
     listeners: options.listeners ?? [{ port: 0, upstream: upstreamUrl, agent: options.agent ?? 'claude' }],
     captureDir,
     extraCa: options.extraCa,
@@ -39,9 +41,20 @@ export async function startHarness(
     recordOnWorker: options.recordOnWorker,
     memoryBudgetBytes: options.memoryBudgetBytes,
     recording: options.recording,
-  });
+    freePortWhenTaken: options.freePortWhenTaken,
+  };
   const problems: string[] = [];
-  proxy.on('problem', (problem) => problems.push(problem));
+  const onProblem = (problem: string) => problems.push(problem);
+  let proxy: InterludeProxy | RelayHost;
+  if (options.thread) {
+    const host = new RelayHost(proxyOptions);
+    host.on('problem', onProblem);
+    proxy = host;
+  } else {
+    const inThread = new InterludeProxy(proxyOptions);
+    inThread.on('problem', onProblem);
+    proxy = inThread;
+  }
   const statuses = await proxy.start();
   const readRecords = (): CaptureRecord[] => {
     const path = proxy.logPath;

@@ -1,0 +1,195 @@
+// The proxy on its own thread behind RelayHost, as the CLI and the extension run it: what the owning thread sees
+// (exchange started, records written, exchanges in flight, problems, listener errors), stop within the grace with
+// the log flushed, and a relay thread that dies: reported, its port freed, and a new one starts.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import { request } from 'undici';
+import type { ExchangeStarted, RecordWritten } from '../../src/core/proxy';
+import { RelayHost } from '../../src/core/relayHost';
+import type { ResponseRecord } from '../../src/core/records';
+import { startFakeUpstream, type FakeUpstream } from '../support/fakeUpstream';
+import { assertStillServes, startHarness } from '../support/proxyHarness';
+
+const messagesBody = () =>
+  JSON.stringify({ model: 'claude-test', max_tokens: 16, stream: true, messages: [{ role: 'user', content: 'hi' }] });
+
+function post(url: string, scenario?: string) {
+  return request(`${url}/v1/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': 'test', ...(scenario ? { 'x-fake-scenario': scenario } : {}) },
+    body: messagesBody(),
+  });
+}
+
+async function waitUntil(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolveWait) => setTimeout(resolveWait, 10));
+  }
+}
+
+describe('the relay on its own thread (RelayHost)', function () {
+  this.timeout(30_000);
+  let upstream: FakeUpstream;
+  before(async () => {
+    upstream = await startFakeUpstream();
+  });
+  after(() => upstream.close());
+
+  it('relays a stream and reports the exchange, its records and the exchanges in flight to the owning thread', async () => {
+    const harness = await startHarness(upstream.url, { thread: true });
+    const host = harness.proxy as RelayHost;
+    const started: ExchangeStarted[] = [];
+    const written: RecordWritten[] = [];
+    const inFlight: number[] = [];
+    host.on('request', (exchange) => started.push(exchange));
+    host.on('record', (record) => written.push(record));
+    host.on('exchanges', (active) => inFlight.push(active));
+    try {
+      const response = await post(harness.url(), 'events:20:10');
+      await waitUntil('the stream to count as in flight while it is read', () => host.activeExchanges === 1);
+      const text = await response.body.text();
+      assert.equal(response.statusCode, 200);
+      assert.match(text, /"type":"message_stop"/);
+      const [record] = await harness.waitForResponses(1);
+      await waitUntil('the exchange to leave the in-flight count', () => host.activeExchanges === 0);
+      // The file is written on the recorder's thread; its events reach this thread a moment later.
+      await waitUntil('both record events', () => written.length === 2);
+      assert.equal(started.length, 1);
+      const { id, ...exchange } = started[0];
+      assert.deepEqual(exchange, { agent: 'claude', wire: 'claude-messages', method: 'POST', path: '/v1/messages', port: Number(new URL(harness.url()).port) });
+      assert.deepEqual(written, [
+        { id, kind: 'request' },
+        { id, kind: 'response' },
+      ]);
+      assert.equal(record.id, id);
+      assert.deepEqual(inFlight, [1, 0]);
+      assert.ok(harness.proxy.logPath?.startsWith(harness.captureDir));
+    } finally {
+      await harness.close();
+    }
+  });
+
+  it('listener errors come back as today: a port in use is named; freePortWhenTaken moves it and says which', async () => {
+    const blocker = createServer().listen(0, '127.0.0.1');
+    await new Promise((resolveListen) => blocker.once('listening', resolveListen));
+    const takenPort = (blocker.address() as { port: number }).port;
+    const captureDir = mkdtempSync(join(tmpdir(), 'interlude-capture-'));
+    const strict = new RelayHost({ listeners: [{ port: takenPort, upstream: upstream.url, agent: 'claude' }, { port: 0, upstream: upstream.url, agent: 'codex' }], captureDir });
+    const moving = new RelayHost({ listeners: [{ port: takenPort, upstream: upstream.url, agent: 'claude' }], captureDir, freePortWhenTaken: true });
+    try {
+      const [taken, free] = await strict.start();
+      assert.match(String(taken.error), new RegExp(`port ${takenPort} is already in use`));
+      assert.ok(free.url, 'the other listener runs');
+      const [moved] = await moving.start();
+      assert.equal(moved.fallbackFrom, takenPort);
+      const response = await post(String(moved.url));
+      assert.equal(response.statusCode, 200);
+      await response.body.text();
+    } finally {
+      await strict.stop();
+      await moving.stop();
+      blocker.close();
+    }
+  });
+
+  it('an unwritable capture directory is reported as a problem; traffic is still relayed', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'interlude-capture-'));
+    writeFileSync(join(parent, 'file'), 'in the way');
+    const harness = await startHarness(upstream.url, { thread: true, captureDir: join(parent, 'file', 'captures') });
+    try {
+      assert.ok(harness.problems.some((problem) => /cannot create a capture log/.test(problem)), harness.problems.join('\n'));
+      assert.equal(harness.proxy.logPath, undefined);
+      await assertStillServes(harness, { checkLog: false });
+    } finally {
+      await harness.close();
+    }
+  });
+
+  it('stop lets an exchange finish within the grace and flushes its records', async () => {
+    const harness = await startHarness(upstream.url, { thread: true, stopGraceMs: 5_000 });
+    try {
+      const response = await post(harness.url(), 'events:20:20');
+      const text = response.body.text();
+      await harness.proxy.stop();
+      assert.match(await text, /"type":"message_stop"/, 'the stream ran to its end');
+      const records = harness.records();
+      const responseRecord = records.find((record): record is ResponseRecord => record.kind === 'response');
+      assert.ok(responseRecord, 'the response record was written before stop resolved');
+      assert.equal(responseRecord.partial, undefined);
+    } finally {
+      await harness.close();
+    }
+  });
+
+  it('stop cuts an exchange still streaming after the grace, records it as partial, and frees the port', async () => {
+    const harness = await startHarness(upstream.url, { thread: true, stopGraceMs: 300 });
+    try {
+      const url = harness.url();
+      const response = await post(url, 'events:100:50');
+      const text = response.body.text().then(
+        () => 'ended',
+        () => 'cut',
+      );
+      const stopping = performance.now();
+      await harness.proxy.stop();
+      const took = performance.now() - stopping;
+      assert.ok(took >= 250 && took < 3_000, `stop took ${took.toFixed(0)} ms (grace 300 ms)`);
+      assert.equal(await text, 'cut', 'the agent sees the stream end abruptly, not as complete');
+      const responseRecord = harness.records().find((record): record is ResponseRecord => record.kind === 'response');
+      assert.ok(responseRecord, 'the cut exchange was recorded before stop resolved');
+      assert.equal(responseRecord.partial, true);
+      await assert.rejects(post(url), /ECONNREFUSED/);
+    } finally {
+      await harness.close();
+    }
+  });
+
+  it('a stop while the relay is still starting ends both: start settles, nothing is left listening', async () => {
+    const host = new RelayHost({ listeners: [{ port: 0, upstream: upstream.url, agent: 'claude' }], captureDir: mkdtempSync(join(tmpdir(), 'interlude-capture-')) });
+    const starting = host.start().then(
+      (listeners) => listeners,
+      (error: Error) => error,
+    );
+    await host.stop();
+    const outcome = await starting;
+    if (outcome instanceof Error) assert.match(outcome.message, /stopped before its listeners started/);
+    else if (outcome[0]?.url) await assert.rejects(post(outcome[0].url), /ECONNREFUSED/);
+  });
+
+  it('a relay thread that dies is reported, frees its port, and a new relay starts', async () => {
+    const harness = await startHarness(upstream.url, { thread: true });
+    const host = harness.proxy as RelayHost;
+    const crashed: string[] = [];
+    host.on('crashed', (message) => crashed.push(message));
+    try {
+      const url = harness.url();
+      const response = await post(url, 'events:100:50');
+      const text = response.body.text().catch(() => 'cut');
+      await waitUntil('the stream to be in flight', () => host.activeExchanges === 1);
+      // As a crash ends it (out of memory, a native fault): the thread is gone without a stop.
+      await (host as unknown as { worker: Worker }).worker.terminate();
+      await waitUntil('the crash to be reported', () => crashed.length === 1);
+      assert.match(crashed[0], /the relay thread stopped unexpectedly .*its listeners are closed/);
+      assert.ok(harness.problems.includes(crashed[0]), 'reported as a problem too');
+      assert.equal(host.activeExchanges, 0);
+      assert.equal(await text, 'cut');
+      await assert.rejects(post(url), /ECONNREFUSED/);
+      await host.stop();
+    } finally {
+      await harness.close();
+    }
+    const again = await startHarness(upstream.url, { thread: true });
+    try {
+      await assertStillServes(again);
+    } finally {
+      await again.close();
+    }
+  });
+});
