@@ -28,6 +28,7 @@ await Promise.all([
       cli: 'src/cli/main.ts',
       captureWorker: 'src/core/captureWorker.ts',
       indexWorker: 'src/core/indexWorker.ts',
+      logSearchWorker: 'src/core/analysis/logSearchWorker.ts',
     },
     outdir: 'dist',
     banner: { js: '#!/usr/bin/env node' },
