@@ -671,7 +671,7 @@ async function smoke(workbench) {
     });
 
     if (theme === 'dark') {
-      await step('UI smoke (dark): the Timeline by keyboard: ↓ moves between exchanges, Enter expands, → and ← switch halves, Esc collapses, O opens the request', async () => {
+      await step('UI smoke (dark): the Timeline by keyboard: End acts on the first press on a freshly focused list, Home, ↓ moves between exchanges, Enter expands, → and ← switch halves, Esc collapses, O opens the request', async () => {
         if (!left.timeline) throw new Error('the Timeline did not open');
         const timeline = await waitForWebview(workbench, '#viewport', 30_000);
         const focused = () =>
@@ -685,11 +685,20 @@ async function smoke(workbench) {
         };
         const ids = await timeline.locator('#viewport .row').evaluateAll((rows) => rows.map((row) => row.dataset.id));
         if (ids.length < 2) throw new Error(`the Timeline draws ${ids.length} rows`);
+        // A freshly focused list (no exchange chosen yet): End acts on the first press.
         await timeline.locator('#viewport').focus();
+        await workbench.keyboard.press('End');
+        const atEnd = await until(5_000, 'End, pressed once on the freshly focused list, to reach the last exchange', async () => {
+          const now = await focused();
+          const last = await timeline.locator('#viewport .row').last().evaluate((row) => row.dataset.id);
+          const bottom = await timeline.locator('#viewport').evaluate((node) => node.scrollTop + node.clientHeight >= node.scrollHeight - 1);
+          return [bottom && now.id === last && now.id !== ids[0], `focused ${JSON.stringify(now)}, last row ${last}, scrolled to the bottom: ${bottom}`];
+        });
+        say(`Timeline keyboard: End on a fresh focus: ${atEnd}`);
+        await workbench.keyboard.press('Home');
+        await expect('Home, the first exchange', { id: ids[0], half: 'request', expanded: 'false' });
         await workbench.keyboard.press('ArrowDown');
-        await expect('↓ focuses the first exchange in view', { id: ids[0], half: 'request', expanded: 'false' });
-        await workbench.keyboard.press('ArrowDown');
-        await expect('↓ again, the next one', { id: ids[1], half: 'request' });
+        await expect('↓, the next one', { id: ids[1], half: 'request' });
         await workbench.keyboard.press('Enter');
         await expect('Enter expands its request half, focus kept', { id: ids[1], half: 'request', expanded: 'true' });
         if ((await timeline.locator('.detail.request').count()) !== 1) throw new Error('no expanded request half is drawn');
@@ -717,7 +726,7 @@ async function smoke(workbench) {
           trs.map((tr) => [tr.cells[0]?.textContent ?? '', Number((tr.cells[1]?.textContent ?? '').replace(/\D/g, ''))]));
         const requests = Object.fromEntries(rows);
         const families = await insights.locator('#panel-overview table[aria-label="System prompt families"] tbody tr').count();
-        const ok = summary.startsWith(`${expected().toLocaleString('en-US')} exchange(s) · 2 agent(s)`) &&
+        const ok = summary.startsWith(`${expected().toLocaleString('en-US')} exchanges · 2 agents`) &&
           requests.claude === want.claude && requests.codex === want.codex && families > 0;
         return [ok, `"${summary}", requests per agent ${JSON.stringify(requests)}, ${families} system prompt families`];
       });

@@ -56,13 +56,18 @@ describe('log text scan (timeline search)', function () {
       JSON.stringify({ id: 'spoof1', kind: 'request', agent: 'claude', wire: 'claude-messages', method: 'POST', path: '/v1/messages', request: body, extract: body }) +
       '\n' +
       JSON.stringify({ id: 'spoof1', kind: 'response', agent: 'claude', wire: 'claude-messages', status: 200, reconstructed: { text: 'OPENED THE FILE', tool_uses: [] } }) +
+      '\n' +
+      // Not streamed: the body, as the Messages API sends it (model before content).
+      JSON.stringify({ id: 'plain1', kind: 'request', agent: 'claude', wire: 'claude-messages', method: 'POST', path: '/v1/messages', request: body, extract: { ...body, system: 'Plain.' } }) +
+      '\n' +
+      JSON.stringify({ id: 'plain1', kind: 'response', agent: 'claude', wire: 'claude-messages', status: 200, stream: false, body: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-x', content: [{ type: 'text', text: 'A plain answer naming Bash' }], stop_reason: 'end_turn' } }) +
       '\n',
     { flag: 'w' },
   );
   const text = readFileSync(file, 'utf8');
   const bytes = readFileSync(file);
 
-  for (const query of ['the', 'naïve café', 'Bash', 'opened the', '"C:\\tmp"', 'gnp.exe', 'needle in a tool', 'zzqq-not-there']) {
+  for (const query of ['the', 'naïve café', 'Bash', 'opened the', '"C:\\tmp"', 'gnp.exe', 'needle in a tool', 'plain answer', 'message', 'zzqq-not-there']) {
     it(`finds what the parsing search finds: ${JSON.stringify(query)}`, () => {
       const want = parsedSearch(text, query);
       // Chunks that cut records (and multi-byte characters) anywhere.

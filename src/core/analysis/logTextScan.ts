@@ -37,16 +37,17 @@ const RESPONSE_PARTS: ReadonlyArray<[string, SearchSource | undefined]> = [
   ['"reconstructed":', undefined],
   ['"text":', 'response'],
   ['"tool_uses":', 'response'],
+  // A response that was not streamed: its body, read as the parsing search reconstructs it.
+  ['"body":', 'response'],
   ['"usage":', undefined],
-  ['"stop_reason":', undefined],
-  ['"model":', undefined],
+  ['"content_type":', undefined],
   ['"schema":', undefined],
 ];
 /** Values the parsing search does not read, by their key: block types, roles, ids, tool names in messages. */
 const UNREAD_KEYS: Record<SearchSource, ReadonlySet<string>> = {
   system: new Set(['type', 'cache_control']),
   messages: new Set(['type', 'role', 'id', 'tool_use_id', 'call_id', 'name', 'status', 'cache_control', 'signature']),
-  response: new Set(['type', 'id']),
+  response: new Set(['type', 'id', 'role', 'model', 'stop_reason', 'stop_sequence', 'status', 'object']),
 };
 
 /** The word of the query the byte scan looks for, as it appears inside a JSON string. */
@@ -160,7 +161,7 @@ interface Part {
 /** The parts of one record (sorted by start), each up to the next part's start or the record's end. */
 function partsOf(line: string, response: boolean): Part[] {
   // Everything before the extract (a request) or the reconstruction (a response) is not read.
-  const from = line.indexOf(response ? '"reconstructed":' : '"extract":');
+  const from = response ? firstOf(line, '"reconstructed":', '"body":') : line.indexOf('"extract":');
   if (from < 0) return [];
   const starts: Array<{ at: number; source: SearchSource | undefined }> = [{ at: 0, source: undefined }];
   for (const [key, source] of response ? RESPONSE_PARTS : REQUEST_PARTS) {
@@ -168,6 +169,11 @@ function partsOf(line: string, response: boolean): Part[] {
   }
   starts.sort((a, b) => a.at - b.at);
   return starts.map((part, index) => ({ start: part.at, end: index + 1 < starts.length ? starts[index + 1].at : line.length, source: part.source }));
+}
+
+function firstOf(line: string, ...keys: string[]): number {
+  const found = keys.map((key) => line.indexOf(key)).filter((at) => at >= 0);
+  return found.length > 0 ? Math.min(...found) : -1;
 }
 
 function partAt(parts: readonly Part[], at: number): Part | undefined {
