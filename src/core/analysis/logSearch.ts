@@ -21,7 +21,8 @@ export interface LogSearchProgress {
 }
 
 /** The worker script: dist/logSearchWorker.js next to the bundle, or the TS source under tsx (tests). */
-function workerEntry(): { script: string; eval: boolean } {
+function workerEntry(explicit?: string): { script: string; eval: boolean } {
+  if (explicit !== undefined) return { script: explicit, eval: false };
   const built = join(__dirname, 'logSearchWorker.js');
   if (existsSync(built)) return { script: built, eval: false };
   const source = join(__dirname, 'logSearchWorker.ts');
@@ -32,13 +33,16 @@ function workerEntry(): { script: string; eval: boolean } {
 export class LogSearch {
   private worker: Worker | undefined;
 
+  /** `workerScript`: a built logSearchWorker.js (benchmarks run the bundle, not the TypeScript source). */
+  constructor(private readonly workerScript?: string) {}
+
   /**
    * Searches `files` for `query`, calling `progress` with each batch of hits and once more at the end
    * (`done`). Resolves when the scan ended or was cancelled; rejects when the worker failed.
    */
   run(task: LogSearchTask, progress: (update: LogSearchProgress) => void): Promise<void> {
     this.cancel();
-    const entry = workerEntry();
+    const entry = workerEntry(this.workerScript);
     const worker = new Worker(entry.script, { eval: entry.eval, workerData: { [LOG_SEARCH_TASK_MARK]: task } });
     this.worker = worker;
     const totalBytes = task.files.reduce((sum, file) => sum + file.size, 0);

@@ -11,8 +11,11 @@
 // so the snippet and the case-insensitive match are the same as the parsing search gives. One snippet per
 // source per exchange is enough: the rest of that part of the record is skipped.
 //
-// Limits, for the record: a query spanning two JSON strings (two text blocks) is not found; letters outside
-// ASCII are matched case-sensitively by the byte scan (É does not find é), then compared as snippetOf does.
+// A query of several words may run from one JSON string into the next (two text blocks, which the parsing search
+// joins): when the word found sits near an end of its string, that one record is parsed and searched whole.
+// Limit, for the record: letters outside ASCII are matched case-sensitively by the byte scan (É does not find é),
+// then compared as snippetOf does.
+import { messagesOf, messagesText, responseTextOf, systemTextOf } from './recordText';
 import { snippetOf, type SearchSource, type Snippet } from './textSearch';
 
 export interface ScanHit {
@@ -140,7 +143,10 @@ export class LogTextScanner {
       }
       const value = jsonStringAround(data, start, start + line.length, start + at);
       const read = value !== undefined && (value.key === undefined || !UNREAD_KEYS[source].has(value.key));
-      const snippet = value === undefined || !read ? null : snippetOf(value.value, this.query, source);
+      let snippet = value === undefined || !read ? null : snippetOf(value.value, this.query, source);
+      if (!snippet && value !== undefined && read && mayRunOn(this.query, start + at, value)) {
+        snippet = wholeRecordSnippet(data.subarray(start, start + line.length), this.query, source);
+      }
       if (snippet) {
         found.add(source);
         this.found.set(id, found);
@@ -158,14 +164,45 @@ interface Part {
   source: SearchSource | undefined;
 }
 
+interface JsonString {
+  value: string;
+  /** Its opening quote and the byte after its closing quote. */
+  start: number;
+  end: number;
+  key?: string;
+}
+
+/** Whether a query of several words could run past the string holding the hit at byte `at` (near either end). */
+function mayRunOn(query: string, at: number, string: JsonString): boolean {
+  if (!/\s/.test(query)) return false;
+  const reach = Buffer.byteLength(query) * 6 + 8;
+  return at - string.start < reach || string.end - at < reach;
+}
+
+/** The parsing search's snippet for one source of one record (its line's bytes). */
+function wholeRecordSnippet(line: Buffer, query: string, source: SearchSource): Snippet | null {
+  let record: unknown;
+  try {
+    record = JSON.parse(line.toString('utf8'));
+  } catch {
+    return null;
+  }
+  const text = source === 'system' ? (systemTextOf(record) ?? '') : source === 'messages' ? messagesText(messagesOf(record)) : responseTextOf(record);
+  return snippetOf(text, query, source);
+}
+
 /** The parts of one record (sorted by start), each up to the next part's start or the record's end. */
 function partsOf(line: string, response: boolean): Part[] {
   // Everything before the extract (a request) or the reconstruction (a response) is not read.
   const from = response ? firstOf(line, '"reconstructed":', '"body":') : line.indexOf('"extract":');
   if (from < 0) return [];
   const starts: Array<{ at: number; source: SearchSource | undefined }> = [{ at: 0, source: undefined }];
+  // Each key's first place only: the extract and the reconstruction hold each of them once at their top level
+  // (a response's later "text" keys are further blocks of the same part), and searching a ~100 KB record for
+  // every occurrence of every key was most of the time when every record matched.
   for (const [key, source] of response ? RESPONSE_PARTS : REQUEST_PARTS) {
-    for (let at = line.indexOf(key, from); at >= 0; at = line.indexOf(key, at + key.length)) starts.push({ at, source });
+    const at = line.indexOf(key, from);
+    if (at >= 0) starts.push({ at, source });
   }
   starts.sort((a, b) => a.at - b.at);
   return starts.map((part, index) => ({ start: part.at, end: index + 1 < starts.length ? starts[index + 1].at : line.length, source: part.source }));
@@ -194,7 +231,7 @@ function partAt(parts: readonly Part[], at: number): Part | undefined {
  * The JSON string value that holds byte `at`, decoded, the byte after its closing quote, and its key when it is
  * an object member.
  */
-function jsonStringAround(data: Buffer, start: number, end: number, at: number): { value: string; end: number; key?: string } | undefined {
+function jsonStringAround(data: Buffer, start: number, end: number, at: number): JsonString | undefined {
   const QUOTE = 0x22;
   const BACKSLASH = 0x5c;
   const escaped = (position: number): boolean => {
@@ -216,7 +253,7 @@ function jsonStringAround(data: Buffer, start: number, end: number, at: number):
     if (keyOpen >= start) key = data.toString('utf8', keyOpen + 1, open - 2);
   }
   try {
-    return { value: JSON.parse(data.toString('utf8', open, close + 1)) as string, end: close + 1, ...(key !== undefined ? { key } : {}) };
+    return { value: JSON.parse(data.toString('utf8', open, close + 1)) as string, start: open, end: close + 1, ...(key !== undefined ? { key } : {}) };
   } catch {
     return undefined;
   }
