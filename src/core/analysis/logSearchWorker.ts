@@ -25,7 +25,9 @@ const BATCH_MS = 100;
 function run(task: LogSearchTask, post: (message: LogSearchMessage) => void): void {
   const started = performance.now();
   const totalBytes = task.files.reduce((sum, file) => sum + file.size, 0);
-  const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+  // One buffer for the whole scan: each read lands after the part of a record the previous chunk ended in (moved
+  // to the front), so no chunk is copied again; it grows only for a record longer than itself.
+  let buffer = Buffer.allocUnsafe(CHUNK_BYTES);
   let scannedBytes = 0;
   let matched = 0;
   let pending: ScanHit[] = [];
@@ -41,17 +43,32 @@ function run(task: LogSearchTask, post: (message: LogSearchMessage) => void): vo
   const scanner = new LogTextScanner(task.query);
   for (const file of task.files) {
     const fd = openSync(file.path, 'r');
+    let carry = 0;
     try {
       for (let position = 0; position < file.size; ) {
-        const read = readSync(fd, buffer, 0, Math.min(CHUNK_BYTES, file.size - position), position);
+        if (carry === buffer.length) {
+          const bigger = Buffer.allocUnsafe(buffer.length * 2);
+          buffer.copy(bigger, 0, 0, carry);
+          buffer = bigger;
+        }
+        const read = readSync(fd, buffer, carry, Math.min(buffer.length - carry, file.size - position), position);
         if (read === 0) break;
         position += read;
         scannedBytes += read;
-        pending.push(...scanner.push(buffer.subarray(0, read)));
+        const filled = carry + read;
+        const lastNewline = buffer.lastIndexOf(10, filled - 1);
+        if (lastNewline < 0) {
+          carry = filled;
+          continue;
+        }
+        pending.push(...scanner.scanRecords(buffer, lastNewline + 1));
+        carry = filled - (lastNewline + 1);
+        buffer.copyWithin(0, lastNewline + 1, filled);
         matched = scanner.matched;
         flush(lastPost === 0);
       }
-      pending.push(...scanner.end());
+      // A last record without its newline (one being written): scanned as it is.
+      if (carry > 0) pending.push(...scanner.scanRecords(buffer, carry));
       matched = scanner.matched;
     } finally {
       closeSync(fd);

@@ -103,6 +103,11 @@ export class LogTextScanner {
     return rest.length > 0 ? this.scan(rest, rest.length) : [];
   }
 
+  /** Hits in data[0, end), which holds whole records (the caller keeps the rest for the next call). */
+  scanRecords(data: Buffer, end: number): ScanHit[] {
+    return this.scan(data, end);
+  }
+
   /** Hits in the whole lines of data[0, end). */
   private scan(data: Buffer, end: number): ScanHit[] {
     const hits: ScanHit[] = [];
@@ -145,7 +150,12 @@ export class LogTextScanner {
       const read = value !== undefined && (value.key === undefined || !UNREAD_KEYS[source].has(value.key));
       let snippet = value === undefined || !read ? null : snippetOf(value.value, this.query, source);
       if (!snippet && value !== undefined && read && mayRunOn(this.query, start + at, value)) {
+        // The whole record's answer for this source is final: found or not, the rest of the part is skipped.
         snippet = wholeRecordSnippet(data.subarray(start, start + line.length), this.query, source);
+        if (!snippet) {
+          at = next(part.end);
+          continue;
+        }
       }
       if (snippet) {
         found.add(source);
