@@ -29,6 +29,7 @@ await Promise.all([
       relayWorker: 'src/core/relayWorker.ts',
       captureWorker: 'src/core/captureWorker.ts',
       indexWorker: 'src/core/indexWorker.ts',
+      logSearchWorker: 'src/core/analysis/logSearchWorker.ts',
     },
     outdir: 'dist',
     banner: { js: '#!/usr/bin/env node' },

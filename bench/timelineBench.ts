@@ -31,6 +31,7 @@ interface Figures {
   warm?: { runs: number[]; medianMs: number; pageLoads: number[]; pageLoadMedianMs: number; empty: number[]; emptyMedianMs: number };
   sweep?: SweepFigures;
   insights?: { ms: number; exchanges: number };
+  search?: Array<{ query: string; firstMs?: number; ms?: number; matches: number; peakRssMiB: number; rssBeforeMiB: number }>;
   /** An empty webview page's JS heap, median. */
   emptyHeap?: number;
 }
@@ -101,6 +102,16 @@ function main(): void {
       `panel created → its page's first message (${f.warm.empty.join(', ')} ms); timeline / empty: ${(f.warm.medianMs / Math.max(1, f.warm.emptyMedianMs)).toFixed(2)}×`,
     );
     add('… of which the workbench loading the webview page', `${f.warm.pageLoadMedianMs} ms`, '', undefined, `panel created → page script says ready (${f.warm.pageLoads.join(', ')} ms); the rest, ~${ours} ms, is rows computed, posted and drawn`);
+  }
+  for (const s of f.search ?? []) {
+    const first = s.firstMs === undefined ? 'none' : `${s.firstMs} ms`;
+    add(
+      `search "${s.query}": first results · all results`,
+      `${first} · ${s.ms} ms`,
+      '≤ 1 s · ≤ 3 s',
+      (s.firstMs === undefined || s.firstMs <= 1_000) && (s.ms ?? Infinity) <= 3_000,
+      `${s.matches.toLocaleString()} exchanges matched; the byte-scanning worker (core/analysis/logSearch); extension host RSS ${s.rssBeforeMiB} → peak ${s.peakRssMiB} MiB while it ran`,
+    );
   }
   if (f.sweep) {
     const s = f.sweep;

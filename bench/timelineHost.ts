@@ -101,6 +101,22 @@ export async function run(): Promise<void> {
     };
   });
 
+  await step('timeline benchmark: search the whole log, as a user types a query', async () => {
+    const searches: Array<{ query: string; firstMs?: number; ms?: number; matches: number; peakRssMiB: number; rssBeforeMiB: number }> = [];
+    // Every exchange matches "the" (the most hits to check and carry); nothing matches the other (the bare scan).
+    for (const query of ['the', 'no-such-text-anywhere']) {
+      const rssBefore = process.memoryUsage().rss;
+      let peak = rssBefore;
+      const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+      await timeline({ search: query });
+      const status = await waitTimeline(`the search for ${query}`, (s) => s.lastSearch?.query === query && s.lastSearch.ms !== undefined);
+      clearInterval(sampler);
+      searches.push({ query, firstMs: status.lastSearch?.firstMs, ms: status.lastSearch?.ms, matches: status.lastSearch?.matches ?? 0, peakRssMiB: Math.round(peak / MiB), rssBeforeMiB: Math.round(rssBefore / MiB) });
+    }
+    await timeline({ search: '' });
+    figures.search = searches;
+  });
+
   await step('timeline benchmark: scroll the whole list, one step per frame', async () => {
     await timeline({ sweep: SWEEP_FRAMES });
     const status = await waitTimeline('the sweep figures', (s) => s.sweep !== undefined);

@@ -44,6 +44,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { auditPage, contrastReport } from './contrastAudit.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const TIMEOUT_MS = Number(process.env.INTERLUDE_EXTENSION_TIMEOUT_MS ?? 240_000);
@@ -374,6 +375,12 @@ async function smoke(workbench) {
   // Exchanges sent through the proxy so far: the views count them with the seeded ones.
   let proxied = 0;
 
+  // INTERLUDE_SMOKE_ONLY=contrast: only the contrast pass (on the seeded log), for working on colours.
+  if (process.env.INTERLUDE_SMOKE_ONLY === 'contrast') {
+    await contrastSteps(workbench, step);
+    return finish();
+  }
+
   await step('UI smoke: F1 → "Start Interlude" → the status bar shows the real ports, and they accept connections', async () => {
     await workbench.locator('.monaco-workbench .part.statusbar').waitFor({ state: 'visible', timeout: 90_000 });
     await runFromPalette(workbench, 'Start Interlude');
@@ -527,6 +534,7 @@ async function smoke(workbench) {
     });
   });
   await viewsSteps('hc');
+  await contrastSteps(workbench, step);
   say(`screenshots in ${screenshots}`);
 
   // F1 → "Developer: Reload Window" with the theme for what follows set in settings.json. Resolves whether the
@@ -663,7 +671,7 @@ async function smoke(workbench) {
     });
 
     if (theme === 'dark') {
-      await step('UI smoke (dark): the Timeline by keyboard: ↓ moves between exchanges, Enter expands, → and ← switch halves, Esc collapses, O opens the request', async () => {
+      await step('UI smoke (dark): the Timeline by keyboard: End acts on the first press on a freshly focused list, Home, ↓ moves between exchanges, Enter expands, → and ← switch halves, Esc collapses, O opens the request', async () => {
         if (!left.timeline) throw new Error('the Timeline did not open');
         const timeline = await waitForWebview(workbench, '#viewport', 30_000);
         const focused = () =>
@@ -677,11 +685,20 @@ async function smoke(workbench) {
         };
         const ids = await timeline.locator('#viewport .row').evaluateAll((rows) => rows.map((row) => row.dataset.id));
         if (ids.length < 2) throw new Error(`the Timeline draws ${ids.length} rows`);
+        // A freshly focused list (no exchange chosen yet): End acts on the first press.
         await timeline.locator('#viewport').focus();
+        await workbench.keyboard.press('End');
+        const atEnd = await until(5_000, 'End, pressed once on the freshly focused list, to reach the last exchange', async () => {
+          const now = await focused();
+          const last = await timeline.locator('#viewport .row').last().evaluate((row) => row.dataset.id);
+          const bottom = await timeline.locator('#viewport').evaluate((node) => node.scrollTop + node.clientHeight >= node.scrollHeight - 1);
+          return [bottom && now.id === last && now.id !== ids[0], `focused ${JSON.stringify(now)}, last row ${last}, scrolled to the bottom: ${bottom}`];
+        });
+        say(`Timeline keyboard: End on a fresh focus: ${atEnd}`);
+        await workbench.keyboard.press('Home');
+        await expect('Home, the first exchange', { id: ids[0], half: 'request', expanded: 'false' });
         await workbench.keyboard.press('ArrowDown');
-        await expect('↓ focuses the first exchange in view', { id: ids[0], half: 'request', expanded: 'false' });
-        await workbench.keyboard.press('ArrowDown');
-        await expect('↓ again, the next one', { id: ids[1], half: 'request' });
+        await expect('↓, the next one', { id: ids[1], half: 'request' });
         await workbench.keyboard.press('Enter');
         await expect('Enter expands its request half, focus kept', { id: ids[1], half: 'request', expanded: 'true' });
         if ((await timeline.locator('.detail.request').count()) !== 1) throw new Error('no expanded request half is drawn');
@@ -709,7 +726,7 @@ async function smoke(workbench) {
           trs.map((tr) => [tr.cells[0]?.textContent ?? '', Number((tr.cells[1]?.textContent ?? '').replace(/\D/g, ''))]));
         const requests = Object.fromEntries(rows);
         const families = await insights.locator('#panel-overview table[aria-label="System prompt families"] tbody tr').count();
-        const ok = summary.startsWith(`${expected().toLocaleString('en-US')} exchange(s) · 2 agent(s)`) &&
+        const ok = summary.startsWith(`${expected().toLocaleString('en-US')} exchanges · 2 agents`) &&
           requests.claude === want.claude && requests.codex === want.codex && families > 0;
         return [ok, `"${summary}", requests per agent ${JSON.stringify(requests)}, ${families} system prompt families`];
       });
@@ -822,9 +839,110 @@ async function smoke(workbench) {
     return left;
   }
 
-  const count = (state) => results.filter((result) => result.state === state).length;
-  writeFileSync(innerCounts, JSON.stringify({ passed: count('passed'), failed: count('failed'), skipped: count('pending'), results }));
-  return count('failed') === 0 ? 0 : 1;
+  return finish();
+
+  function finish() {
+    const count = (state) => results.filter((result) => result.state === state).length;
+    writeFileSync(innerCounts, JSON.stringify({ passed: count('passed'), failed: count('failed'), skipped: count('pending'), results }));
+    return count('failed') === 0 ? 0 : 1;
+  }
+}
+
+// The contrast pass: the Timeline (a search's snippets and highlights shown, one response half expanded), each
+// Insights tab and the request panel, in each of the six default themes picked in F1 → Preferences: Color Theme.
+// Every text element and mark is measured against its composited background (scripts/contrastAudit.mjs); a step
+// fails with every element below its threshold.
+const CONTRAST_THEMES = ['lightPlus', 'light', 'darkPlus', 'dark', 'hc', 'hcLight'];
+const CONTRAST_MARKS = {
+  timeline: [
+    { selector: '.arrow .line', property: 'borderTopColor' },
+    { selector: '.density .fill', property: 'backgroundColor' },
+    { selector: '.rtt', property: 'backgroundColor' },
+  ],
+  insights: [
+    { selector: 'svg .s-input, svg .s-output, svg .s-read, svg .s-write', property: 'fill' },
+    { selector: 'svg .edge', property: 'stroke' },
+  ],
+  request: [],
+};
+
+async function contrastSteps(workbench, step) {
+  let ready = false;
+  await step('UI smoke (contrast): Timeline with search snippets and an expanded half, Insights and the request panel open', async () => {
+    await runFromPalette(workbench, 'View: Close All Editors');
+    if (await workbench.locator('.part.sidebar').first().isVisible().catch(() => false)) await runFromPalette(workbench, 'View: Close Primary Side Bar');
+    await runFromPalette(workbench, 'Open Timeline');
+    const timeline = await waitForWebview(workbench, '#viewport .row', 60_000);
+    await timeline.locator('#query').fill('the');
+    await timeline.locator('#query').press('Enter');
+    await timeline.locator('#viewport .hl').first().waitFor({ timeout: 60_000 });
+    await timeline.locator('#viewport .arrow.response').first().click();
+    await timeline.locator('#viewport .detail .section').first().waitFor({ timeout: 30_000 });
+    await timeline.locator('#viewport .detail .open-full').first().click();
+    await waitForRequestPanel(workbench, 30_000);
+    await runFromPalette(workbench, 'Open Insights');
+    await waitForWebview(workbench, '#tab-overview', 60_000);
+    ready = true;
+  });
+  for (const theme of CONTRAST_THEMES) {
+    await step(`UI smoke (contrast, ${THEMES[theme].label}): every text ≥ 4.5:1 (large text and marks ≥ 3:1) on its composited background in the Timeline, each Insights tab and the request panel`, async () => {
+      if (!ready) throw new Error('the views did not open');
+      await pickTheme(workbench, theme);
+      const failures = [];
+      const audit = async (view, tab, selector, prepare) => {
+        await editorTab(workbench, tab).click();
+        const frame = await waitForWebview(workbench, selector, 60_000);
+        await until(30_000, `the ${tab} page in ${THEMES[theme].label}`, async () => {
+          const wanted = await workbench.locator('.monaco-workbench').first().evaluate((node) => getComputedStyle(node).getPropertyValue('--vscode-editor-background').trim());
+          const has = await frame.locator('html').evaluate((node) => getComputedStyle(node).getPropertyValue('--vscode-editor-background').trim());
+          return [wanted !== '' && has === wanted, `page ${has}, workbench ${wanted}`];
+        });
+        if (prepare) await prepare(frame);
+        const report = contrastReport(await frame.locator('html').evaluate(auditPage, CONTRAST_MARKS[view]));
+        say(`contrast (${THEMES[theme].label}) ${tab}: ${report.summary}`);
+        failures.push(...report.lines.map((line) => `${tab}: ${line}`));
+      };
+      await audit('timeline', 'Timeline', '#viewport .detail .section', async (frame) => {
+        await frame.locator('#viewport .hl').first().waitFor({ timeout: 60_000 });
+      });
+      for (const tab of ['overview', 'tokens', 'tools', 'graph']) {
+        await audit('insights', 'Insights', '#tab-overview', async (frame) => {
+          await frame.locator(`#tab-${tab}`).click();
+          await frame.locator(`#panel-${tab}`).waitFor({ state: 'visible', timeout: 30_000 });
+          if (tab === 'tools') {
+            const tool = frame.locator('#panel-tools details.tool').first();
+            await tool.waitFor({ timeout: 30_000 });
+            if (!(await tool.evaluate((node) => node.open))) await tool.locator('summary').click();
+          }
+          if (tab === 'graph') await frame.locator('#panel-graph svg.graph .node').first().waitFor({ timeout: 30_000 });
+          else await workbench.waitForTimeout(300);
+        });
+      }
+      await audit('request', 'Request', '#root h1');
+      await workbench.screenshot({ path: join(screenshots, `contrast-${theme}.png`) });
+      if (failures.length > 0) throw new Error(`${failures.length} below the threshold:\n${failures.join('\n')}`);
+    });
+  }
+}
+
+// F1 → Preferences: Color Theme, the theme's label, Enter; resolves once the workbench carries its classes.
+async function pickTheme(workbench, theme) {
+  if ((await workbenchClasses(workbench)).includes(THEMES[theme].themeClass)) return;
+  await workbench.keyboard.press('F1');
+  await workbench.locator('.quick-input-widget .quick-input-box input').waitFor({ state: 'visible', timeout: 10_000 });
+  await workbench.keyboard.type('Preferences: Color Theme', { delay: 20 });
+  const command = workbench.locator('.quick-input-widget .monaco-list-row').filter({ hasText: /Preferences: Color Theme(?!s)/ }).first();
+  await command.waitFor({ timeout: 10_000 });
+  await command.click();
+  await workbench.waitForTimeout(1_000);
+  await workbench.keyboard.type(THEMES[theme].label, { delay: 20 });
+  const row = workbench.locator('.quick-input-widget .monaco-list-row').first();
+  await until(10_000, `the theme picker to list ${THEMES[theme].label} first`, async () => {
+    const label = (await row.getAttribute('aria-label').catch(() => '')) ?? '';
+    return [label.split(',')[0].trim() === THEMES[theme].label, label];
+  });
+  await workbench.keyboard.press('Enter');
+  await expectThemeClass(workbench, theme, 15_000);
 }
 
 // A click on the status bar item (while running it opens the menu), then the item whose label has `title`.
@@ -866,6 +984,9 @@ const THEMES = {
   dark: { id: 'Default Dark Modern', label: 'Dark Modern', base: 'vs-dark', themeClass: 'vscode-theme-defaults-themes-dark_modern-json' },
   light: { id: 'Default Light Modern', label: 'Light Modern', base: 'vs', themeClass: 'vscode-theme-defaults-themes-light_modern-json' },
   hc: { id: 'Default High Contrast', label: 'Dark High Contrast', base: 'hc-black', themeClass: 'vscode-theme-defaults-themes-hc_black-json' },
+  lightPlus: { id: 'Default Light+', label: 'Light+', base: 'vs', themeClass: 'vscode-theme-defaults-themes-light_plus-json' },
+  darkPlus: { id: 'Default Dark+', label: 'Dark+', base: 'vs-dark', themeClass: 'vscode-theme-defaults-themes-dark_plus-json' },
+  hcLight: { id: 'Default High Contrast Light', label: 'Light High Contrast', base: 'hc-light', themeClass: 'vscode-theme-defaults-themes-hc_light-json' },
 };
 
 async function ensureTheme(workbench, theme) {

@@ -1,5 +1,7 @@
 // How an exchange and a session read in the Captures tree. No `vscode` here: plain functions of the index
 // model, so the wording is the same wherever it shows.
+import { markBidiControls } from '../core/bidiText';
+import { countOf } from '../core/countText';
 import type { ExchangeSummary } from '../core/indexModel';
 
 export type Outcome = 'ok' | 'error' | 'partial' | 'pending';
@@ -21,8 +23,15 @@ export function formatDuration(ms: number): string {
   return `${minutes}m ${String(seconds).padStart(2, '0')}s`;
 }
 
-/** `POST /v1/messages · model · in→out tokens · RTT · status`; parts not known yet are left out. */
+/**
+ * `POST /v1/messages · model · in→out tokens · RTT · status`; parts not known yet are left out. Captured parts
+ * (path, model) show their bidi controls as markers: a tree label cannot be isolated.
+ */
 export function exchangeLabel(summary: ExchangeSummary): string {
+  return markBidiControls(exchangeLabelText(summary));
+}
+
+function exchangeLabelText(summary: ExchangeSummary): string {
   const parts = [`${summary.method} ${summary.path.split('?')[0]}`];
   if (summary.model) parts.push(summary.model);
   if (summary.usage) {
@@ -43,15 +52,16 @@ function pad(value: number): string {
 
 /** `14:03:07 · claude, codex · 12 exchanges`, with the date when it is not today. */
 export function sessionLabel(start: number | undefined, agents: readonly string[], count: number, now = Date.now()): string {
-  const plural = `${count} exchange${count === 1 ? '' : 's'}`;
-  if (start === undefined) return `Without request · ${agents.join(', ')} · ${plural}`;
+  const plural = countOf(count, 'exchange');
+  const who = markBidiControls(agents.join(', '));
+  if (start === undefined) return `Without request · ${who} · ${plural}`;
   const at = new Date(start);
   const today = new Date(now);
   const time = `${pad(at.getHours())}:${pad(at.getMinutes())}:${pad(at.getSeconds())}`;
   const sameDay =
     at.getFullYear() === today.getFullYear() && at.getMonth() === today.getMonth() && at.getDate() === today.getDate();
   const when = sameDay ? time : `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())} ${time}`;
-  return `${when} · ${agents.join(', ')} · ${plural}`;
+  return `${when} · ${who} · ${plural}`;
 }
 
 /** `⚠ 2 secrets` (flagged: the log holds them) or `2 secrets masked`; undefined when none were found. */

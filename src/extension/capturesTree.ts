@@ -2,6 +2,8 @@
 // Fast with thousands of exchanges: the grouping is recomputed only after the index changed and only when
 // the view asks, and tree items are built only for the rows VS Code requests (one session's children at a
 // time). Captured strings are hostile input: they go into labels and tooltips as text, never as markup.
+import { markBidiControls } from '../core/bidiText';
+import { countOf } from '../core/countText';
 import * as vscode from 'vscode';
 import { analyzeConversations, DEFAULT_SESSION_GAP_MS } from '../core/analysis/conversations';
 import type { ExchangeSummary } from '../core/indexModel';
@@ -219,7 +221,7 @@ function sessionTooltip(session: SessionNode): vscode.MarkdownString {
   } else {
     tooltip.appendText('Responses whose request is not in the log\n\n');
   }
-  tooltip.appendText(`${session.ids.length} exchange${session.ids.length === 1 ? '' : 's'} · ${session.agents.join(', ')}`);
+  tooltip.appendText(`${countOf(session.ids.length, 'exchange')} · ${markBidiControls(session.agents.join(', '))}`);
   return tooltip;
 }
 
@@ -252,7 +254,7 @@ function exchangeTooltip(summary: ExchangeSummary, outcome: Outcome): vscode.Mar
   for (const [name, value] of rows) {
     if (value === undefined || value === '') continue;
     tooltip.appendMarkdown(`**${name}:** `);
-    tooltip.appendText(String(value));
+    tooltip.appendText(markBidiControls(String(value)));
     tooltip.appendMarkdown('  \n');
   }
   return tooltip;

@@ -7,6 +7,8 @@ import { homedir } from 'node:os';
 import { basename, isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
 import { injectedFileOf, shorten } from '../core/analysis/readableRequest';
+import { markBidiControls } from '../core/bidiText';
+import { countOf } from '../core/countText';
 import type { SystemFamily } from '../core/analysis/agentPrompts';
 import type { ExchangeSummary } from '../core/indexModel';
 import type { LogIndex } from '../core/logIndex';
@@ -126,7 +128,7 @@ export function registerDiffs(context: vscode.ExtensionContext, deps: CaptureVie
     const picked = await vscode.window.showQuickPick(
       candidates.map((candidate) => ({
         label: `${candidate.agent} · family ${candidate.family.id}`,
-        description: `${candidate.family.samples} sample(s) · ${candidate.family.requests} request(s) · ${candidate.family.slots.length} slot(s)`,
+        description: `${countOf(candidate.family.samples, 'sample')} · ${countOf(candidate.family.requests, 'request')} · ${countOf(candidate.family.slots.length, 'slot')}`,
         detail: candidate.family.label,
         candidate,
       })),
@@ -144,7 +146,7 @@ export function registerDiffs(context: vscode.ExtensionContext, deps: CaptureVie
         const differing = text.split('\n').filter((line) => line.trim() !== '' && !fixed.has(line));
         return {
           label: exchangeTime(sample.exchange),
-          description: `${sample.hash === family.canonicalKey ? 'canonical · ' : ''}${sample.requests} request(s)`,
+          description: `${sample.hash === family.canonicalKey ? 'canonical · ' : ''}${countOf(sample.requests, 'request')}`,
           detail: differing.length === 0 ? '(only the skeleton)' : shorten(differing.join(' ⏎ '), 200),
           sample,
         };
@@ -193,14 +195,19 @@ export function registerDiffs(context: vscode.ExtensionContext, deps: CaptureVie
       return { title, multi: false, diffs: [{ left: left.toString(), right: right.toString(), title }] };
     });
 
+  /**
+   * Two exchanges side by side: the older one's system prompt, tools and messages against the newer one's. In the
+   * multi-diff editor each pair is one document changed, not a rename: the older side's URI has the newer one's
+   * path (its own id in the query), since that editor marks a pair whose paths differ "R" and strikes one through.
+   */
   const compareExchanges = async (a: ExchangeSummary, b: ExchangeSummary): Promise<OpenedDiff> => {
-    const title = `${a.agent} ${exchangeTime(a)} ↔ ${b.agent} ${exchangeTime(b)}`;
+    const title = `Compare exchanges: ${markBidiControls(a.agent)} ${exchangeTime(a)} ↔ ${markBidiControls(b.agent)} ${exchangeTime(b)}`;
+    const multi = (await vscode.commands.getCommands(true)).includes('vscode.changes');
     const pairs = EXCHANGE_PARTS.map((part) => ({
-      left: promptUri({ kind: 'exchange', id: a.id, part }),
+      left: promptUri({ kind: 'exchange', id: a.id, part, ...(multi ? { shownAs: b.id } : {}) }),
       right: promptUri({ kind: 'exchange', id: b.id, part }),
       title: `${title} · ${part}`,
     }));
-    const multi = (await vscode.commands.getCommands(true)).includes('vscode.changes');
     if (multi) {
       await vscode.commands.executeCommand(
         'vscode.changes',

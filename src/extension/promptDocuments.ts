@@ -9,6 +9,7 @@ import { isAnalyzable } from '../core/analysis/analysisInput';
 import { messagesOf } from '../core/analysis/recordText';
 import { messagesReadable, prettyCanonical, skeletonText, toolsJson, type SkeletonText } from '../core/analysis/readableRequest';
 import { toolName } from '../core/analysis/toolCatalog';
+import { markBidiControls } from '../core/bidiText';
 import { errorText } from '../core/errorText';
 import type { ExchangeSummary } from '../core/indexModel';
 import type { LogIndex } from '../core/logIndex';
@@ -21,7 +22,12 @@ export const EXCHANGE_PARTS: readonly ExchangePart[] = ['system', 'tools', 'mess
 
 export type PromptDocRef =
   | { kind: 'canonical' | 'skeleton'; agent: string; family: number }
-  | { kind: 'exchange'; id: string; part: ExchangePart }
+  /**
+   * `shownAs`: the exchange whose document this one stands beside in a comparison. The URI then has that
+   * exchange's path (the id in the query instead), so the multi-diff editor, which calls two URIs with different
+   * paths a rename, shows the pair as one document modified.
+   */
+  | { kind: 'exchange'; id: string; part: ExchangePart; shownAs?: string }
   | { kind: 'tool'; agent: string; name: string };
 
 const PART_FILES: Record<ExchangePart, string> = { system: 'system.txt', tools: 'tools.json', messages: 'messages.txt' };
@@ -38,6 +44,9 @@ export function promptUri(ref: PromptDocRef): vscode.Uri {
       path = `/family/${segment(ref.agent)}/${ref.family}/${ref.kind}.txt`;
       break;
     case 'exchange':
+      if (ref.shownAs !== undefined && ref.shownAs !== ref.id) {
+        return vscode.Uri.from({ scheme: PROMPT_SCHEME, path: `/exchange/${segment(ref.shownAs)}/${PART_FILES[ref.part]}`, query: `exchange=${segment(ref.id)}` });
+      }
       path = `/exchange/${segment(ref.id)}/${PART_FILES[ref.part]}`;
       break;
     case 'tool':
@@ -64,7 +73,10 @@ export function parsePromptUri(uri: vscode.Uri): PromptDocRef | undefined {
   }
   if (kind === 'exchange' && parts.length === 3 && first && second) {
     const part = EXCHANGE_PARTS.find((candidate) => PART_FILES[candidate] === second);
-    return part ? { kind: 'exchange', id: decode(first), part } : undefined;
+    // A comparison's older side: the path of the exchange it stands beside, its own id in the query.
+    const own = /^exchange=([^&]+)$/.exec(uri.query)?.[1];
+    if (!part) return undefined;
+    return own !== undefined ? { kind: 'exchange', id: decode(own), part, shownAs: decode(first) } : { kind: 'exchange', id: decode(first), part };
   }
   if (kind === 'tool' && parts.length === 3 && first && second?.endsWith('.json')) {
     return { kind: 'tool', agent: decode(first), name: decode(second.slice(0, -'.json'.length)) };
@@ -220,7 +232,12 @@ export class PromptDocumentProvider implements vscode.TextDocumentContentProvide
     }
   }
 
+  /** The document's text, captured text with its bidi controls and zero-width characters shown as markers. */
   async render(uri: vscode.Uri): Promise<string> {
+    return markBidiControls(await this.renderText(uri));
+  }
+
+  private async renderText(uri: vscode.Uri): Promise<string> {
     const ref = parsePromptUri(uri);
     if (!ref) return `Not an Agent Interlude document: ${uri.toString()}\n`;
     const hold = {};

@@ -5,11 +5,12 @@
 import * as vscode from 'vscode';
 import { analyzeConversations, DEFAULT_SESSION_GAP_MS, type ConversationReport } from '../core/analysis/conversations';
 import { messagesOf, messagesText, responseTextOf, systemTextOf, toolsOf } from '../core/analysis/recordText';
-import { searchExchanges, type SearchableExchange } from '../core/analysis/textSearch';
+import { LogSearch } from '../core/analysis/logSearch';
 import { errorText } from '../core/errorText';
 import type { ExchangeSummary } from '../core/indexModel';
 import type { LogIndex } from '../core/logIndex';
 import {
+  packRows,
   parseTimelineFromWebview,
   parseTimelineState,
   TIMELINE_VIEW_TYPE,
@@ -52,7 +53,7 @@ export interface TimelineStatus {
   /** The page's part: the row list laid out and drawn. */
   drawMs?: number;
   sweep?: SweepFigures;
-  lastSearch?: { query: string; matches: number };
+  lastSearch?: { query: string; matches: number; ms?: number; firstMs?: number };
   probe?: Omit<Extract<TimelineFromWebview, { type: 'probe' }>, 'type'>;
 }
 
@@ -209,7 +210,8 @@ class TimelineController extends CapturePanel {
   private computeMs?: number;
   private drawMs?: number;
   private sweep?: SweepFigures;
-  private lastSearch?: { query: string; matches: number };
+  private lastSearch?: TimelineStatus['lastSearch'];
+  private readonly logSearch = new LogSearch();
   private probe?: TimelineStatus['probe'];
   private searchSerial = 0;
 
@@ -268,6 +270,9 @@ class TimelineController extends CapturePanel {
   }
 
   protected pageGone(): void {
+    // A hidden or closed page needs no more hits (a shown page asks again for its query).
+    this.searchSerial++;
+    this.logSearch.cancel();
     this.rendered = this.expanded = this.shown = 0;
   }
 
@@ -330,7 +335,7 @@ class TimelineController extends CapturePanel {
   }
 
   private async postRows(): Promise<void> {
-    await this.panel?.webview.postMessage({ type: 'rows', rows: this.rows, gapSeconds: this.gapSeconds, sessions: this.sessions } satisfies TimelineToWebview);
+    await this.panel?.webview.postMessage({ type: 'rows', rows: packRows(this.rows), gapSeconds: this.gapSeconds, sessions: this.sessions } satisfies TimelineToWebview);
   }
 
   /** New captures: the page gets only appended and changed rows when the order held, so it keeps its place. */
@@ -353,42 +358,45 @@ class TimelineController extends CapturePanel {
     await this.panel.webview.postMessage({ type: 'append', rows: appended, updated, sessions: this.sessions } satisfies TimelineToWebview);
   }
 
+  /**
+   * Text search by the byte-scanning worker (core/analysis/logSearch): hits go to the page as they are found, and
+   * a newer query (or the panel closing) cancels the scan.
+   */
   private async search(query: string): Promise<void> {
     const serial = ++this.searchSerial;
     const index = this.watcher.current;
     const trimmed = query.trim();
+    const post = (message: Omit<Extract<TimelineToWebview, { type: 'searchHits' }>, 'type' | 'query'>): Thenable<boolean> | undefined =>
+      this.panel?.webview.postMessage({ type: 'searchHits', query, ...message } satisfies TimelineToWebview);
     if (!index || trimmed === '') {
+      this.logSearch.cancel();
       this.lastSearch = { query: trimmed, matches: 0 };
-      await this.panel?.webview.postMessage({ type: 'searchResult', query, ids: [], snippets: {}, truncated: false } satisfies TimelineToWebview);
+      await post({ ids: [], snippets: {}, matched: 0, done: true, truncated: false, first: true });
       return;
     }
-    const searchSerial = (): number => this.searchSerial;
-    async function* items(): AsyncIterable<SearchableExchange> {
-      for (const exchange of index!.exchanges()) {
-        // A newer query replaces this one.
-        if (searchSerial() !== serial) return;
-        const records = await index!.readExchange(exchange.id).catch(() => undefined);
-        if (!records) continue;
-        yield { exchange: records.summary, request: records.request, response: records.response };
-      }
-    }
+    const started = Date.now();
+    let first = true;
+    let shown = 0;
+    let firstMs: number | undefined;
+    const files = index.files().map((file) => ({ path: file.path, size: file.size }));
     try {
-      const result = await searchExchanges(items(), trimmed, { limit: SEARCH_LIMIT });
-      if (serial !== this.searchSerial) return;
-      const snippets: Record<string, TimelineSnippet[]> = {};
-      for (const hit of result.hits) {
-        snippets[hit.id] = hit.snippets.map(({ source, before, match, after }) => ({ source, before, match, after }));
-      }
-      this.lastSearch = { query: trimmed, matches: result.hits.length };
-      await this.panel?.webview.postMessage({
-        type: 'searchResult',
-        query,
-        ids: result.hits.map((hit) => hit.id),
-        snippets,
-        truncated: result.truncated,
-      } satisfies TimelineToWebview);
+      await this.logSearch.run({ query: trimmed, files }, (progress) => {
+        if (serial !== this.searchSerial) return;
+        const ids: string[] = [];
+        const snippets: Record<string, TimelineSnippet[]> = {};
+        for (const { id, snippet } of progress.hits) {
+          (snippets[id] ??= []).push({ source: snippet.source, before: snippet.before, match: snippet.match, after: snippet.after });
+          if (snippets[id].length === 1 && shown < SEARCH_LIMIT) ids.push(id);
+        }
+        shown += ids.length;
+        if (firstMs === undefined && ids.length > 0) firstMs = Date.now() - started;
+        if (progress.done) this.lastSearch = { query: trimmed, matches: progress.matched, ms: Date.now() - started, ...(firstMs !== undefined ? { firstMs } : {}) };
+        void post({ ids, snippets, matched: progress.matched, done: progress.done, truncated: progress.matched > SEARCH_LIMIT, first });
+        first = false;
+      });
     } catch (error) {
       this.deps.output.error(`Timeline search: ${errorText(error)}`);
+      if (serial === this.searchSerial) await post({ ids: [], snippets: {}, matched: 0, done: true, truncated: false, first });
     }
   }
 

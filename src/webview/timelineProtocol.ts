@@ -51,10 +51,15 @@ export interface TimelineDetail {
 
 export type TimelineToWebview =
   /** The whole row list (first load, a new session gap, or the index was rebuilt). */
-  | { type: 'rows'; rows: TimelineRow[]; gapSeconds: number; sessions: number }
+  | { type: 'rows'; rows: PackedRows; gapSeconds: number; sessions: number }
   /** Rows appended by new captures, and rows that changed (a response arrived). */
   | { type: 'append'; rows: TimelineRow[]; updated: TimelineRow[]; sessions: number }
-  | { type: 'searchResult'; query: string; ids: string[]; snippets: Record<string, TimelineSnippet[]>; truncated: boolean }
+  /**
+   * Search results as the scan finds them: `ids` and `snippets` are new since the previous message of the same
+   * query (the first one of a query starts the list afresh); `matched` counts every exchange found so far,
+   * `done` ends the query.
+   */
+  | { type: 'searchHits'; query: string; ids: string[]; snippets: Record<string, TimelineSnippet[]>; matched: number; done: boolean; truncated: boolean; first: boolean }
   | { type: 'detail'; detail: TimelineDetail }
   /** Tests: act as the user would. */
   | { type: 'test'; search?: string; expand?: { id: string; half: TimelineHalf }; filter?: TimelineFilter; probe?: boolean; sweep?: number; scroll?: number };
@@ -106,7 +111,21 @@ export type TimelineFromWebview =
   /** The row list arrived and was laid out and drawn in `ms` (the benchmark splits the first paint with it). */
   | { type: 'drawn'; rows: number; ms: number }
   /** Tests: what the page sees of itself. */
-  | { type: 'probe'; scripts: number; pwned: boolean; highlights: number; detailsShown: number; state: TimelineState; focused?: string; secretBadges?: string[] };
+  | {
+      type: 'probe';
+      scripts: number;
+      pwned: boolean;
+      highlights: number;
+      detailsShown: number;
+      state: TimelineState;
+      focused?: string;
+      /** Text nodes in the page still holding a bidi control or zero-width character (should be none). */
+      bidiControls: number;
+      /** Captured-text elements showing a bidi marker (core/bidiText), and whether each is isolated. */
+      bidiMarked: number;
+      bidiIsolated: boolean;
+      secretBadges?: string[];
+    };
 
 /** What the page keeps with vscode.setState (and the serializer hands back after a reload). */
 export interface TimelineState {
@@ -123,6 +142,100 @@ export interface TimelineState {
 }
 
 export const TIMELINE_VIEW_TYPE = 'agentInterlude.timeline';
+
+/**
+ * The whole row list as the page gets it on open: ids, a table of the strings rows share (agents, methods,
+ * paths, models, tool lists), and per row ROW_CELLS numbers. Thousands of small objects were the biggest part
+ * of the first paint (~180 ms for 7 611 rows carried from the host to the page); numbers and a few strings
+ * carry in a fraction of that.
+ */
+export interface PackedRows {
+  ids: string[];
+  strings: string[];
+  /** Per row: t, agent, method, path, status, flags, model, tokens, rtt, session, edge, tools (-1: none). */
+  cells: number[];
+}
+
+const ROW_CELLS = 12;
+const EDGES: readonly EdgeKind[] = ['retry', 'continuation', 'next'];
+const PENDING = 1;
+const ERROR = 2;
+const REPEAT = 4;
+
+export function packRows(rows: readonly TimelineRow[]): PackedRows {
+  const strings: string[] = [];
+  const at = new Map<string, number>();
+  const ref = (text: string | undefined): number => {
+    if (text === undefined) return -1;
+    let index = at.get(text);
+    if (index === undefined) {
+      index = strings.push(text) - 1;
+      at.set(text, index);
+    }
+    return index;
+  };
+  const cells = new Array<number>(rows.length * ROW_CELLS);
+  let cell = 0;
+  for (const row of rows) {
+    cells[cell++] = row.t;
+    cells[cell++] = ref(row.agent);
+    cells[cell++] = ref(row.method);
+    cells[cell++] = ref(row.path);
+    cells[cell++] = row.status ?? -1;
+    cells[cell++] = (row.pending ? PENDING : 0) | (row.error ? ERROR : 0) | (row.repeat ? REPEAT : 0);
+    cells[cell++] = ref(row.model);
+    cells[cell++] = row.tokens ?? -1;
+    cells[cell++] = row.rtt ?? -1;
+    cells[cell++] = row.session;
+    cells[cell++] = row.edge === undefined ? -1 : EDGES.indexOf(row.edge);
+    // Tool names never hold a newline (they are identifiers), so one string per distinct list.
+    cells[cell++] = row.tools ? ref(row.tools.join('\n')) : -1;
+  }
+  return { ids: rows.map((row) => row.id), strings, cells };
+}
+
+export function unpackRows(packed: PackedRows): TimelineRow[] {
+  const { ids, strings, cells } = packed;
+  const text = (index: number): string | undefined => (index >= 0 ? strings[index] : undefined);
+  const rows: TimelineRow[] = new Array(ids.length);
+  for (let index = 0, cell = 0; index < ids.length; index++, cell += ROW_CELLS) {
+    const flags = cells[cell + 5];
+    const row: TimelineRow = {
+      id: ids[index],
+      t: cells[cell],
+      agent: text(cells[cell + 1]) ?? '',
+      method: text(cells[cell + 2]) ?? '',
+      path: text(cells[cell + 3]) ?? '',
+      pending: (flags & PENDING) !== 0,
+      session: cells[cell + 9],
+      repeat: (flags & REPEAT) !== 0,
+    };
+    if (cells[cell + 4] >= 0) row.status = cells[cell + 4];
+    if ((flags & ERROR) !== 0) row.error = true;
+    const model = text(cells[cell + 6]);
+    if (model !== undefined) row.model = model;
+    if (cells[cell + 7] >= 0) row.tokens = cells[cell + 7];
+    if (cells[cell + 8] >= 0) row.rtt = cells[cell + 8];
+    if (cells[cell + 10] >= 0) row.edge = EDGES[cells[cell + 10]];
+    const tools = text(cells[cell + 11]);
+    if (tools !== undefined) row.tools = tools.split('\n');
+    rows[index] = row;
+  }
+  return rows;
+}
+
+function isPackedRows(value: unknown): value is PackedRows {
+  return (
+    isObject(value) &&
+    Array.isArray(value.ids) &&
+    Array.isArray(value.strings) &&
+    Array.isArray(value.cells) &&
+    value.cells.length === value.ids.length * ROW_CELLS &&
+    value.ids.every((id) => typeof id === 'string') &&
+    value.strings.every((text) => typeof text === 'string') &&
+    value.cells.every((cell) => typeof cell === 'number')
+  );
+}
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -184,6 +297,9 @@ export function parseTimelineFromWebview(value: unknown): TimelineFromWebview | 
         highlights: count(value.highlights) ?? 0,
         detailsShown: count(value.detailsShown) ?? 0,
         state: parseTimelineState(value.state),
+        bidiControls: count(value.bidiControls) ?? -1,
+        bidiMarked: count(value.bidiMarked) ?? 0,
+        bidiIsolated: value.bidiIsolated === true,
         ...(typeof value.focused === 'string' ? { focused: value.focused.slice(0, 200) } : {}),
         ...(Array.isArray(value.secretBadges) ? { secretBadges: value.secretBadges.filter((badge): badge is string => typeof badge === 'string').slice(0, 100) } : {}),
       };
@@ -196,21 +312,24 @@ export function parseTimelineToWebview(value: unknown): TimelineToWebview | unde
   if (!isObject(value)) return undefined;
   switch (value.type) {
     case 'rows':
-      return Array.isArray(value.rows) && typeof value.gapSeconds === 'number'
-        ? { type: 'rows', rows: value.rows as TimelineRow[], gapSeconds: value.gapSeconds, sessions: Number(value.sessions) || 0 }
+      return isPackedRows(value.rows) && typeof value.gapSeconds === 'number'
+        ? { type: 'rows', rows: value.rows, gapSeconds: value.gapSeconds, sessions: Number(value.sessions) || 0 }
         : undefined;
     case 'append':
       return Array.isArray(value.rows) && Array.isArray(value.updated)
         ? { type: 'append', rows: value.rows as TimelineRow[], updated: value.updated as TimelineRow[], sessions: Number(value.sessions) || 0 }
         : undefined;
-    case 'searchResult':
+    case 'searchHits':
       return typeof value.query === 'string' && Array.isArray(value.ids) && isObject(value.snippets)
         ? {
-            type: 'searchResult',
+            type: 'searchHits',
             query: value.query,
             ids: value.ids.filter((id): id is string => typeof id === 'string'),
             snippets: value.snippets as Record<string, TimelineSnippet[]>,
+            matched: count(value.matched) ?? 0,
+            done: value.done === true,
             truncated: value.truncated === true,
+            first: value.first === true,
           }
         : undefined;
     case 'detail':

@@ -230,13 +230,22 @@ export function diffsTests(): void {
       });
       assert.ok(opened, 'the command opened diffs');
       assert.equal(opened.multi, true, 'VS Code 1.100 has vscode.changes: one multi-diff editor');
+      // A comparison of two exchanges, and each pair one document modified: the multi-diff editor calls a pair
+      // whose two paths differ a rename ("R", the older one struck through), so the older side has the newer
+      // one's path and its own id in the query.
+      assert.match(opened.title, /^Compare exchanges: difftest (2026-02-01 )?\d\d:\d\d:\d\d ↔ difftest (2026-02-01 )?\d\d:\d\d:\d\d$/);
       assert.deepEqual(
         opened.diffs.map((diff) => [diff.left, diff.right]),
         ['system.txt', 'tools.json', 'messages.txt'].map((part) => [
-          uri(`/exchange/dif000000002/${part}`).toString(),
+          vscode.Uri.from({ scheme: 'agent-interlude', path: `/exchange/dif000000003/${part}`, query: 'exchange=dif000000002' }).toString(),
           uri(`/exchange/dif000000003/${part}`).toString(),
         ]),
       );
+      for (const diff of opened.diffs) {
+        assert.equal(vscode.Uri.parse(diff.left).path, vscode.Uri.parse(diff.right).path, 'one path: shown as modified, not renamed');
+        const part = vscode.Uri.parse(diff.right).path.split('/').pop();
+        assert.equal(await textOf(vscode.Uri.parse(diff.left)), await textOf(uri(`/exchange/dif000000002/${part}`)), 'the left side is the older exchange');
+      }
       const tabs = await waitFor('the diff tab(s)', () => {
         const all = vscode.window.tabGroups.all.flatMap((group) => group.tabs);
         const found = opened.multi
@@ -260,7 +269,11 @@ export function diffsTests(): void {
         a: 'dif000000003',
         b: 'dif000000001',
       });
-      assert.equal(compared?.diffs[0]?.left, uri('/exchange/dif000000001/system.txt').toString(), 'the older one on the left');
+      assert.equal(
+        compared?.diffs[0]?.left,
+        vscode.Uri.from({ scheme: 'agent-interlude', path: '/exchange/dif000000003/system.txt', query: 'exchange=dif000000001' }).toString(),
+        'the older one on the left',
+      );
       assert.equal(compared?.diffs[0]?.right, uri('/exchange/dif000000003/system.txt').toString());
     });
 

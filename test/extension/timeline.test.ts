@@ -7,6 +7,7 @@ import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import type { CapturesTreeSnapshot } from '../../src/extension/capturesTree';
 import type { TimelineStatus } from '../../src/extension/timelinePanel';
 import { activateExtension, assertInternalCommand, claudeExchangeLines, dropCaptureFolder, hideBehindFile, panelDriver, useCaptureFolder } from './helpers';
 
@@ -22,12 +23,15 @@ const HOSTILE = [
 
 const TOOL_EVERY = 100;
 
-function exchange(id: string, at: number, prompt: string, answer: string, tool?: string): string {
+/** A spoofed file name as a model name: shown as captured it reads `report-exe.png`, though it holds `report-gnp.exe`. */
+const SPOOFED_MODEL = 'report-\u202Egnp.exe';
+
+function exchange(id: string, at: number, prompt: string, answer: string, tool?: string, model = 'claude-timeline-test'): string {
   return claudeExchangeLines({
     id,
     at,
     agent: AGENT,
-    model: 'claude-timeline-test',
+    model,
     system: [{ type: 'text', text: 'You are a timeline test.' }],
     tools: [{ name: 'Bash', description: 'Runs a command', input_schema: { type: 'object' } }],
     messages: [{ role: 'user', content: [{ type: 'text', text: prompt }] }],
@@ -62,7 +66,7 @@ export function timelineTests(): void {
         const at = base + index * 1000 + (index >= COUNT / 2 ? 2 * 3_600_000 : 0);
         const id = `tl${String(index).padStart(6, '0')}`;
         const tool = index % TOOL_EVERY === 0 ? 'Bash' : undefined;
-        if (index === HOSTILE_INDEX) parts.push(exchange(id, at, `${HOSTILE} ${'A'.repeat(1_000_000)}`, `${HOSTILE} answered`, tool));
+        if (index === HOSTILE_INDEX) parts.push(exchange(id, at, `${HOSTILE} ${'A'.repeat(1_000_000)}`, `${HOSTILE} answered`, tool, SPOOFED_MODEL));
         else parts.push(exchange(id, at, `task number ${index}`, `done ${index}`, tool));
       }
       writeFileSync(log(), parts.join(''));
@@ -139,6 +143,7 @@ export function timelineTests(): void {
       await timeline({ search: 'pwned' });
       const searched = await waitForTimeline('the search result', (s) => s.lastSearch?.query === 'pwned');
       assert.equal(searched.lastSearch?.matches, 1);
+      assert.ok(searched.lastSearch?.firstMs !== undefined && searched.lastSearch.ms !== undefined, `the search is timed: ${JSON.stringify(searched.lastSearch)}`);
       await waitForTimeline('the filtered list', (s) => s.rendered === 1);
       await timeline({ expand: { id: hostileId, half: 'request' } });
       await timeline({ expand: { id: hostileId, half: 'response' } });
@@ -150,6 +155,23 @@ export function timelineTests(): void {
       assert.equal(after.scripts, baseline.scripts, 'no script element came from captured text');
       assert.ok(after.highlights >= 1, `the snippet highlights the match: ${JSON.stringify(after)}`);
       assert.ok(after.detailsShown >= 4, `the expanded halves show their sections: ${JSON.stringify(after)}`);
+      // The capture's U+202E (and zero-width characters) never reach the page's text: each shows as a marker, in
+      // the snippet and in both expanded halves, so what is shown reads in the order it was captured.
+      assert.equal(after.bidiControls, 0, `no bidi control or zero-width character in the page's text: ${JSON.stringify(after)}`);
+      assert.ok(after.bidiMarked >= 3, `the row label and both halves show the marker: ${JSON.stringify(after)}`);
+      assert.equal(after.bidiIsolated, true, 'each captured-text element is isolated');
+    });
+
+    it('shows a spoofed name in its stored order in the Captures tree and the diff documents too', async () => {
+      const tree = await vscode.commands.executeCommand<CapturesTreeSnapshot>('agentInterlude.internal.capturesTree');
+      const row = tree.sessions.flatMap((session) => session.exchanges).find((entry) => entry.id === hostileId);
+      assert.ok(row, 'the hostile exchange is in the tree');
+      assert.ok(row.label.includes('report-⟨U+202E RLO⟩gnp.exe'), row.label);
+      assert.ok(!/[\u202A-\u202E\u2066-\u2069\u200B-\u200F\uFEFF]/.test(row.label), `no control in the label: ${JSON.stringify(row.label)}`);
+      const document = await vscode.workspace.openTextDocument(vscode.Uri.from({ scheme: 'agent-interlude', path: `/exchange/${hostileId}/messages.txt` }));
+      const text = document.getText();
+      assert.ok(text.includes('bidi ⟨U+202E RLO⟩evil⟨U+202C PDF⟩ and zero⟨U+200B ZWSP⟩width'), text.slice(0, 400));
+      assert.ok(!/[\u202A-\u202E\u2066-\u2069\u200B-\u200F\uFEFF]/.test(text), 'no control in the diff document');
     });
 
     it('keeps the search filter and expanded halves when new captures arrive', async () => {

@@ -56,6 +56,7 @@ describe('packaging (npm run package)', function () {
       'extension/dist/relayWorker.js',
       'extension/dist/captureWorker.js',
       'extension/dist/indexWorker.js',
+      'extension/dist/logSearchWorker.js',
       'extension/dist/webview/request.js',
       'extension/media/interlude.svg',
       'extension/media/request.css',

@@ -1,6 +1,8 @@
 // The insights panel's page: tabs over the host's analyses. Everything captured (agent, model and tool names,
 // schemas, invocation inputs, family labels) is hostile input: it reaches the DOM through textContent and
 // attribute-free DOM APIs only; the chart and the graph are SVG built with createElementNS.
+import { markBidiControls } from '../../core/bidiText';
+import { countOf } from '../../core/countText';
 import {
   INSIGHTS_TABS,
   parseInsightsState,
@@ -50,7 +52,8 @@ function save(): void {
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, className?: string): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
-  if (text !== undefined) node.textContent = text;
+  // Captured text shows its bidi controls and zero-width characters as markers (core/bidiText).
+  if (text !== undefined) node.textContent = markBidiControls(text);
   if (className) node.className = className;
   return node;
 }
@@ -74,7 +77,7 @@ function table(headers: string[], rows: (string | Node)[][], label: string): HTM
     const row = body.insertRow();
     for (const cell of cells) {
       const td = row.insertCell();
-      if (typeof cell === 'string') td.textContent = cell;
+      if (typeof cell === 'string') td.textContent = markBidiControls(cell);
       else td.append(cell);
     }
   }
@@ -306,7 +309,7 @@ function renderTools(section: HTMLElement, d: InsightsData): void {
     const details = el('details', undefined, 'tool');
     details.dataset.key = key;
     const title = el('summary');
-    title.append(el('span', tool.name, 'tool-name'), el('span', ` · ${number(tool.calls)} call(s)`, 'muted'));
+    title.append(el('span', tool.name, 'tool-name'), el('span', ` · ${countOf(tool.calls, 'call')}`, 'muted'));
     details.append(title);
     const body = el('div', undefined, 'tool-body');
     body.append(el('h3', 'Definition'), el('pre', tool.schema), el('h3', 'Invocations'));
@@ -346,7 +349,7 @@ function renderGraph(section: HTMLElement, d: InsightsData): void {
   const select = el('select');
   select.id = 'session';
   for (const session of d.sessions) {
-    const option = el('option', `#${session.id} · ${session.start.slice(0, 19).replace('T', ' ')} · ${session.nodes.length} exchange(s)`);
+    const option = el('option', `#${session.id} · ${session.start.slice(0, 19).replace('T', ' ')} · ${countOf(session.nodes.length, 'exchange')}`);
     option.value = String(session.id);
     select.append(option);
   }
@@ -390,9 +393,9 @@ function renderGraph(section: HTMLElement, d: InsightsData): void {
     group.setAttribute('data-id', node.id);
     group.append(svg('rect', { x: lane, y: y + 4, width: width - lane - 4, height: rowHeight - 8, rx: 4 }));
     const line1 = svg('text', { x: lane + 8, y: y + 19 });
-    line1.textContent = `${node.id} · ${node.model ?? 'no model'} · ${node.tokens === undefined ? '—' : `${number(node.tokens)} tokens`} · ${node.stopReason ?? '—'}`;
+    line1.textContent = markBidiControls(`${node.id} · ${node.model ?? 'no model'} · ${node.tokens === undefined ? '—' : `${number(node.tokens)} tokens`} · ${node.stopReason ?? '—'}`);
     const line2 = svg('text', { x: lane + 8, y: y + 33, class: 'muted' });
-    line2.textContent = node.tools.length ? `tools: ${node.tools.join(', ')}` : 'no tools invoked';
+    line2.textContent = markBidiControls(node.tools.length ? `tools: ${node.tools.join(', ')}` : 'no tools invoked');
     group.append(line1, line2);
     const open = (): void => vscode.postMessage({ type: 'openRequest', id: node.id });
     group.addEventListener('click', open);
@@ -446,7 +449,7 @@ function renderSection(name: InsightsTab): void {
 function render(): void {
   showTab();
   for (const name of INSIGHTS_TABS) renderSection(name);
-  if (data) summary.textContent = `${number(data.exchanges)} exchange(s) · ${data.agents.length} agent(s)`;
+  if (data) summary.textContent = `${countOf(data.exchanges, 'exchange')} · ${countOf(data.agents.length, 'agent')}`;
   report();
 }
 

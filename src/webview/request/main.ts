@@ -2,6 +2,7 @@
 // textContent (or an attribute-free text node), never through innerHTML or markup strings. Long text goes into
 // <pre> and is capped at TEXT_CAP characters with a "Show all" button, so a 1 MB line does not freeze the page;
 // collapsed sections are built only when first opened.
+import { markBidiControls } from '../../core/bidiText';
 import type { ExchangeSummary } from '../../core/indexModel';
 import type { CaptureRecord, RequestRecord, ResponseRecord } from '../../core/records';
 import { parseToWebview, type ExchangeView, type FromWebview, type RequestPanelState } from '../protocol';
@@ -31,7 +32,8 @@ function isObject(value: unknown): value is Json {
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
+  // Captured text shows its bidi controls and zero-width characters as markers (core/bidiText).
+  if (text !== undefined) node.textContent = markBidiControls(text);
   return node;
 }
 
@@ -41,14 +43,14 @@ function textBlock(text: string, className = 'text'): HTMLElement {
   const pre = el('pre', className);
   wrap.append(pre);
   if (text.length <= TEXT_CAP) {
-    pre.textContent = text;
+    pre.textContent = markBidiControls(text);
     return wrap;
   }
-  pre.textContent = text.slice(0, TEXT_CAP);
+  pre.textContent = markBidiControls(text.slice(0, TEXT_CAP));
   const more = el('button', 'show-all', `Show all (${text.length.toLocaleString()} characters, ${(text.length - TEXT_CAP).toLocaleString()} hidden)`);
   more.type = 'button';
   more.addEventListener('click', () => {
-    pre.textContent = text;
+    pre.textContent = markBidiControls(text);
     more.remove();
   });
   wrap.append(more);
@@ -226,21 +228,21 @@ function contentBlock(block: unknown): HTMLElement {
       break;
     case 'tool_use':
     case 'server_tool_use':
-      label.textContent = `${type} · ${str(block.name) ?? '?'}${block.id ? ` · ${str(block.id)}` : ''}`;
+      label.textContent = markBidiControls(`${type} · ${str(block.name) ?? '?'}${block.id ? ` · ${str(block.id)}` : ''}`);
       box.append(jsonBlock(block.input));
       break;
     case 'tool_result':
-      label.textContent = `tool_result${block.tool_use_id ? ` · ${str(block.tool_use_id)}` : ''}${block.is_error ? ' · error' : ''}`;
+      label.textContent = markBidiControls(`tool_result${block.tool_use_id ? ` · ${str(block.tool_use_id)}` : ''}${block.is_error ? ' · error' : ''}`);
       for (const inner of list(block.content)) box.append(contentBlock(inner));
       break;
     case 'function_call':
     case 'custom_tool_call':
-      label.textContent = `${type} · ${str(block.name) ?? '?'}${block.call_id ? ` · ${str(block.call_id)}` : ''}`;
+      label.textContent = markBidiControls(`${type} · ${str(block.name) ?? '?'}${block.call_id ? ` · ${str(block.call_id)}` : ''}`);
       box.append(jsonBlock(parseMaybeJson(block.arguments ?? block.input)));
       break;
     case 'function_call_output':
     case 'custom_tool_call_output':
-      label.textContent = `${type}${block.call_id ? ` · ${str(block.call_id)}` : ''}`;
+      label.textContent = markBidiControls(`${type}${block.call_id ? ` · ${str(block.call_id)}` : ''}`);
       box.append(typeof block.output === 'string' ? textBlock(block.output) : jsonBlock(block.output));
       break;
     case 'message':

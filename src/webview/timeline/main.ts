@@ -3,6 +3,7 @@
 // fixed heights (session header, exchange, expanded half) and draws the slice the viewport shows. Captured text
 // (paths, models, snippets, expanded halves) is hostile input: it reaches the DOM through textContent only.
 import {
+  unpackRows,
   parseTimelineToWebview,
   parseTimelineState,
   type TimelineDetail,
@@ -14,6 +15,8 @@ import {
   type Spread,
   type TimelineState,
 } from '../timelineProtocol';
+import { hasBidiControls, markBidiControls } from '../../core/bidiText';
+import { countOf } from '../../core/countText';
 
 interface VsCodeApi {
   postMessage(message: TimelineFromWebview): void;
@@ -78,6 +81,9 @@ const details = new Map<string, TimelineDetail>();
 let matches: Set<string> | undefined;
 let snippets: Record<string, TimelineSnippet[]> = {};
 let searchedQuery = '';
+/** Exchanges the running or last search found in the whole log (rows filtered out or beyond the limit included). */
+let searchMatched = 0;
+let searchDone = true;
 let searchTimer: ReturnType<typeof setTimeout> | undefined;
 let pendingScroll = saved.scrollTop;
 let lastReported = -1;
@@ -144,7 +150,7 @@ function fillSelect(select: HTMLSelectElement, values: string[]): void {
   if (!same) {
     while (select.options.length > 1) select.remove(1);
     for (const value of distinct) {
-      const option = el('option', undefined, `${value} (${(counts.get(value) ?? 0).toLocaleString()})`);
+      const option = el('option', 'captured', `${markBidiControls(value)} (${(counts.get(value) ?? 0).toLocaleString()})`);
       option.value = value;
       option.dataset.count = String(counts.get(value));
       select.append(option);
@@ -196,8 +202,8 @@ function layout(): void {
   spacer.style.height = `${offsets[items.length]}px`;
   const searching = queryInput.value.trim() !== '';
   summaryText.textContent =
-    `${shown.length.toLocaleString()} of ${rows.length.toLocaleString()} exchanges · ${sessions} sessions` +
-    (searching && !matches ? ' · searching…' : '');
+    `${shown.length.toLocaleString()} of ${countOf(rows.length, 'exchange')} · ${countOf(sessions, 'session')}` +
+    (!searching ? '' : searchDone && matches ? ` · ${countOf(searchMatched, 'match', 'matches')}` : ` · searching… ${countOf(searchMatched, 'match', 'matches')} so far`);
 }
 
 function heightOf(item: Item): number {
@@ -231,14 +237,19 @@ function drawSession(item: Extract<Item, { kind: 'session' }>): HTMLElement {
   const node = el('div', 'session');
   node.setAttribute('role', 'heading');
   node.setAttribute('aria-level', '2');
-  node.textContent = `Session ${item.session + 1} · ${new Date(item.start).toLocaleString()} · ${item.count.toLocaleString()} exchanges`;
+  node.textContent = `Session ${item.session + 1} · ${new Date(item.start).toLocaleString()} · ${countOf(item.count, 'exchange')}`;
   return node;
 }
 
 function snippetNode(snippet: TimelineSnippet): HTMLElement {
   // Text nodes around a highlighted span: the match is marked without ever parsing captured text as markup.
-  const node = el('span', 'snippet');
-  node.append(el('span', 'source', `${snippet.source}: `), document.createTextNode(snippet.before), el('span', 'hl', snippet.match), document.createTextNode(snippet.after));
+  const node = el('span', 'snippet captured');
+  node.append(
+    el('span', 'source', `${snippet.source}: `),
+    document.createTextNode(markBidiControls(snippet.before)),
+    el('span', 'hl', markBidiControls(snippet.match)),
+    document.createTextNode(markBidiControls(snippet.after)),
+  );
   return node;
 }
 
@@ -249,9 +260,9 @@ function arrow(row: TimelineRow, half: TimelineHalf): HTMLButtonElement {
   button.setAttribute('aria-expanded', String(open));
   button.dataset.id = row.id;
   button.dataset.half = half;
-  const label = el('span', 'label');
+  const label = el('span', 'label captured');
   if (half === 'request') {
-    label.textContent = `${row.method} ${row.path}${row.model ? ` · ${row.model}` : ''}`;
+    label.textContent = markBidiControls(`${row.method} ${row.path}${row.model ? ` · ${row.model}` : ''}`);
     button.title = `Request ${row.id}: show system, tools and messages`;
     button.append(el('span', 'line'), label);
     if (row.edge === 'retry' || row.edge === 'continuation') button.append(el('span', `mark ${row.edge}`, row.edge === 'retry' ? '↻ retry' : '↳ continues'));
@@ -281,7 +292,7 @@ function drawRow(row: TimelineRow): HTMLElement {
   node.setAttribute('role', 'listitem');
   node.dataset.id = row.id;
   const when = el('div', 'when');
-  when.append(el('span', 'time', clock(row.t)), el('span', 'agent', row.agent));
+  when.append(el('span', 'time', clock(row.t)), el('span', 'agent captured', markBidiControls(row.agent)));
   const lanes = el('div', 'arrows');
   lanes.append(arrow(row, 'request'), arrow(row, 'response'));
   node.append(when, lanes);
@@ -297,7 +308,7 @@ function drawRow(row: TimelineRow): HTMLElement {
 function drawDetail(row: TimelineRow, half: TimelineHalf): HTMLElement {
   const node = el('div', `detail ${half}`);
   const head = el('div', 'detail-head');
-  head.append(el('span', 'detail-title', `${half === 'request' ? 'Request' : 'Response'} · ${row.id}`));
+  head.append(el('span', 'detail-title captured', `${half === 'request' ? 'Request' : 'Response'} · ${markBidiControls(row.id)}`));
   const openFull = el('button', 'open-full', 'Open Request Panel');
   openFull.type = 'button';
   openFull.dataset.open = row.id;
@@ -313,8 +324,8 @@ function drawDetail(row: TimelineRow, half: TimelineHalf): HTMLElement {
   else {
     for (const section of detail.sections) {
       const part = el('div', 'section');
-      part.append(el('h4', undefined, section.title));
-      for (const line of section.lines) part.append(el('pre', undefined, line));
+      part.append(el('h4', 'captured', markBidiControls(section.title)));
+      for (const line of section.lines) part.append(el('pre', 'captured', markBidiControls(line)));
       body.append(part);
     }
   }
@@ -415,7 +426,7 @@ function drawDensity(): void {
     const from = start + at * perBin * HOUR_MS;
     const bar = el('button', 'bin');
     bar.type = 'button';
-    bar.title = `${new Date(from).toLocaleString()}: ${count.toLocaleString()} exchanges${perBin > 1 ? ` in ${perBin} h` : ''}`;
+    bar.title = `${new Date(from).toLocaleString()}: ${countOf(count, 'exchange')}${perBin > 1 ? ` in ${perBin} h` : ''}`;
     bar.setAttribute('aria-label', bar.title);
     const fill = el('span', 'fill');
     fill.style.height = `${count === 0 ? 0 : Math.max(8, (count / most) * 100)}%`;
@@ -535,15 +546,21 @@ function onListKey(event: KeyboardEvent): void {
   event.preventDefault();
 }
 
-/** Moves the cursor by `delta` shown exchanges; with no cursor yet (or delta 0), starts at the first one in view. */
+/**
+ * Moves the cursor by `delta` shown exchanges. With no cursor yet (a freshly focused list) the move starts from
+ * the first exchange in view, so End, Home and the Page keys act on the first press; a single step (↑ ↓) or 0
+ * lands on that first exchange itself.
+ */
 function moveCursor(delta: number): void {
   if (rowItems.length === 0) return;
   const place = cursor ? rowPlace.get(cursor.id) : undefined;
   let next: number;
-  if (place === undefined || delta === 0) {
-    next = rowItems.findIndex((at) => offsets[at] >= viewport.scrollTop);
-    if (next < 0) next = rowItems.length - 1;
-  } else next = Math.min(rowItems.length - 1, Math.max(0, place + delta));
+  if (place === undefined) {
+    let start = rowItems.findIndex((at) => offsets[at] >= viewport.scrollTop);
+    if (start < 0) start = rowItems.length - 1;
+    next = Math.abs(delta) <= 1 ? start : Math.min(rowItems.length - 1, Math.max(0, start + delta));
+  } else if (delta === 0) next = place;
+  else next = Math.min(rowItems.length - 1, Math.max(0, place + delta));
   const row = (items[rowItems[next]] as Extract<Item, { kind: 'row' }>).row;
   cursor = { id: row.id, half: cursor?.half ?? 'request' };
   showCursor();
@@ -565,6 +582,8 @@ function runSearch(): void {
   clearTimeout(searchTimer);
   const query = queryInput.value.trim();
   searchedQuery = query;
+  searchMatched = 0;
+  searchDone = query === '';
   if (query === '') {
     matches = undefined;
     snippets = {};
@@ -735,7 +754,7 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
       const received = performance.now();
       sessions = message.sessions;
       gapInput.value = String(message.gapSeconds);
-      setRows(message.rows);
+      setRows(unpackRows(message.rows));
       layout();
       if (pendingScroll !== undefined) {
         viewport.scrollTop = pendingScroll;
@@ -769,10 +788,17 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
       if (matches && message.rows.length > 0) vscode.postMessage({ type: 'search', query: searchedQuery });
       return;
     }
-    case 'searchResult':
+    case 'searchHits':
+      // Hits of an older query still on their way are dropped; the first message of a query starts afresh.
       if (message.query.trim() !== searchedQuery) return;
-      matches = new Set(message.ids);
-      snippets = message.snippets;
+      if (message.first || !matches) {
+        matches = new Set();
+        snippets = {};
+      }
+      for (const id of message.ids) matches.add(id);
+      for (const [id, found] of Object.entries(message.snippets)) snippets[id] = [...(snippets[id] ?? []), ...found];
+      searchMatched = message.matched;
+      searchDone = message.done;
       relayout();
       return;
     case 'detail':
@@ -804,6 +830,10 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
       if (message.probe) {
         setTimeout(() => {
           render();
+          const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+          let bidiControls = 0;
+          for (let node = walker.nextNode(); node; node = walker.nextNode()) if (hasBidiControls(node.textContent ?? '')) bidiControls++;
+          const marked = Array.from(document.querySelectorAll<HTMLElement>('.captured')).filter((node) => (node.textContent ?? '').includes('⟨U+202E RLO⟩'));
           vscode.postMessage({
             type: 'probe',
             scripts: document.querySelectorAll('script').length,
@@ -812,6 +842,9 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
             detailsShown: document.querySelectorAll('.detail .section').length,
             secretBadges: Array.from(document.querySelectorAll('.mark.secrets')).map((node) => node.textContent ?? ''),
             state: currentState(),
+            bidiControls,
+            bidiMarked: marked.length,
+            bidiIsolated: marked.every((node) => getComputedStyle(node).unicodeBidi === 'isolate'),
             focused: document.activeElement instanceof HTMLElement ? `${document.activeElement.className}|${document.activeElement.dataset.id ?? ''}` : undefined,
           });
         }, 200);

@@ -1,0 +1,53 @@
+// Log search benchmark: the timeline's byte-scanning search (src/core/analysis/logSearch.ts, a worker thread) over
+// the benchmarks' synthetic logs (bench/generateLog.ts), outside VS Code: time to the first hits and to the end,
+// exchanges matched, and the process's peak RSS while it runs (the worker's read buffer and chunk string).
+// The same search inside the workbench is in `npm run bench:timeline`.
+//
+// Run: `npx tsx bench/searchBench.ts [--size 100MiB] [--query the]` (default: 100MiB and 1GiB, three queries).
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { cpus, loadavg } from 'node:os';
+import { LogSearch } from '../src/core/analysis/logSearch';
+import { benchLog } from './generateLog';
+
+const MiB = 1024 * 1024;
+/** The bundled worker, as the extension runs it (built first: npm run bench:search builds). */
+const WORKER = join(__dirname, '../dist/logSearchWorker.js');
+
+function option(name: string): string | undefined {
+  const args = process.argv.slice(2);
+  const at = args.indexOf(`--${name}`);
+  return at === -1 ? undefined : args[at + 1];
+}
+
+async function main(): Promise<void> {
+  const sizes = option('size') ? [option('size') as string] : ['100MiB', '1GiB'];
+  const queries = option('query') ? [option('query') as string] : ['the', 'naïve café', 'no-such-text-anywhere'];
+  console.log(`### Log search, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}; load (1 min) ${loadavg()[0].toFixed(2)}\n`);
+  console.log('| log | query | first results | all results | exchanges matched | peak RSS (base) |');
+  console.log('|---|---|---|---|---|---|');
+  for (const size of sizes) {
+    const path = benchLog(size);
+    const files = [{ path, size: statSync(path).size }];
+    for (const query of queries) {
+      const search = new LogSearch(WORKER);
+      const base = process.memoryUsage().rss;
+      let peak = base;
+      const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
+      const started = performance.now();
+      let first: number | undefined;
+      let matched = 0;
+      let ms = 0;
+      await search.run({ query, files }, (progress) => {
+        if (first === undefined && progress.hits.length > 0) first = performance.now() - started;
+        matched = progress.matched;
+        if (progress.done) ms = performance.now() - started;
+      });
+      clearInterval(sampler);
+      console.log(`| ${size} | ${query} | ${first === undefined ? '—' : `${Math.round(first)} ms`} | ${Math.round(ms)} ms | ${matched.toLocaleString()} | ${Math.round(peak / MiB)} MiB (${Math.round(base / MiB)} MiB) |`);
+    }
+  }
+  console.log(`\nLoad (1 min) after: ${loadavg()[0].toFixed(2)}`);
+}
+
+void main();

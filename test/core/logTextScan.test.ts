@@ -1,0 +1,127 @@
+// The timeline's byte-scanning search (core/analysis/logTextScan + logSearch's worker) against the parsing search
+// it replaces (searchOne over whole records): the same exchanges and snippets on a synthetic log in the agents'
+// record format, chunked at awkward places; a spoofed file name and the bidi marking; plural counts.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateLog } from '../../bench/generateLog';
+import { LogSearch, type LogSearchProgress } from '../../src/core/analysis/logSearch';
+import { LogTextScanner, type ScanHit } from '../../src/core/analysis/logTextScan';
+import { searchOne, type SearchableExchange } from '../../src/core/analysis/textSearch';
+import { bidiMarker, hasBidiControls, markBidiControls } from '../../src/core/bidiText';
+import { countOf } from '../../src/core/countText';
+import type { ExchangeSummary } from '../../src/core/indexModel';
+
+/** The parsing search's answer: id → sources with a hit, and their snippets. */
+function parsedSearch(log: string, query: string): Map<string, string[]> {
+  const byId = new Map<string, SearchableExchange>();
+  for (const line of log.split('\n')) {
+    if (!line) continue;
+    const record = JSON.parse(line) as { id: string; kind: string; agent: string };
+    const item = byId.get(record.id) ?? { exchange: { id: record.id, agent: record.agent } as ExchangeSummary };
+    if (record.kind === 'request') item.request = record;
+    if (record.kind === 'response') item.response = record;
+    byId.set(record.id, item);
+  }
+  const found = new Map<string, string[]>();
+  for (const item of byId.values()) {
+    const hit = searchOne(item, query);
+    if (hit) found.set(hit.id, hit.snippets.map((s) => `${s.source}|${s.before}|${s.match}|${s.after}`).sort());
+  }
+  return found;
+}
+
+function scannedSearch(bytes: Buffer, query: string, chunk: number): Map<string, string[]> {
+  const scanner = new LogTextScanner(query);
+  const hits: ScanHit[] = [];
+  for (let at = 0; at < bytes.length; at += chunk) hits.push(...scanner.push(bytes.subarray(at, at + chunk)));
+  hits.push(...scanner.end());
+  const found = new Map<string, string[]>();
+  for (const { id, snippet: s } of hits) found.set(id, [...(found.get(id) ?? []), `${s.source}|${s.before}|${s.match}|${s.after}`].sort());
+  return found;
+}
+
+describe('log text scan (timeline search)', function () {
+  this.timeout(60_000);
+  const dir = mkdtempSync(join(tmpdir(), 'interlude-scan-'));
+  const file = join(dir, 'log-scan.jsonl');
+  generateLog(file, 3 * 1024 * 1024, 5);
+  // A hostile exchange: a spoofed file name, a quote and a backslash in the prompt, an upper-case answer.
+  const spoof = 'invoice_\u202Egnp.exe';
+  const body = { system: 'You are terse.', messages: [{ role: 'user', content: `open ${spoof} and say "C:\\tmp" please` }], tools: [{ name: 'Read', description: 'needle in a tool schema' }] };
+  writeFileSync(
+    file,
+    readFileSync(file, 'utf8') +
+      JSON.stringify({ id: 'spoof1', kind: 'request', agent: 'claude', wire: 'claude-messages', method: 'POST', path: '/v1/messages', request: body, extract: body }) +
+      '\n' +
+      JSON.stringify({ id: 'spoof1', kind: 'response', agent: 'claude', wire: 'claude-messages', status: 200, reconstructed: { text: 'OPENED THE FILE', tool_uses: [] } }) +
+      '\n' +
+      // Not streamed: the body, as the Messages API sends it (model before content).
+      JSON.stringify({ id: 'plain1', kind: 'request', agent: 'claude', wire: 'claude-messages', method: 'POST', path: '/v1/messages', request: body, extract: { ...body, system: 'Plain.' } }) +
+      '\n' +
+      JSON.stringify({ id: 'plain1', kind: 'response', agent: 'claude', wire: 'claude-messages', status: 200, stream: false, body: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-x', content: [{ type: 'text', text: 'A plain answer naming Bash' }], stop_reason: 'end_turn' } }) +
+      '\n',
+    { flag: 'w' },
+  );
+  const text = readFileSync(file, 'utf8');
+  const bytes = readFileSync(file);
+
+  for (const query of ['the', 'naïve café', 'Bash', 'opened the', '"C:\\tmp"', 'gnp.exe', 'needle in a tool', 'plain answer', 'message', 'zzqq-not-there']) {
+    it(`finds what the parsing search finds: ${JSON.stringify(query)}`, () => {
+      const want = parsedSearch(text, query);
+      // Chunks that cut records (and multi-byte characters) anywhere.
+      for (const chunk of [65_537, 1 << 20]) {
+        const got = scannedSearch(bytes, query, chunk);
+        assert.deepEqual([...got.keys()].sort(), [...want.keys()].sort(), `the same exchanges, chunks of ${chunk} bytes`);
+        // Each snippet shows the query as written, case aside, in a source the parsing search also found it in.
+        for (const [id, snippets] of got) {
+          for (const snippet of snippets) {
+            const [source, , match] = snippet.split('|');
+            assert.equal(match.toLowerCase(), query.toLowerCase(), snippet);
+            assert.ok(want.get(id)?.some((wanted) => wanted.startsWith(`${source}|`)), `${id}: ${snippet} (parsing search: ${want.get(id)?.join(' ; ')})`);
+          }
+        }
+      }
+    });
+  }
+
+  it('does not count text in tool schemas, as the parsing search does not', () => {
+    assert.equal(scannedSearch(bytes, 'needle in a tool', 1 << 20).size, 0);
+  });
+
+  it('streams its hits from a worker and reports every match at the end; a new run cancels the old one', async () => {
+    const search = new LogSearch();
+    const updates: LogSearchProgress[] = [];
+    const cancelled = search.run({ query: 'the', files: [{ path: file, size: statSync(file).size }] }, (update) => updates.push(update));
+    const seen: LogSearchProgress[] = [];
+    await search.run({ query: 'OPENED the file', files: [{ path: file, size: statSync(file).size }] }, (update) => seen.push(update));
+    await cancelled;
+    assert.ok(updates.every((update) => !update.done), 'the replaced search never finishes');
+    const last = seen[seen.length - 1];
+    assert.equal(last.done, true);
+    assert.equal(last.matched, 1);
+    assert.deepEqual(seen.flatMap((update) => update.hits.map((hit) => hit.id)), ['spoof1']);
+    assert.equal(last.scannedBytes, statSync(file).size);
+  });
+});
+
+describe('bidi marking and counts', () => {
+  it('shows every bidi control and zero-width character as a marker, in the stored order', () => {
+    const shown = markBidiControls('invoice_\u202Egnp.exe a\u200Bb \u2066x\u2069 \uFEFF');
+    assert.equal(shown, `invoice_${bidiMarker('\u202E')}gnp.exe a⟨U+200B ZWSP⟩b ⟨U+2066 LRI⟩x⟨U+2069 PDI⟩ ⟨U+FEFF ZWNBSP⟩`);
+    assert.equal(bidiMarker('\u202E'), '⟨U+202E RLO⟩');
+    assert.equal(hasBidiControls(shown), false);
+    for (let code = 0x202a; code <= 0x202e; code++) assert.equal(hasBidiControls(markBidiControls(String.fromCharCode(code))), false);
+    for (let code = 0x2066; code <= 0x2069; code++) assert.equal(hasBidiControls(markBidiControls(String.fromCharCode(code))), false);
+    assert.equal(markBidiControls('plain שלום text'), 'plain שלום text', 'right-to-left letters stay: only controls are marked');
+  });
+
+  it('counts in the right number', () => {
+    assert.equal(countOf(1, 'exchange'), '1 exchange');
+    assert.equal(countOf(0, 'exchange'), '0 exchanges');
+    assert.equal(countOf(7611, 'exchange'), '7,611 exchanges');
+    assert.equal(countOf(1, 'match', 'matches'), '1 match');
+    assert.equal(countOf(2, 'match', 'matches'), '2 matches');
+  });
+});

@@ -1,0 +1,24 @@
+// The timeline's packed row list (what the host carries to the page on open) gives back every row as it was.
+import assert from 'node:assert/strict';
+import { packRows, unpackRows, parseTimelineToWebview, type TimelineRow } from '../../src/webview/timelineProtocol';
+
+describe('timeline packed rows', () => {
+  const rows: TimelineRow[] = [
+    { id: 'a1', t: 1_764_000_000_000, agent: 'claude', method: 'POST', path: '/v1/messages?beta=true', pending: false, session: 0, repeat: false, status: 200, model: 'claude-opus-4-1', tokens: 12_345, rtt: 812, tools: ['Bash', 'Read'] },
+    { id: 'a2', t: 1_764_000_001_000, agent: 'claude', method: 'POST', path: '/v1/messages?beta=true', pending: true, session: 0, repeat: true, edge: 'retry' },
+    { id: 'b1', t: 1_764_000_002_500, agent: 'codex', method: 'POST', path: '/v1/responses', pending: false, session: 1, repeat: false, status: 529, error: true, edge: 'continuation', tokens: 0, rtt: 0 },
+    { id: 'spoof', t: 1_764_000_003_000, agent: 'codex', method: 'GET', path: '/x\u202Egnp.exe', pending: false, session: 1, repeat: false, edge: 'next', model: '' },
+  ];
+
+  it('round-trips every field, absent ones staying absent', () => {
+    assert.deepEqual(unpackRows(packRows(rows)), rows);
+  });
+
+  it('shares repeated strings and is accepted by the page validator', () => {
+    const packed = packRows(rows);
+    assert.equal(packed.strings.filter((text) => text === 'claude').length, 1);
+    const message = parseTimelineToWebview(JSON.parse(JSON.stringify({ type: 'rows', rows: packed, gapSeconds: 30, sessions: 2 })));
+    assert.equal(message?.type, 'rows');
+    assert.equal(parseTimelineToWebview({ type: 'rows', rows: { ...packed, cells: packed.cells.slice(1) }, gapSeconds: 30 }), undefined, 'a malformed list is refused');
+  });
+});
