@@ -57,7 +57,7 @@ export function activate(context: vscode.ExtensionContext): void {
     onRequest: (line) => output.info(line),
     onProblem: (message) => output.warn(message),
     onActivity: refreshStatus,
-    onCrashed: (message) => void crashed(message),
+    onCrashed: () => void crashed(),
   });
   service = activeService;
   context.subscriptions.push(output, statusBar, reports.registration);
@@ -191,9 +191,9 @@ export function activate(context: vscode.ExtensionContext): void {
     return status();
   };
 
-  // The relay thread died (the service has already dropped it): show stopped, as after Stop, and say so.
-  const crashed = async (message: string): Promise<void> => {
-    output.error(message);
+  // The relay thread died (the service has already dropped it, and its problem line is in the output channel):
+  // show stopped, as after Stop, and say so.
+  const crashed = async (): Promise<void> => {
     await stop();
     void openOutput('Agent Interlude stopped unexpectedly: its listeners are closed. Start Interlude again to resume capturing.');
   };
