@@ -8,7 +8,6 @@ import { EXPORT_EXTENSIONS, EXPORT_FORMATS, exportToFile, type ExportFormat, typ
 import { ExportCancelled } from '../core/export/exportRecords';
 import { LogIndex, LogSourceError } from '../core/logIndex';
 import type { CaptureCommandHost } from './captureCommands';
-import type { CaptureWatcher } from './captureWatcher';
 import { SECTION } from './settings';
 
 /** What a test (or another command) can pass to run the export without asking. */
@@ -47,7 +46,6 @@ function isRequest(value: unknown): value is ExportRequest {
 
 export async function exportCaptures(
   host: CaptureCommandHost,
-  watcher: CaptureWatcher,
   first?: unknown,
   selected?: unknown,
 ): Promise<ExportResult | undefined> {
@@ -57,7 +55,9 @@ export async function exportCaptures(
   let ids = request.ids ?? (isRequest(first) ? undefined : idsFromArguments(first, selected));
   let index: LogIndex;
   try {
-    index = watcher.directory === dir && watcher.current ? watcher.current : await LogIndex.open([dir]);
+    // Not the views' shared index, which may lag the folder (a log removed or rewritten since it was read): an
+    // export reads the folder as it is now.
+    index = await LogIndex.open([dir]);
   } catch (error) {
     if (error instanceof LogSourceError) {
       void vscode.window.showInformationMessage(`Agent Interlude: nothing to export yet: ${error.message}`);

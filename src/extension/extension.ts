@@ -261,7 +261,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand(CommandId.CopyAgentSetup, copySetup),
     vscode.commands.registerCommand(CommandId.OpenCaptureFolder, () => openCaptureFolder(captureHost)),
     vscode.commands.registerCommand(CommandId.Analyze, () => analyzeCaptures(captureHost, reports.provider)),
-    vscode.commands.registerCommand(CommandId.Export, (first?: unknown, selected?: unknown) => exportCaptures(captureHost, watcher, first, selected)),
+    vscode.commands.registerCommand(CommandId.Export, (first?: unknown, selected?: unknown) => exportCaptures(captureHost, first, selected)),
     vscode.commands.registerCommand(CommandId.InternalStatusMenu, () => showStatusMenu(activeService.running !== undefined)),
     vscode.commands.registerCommand(CommandId.InternalKillRelay, () => activeService.killRelay()),
     vscode.workspace.onDidChangeConfiguration((event) => {
