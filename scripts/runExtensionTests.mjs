@@ -761,7 +761,7 @@ async function smoke(workbench) {
         return [(await insights.locator('#panel-tools').isVisible()) && count >= 10, `${count} tool entries`];
       });
       // The first tool with calls (Claude Code's Bash in this log), opened as a person would: a click on its summary.
-      const tool = tools.filter({ has: insights.locator('summary', { hasText: /[1-9][\d,]* call\(s\)/ }) }).first();
+      const tool = tools.filter({ has: insights.locator('summary', { hasText: /[1-9][\d,]* calls?\b/ }) }).first();
       const name = await tool.locator('.tool-name').innerText({ timeout: 10_000 });
       await tool.locator('summary').click();
       const log = await until(30_000, `the ${name} entry's definition and invocation log`, async () => {

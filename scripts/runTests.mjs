@@ -15,7 +15,8 @@ const SUITES = {
   // test/extension-untrusted: Workspace Trust on, a workspace .vscode/settings.json that must not redirect traffic.
   'extension-untrusted': { script: 'scripts/runExtensionTests.mjs', args: ['--untrusted'] },
   // F1 → "Start Interlude" in the real workbench, status bar, screenshots under test-output/screenshots/.
-  'ui-smoke': { script: 'scripts/runExtensionTests.mjs', args: ['--smoke'] },
+  // Its contrast pass (six themes × every view) adds ~3 min to the walk-through: a longer time limit.
+  'ui-smoke': { script: 'scripts/runExtensionTests.mjs', args: ['--smoke'], timeoutMs: 1_200_000 },
 };
 const requested = process.argv.slice(2);
 const names = requested.length ? requested : ['typecheck', ...Object.keys(SUITES)];
@@ -47,7 +48,7 @@ for (const name of names) {
       '--timeout', '60000', ...specs,
     ], { INTERLUDE_TEST_COUNTS: countsFile })
     // The script has its own time limits; this one only guards against a hang (SIGTERM: it cleans up).
-    : run(process.execPath, [specs.script, ...(specs.args ?? [])], { INTERLUDE_TEST_COUNTS: countsFile }, 600_000);
+    : run(process.execPath, [specs.script, ...(specs.args ?? [])], { INTERLUDE_TEST_COUNTS: countsFile }, specs.timeoutMs ?? 600_000);
   if (existsSync(countsFile)) {
     const counts = JSON.parse(readFileSync(countsFile, 'utf8'));
     total.passed += counts.passed;
