@@ -20,7 +20,12 @@ export interface TokenUsage {
   input: number;
   output: number;
   cacheRead: number;
+  /** All cache writes (both tiers). */
   cacheCreation: number;
+  /** Anthropic `cache_creation.ephemeral_5m_input_tokens`, when the response splits writes by tier. */
+  cacheCreation5m?: number;
+  /** Anthropic `cache_creation.ephemeral_1h_input_tokens`. */
+  cacheCreation1h?: number;
 }
 
 export type SystemRepresentation = 'blocks' | 'string' | 'messages' | 'mixed' | 'none';

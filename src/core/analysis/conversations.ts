@@ -65,6 +65,10 @@ export interface Thread {
   sessions: number[];
   firstId: string;
   lastId: string;
+  /** The agent's own conversation id (Claude Code session id, Codex prompt_cache_key / thread id), when sent. */
+  key?: string;
+  /** A side request (e.g. Claude Code's title request): the thread of the main conversation it belongs to. */
+  parent?: number;
 }
 
 export interface RepeatRun {
