@@ -10,6 +10,7 @@ import { CaptureWatcher } from './captureWatcher';
 import { registerCapturesTree } from './capturesView';
 import { CommandId, RUNNING_CONTEXT_KEY } from './commandIds';
 import { registerDiffs } from './diffCommands';
+import { ExplainSource } from './explainSource';
 import { InterludeService, type RunningState } from './interludeService';
 import { registerRequestPanel } from './requestPanel';
 import { registerTimeline } from './timelinePanel';
@@ -72,8 +73,9 @@ export function activate(context: vscode.ExtensionContext): void {
     idleDir: () => resolveCaptureDir(readSettings(), context.globalStorageUri).dir,
     log: (message) => output.warn(message),
   });
-  context.subscriptions.push(watcher);
-  const viewDeps = { service: activeService, output, watcher };
+  const explain = new ExplainSource(watcher, output);
+  context.subscriptions.push(watcher, explain);
+  const viewDeps = { service: activeService, output, watcher, explain };
   registerCapturesTree(context, viewDeps);
 
   const openOutput = async (message: string, ...extra: string[]): Promise<string | undefined> => {

@@ -10,8 +10,11 @@ import {
   parsePanelState,
   REQUEST_VIEW_TYPE,
   type ExchangeView,
+  type ExplainRendered,
   type ToWebview,
 } from '../webview/protocol';
+import { isRecord } from '../core/jsonValue';
+import { summaryCost } from './explainSource';
 import { CommandId } from './commandIds';
 import type { CaptureChange, CaptureViewDeps } from './captureWatcher';
 import { CapturePanel } from './capturePanel';
@@ -28,6 +31,8 @@ export interface RequestPanelStatus {
   title?: string;
   /** Whether the exchange last posted to the page was still streaming (the page updates when it ends). */
   pending?: boolean;
+  /** What the page last drew in its Cache, Context and Cost sections. */
+  explain?: ExplainRendered;
 }
 
 const QUICK_PICK_LIMIT = 200;
@@ -37,7 +42,7 @@ export function registerRequestPanel(context: vscode.ExtensionContext, deps: Cap
   context.subscriptions.push(
     panels,
     vscode.commands.registerCommand(CommandId.OpenRequest, (arg?: unknown) => panels.openRequest(arg)),
-    vscode.commands.registerCommand(CommandId.InternalRequestPanel, () => panels.status()),
+    vscode.commands.registerCommand(CommandId.InternalRequestPanel, (action?: unknown) => panels.status(action)),
     vscode.window.registerWebviewPanelSerializer(REQUEST_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, state) => panels.restore(panel, state),
     }),
@@ -72,6 +77,7 @@ class RequestPanelController extends CapturePanel {
   private currentId?: string;
   private postedId?: string;
   private postedPending?: boolean;
+  private rendered?: ExplainRendered;
 
   constructor(
     context: vscode.ExtensionContext,
@@ -81,13 +87,18 @@ class RequestPanelController extends CapturePanel {
     super(context, deps, REQUEST_VIEW_TYPE, 'Request');
   }
 
-  status(): RequestPanelStatus {
+  /** Tests may pass `{ clickSegment: true }`: the page clicks the changed segment's link as a user would. */
+  async status(action?: unknown): Promise<RequestPanelStatus> {
+    if (isRecord(action) && action.clickSegment === true && this.panel && this.pageReady) {
+      await this.panel.webview.postMessage({ type: 'test', clickSegment: true } satisfies ToWebview);
+    }
     return {
       open: this.panel !== undefined,
       id: this.currentId,
       ready: this.panel !== undefined && this.pageReady && this.postedId !== undefined && this.postedId === this.currentId,
       title: this.panel?.title,
       ...(this.postedPending !== undefined ? { pending: this.postedPending } : {}),
+      ...(this.rendered && this.rendered.id === this.currentId ? { explain: this.rendered } : {}),
     };
   }
 
@@ -127,6 +138,7 @@ class RequestPanelController extends CapturePanel {
 
   protected pageGone(): void {
     this.postedId = undefined;
+    this.rendered = undefined;
     if (this.panel) return;
     // Closed, not just hidden.
     this.currentId = undefined;
@@ -144,6 +156,14 @@ class RequestPanelController extends CapturePanel {
         return;
       case 'openLog':
         await this.openLog(message.id, message.record);
+        return;
+      case 'rendered': {
+        const { type: _type, ...rendered } = message;
+        this.rendered = rendered;
+        return;
+      }
+      case 'openSegment':
+        await this.openSegment(message.id);
         return;
     }
   }
@@ -181,12 +201,42 @@ class RequestPanelController extends CapturePanel {
       const exchange: ExchangeView = { summary: records.summary };
       if (records.request) exchange.request = records.request;
       if (records.response) exchange.response = records.response;
+      this.explain(exchange);
       return { type: 'show', exchange };
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       this.deps.output.error(`Open Request ${id}: ${reason}`);
       return { type: 'missing', id, reason };
     }
+  }
+
+  /** The exchange's cache, context and cost explanation; without one, its cost from its own usage. */
+  private explain(exchange: ExchangeView): void {
+    const explained = this.deps.explain.current();
+    exchange.pricingDate = explained.pricing.date;
+    const explanation = explained.byId.get(exchange.summary.id);
+    if (explanation) {
+      exchange.explanation = explanation;
+      return;
+    }
+    exchange.cost = summaryCost(exchange.summary, explained.pricing);
+    if (explained.error) exchange.explainError = explained.error;
+  }
+
+  /**
+   * The diff that shows what broke the cache: the skeleton diff of the system prompt family at the changed
+   * slot (this exchange's prompt as the sample), else this request against the one it was compared with.
+   */
+  private async openSegment(id: string): Promise<void> {
+    const explanation = this.deps.explain.exchange(id);
+    const slot = explanation?.cache.segment?.slot;
+    if (explanation && slot?.source === 'system') {
+      await vscode.commands.executeCommand(CommandId.ShowSkeletonDiff, { agent: slot.agent, family: slot.family, sampleId: id });
+      return;
+    }
+    const previous = explanation?.cache.previousId;
+    if (previous) await vscode.commands.executeCommand(CommandId.CompareRequests, [previous, id]);
+    else await vscode.commands.executeCommand(CommandId.DiffWithPrevious, { id });
   }
 
   private async summary(id: string): Promise<ExchangeSummary | undefined> {
@@ -272,6 +322,7 @@ class RequestPanelController extends CapturePanel {
     return webviewPageHtml(webview, this.context.extensionUri, {
       page: 'request',
       title: 'Request',
+      sharedStyles: ['explain'],
       body: `<main id="root" aria-live="polite"><p class="placeholder">Loading…</p></main>`,
     });
   }

@@ -5,6 +5,7 @@
 import type { ExchangeSummary } from '../../core/indexModel';
 import type { CaptureRecord, RequestRecord, ResponseRecord } from '../../core/records';
 import { parseToWebview, type ExchangeView, type FromWebview, type RequestPanelState } from '../protocol';
+import { explainSections } from './explainSection';
 
 interface VsCodeApi {
   postMessage(message: FromWebview): void;
@@ -452,7 +453,8 @@ function show(view: ExchangeView): void {
   const scrollY = window.scrollY;
   shownId = view.summary.id;
   const request = asRequest(view.request);
-  const nodes: Node[] = [header(view)];
+  const explained = explainSections(view, { section, openSegment: (id) => vscode.postMessage({ type: 'openSegment', id }) });
+  const nodes: Node[] = [header(view), ...explained.nodes];
   if (request) {
     const { system, tools, messages } = extracted(request);
     nodes.push(systemSection(system), toolsSection(tools), messagesSection(messages));
@@ -464,6 +466,7 @@ function show(view: ExchangeView): void {
   if (sections) restoreSections(sections);
   window.scrollTo(0, again ? scrollY : 0);
   vscode.setState({ id: view.summary.id });
+  vscode.postMessage({ type: 'rendered', ...explained.rendered });
 }
 
 function showMissing(id: string, reason: string): void {
@@ -481,6 +484,9 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
       return;
     case 'missing':
       showMissing(message.id, message.reason);
+      return;
+    case 'test':
+      if (message.clickSegment) root.querySelector<HTMLButtonElement>('[data-segment-link]')?.click();
       return;
   }
 });

@@ -1,0 +1,127 @@
+// The explanation of the captures shown (why each request's cache hit or missed, what fills its context,
+// what it cost), computed once per change of the shared index and read by every view: the request panel,
+// the timeline's break marks, the insights "Cache and cost" tab and the skeleton diff's slot hover. The
+// host only composes core analyses (buildAnalysisReport, explainLog) over LogIndex.analysisInput(); a view
+// asks when it draws, so nothing is computed while no view shows an explanation.
+import * as vscode from 'vscode';
+import { buildAnalysisReport, type AnalysisReport } from '../core/analysis/analysisReport';
+import type { AnalysisInput } from '../core/analysis/analysisInput';
+import { DEFAULT_SESSION_GAP_MS } from '../core/analysis/conversations';
+import { explainLog, explanationIndex, type ExchangeExplanation, type ExplainReport } from '../core/analysis/explain';
+import type { CostBreakdown } from '../core/analysis/explain';
+import { costOfUsage, DEFAULT_PRICING, priceOf, withOverride, type PricingTable } from '../core/analysis/pricing';
+import type { ExchangeSummary } from '../core/indexModel';
+import { errorText } from '../core/errorText';
+import type { LogIndex } from '../core/logIndex';
+import type { CaptureWatcher } from './captureWatcher';
+import { SECTION } from './settings';
+
+export interface Explained {
+  analysis: AnalysisReport;
+  /** Undefined when the explainer failed on these captures (`error` says why). */
+  explain?: ExplainReport;
+  byId: ReadonlyMap<string, ExchangeExplanation>;
+  error?: string;
+  pricing: PricingTable;
+}
+
+export const EMPTY_INPUT: AnalysisInput = {
+  exchanges: [],
+  systemText: () => undefined,
+  toolSet: () => undefined,
+  prefixText: () => undefined,
+  prefixParts: () => undefined,
+};
+
+/** Sessions split where the captures tree, the timeline and the insights split them. */
+export function sessionGapMs(): number {
+  const seconds = vscode.workspace.getConfiguration(SECTION).get<number>('sessionGapSeconds');
+  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : DEFAULT_SESSION_GAP_MS;
+}
+
+/**
+ * The shipped pricing table with the user's `agentInterlude.pricing` override merged in. A bad override is
+ * said once in the output channel and the shipped table is used: a typo must not hide every figure.
+ */
+export function pricingTable(log: (message: string) => void): PricingTable {
+  const override = vscode.workspace.getConfiguration(SECTION).get<unknown>('pricing');
+  if (override === undefined || override === null) return DEFAULT_PRICING;
+  try {
+    return withOverride(DEFAULT_PRICING, override);
+  } catch (error) {
+    log(`agentInterlude.pricing is ignored: ${errorText(error)}`);
+    return DEFAULT_PRICING;
+  }
+}
+
+/**
+ * One exchange's cost from its own usage and the pricing table (the Captures tree tooltip, and the request
+ * panel when the explainer has nothing for it): no report needed. Unknown model → unpriced, never $0.
+ */
+export function summaryCost(summary: ExchangeSummary, pricing: PricingTable): CostBreakdown {
+  const zero = { input: 0, output: 0, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, total: null };
+  if (!summary.usage) return { priced: false, unpricedReason: summary.pending ? 'no usage yet' : 'no usage in the response', ...zero };
+  const entry = priceOf(pricing, summary.model);
+  if (!entry) {
+    return { priced: false, unpricedReason: summary.model ? `${summary.model} is not in the pricing table` : 'no model named', ...zero };
+  }
+  return { priced: true, pricedAs: entry.key, ...costOfUsage(entry.price, summary.usage) };
+}
+
+export class ExplainSource implements vscode.Disposable {
+  private cached?: { index: LogIndex | undefined; result: Explained };
+  private lastError?: string;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly watcher: CaptureWatcher,
+    private readonly output: vscode.LogOutputChannel,
+  ) {
+    this.disposables.push(
+      watcher.onDidChange(() => (this.cached = undefined)),
+      vscode.workspace.onDidChangeConfiguration((event) => {
+        if (event.affectsConfiguration(`${SECTION}.pricing`) || event.affectsConfiguration(`${SECTION}.sessionGapSeconds`)) this.cached = undefined;
+      }),
+    );
+  }
+
+  /** The explanation of the index shown now, computed at most once per change of the captures. */
+  current(): Explained {
+    const index = this.watcher.current;
+    if (this.cached && this.cached.index === index) return this.cached.result;
+    const result = this.compute(index?.analysisInput() ?? EMPTY_INPUT);
+    this.cached = { index, result };
+    return result;
+  }
+
+  /** One exchange's explanation, if the explainer knows it (probes and unknown ids have none). */
+  exchange(id: string): ExchangeExplanation | undefined {
+    return this.current().byId.get(id);
+  }
+
+  private compute(input: AnalysisInput): Explained {
+    const gap = sessionGapMs();
+    const pricing = pricingTable((message) => this.say(message));
+    const analysis = buildAnalysisReport(input, { sessionGapMs: gap });
+    try {
+      const explain = explainLog(input, { sessionGapMs: gap, pricing, conversations: analysis.conversations, agents: analysis.agents });
+      this.lastError = undefined;
+      return { analysis, explain, byId: explanationIndex(explain), pricing };
+    } catch (error) {
+      const text = errorText(error);
+      this.say(`cannot explain the captures: ${text}`);
+      return { analysis, byId: new Map(), error: text, pricing };
+    }
+  }
+
+  private say(message: string): void {
+    // Every view asks after every capture: the same failure is said once.
+    if (message === this.lastError) return;
+    this.lastError = message;
+    this.output.warn(message);
+  }
+
+  dispose(): void {
+    for (const disposable of this.disposables) disposable.dispose();
+  }
+}
