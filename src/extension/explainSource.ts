@@ -70,6 +70,7 @@ export function summaryCost(summary: ExchangeSummary, pricing: PricingTable): Co
 
 export class ExplainSource implements vscode.Disposable {
   private cached?: { index: LogIndex | undefined; result: Explained };
+  private table?: PricingTable;
   private lastError?: string;
   private readonly disposables: vscode.Disposable[] = [];
 
@@ -80,7 +81,10 @@ export class ExplainSource implements vscode.Disposable {
     this.disposables.push(
       watcher.onDidChange(() => (this.cached = undefined)),
       vscode.workspace.onDidChangeConfiguration((event) => {
-        if (event.affectsConfiguration(`${SECTION}.pricing`) || event.affectsConfiguration(`${SECTION}.sessionGapSeconds`)) this.cached = undefined;
+        if (event.affectsConfiguration(`${SECTION}.pricing`) || event.affectsConfiguration(`${SECTION}.sessionGapSeconds`)) {
+          this.cached = undefined;
+          this.table = undefined;
+        }
       }),
     );
   }
@@ -94,6 +98,12 @@ export class ExplainSource implements vscode.Disposable {
     return result;
   }
 
+  /** The pricing table in use: the shipped one with the user's override merged in. */
+  pricing(): PricingTable {
+    this.table ??= pricingTable((message) => this.say(message));
+    return this.table;
+  }
+
   /** One exchange's explanation, if the explainer knows it (probes and unknown ids have none). */
   exchange(id: string): ExchangeExplanation | undefined {
     return this.current().byId.get(id);
@@ -101,7 +111,7 @@ export class ExplainSource implements vscode.Disposable {
 
   private compute(input: AnalysisInput): Explained {
     const gap = sessionGapMs();
-    const pricing = pricingTable((message) => this.say(message));
+    const pricing = this.pricing();
     const analysis = buildAnalysisReport(input, { sessionGapMs: gap });
     try {
       const explain = explainLog(input, { sessionGapMs: gap, pricing, conversations: analysis.conversations, agents: analysis.agents });

@@ -10,10 +10,14 @@ export function tokenCount(value: number): string {
   return counts.format(Math.round(value));
 }
 
-/** `$0.0123` (four decimals below a cent, so a cheap request is not shown as $0.00), `$1.23` above. */
+/**
+ * `$1.23`, `$0.123`; below a cent two significant digits (`$0.0034`, `$0.000029`), so a cheap request is
+ * never shown as $0.00.
+ */
 export function usd(value: number): string {
   if (value === 0) return '$0';
-  const digits = Math.abs(value) < 0.01 ? 4 : Math.abs(value) < 10 ? 3 : 2;
+  const size = Math.abs(value);
+  const digits = size >= 10 ? 2 : size >= 0.01 ? 3 : Math.min(10, Math.ceil(-Math.log10(size)) + 1);
   return `$${value.toFixed(digits)}`;
 }
 

@@ -144,7 +144,7 @@ export function requestPanelTests(): void {
       assert.ok(lines.includes('Cache hit: 0%'), lines.join('\n'));
       // claude-sonnet-4-5: $3 per million input tokens, $15 per million output tokens.
       const usd = (input * 3 + output * 15) / 1_000_000;
-      assert.equal(shown.explain!.cost, `$${usd.toFixed(usd < 0.01 ? 4 : 3)}`);
+      assert.equal(shown.explain!.cost, `$${usd.toFixed(usd < 0.01 ? Math.ceil(-Math.log10(usd)) + 1 : 3)}`);
 
       const unknown = await captureOne(port, captureDir, 'panel-unpriced-model', 'and this?');
       await vscode.commands.executeCommand('agentInterlude.openRequest', { id: unknown });
