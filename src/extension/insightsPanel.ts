@@ -330,6 +330,7 @@ class InsightsController extends CapturePanel {
     return webviewPageHtml(webview, this.context.extensionUri, {
       page: 'insights',
       title: 'Insights',
+      sharedStyles: ['explain'],
       body: `<nav class="tabs" role="tablist" aria-label="Insights">
   <button type="button" role="tab" id="tab-overview" data-tab="overview" aria-controls="panel-overview">Overview</button>
   <button type="button" role="tab" id="tab-tokens" data-tab="tokens" aria-controls="panel-tokens">Tokens and cache</button>

@@ -29,6 +29,8 @@ import { SECTION } from './settings';
 import { webviewPageHtml } from './webviewPage';
 import { CapturePanel } from './capturePanel';
 import { isRecord } from '../core/jsonValue';
+import type { ExchangeExplanation } from '../core/analysis/explain';
+import { tokenCount, usd } from '../webview/explainFormat';
 
 /** What the hidden `agentInterlude.internal.timeline` command returns (tests read it). */
 export interface TimelineStatus {
@@ -94,7 +96,15 @@ function clip(text: string, cap = DETAIL_TEXT_CAP): string {
   return text.length > cap ? `${text.slice(0, cap)}… (${(text.length - cap).toLocaleString()} more characters)` : text;
 }
 
-function toRows(exchanges: readonly ExchangeSummary[], report: ConversationReport): TimelineRow[] {
+/** `prefix changed: tools[4] WebSearch · 12,000 tokens missed · $0.0450`: what the break mark says. */
+function breakText(explanation: ExchangeExplanation): string {
+  const { cache } = explanation;
+  const parts = [cache.cause.text, `${tokenCount(cache.missed)} tokens missed`];
+  if (cache.breakCost) parts.push(cache.breakCost.usd !== null ? `cost ${usd(cache.breakCost.usd)}` : 'unpriced');
+  return parts.join(' · ');
+}
+
+function toRows(exchanges: readonly ExchangeSummary[], report: ConversationReport, explained: ReadonlyMap<string, ExchangeExplanation>): TimelineRow[] {
   const byId = new Map(exchanges.map((exchange) => [exchange.id, exchange]));
   const edgeTo = new Map(report.edges.map((edge) => [edge.to, edge.kind]));
   const repeated = new Set(report.repeats.flatMap((run) => run.ids));
@@ -120,6 +130,8 @@ function toRows(exchanges: readonly ExchangeSummary[], report: ConversationRepor
     const edge = edgeTo.get(node.id);
     if (edge) row.edge = edge;
     if (summary.toolUses?.length) row.tools = [...new Set(summary.toolUses)];
+    const explanation = explained.get(node.id);
+    if (explanation?.cache.isBreak) row.cacheBreak = breakText(explanation);
     rows.push(row);
   }
   return rows;
@@ -137,7 +149,8 @@ function sameRow(a: TimelineRow, b: TimelineRow): boolean {
     a.session === b.session &&
     a.edge === b.edge &&
     a.repeat === b.repeat &&
-    a.tools?.join('\n') === b.tools?.join('\n')
+    a.tools?.join('\n') === b.tools?.join('\n') &&
+    a.cacheBreak === b.cacheBreak
   );
 }
 
@@ -323,7 +336,8 @@ class TimelineController extends CapturePanel {
     const report = analyzeConversations(exchanges, { sessionGapMs: this.gapSeconds * 1000 });
     this.sessions = report.sessions.length;
     const previous = this.rows;
-    this.rows = toRows(exchanges, report);
+    // The break marks: the window's shared explanation (computed once per change for every view that shows it).
+    this.rows = toRows(exchanges, report, this.deps.explain.current().byId);
     return previous;
   }
 
@@ -409,6 +423,7 @@ class TimelineController extends CapturePanel {
     return webviewPageHtml(webview, this.context.extensionUri, {
       page: 'timeline',
       title: 'Timeline',
+      sharedStyles: ['explain'],
       body: `<header class="toolbar" role="toolbar" aria-label="Timeline filters">
   <label>Agent <select id="agent"><option value="">All agents</option></select></label>
   <label>Tool invoked <select id="tool"><option value="">Any or none</option></select></label>

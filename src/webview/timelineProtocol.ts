@@ -24,6 +24,8 @@ export interface TimelineRow {
   repeat: boolean;
   /** Tools the response invoked, by name (the "tool invoked" filter). */
   tools?: string[];
+  /** The request broke its conversation's prompt cache: the cause and what it cost, in one line. */
+  cacheBreak?: string;
 }
 
 export interface TimelineSnippet {
@@ -104,7 +106,17 @@ export type TimelineFromWebview =
   /** The row list arrived and was laid out and drawn in `ms` (the benchmark splits the first paint with it). */
   | { type: 'drawn'; rows: number; ms: number }
   /** Tests: what the page sees of itself. */
-  | { type: 'probe'; scripts: number; pwned: boolean; highlights: number; detailsShown: number; state: TimelineState; focused?: string };
+  | {
+      type: 'probe';
+      scripts: number;
+      pwned: boolean;
+      highlights: number;
+      detailsShown: number;
+      state: TimelineState;
+      focused?: string;
+      /** The cache-break marks drawn: their row and the cause they say (tooltip and accessible name). */
+      breakMarks?: Array<{ id: string; label: string }>;
+    };
 
 /** What the page keeps with vscode.setState (and the serializer hands back after a reload). */
 export interface TimelineState {
@@ -183,6 +195,14 @@ export function parseTimelineFromWebview(value: unknown): TimelineFromWebview | 
         detailsShown: count(value.detailsShown) ?? 0,
         state: parseTimelineState(value.state),
         ...(typeof value.focused === 'string' ? { focused: value.focused.slice(0, 200) } : {}),
+        ...(Array.isArray(value.breakMarks)
+          ? {
+              breakMarks: value.breakMarks
+                .filter((mark): mark is { id: string; label: string } => isObject(mark) && typeof mark.id === 'string' && typeof mark.label === 'string')
+                .slice(0, 500)
+                .map((mark) => ({ id: mark.id, label: mark.label.slice(0, 1000) })),
+            }
+          : {}),
       };
     default:
       return undefined;

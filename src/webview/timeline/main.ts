@@ -256,6 +256,14 @@ function arrow(row: TimelineRow, half: TimelineHalf): HTMLButtonElement {
     button.append(el('span', 'line'), label);
     if (row.edge === 'retry' || row.edge === 'continuation') button.append(el('span', `mark ${row.edge}`, row.edge === 'retry' ? '↻ retry' : '↳ continues'));
     else if (row.repeat) button.append(el('span', 'mark retry', '↻ resent'));
+    if (row.cacheBreak) {
+      // The cause carries captured names (a tool, a file): text only, bidi-isolated; read with the row's name.
+      const mark = el('span', 'mark cache-break', '✂ cache break');
+      mark.title = row.cacheBreak;
+      mark.setAttribute('aria-label', `cache break: ${row.cacheBreak}`);
+      button.append(mark);
+      button.title = `${button.title}\nCache break: ${row.cacheBreak}`;
+    }
   } else {
     const status = row.pending ? 'pending' : row.status !== undefined ? String(row.status) : row.error ? 'error' : '—';
     label.textContent = [status, row.tokens !== undefined ? `${row.tokens.toLocaleString()} tok` : undefined, row.rtt !== undefined ? ms(row.rtt) : undefined]
@@ -811,6 +819,10 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
             detailsShown: document.querySelectorAll('.detail .section').length,
             state: currentState(),
             focused: document.activeElement instanceof HTMLElement ? `${document.activeElement.className}|${document.activeElement.dataset.id ?? ''}` : undefined,
+            breakMarks: Array.from(document.querySelectorAll<HTMLElement>('.mark.cache-break')).map((mark) => ({
+              id: mark.closest<HTMLElement>('.row')?.dataset.id ?? '',
+              label: mark.getAttribute('aria-label') ?? '',
+            })),
           });
         }, 200);
       }
