@@ -498,7 +498,7 @@ describe('analysis: tokens and stop reasons', () => {
     assert.equal(modelFamily('gpt-5-codex'), 'gpt-5-codex');
   });
 
-  it('sums calls, input, output, cache read and creation per family; cache-hit rate = read / (input + read)', async () => {
+  it('sums calls, input, output, cache read and creation per family; cache-hit rate = read / (uncached + read + written)', async () => {
     const index = await LogIndex.open([WITH_SIDE_REQUESTS], { workers: false });
     const tokens = tokensByModelFamily(index.exchanges());
     assert.deepEqual(
@@ -509,6 +509,8 @@ describe('analysis: tokens and stop reasons', () => {
         ['claude-haiku-4-5', 2, 240, 24, 0, 0],
       ],
     );
+    // Writes count: Claude Code's last-block breakpoint leaves ~0 uncached input, so read / (input + read) said 99.95%.
+    assert.equal(tokens.byFamily[0].cacheHitRate, 56600 / (28 + 56600 + 29000));
     assert.equal(tokens.byFamily[1].cacheHitRate, 1400 / (1700 + 1400));
     assert.equal(tokens.byFamily[2].cacheHitRate, 0);
     assert.equal(tokens.total.calls, 11);
