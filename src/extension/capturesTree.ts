@@ -7,10 +7,10 @@ import { analyzeConversations, DEFAULT_SESSION_GAP_MS } from '../core/analysis/c
 import type { ExchangeSummary } from '../core/indexModel';
 import type { LogIndex } from '../core/logIndex';
 import type { CaptureWatcher } from './captureWatcher';
+import { cacheHitRate, exchangeCost } from '../core/analysis/explain';
 import { DEFAULT_PRICING, type PricingTable } from '../core/analysis/pricing';
-import { costParts, costText, hitRateOfUsage, percent, tokenCount } from '../webview/explainFormat';
+import { costParts, costText, percent, tokenCount } from '../webview/explainFormat';
 import { exchangeLabel, exchangeOutcome, sessionLabel, type Outcome } from './captureLabels';
-import { summaryCost } from './explainSource';
 
 export const CAPTURES_VIEW_ID = 'agentInterlude.captures';
 export const HAS_CAPTURES_CONTEXT_KEY = 'agentInterlude.hasCaptures';
@@ -230,7 +230,7 @@ function sessionTooltip(session: SessionNode): vscode.MarkdownString {
 /** `$0.0123 (input $0.01 · output $0.002)`, or `unpriced (why)`. */
 function costRow(summary: ExchangeSummary, pricing: PricingTable): string | undefined {
   if (!summary.usage) return undefined;
-  const cost = summaryCost(summary, pricing);
+  const cost = exchangeCost(summary, pricing);
   const parts = costParts(cost);
   return `${costText(cost)}${parts ? ` (${parts})` : ''}`;
 }
@@ -240,7 +240,7 @@ function cacheHitRow(summary: ExchangeSummary): string | undefined {
   const usage = summary.usage;
   if (!usage) return undefined;
   const input = usage.input + usage.cacheRead + usage.cacheCreation;
-  return `${percent(hitRateOfUsage(usage))} (read ${tokenCount(usage.cacheRead)} of ${tokenCount(input)} input tokens; written ${tokenCount(usage.cacheCreation)})`;
+  return `${percent(cacheHitRate(usage))} (read ${tokenCount(usage.cacheRead)} of ${tokenCount(input)} input tokens; written ${tokenCount(usage.cacheCreation)})`;
 }
 
 function exchangeTooltip(summary: ExchangeSummary, outcome: Outcome, pricing: PricingTable): vscode.MarkdownString {

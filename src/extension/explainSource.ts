@@ -8,9 +8,7 @@ import { buildAnalysisReport, type AnalysisReport } from '../core/analysis/analy
 import type { AnalysisInput } from '../core/analysis/analysisInput';
 import { DEFAULT_SESSION_GAP_MS } from '../core/analysis/conversations';
 import { explainLog, explanationIndex, type ExchangeExplanation, type ExplainReport } from '../core/analysis/explain';
-import type { CostBreakdown } from '../core/analysis/explain';
-import { costOfUsage, DEFAULT_PRICING, priceOf, withOverride, type PricingTable } from '../core/analysis/pricing';
-import type { ExchangeSummary } from '../core/indexModel';
+import { DEFAULT_PRICING, withOverride, type PricingTable } from '../core/analysis/pricing';
 import { errorText } from '../core/errorText';
 import type { LogIndex } from '../core/logIndex';
 import type { CaptureWatcher } from './captureWatcher';
@@ -52,20 +50,6 @@ export function pricingTable(log: (message: string) => void): PricingTable {
     log(`agentInterlude.pricing is ignored: ${errorText(error)}`);
     return DEFAULT_PRICING;
   }
-}
-
-/**
- * One exchange's cost from its own usage and the pricing table (the Captures tree tooltip, and the request
- * panel when the explainer has nothing for it): no report needed. Unknown model → unpriced, never $0.
- */
-export function summaryCost(summary: ExchangeSummary, pricing: PricingTable): CostBreakdown {
-  const zero = { input: 0, output: 0, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, total: null };
-  if (!summary.usage) return { priced: false, unpricedReason: summary.pending ? 'no usage yet' : 'no usage in the response', ...zero };
-  const entry = priceOf(pricing, summary.model);
-  if (!entry) {
-    return { priced: false, unpricedReason: summary.model ? `${summary.model} is not in the pricing table` : 'no model named', ...zero };
-  }
-  return { priced: true, pricedAs: entry.key, ...costOfUsage(entry.price, summary.usage) };
 }
 
 export class ExplainSource implements vscode.Disposable {

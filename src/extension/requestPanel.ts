@@ -13,8 +13,8 @@ import {
   type ExplainRendered,
   type ToWebview,
 } from '../webview/protocol';
+import { exchangeCost } from '../core/analysis/explain';
 import { isRecord } from '../core/jsonValue';
-import { summaryCost } from './explainSource';
 import { CommandId } from './commandIds';
 import type { CaptureChange, CaptureViewDeps } from './captureWatcher';
 import { CapturePanel } from './capturePanel';
@@ -219,7 +219,7 @@ class RequestPanelController extends CapturePanel {
       exchange.explanation = explanation;
       return;
     }
-    exchange.cost = summaryCost(exchange.summary, explained.pricing);
+    exchange.cost = exchangeCost(exchange.summary, explained.pricing);
     if (explained.error) exchange.explainError = explained.error;
   }
 

@@ -172,7 +172,7 @@ export function capturesTreeTests(): void {
       assert.ok(text.includes(`**Cache hit:** 0% (read 0 of ${input.toLocaleString('en-US')} input tokens; written 0)`), text);
       assert.ok(text.includes(`**Cost:** ${dollars(usd)} (input ${dollars(input / 1_000_000)} · output ${dollars((output * 5) / 1_000_000)})`), text);
       const other = await waitForExchange(unknown, (candidate) => candidate.outcome === 'ok');
-      assert.ok(plain(other.exchange.tooltip).includes('**Cost:** unpriced (claude-tree-unpriced is not in the pricing table)'), other.exchange.tooltip);
+      assert.ok(plain(other.exchange.tooltip).includes('**Cost:** unpriced (no price for claude-tree-unpriced in the pricing table'), other.exchange.tooltip);
     });
 
     it('an exchange still streaming shows pending with a spinning icon, then its outcome', async () => {

@@ -4,6 +4,7 @@ import { runMochaInHost } from '../support/extensionHostMocha';
 import { activationTests } from './activation.test';
 import { capturesTreeTests } from './capturesTree.test';
 import { diffsTests } from './diffs.test';
+import { explainTests } from './explain.test';
 import { insightsTests } from './insights.test';
 import { requestPanelTests } from './requestPanel.test';
 import { startStopTests } from './startStop.test';
@@ -21,5 +22,6 @@ export function run(): Promise<void> {
     diffsTests();
     timelineTests();
     insightsTests();
+    explainTests();
   });
 }
