@@ -12,6 +12,7 @@ import { DEFAULT_PRICING, withOverride, type PricingTable } from '../core/analys
 import { errorText } from '../core/errorText';
 import type { LogIndex } from '../core/logIndex';
 import type { CaptureWatcher } from './captureWatcher';
+import type { InterludeService } from './interludeService';
 import { SECTION } from './settings';
 
 export interface Explained {
@@ -52,8 +53,13 @@ export function pricingTable(log: (message: string) => void): PricingTable {
   }
 }
 
+/** How long a view waits for the exchanges in flight to end before explaining anyway. */
+const RELAY_WAIT_MS = 5_000;
+
 export class ExplainSource implements vscode.Disposable {
   private cached?: { index: LogIndex | undefined; result: Explained };
+  /** The last explanation computed, kept when captures change: cheap to read while a new one waits. */
+  private last?: Explained;
   private table?: PricingTable;
   private lastError?: string;
   private readonly disposables: vscode.Disposable[] = [];
@@ -61,6 +67,7 @@ export class ExplainSource implements vscode.Disposable {
   constructor(
     private readonly watcher: CaptureWatcher,
     private readonly output: vscode.LogOutputChannel,
+    private readonly service?: Pick<InterludeService, 'whenIdle'>,
   ) {
     this.disposables.push(
       watcher.onDidChange(() => (this.cached = undefined)),
@@ -79,18 +86,36 @@ export class ExplainSource implements vscode.Disposable {
     if (this.cached && this.cached.index === index) return this.cached.result;
     const result = this.compute(index?.analysisInput() ?? EMPTY_INPUT);
     this.cached = { index, result };
+    this.last = result;
     return result;
+  }
+
+  /** Whether `current()` would answer without computing. */
+  get fresh(): boolean {
+    return this.cached !== undefined && this.cached.index === this.watcher.current;
+  }
+
+  /**
+   * The last explanation computed, possibly of fewer captures (undefined before the first): never computes. An
+   * exchange's explanation does not change once its response landed, so it serves every one it holds.
+   */
+  latest(): Explained | undefined {
+    return this.fresh ? this.cached!.result : this.last;
+  }
+
+  /**
+   * The explanation of the captures now, computed once no exchange relays (waiting a few seconds at most): the
+   * listeners share this thread, and a long synchronous pass over a big log would hold back an agent's stream.
+   */
+  async settled(): Promise<Explained> {
+    if (!this.fresh) await this.service?.whenIdle(RELAY_WAIT_MS);
+    return this.current();
   }
 
   /** The pricing table in use: the shipped one with the user's override merged in. */
   pricing(): PricingTable {
     this.table ??= pricingTable((message) => this.say(message));
     return this.table;
-  }
-
-  /** One exchange's explanation, if the explainer knows it (probes and unknown ids have none). */
-  exchange(id: string): ExchangeExplanation | undefined {
-    return this.current().byId.get(id);
   }
 
   private compute(input: AnalysisInput): Explained {

@@ -73,7 +73,7 @@ export function activate(context: vscode.ExtensionContext): void {
     idleDir: () => resolveCaptureDir(readSettings(), context.globalStorageUri).dir,
     log: (message) => output.warn(message),
   });
-  const explain = new ExplainSource(watcher, output);
+  const explain = new ExplainSource(watcher, output, activeService);
   context.subscriptions.push(watcher, explain);
   const viewDeps = { service: activeService, output, watcher, explain };
   registerCapturesTree(context, viewDeps);

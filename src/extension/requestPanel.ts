@@ -176,7 +176,18 @@ class RequestPanelController extends CapturePanel {
     if (this.pageReady) await this.post(id);
   }
 
+  /**
+   * Posts the exchange with the explanation last computed; when newer captures are not explained yet, explains
+   * them once no exchange relays and posts it again (the page keeps its open sections and scroll).
+   */
   private async post(id: string): Promise<void> {
+    await this.deliver(id);
+    if (this.deps.explain.fresh) return;
+    await this.deps.explain.settled();
+    if (this.currentId === id && this.postedId === id) await this.deliver(id);
+  }
+
+  private async deliver(id: string): Promise<void> {
     const message = await this.load(id);
     const panel = this.panel;
     // Another request may have been opened while this one was read.
@@ -212,15 +223,16 @@ class RequestPanelController extends CapturePanel {
 
   /** The exchange's cache, context and cost explanation; without one, its cost from its own usage. */
   private explain(exchange: ExchangeView): void {
-    const explained = this.deps.explain.current();
-    exchange.pricingDate = explained.pricing.date;
-    const explanation = explained.byId.get(exchange.summary.id);
+    const explained = this.deps.explain.latest();
+    const pricing = explained?.pricing ?? this.deps.explain.pricing();
+    exchange.pricingDate = pricing.date;
+    const explanation = explained?.byId.get(exchange.summary.id);
     if (explanation) {
       exchange.explanation = explanation;
       return;
     }
-    exchange.cost = exchangeCost(exchange.summary, explained.pricing);
-    if (explained.error) exchange.explainError = explained.error;
+    exchange.cost = exchangeCost(exchange.summary, pricing);
+    if (explained?.error) exchange.explainError = explained.error;
   }
 
   /**
@@ -228,7 +240,7 @@ class RequestPanelController extends CapturePanel {
    * slot (this exchange's prompt as the sample), else this request against the one it was compared with.
    */
   private async openSegment(id: string): Promise<void> {
-    const explanation = this.deps.explain.exchange(id);
+    const explanation = (await this.deps.explain.settled()).byId.get(id);
     const slot = explanation?.cache.segment?.slot;
     if (explanation && slot?.source === 'system') {
       await vscode.commands.executeCommand(CommandId.ShowSkeletonDiff, { agent: slot.agent, family: slot.family, sampleId: id });

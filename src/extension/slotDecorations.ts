@@ -67,7 +67,7 @@ export class SlotDecorations implements vscode.Disposable {
     return [...this.applied].map(([editor, lines]) => ({ uri: editor.document.uri.toString(), lines }));
   }
 
-  private hover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
+  private async hover(document: vscode.TextDocument, position: vscode.Position): Promise<vscode.Hover | undefined> {
     const slot = this.provider.skeletonOf(document.uri)?.slotLines.find((candidate) => candidate.line === position.line);
     if (!slot || !document.lineAt(position.line).text.startsWith('⟪slot ')) return undefined;
     const markdown = new vscode.MarkdownString();
@@ -79,16 +79,16 @@ export class SlotDecorations implements vscode.Disposable {
       markdown.appendText(line);
       markdown.appendMarkdown('\n');
     }
-    const breaks = this.cacheBreaks(document.uri, slot.number - 1);
+    const breaks = await this.cacheBreaks(document.uri, slot.number - 1);
     if (breaks) markdown.appendMarkdown('\n').appendText(breaks);
     return new vscode.Hover(markdown, document.lineAt(position.line).range);
   }
 
   /** `Broke the prompt cache 3 times (45,000 tokens missed), cost $0.135`: what changing this slot cost. */
-  private cacheBreaks(uri: vscode.Uri, slot: number): string | undefined {
+  private async cacheBreaks(uri: vscode.Uri, slot: number): Promise<string | undefined> {
     const ref = parsePromptUri(uri);
     if (!this.explain || ref?.kind !== 'skeleton') return undefined;
-    const explained = this.explain.current();
+    const explained = await this.explain.settled();
     if (!explained.explain) return `Cache breaks at this slot: not known (${explained.error ?? 'no explanation'})`;
     const group = slotBreaks(explained.explain, 'system', ref.agent, ref.family, slot);
     if (!group || group.count === 0) return 'Never broke the prompt cache in these captures.';

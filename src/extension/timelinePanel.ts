@@ -30,6 +30,7 @@ import { webviewPageHtml } from './webviewPage';
 import { CapturePanel } from './capturePanel';
 import { isRecord } from '../core/jsonValue';
 import type { ExchangeExplanation } from '../core/analysis/explain';
+import type { Explained } from './explainSource';
 import { tokenCount, usd } from '../webview/explainFormat';
 
 /** What the hidden `agentInterlude.internal.timeline` command returns (tests read it). */
@@ -209,6 +210,8 @@ function responseDetail(summary: ExchangeSummary | undefined, record: unknown): 
 
 class TimelineController extends CapturePanel {
   private rows: TimelineRow[] = [];
+  /** The explanation the rows' break marks come from. */
+  private rowsExplained?: Explained;
   private sessions = 0;
   private gapSeconds = sessionGapSeconds();
   private rendered = 0;
@@ -294,6 +297,7 @@ class TimelineController extends CapturePanel {
         this.computeMs ??= Date.now() - started;
         await this.postRows();
         this.pageReady = true;
+        void this.followBreaks();
         return;
       }
       case 'drawn':
@@ -309,6 +313,7 @@ class TimelineController extends CapturePanel {
         this.gapSeconds = message.seconds;
         this.recompute();
         await this.postRows();
+        void this.followBreaks();
         return;
       case 'search':
         await this.search(message.query);
@@ -336,9 +341,21 @@ class TimelineController extends CapturePanel {
     const report = analyzeConversations(exchanges, { sessionGapMs: this.gapSeconds * 1000 });
     this.sessions = report.sessions.length;
     const previous = this.rows;
-    // The break marks: the window's shared explanation (computed once per change for every view that shows it).
-    this.rows = toRows(exchanges, report, this.deps.explain.current().byId);
+    // The break marks: the window's shared explanation as last computed (followBreaks brings the newer one).
+    const explained = this.deps.explain.latest();
+    this.rowsExplained = explained;
+    this.rows = toRows(exchanges, report, explained?.byId ?? new Map());
     return previous;
+  }
+
+  /**
+   * Rows are drawn at once with the explanation last computed; the newer one is computed once no exchange relays,
+   * and the rows whose break mark it changes are sent again.
+   */
+  private async followBreaks(): Promise<void> {
+    const explained = await this.deps.explain.settled();
+    if (explained === this.rowsExplained || !this.panel || !this.pageReady) return;
+    await this.capturesChanged({ dir: this.watcher.directory ?? '', reset: false });
   }
 
   private async postRows(): Promise<void> {
@@ -358,11 +375,14 @@ class TimelineController extends CapturePanel {
     }
     if (!prefix) {
       await this.postRows();
+      void this.followBreaks();
       return;
     }
     const appended = this.rows.slice(previous.length);
-    if (appended.length === 0 && updated.length === 0) return;
-    await this.panel.webview.postMessage({ type: 'append', rows: appended, updated, sessions: this.sessions } satisfies TimelineToWebview);
+    if (appended.length > 0 || updated.length > 0) {
+      await this.panel.webview.postMessage({ type: 'append', rows: appended, updated, sessions: this.sessions } satisfies TimelineToWebview);
+    }
+    void this.followBreaks();
   }
 
   private async search(query: string): Promise<void> {

@@ -22,6 +22,8 @@ export interface ExchangeView {
 /** What the page drew in its Cache, Context and Cost sections, as text (tests read it; screen readers get the same). */
 export interface ExplainRendered {
   id: string;
+  /** The explainer's figures were shown (else only the usage's, while newer captures are being explained). */
+  explained: boolean;
   /** Each shown figure row as `Label: value`. */
   cache: string[];
   composition: string[];
@@ -71,7 +73,7 @@ export function parseFromWebview(value: unknown): FromWebview | undefined {
     case 'rendered': {
       if (typeof value.id !== 'string' || typeof value.cost !== 'string') return undefined;
       const lines = (list: unknown): string[] => (Array.isArray(list) ? list.filter((line): line is string => typeof line === 'string').slice(0, 200) : []);
-      const rendered: ExplainRendered = { id: value.id, cache: lines(value.cache), composition: lines(value.composition), cost: value.cost };
+      const rendered: ExplainRendered = { id: value.id, explained: value.explained === true, cache: lines(value.cache), composition: lines(value.composition), cost: value.cost };
       if (typeof value.segmentLink === 'string') rendered.segmentLink = value.segmentLink;
       return { type: 'rendered', ...rendered };
     }

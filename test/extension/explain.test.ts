@@ -50,7 +50,7 @@ function tokensIn(line: string): number {
 
 async function showRequest(id: string): Promise<NonNullable<RequestPanelStatus['explain']>> {
   await vscode.commands.executeCommand('agentInterlude.openRequest', { id });
-  const shown = await request.waitFor(`the request panel's Cache section for ${id}`, (s) => s.ready && s.id === id && s.explain?.id === id);
+  const shown = await request.waitFor(`the request panel's Cache section for ${id}`, (s) => s.ready && s.id === id && s.explain?.id === id && s.explain.explained);
   return shown.explain!;
 }
 

@@ -71,7 +71,11 @@ function cacheBody(view: ExchangeView, deps: ExplainDeps, rendered: ExplainRende
     } else {
       nodes.push(el('p', 'note', view.summary.pending ? 'No usage yet: the response is still streaming.' : 'The response carries no usage.'));
     }
-    const why = view.explainError ? `The cause is not explained: ${view.explainError}` : 'This request is not part of a conversation (no cause to explain).';
+    const why = view.explainError
+      ? `The cause is not explained: ${view.explainError}`
+      : view.pricingDate && !view.summary.pending && view.summary.usage
+        ? 'The cause is being explained (or this request is not part of a conversation).'
+        : 'No cause to explain yet.';
     nodes.push(el('p', 'note captured', why));
     rendered.cache.push(why);
     return nodes;
@@ -187,7 +191,7 @@ function costBody(view: ExchangeView, rendered: ExplainRendered): Node[] {
 
 /** The three sections, and what they show as text (posted back for tests). */
 export function explainSections(view: ExchangeView, deps: ExplainDeps): { nodes: HTMLElement[]; rendered: ExplainRendered } {
-  const rendered: ExplainRendered = { id: view.summary.id, cache: [], composition: [], cost: '' };
+  const rendered: ExplainRendered = { id: view.summary.id, explained: view.explanation !== undefined, cache: [], composition: [], cost: '' };
   const nodes: HTMLElement[] = [];
   // Built now (not when first opened), so what is posted back is what the reader can open.
   const cache = cacheBody(view, deps, rendered);
