@@ -182,7 +182,10 @@ class RequestPanelController extends CapturePanel {
    */
   private async post(id: string): Promise<void> {
     await this.deliver(id);
-    if (this.deps.explain.fresh) return;
+    if (!this.deps.explain.fresh) void this.followExplanation(id);
+  }
+
+  private async followExplanation(id: string): Promise<void> {
     await this.deps.explain.settled();
     if (this.currentId === id && this.postedId === id) await this.deliver(id);
   }
