@@ -417,6 +417,18 @@ interface Explainer {
   input: AnalysisInput;
   agents: readonly AgentAnalysis[];
   ttls: { shortMs: number; longMs: number };
+  /**
+   * Line diffs and slot lookups by the texts' hashes: a log has few distinct prompts and many requests,
+   * so each pair is compared once per report.
+   */
+  memo: Map<string, LineChange | SlotRef | null>;
+}
+
+function memoized<T extends LineChange | SlotRef>(explainer: Explainer, key: string, compute: () => T | undefined): T | undefined {
+  if (explainer.memo.has(key)) return (explainer.memo.get(key) ?? undefined) as T | undefined;
+  const value = compute();
+  explainer.memo.set(key, value ?? null);
+  return value;
 }
 
 function toolJson(input: AnalysisInput, exchange: ExchangeSummary, index: number): string | undefined {
@@ -475,7 +487,9 @@ export function changedSegment(explainer: Explainer, previous: ExchangeSummary, 
       else if (now?.name !== undefined && !previous.tools?.names.includes(now.name)) tools.change = 'added';
     }
     const item: SegmentDigest | undefined = tools.change === 'removed' ? (was ?? now) : (now ?? was);
-    const change = firstDifferentLine(toolJson(input, previous, tools.index), toolJson(input, current, tools.index));
+    const change = memoized(explainer, `t${previous.tools?.hash}:${current.tools?.hash}:${tools.index}`, () =>
+      firstDifferentLine(toolJson(input, previous, tools.index), toolJson(input, current, tools.index)),
+    ) as LineChange;
     const toolName = item?.name;
     const verb = tools.change === 'changed' ? 'definition changed' : tools.change === 'added' ? 'added' : 'removed';
     return {
@@ -489,11 +503,15 @@ export function changedSegment(explainer: Explainer, previous: ExchangeSummary, 
   }
   const system = firstChangedIndex(previous.system?.blocks ?? [], current.system?.blocks ?? []);
   if (system) {
-    const change = firstDifferentLine(
-      previous.system ? input.systemText(previous.system.hash) : undefined,
-      current.system ? input.systemText(current.system.hash) : undefined,
+    const change = memoized(explainer, `s${previous.system?.hash}:${current.system?.hash}`, () =>
+      firstDifferentLine(
+        previous.system ? input.systemText(previous.system.hash) : undefined,
+        current.system ? input.systemText(current.system.hash) : undefined,
+      ),
+    ) as LineChange;
+    const slot = memoized(explainer, `S${previous.system?.hash}:${current.system?.hash}`, () =>
+      slotOf(explainer, current.agent, 'system', current.system?.hash, change),
     );
-    const slot = slotOf(explainer, current.agent, 'system', current.system?.hash, change);
     const name = nameOf(change);
     return {
       part: 'system',
@@ -511,12 +529,16 @@ export function changedSegment(explainer: Explainer, previous: ExchangeSummary, 
     // the dynamic slots of the leading messages; later messages are conversation.
     const inPrefix = messages.index <= prefixMessageIndex(current);
     const change: LineChange = inPrefix
-      ? firstDifferentLine(
-          previous.prefix ? input.prefixText(previous.prefix.hash) : undefined,
-          current.prefix ? input.prefixText(current.prefix.hash) : undefined,
-        )
+      ? (memoized(explainer, `p${previous.prefix?.hash}:${current.prefix?.hash}`, () =>
+          firstDifferentLine(
+            previous.prefix ? input.prefixText(previous.prefix.hash) : undefined,
+            current.prefix ? input.prefixText(current.prefix.hash) : undefined,
+          ),
+        ) as LineChange)
       : {};
-    const slot = inPrefix ? slotOf(explainer, current.agent, 'prefix', current.prefix?.hash, change) : undefined;
+    const slot = inPrefix
+      ? memoized(explainer, `P${previous.prefix?.hash}:${current.prefix?.hash}`, () => slotOf(explainer, current.agent, 'prefix', current.prefix?.hash, change))
+      : undefined;
     const name = inPrefix ? nameOf(change) : undefined;
     const what = messages.change === 'removed' ? 'dropped (compaction?)' : 'edited';
     return {
@@ -719,7 +741,7 @@ export function explainLog(input: AnalysisInput, options: ExplainOptions = {}): 
   const pricing = options.pricing ?? DEFAULT_PRICING;
   const exchanges = options.agent === undefined ? input.exchanges : input.exchanges.filter((exchange) => exchange.agent === options.agent);
   const conversations = options.conversations ?? analyzeConversations(exchanges, options);
-  const explainer: Explainer = { input, agents: options.agents ?? [], ttls: options.cacheTtls ?? { shortMs: FIVE_MINUTES_MS, longMs: ONE_HOUR_MS } };
+  const explainer: Explainer = { input, agents: options.agents ?? [], ttls: options.cacheTtls ?? { shortMs: FIVE_MINUTES_MS, longMs: ONE_HOUR_MS }, memo: new Map() };
   const byId = new Map<string, ExchangeSummary>();
   for (const exchange of exchanges) byId.set(exchange.id, exchange);
   const incoming = new Map<string, EdgeKind>();
