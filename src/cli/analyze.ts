@@ -11,7 +11,7 @@ import { LogIndex, LogSourceError } from '../core/logIndex';
 import type { AgentAnalysis, AgentComparison, SystemFamily } from '../core/analysis/agentPrompts';
 import { type AnalysisReport, buildAnalysisReport } from '../core/analysis/analysisReport';
 import type { ConversationReport } from '../core/analysis/conversations';
-import { type ExchangeExplanation, explainLog, type FolderExplain } from '../core/analysis/explain';
+import { explainLog, type FolderExplain } from '../core/analysis/explain';
 import { DEFAULT_PRICING, PricingError, type PricingTable, withOverride } from '../core/analysis/pricing';
 import type { PromptFamily, PromptSlot } from '../core/analysis/promptSkeleton';
 import { roundHalfEven, type Spread } from '../core/analysis/stats';
@@ -49,10 +49,11 @@ export interface AnalyzeSources {
 
 export interface AnalyzeOutput extends AnalysisReport {
   sources: AnalyzeSources;
-  /** Cache breaks, context composition and cost over the folder (explain.ts). */
+  /**
+   * Cache breaks, context composition and cost over the folder (explain.ts). The per-request explanations
+   * are the editor's (one at a time); a folder's JSON keeps the sections, not thousands of rows.
+   */
   explain: FolderExplain;
-  /** Per conversational request: cache, composition, cost. */
-  explanations: ExchangeExplanation[];
 }
 
 class UsageError extends Error {}
@@ -162,7 +163,7 @@ export async function runAnalyze(argv: string[]): Promise<number> {
 /** The whole `analyze` model: the analysis report plus cache, composition and cost (shared with the editor's Analyze command). */
 export function analyzeOutput(index: LogIndex, report: AnalysisReport, options: { agent?: string; pricing?: PricingTable } = {}): AnalyzeOutput {
   const explained = explainLog(index.analysisInput(), { ...options, agents: report.agents, conversations: report.conversations });
-  return { sources: { files: index.files(), lines: index.counts() }, ...report, explain: explained.report, explanations: explained.exchanges };
+  return { sources: { files: index.files(), lines: index.counts() }, ...report, explain: explained.report };
 }
 
 function writeOut(text: string): Promise<void> {
@@ -229,7 +230,7 @@ export function renderReport(output: AnalyzeOutput, maxSlots = DEFAULT_MAX_SLOTS
   if (output.comparison.length >= 2) renderComparison(out, output.comparison);
   renderTokens(out, output.tokens);
   renderStopReasons(out, output.stopReasons);
-  renderCache(out, output.explain, output.explanations);
+  renderCache(out, output.explain);
   renderComposition(out, output.explain);
   renderCost(out, output.explain);
   renderConversations(out, output.conversations);
@@ -477,13 +478,12 @@ function usd(value: number | null): string {
   return value >= 1 ? `$${value.toFixed(2)}` : value >= 0.01 ? `$${value.toFixed(3)}` : `$${value.toFixed(5)}`;
 }
 
-function renderCache(out: string[], explain: FolderExplain, explanations: readonly ExchangeExplanation[]): void {
+function renderCache(out: string[], explain: FolderExplain): void {
   out.push('', '## Prompt cache');
   const rate = explain.cacheHitRate === null ? '—' : `${(100 * explain.cacheHitRate).toFixed(1)}%`;
-  const causes = new Map<string, number>();
-  for (const explanation of explanations) causes.set(explanation.cache.cause.kind, (causes.get(explanation.cache.cause.kind) ?? 0) + 1);
-  out.push(`- cache hit ${rate} over ${plural(explanations.length, 'request')}; ${plural(explain.breaks.length, 'break')} (missed tokens the previous request had cached)`);
-  out.push(`- requests by cause: ${[...causes].map(([kind, count]) => `${kind}×${count}`).join(', ')}`);
+  const requests = Object.values(explain.causes).reduce((sum, count) => sum + count, 0);
+  out.push(`- cache hit ${rate} over ${plural(requests, 'request')}; ${plural(explain.breaks.length, 'break')} (missed tokens the previous request had cached)`);
+  out.push(`- requests by cause: ${Object.entries(explain.causes).map(([kind, count]) => `${kind}×${count}`).join(', ')}`);
   if (explain.breaks.length === 0) return;
   const missed = explain.breaks.reduce((sum, item) => sum + item.missed, 0);
   const cost = explain.breaks.reduce((sum, item) => sum + (item.usd ?? 0), 0);

@@ -257,6 +257,8 @@ export interface FolderExplain {
   };
   /** Cache-hit rate over every request: read / (uncached + read + written). */
   cacheHitRate: number | null;
+  /** Requests per cause kind (every request, breaks or not), most first. */
+  causes: Record<string, number>;
   pricing: { date: string; source: string; overridden: boolean };
 }
 
@@ -763,6 +765,7 @@ export function explainLog(input: AnalysisInput, options: ExplainOptions = {}): 
   const conversationsOut = new Map<number, ConversationExplain>();
   let readSum = 0;
   let inputSum = 0;
+  const causeCounts: Record<string, number> = {};
 
   for (const node of conversations.nodes) {
     const exchange = byId.get(node.id);
@@ -787,6 +790,7 @@ export function explainLog(input: AnalysisInput, options: ExplainOptions = {}): 
       cost,
     };
     explained.push(explanation);
+    causeCounts[cache.cause.kind] = (causeCounts[cache.cause.kind] ?? 0) + 1;
     lastOf.set(thread, exchange);
     if (exchange.usage) warmOf.set(thread, exchange);
     if (!parentOf.has(thread) && (exchange.tools?.count ?? 0) > 0) lastMain.set(scope, exchange);
@@ -860,6 +864,7 @@ export function explainLog(input: AnalysisInput, options: ExplainOptions = {}): 
         byConversation: [...byConversation].map(([conversation, row]) => ({ conversation, ...row })),
       },
       cacheHitRate: inputSum === 0 ? null : readSum / inputSum,
+      causes: Object.fromEntries(Object.entries(causeCounts).sort((a, b) => b[1] - a[1])),
       pricing: { date: pricing.date, source: pricing.source, overridden: pricing.overridden === true },
     },
   };
