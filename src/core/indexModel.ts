@@ -102,6 +102,8 @@ export interface ToolsDigest {
   schemaKey: string | null;
   /** Each tool's definition, in order. */
   items?: SegmentDigest[];
+  /** Some tools came out of a namespace (Codex groups its tools in namespaces). */
+  namespaced?: boolean;
 }
 
 export interface MessagesDigest {
@@ -188,6 +190,8 @@ export interface ExchangeSummary {
   prefix?: PrefixDigest;
   /** The agent's own conversation id (Claude Code session id; Codex prompt_cache_key / session id). */
   conversationKey?: string;
+  /** The tools travelled in an `input` item `{"type":"additional_tools"}` (Codex's default model), not top-level. */
+  toolsInAdditionalItem?: boolean;
   /** The request's cache breakpoints, in cache order. */
   cacheMarks?: CacheMark[];
   composition?: RequestComposition;

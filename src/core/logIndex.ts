@@ -749,6 +749,7 @@ function fillRequest(summary: ExchangeSummary, digest: RequestDigest, ref: Recor
   }
   if (digest.prefix) summary.prefix = digest.prefix;
   if (digest.conversationKey !== undefined) summary.conversationKey = digest.conversationKey;
+  if (digest.toolsInAdditionalItem) summary.toolsInAdditionalItem = true;
   if (digest.cacheMarks) summary.cacheMarks = digest.cacheMarks;
   if (digest.composition) summary.composition = digest.composition;
   if (digest.asksDiagnostics) summary.asksDiagnostics = true;

@@ -52,6 +52,7 @@ export interface RequestDigest extends DigestBase {
   messages?: MessagesDigest;
   prefix?: PrefixDigest;
   conversationKey?: string;
+  toolsInAdditionalItem?: boolean;
   cacheMarks?: CacheMark[];
   composition?: RequestComposition;
   asksDiagnostics?: boolean;
@@ -579,6 +580,7 @@ export class RecordDigester {
     const prefix = this.prefix(system, systemKey, messages?.infos ?? []);
     if (prefix) digest.prefix = prefix;
     const infos = messages?.infos ?? [];
+    if (infos.some((info) => info.isPassThrough)) digest.toolsInAdditionalItem = true;
     const marks = cacheMarks(system, toolsInfo, infos);
     if (marks.length > 0) digest.cacheMarks = marks;
     digest.composition = composition(system, toolsInfo, infos);
@@ -907,8 +909,10 @@ function toolsInfo(tools: unknown[]): ToolsInfo {
   const marks: Array<[number, CacheTtl]> = [];
   let schemaKey: string | null = null;
   let hasCustom = false;
+  let namespaced = false;
   for (const tool of tools) {
     if (!isRecord(tool)) continue;
+    if (typeof tool.namespace === 'string') namespaced = true;
     const fn = isRecord(tool.function) ? tool.function : undefined;
     const name = tool.name || fn?.name || tool.type || '<unknown>';
     const qualified = typeof name === 'string' ? name : String(name);
@@ -925,7 +929,9 @@ function toolsInfo(tools: unknown[]): ToolsInfo {
   }
   if (schemaKey === null && hasCustom) schemaKey = 'custom';
   const text = JSON.stringify(normalized(tools, false));
-  return { digest: { hash: hash16(text), count: names.length, names, schemaKey, items }, marks, text };
+  const digest: ToolsDigest = { hash: hash16(text), count: names.length, names, schemaKey, items };
+  if (namespaced) digest.namespaced = true;
+  return { digest, marks, text };
 }
 
 /** The extract object's parts and its messages' item spans, for an extract we produced ourselves. */

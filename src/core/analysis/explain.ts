@@ -257,6 +257,8 @@ export interface FolderExplain {
   };
   /** Cache-hit rate over every request: read / (uncached + read + written). */
   cacheHitRate: number | null;
+  /** Requests per cause kind (every request, breaks or not), most first. */
+  causes: Record<string, number>;
   pricing: { date: string; source: string; overridden: boolean };
 }
 
@@ -273,6 +275,8 @@ export interface ExplainOptions extends ConversationOptions {
   conversations?: ConversationReport;
   /** Families for slot links: the AnalysisReport's `agents` built from the same input. */
   agents?: readonly AgentAnalysis[];
+  /** Cache TTLs (ms) the expiry inference uses; the API's 5 minutes and 1 hour unless given. */
+  cacheTtls?: { shortMs: number; longMs: number };
 }
 
 
@@ -364,15 +368,26 @@ function shortLine(text: string | undefined): string | undefined {
   return text.length > LINE_CHARS ? `${text.slice(0, LINE_CHARS - 1)}…` : text;
 }
 
+interface LineChange {
+  before?: string;
+  after?: string;
+  /** Lines just above the change (for naming the section it sits in, e.g. a CLAUDE.md block). */
+  above?: string[];
+}
+
 /** The first line where two texts differ (undefined on a side that has run out). */
-function firstDifferentLine(before: string | undefined, after: string | undefined): { before?: string; after?: string } {
+function firstDifferentLine(before: string | undefined, after: string | undefined): LineChange {
   if (before === undefined || after === undefined) return {};
   const a = before.split('\n');
   const b = after.split('\n');
   for (let at = 0; at < Math.max(a.length, b.length); at++) {
-    if (a[at] !== b[at]) return { before: shortLine(a[at]), after: shortLine(b[at]) };
+    if (a[at] !== b[at]) return { before: shortLine(a[at]), after: shortLine(b[at]), above: b.slice(Math.max(0, at - 6), at) };
   }
   return {};
+}
+
+function lines(change: LineChange): { before?: string; after?: string } {
+  return { ...(change.before !== undefined ? { before: change.before } : {}), ...(change.after !== undefined ? { after: change.after } : {}) };
 }
 
 /** Position in the cache order, for comparing a segment with a breakpoint. */
@@ -403,6 +418,19 @@ function firstChangedIndex(
 interface Explainer {
   input: AnalysisInput;
   agents: readonly AgentAnalysis[];
+  ttls: { shortMs: number; longMs: number };
+  /**
+   * Line diffs and slot lookups by the texts' hashes: a log has few distinct prompts and many requests,
+   * so each pair is compared once per report.
+   */
+  memo: Map<string, LineChange | SlotRef | null>;
+}
+
+function memoized<T extends LineChange | SlotRef>(explainer: Explainer, key: string, compute: () => T | undefined): T | undefined {
+  if (explainer.memo.has(key)) return (explainer.memo.get(key) ?? undefined) as T | undefined;
+  const value = compute();
+  explainer.memo.set(key, value ?? null);
+  return value;
 }
 
 function toolJson(input: AnalysisInput, exchange: ExchangeSummary, index: number): string | undefined {
@@ -439,8 +467,9 @@ const CONTEXT_NAMES: Array<[RegExp, string]> = [
   [/Primary working directory|Working directory/, 'working directory'],
 ];
 
-function nameOf(lines: { before?: string; after?: string }, text: string | undefined): string | undefined {
-  for (const candidate of [lines.after, lines.before, text]) {
+/** What the changed line is: its own words, else the nearest section heading above it. */
+function nameOf(change: LineChange): string | undefined {
+  for (const candidate of [change.after, change.before, ...[...(change.above ?? [])].reverse()]) {
     if (!candidate) continue;
     for (const [pattern, name] of CONTEXT_NAMES) if (pattern.test(candidate)) return name;
   }
@@ -452,8 +481,17 @@ export function changedSegment(explainer: Explainer, previous: ExchangeSummary, 
   const { input } = explainer;
   const tools = firstChangedIndex(previous.tools?.items ?? [], current.tools?.items ?? []);
   if (tools) {
-    const item: SegmentDigest | undefined = current.tools?.items?.[tools.index] ?? previous.tools?.items?.[tools.index];
-    const lines = firstDifferentLine(toolJson(input, previous, tools.index), toolJson(input, current, tools.index));
+    // By name, a tool that left the list (--disallowedTools) or joined it, rather than the one that moved up.
+    const was = previous.tools?.items?.[tools.index];
+    const now = current.tools?.items?.[tools.index];
+    if (tools.change === 'changed' && was?.name !== now?.name) {
+      if (was?.name !== undefined && !current.tools?.names.includes(was.name)) tools.change = 'removed';
+      else if (now?.name !== undefined && !previous.tools?.names.includes(now.name)) tools.change = 'added';
+    }
+    const item: SegmentDigest | undefined = tools.change === 'removed' ? (was ?? now) : (now ?? was);
+    const change = memoized(explainer, `t${previous.tools?.hash}:${current.tools?.hash}:${tools.index}`, () =>
+      firstDifferentLine(toolJson(input, previous, tools.index), toolJson(input, current, tools.index)),
+    ) as LineChange;
     const toolName = item?.name;
     const verb = tools.change === 'changed' ? 'definition changed' : tools.change === 'added' ? 'added' : 'removed';
     return {
@@ -461,23 +499,27 @@ export function changedSegment(explainer: Explainer, previous: ExchangeSummary, 
       index: tools.index,
       change: tools.change,
       ...(toolName !== undefined ? { toolName } : {}),
-      ...lines,
+      ...(tools.change === 'changed' ? lines(change) : {}),
       label: `tools[${tools.index}] ${toolName ?? ''}`.trim() + ` (${verb})`,
     };
   }
   const system = firstChangedIndex(previous.system?.blocks ?? [], current.system?.blocks ?? []);
   if (system) {
-    const lines = firstDifferentLine(
-      previous.system ? input.systemText(previous.system.hash) : undefined,
-      current.system ? input.systemText(current.system.hash) : undefined,
+    const change = memoized(explainer, `s${previous.system?.hash}:${current.system?.hash}`, () =>
+      firstDifferentLine(
+        previous.system ? input.systemText(previous.system.hash) : undefined,
+        current.system ? input.systemText(current.system.hash) : undefined,
+      ),
+    ) as LineChange;
+    const slot = memoized(explainer, `S${previous.system?.hash}:${current.system?.hash}`, () =>
+      slotOf(explainer, current.agent, 'system', current.system?.hash, change),
     );
-    const slot = slotOf(explainer, current.agent, 'system', current.system?.hash, lines);
-    const name = nameOf(lines, undefined);
+    const name = nameOf(change);
     return {
       part: 'system',
       index: system.index,
       change: system.change,
-      ...lines,
+      ...lines(change),
       ...(slot ? { slot } : {}),
       label: `system[${system.index}]${name ? ` (${name})` : ''} ${system.change}`,
     };
@@ -488,20 +530,24 @@ export function changedSegment(explainer: Explainer, previous: ExchangeSummary, 
     // The prompt prefix (system, developer items, injected context of the first user message) holds
     // the dynamic slots of the leading messages; later messages are conversation.
     const inPrefix = messages.index <= prefixMessageIndex(current);
-    const lines = inPrefix
-      ? firstDifferentLine(
-          previous.prefix ? input.prefixText(previous.prefix.hash) : undefined,
-          current.prefix ? input.prefixText(current.prefix.hash) : undefined,
-        )
+    const change: LineChange = inPrefix
+      ? (memoized(explainer, `p${previous.prefix?.hash}:${current.prefix?.hash}`, () =>
+          firstDifferentLine(
+            previous.prefix ? input.prefixText(previous.prefix.hash) : undefined,
+            current.prefix ? input.prefixText(current.prefix.hash) : undefined,
+          ),
+        ) as LineChange)
       : {};
-    const slot = inPrefix ? slotOf(explainer, current.agent, 'prefix', current.prefix?.hash, lines) : undefined;
-    const name = inPrefix ? nameOf(lines, undefined) : undefined;
+    const slot = inPrefix
+      ? memoized(explainer, `P${previous.prefix?.hash}:${current.prefix?.hash}`, () => slotOf(explainer, current.agent, 'prefix', current.prefix?.hash, change))
+      : undefined;
+    const name = inPrefix ? nameOf(change) : undefined;
     const what = messages.change === 'removed' ? 'dropped (compaction?)' : 'edited';
     return {
       part: 'messages',
       index: messages.index,
       change: messages.change === 'removed' ? 'removed' : 'changed',
-      ...lines,
+      ...lines(change),
       ...(slot ? { slot } : {}),
       label: `messages[${messages.index}]${name ? ` (${name})` : ''} ${what}`,
     };
@@ -527,12 +573,12 @@ function lastMark(marks: readonly CacheMark[] | undefined): [number, number] | u
 }
 
 /** The TTL of the cache the previous request left: 1 h when it wrote (or marked) only 1-hour entries. */
-function ttlOfWrite(previous: ExchangeSummary): number {
+function ttlOfWrite(previous: ExchangeSummary, ttls: Explainer['ttls']): number {
   const usage = previous.usage;
-  if (usage && (usage.cacheCreation1h ?? 0) > 0 && (usage.cacheCreation5m ?? 0) === 0) return ONE_HOUR_MS;
+  if (usage && (usage.cacheCreation1h ?? 0) > 0 && (usage.cacheCreation5m ?? 0) === 0) return ttls.longMs;
   const marks = previous.cacheMarks ?? [];
-  if (marks.length > 0 && marks.every((mark) => mark.ttl === '1h')) return ONE_HOUR_MS;
-  return FIVE_MINUTES_MS;
+  if (marks.length > 0 && marks.every((mark) => mark.ttl === '1h')) return ttls.longMs;
+  return ttls.shortMs;
 }
 
 function isAnthropic(exchange: ExchangeSummary): boolean {
@@ -646,9 +692,9 @@ function explainCache(explainer: Explainer, exchange: ExchangeSummary, context: 
     return result({ kind: 'hit', source: 'inferred', text: `${read} (all that was cached), ${written} new` });
   }
   const gap = compared.gapMs;
-  const ttl = ttlOfWrite(warm);
+  const ttl = ttlOfWrite(warm, explainer.ttls);
   if (gap !== undefined && gap > ttl) {
-    return result({ kind: 'expired', source: 'inferred', text: `${minutes(gap)} since the previous request, beyond the ${ttl === ONE_HOUR_MS ? '1-hour' : '5-minute'} TTL: ${missed} tokens written again` });
+    return result({ kind: 'expired', source: 'inferred', text: `${minutes(gap)} since the previous request, beyond the ${ttl === explainer.ttls.longMs ? 'long' : 'short'} TTL (${minutes(ttl)}): ${missed} tokens written again` });
   }
   if (warm.model && exchange.model && modelFamily(warm.model) !== modelFamily(exchange.model)) {
     return result({ kind: 'model-changed', source: 'inferred', text: `model changed from ${warm.model} to ${exchange.model}: a cache is per model` });
@@ -697,7 +743,7 @@ export function explainLog(input: AnalysisInput, options: ExplainOptions = {}): 
   const pricing = options.pricing ?? DEFAULT_PRICING;
   const exchanges = options.agent === undefined ? input.exchanges : input.exchanges.filter((exchange) => exchange.agent === options.agent);
   const conversations = options.conversations ?? analyzeConversations(exchanges, options);
-  const explainer: Explainer = { input, agents: options.agents ?? [] };
+  const explainer: Explainer = { input, agents: options.agents ?? [], ttls: options.cacheTtls ?? { shortMs: FIVE_MINUTES_MS, longMs: ONE_HOUR_MS }, memo: new Map() };
   const byId = new Map<string, ExchangeSummary>();
   for (const exchange of exchanges) byId.set(exchange.id, exchange);
   const incoming = new Map<string, EdgeKind>();
@@ -719,6 +765,7 @@ export function explainLog(input: AnalysisInput, options: ExplainOptions = {}): 
   const conversationsOut = new Map<number, ConversationExplain>();
   let readSum = 0;
   let inputSum = 0;
+  const causeCounts: Record<string, number> = {};
 
   for (const node of conversations.nodes) {
     const exchange = byId.get(node.id);
@@ -743,6 +790,7 @@ export function explainLog(input: AnalysisInput, options: ExplainOptions = {}): 
       cost,
     };
     explained.push(explanation);
+    causeCounts[cache.cause.kind] = (causeCounts[cache.cause.kind] ?? 0) + 1;
     lastOf.set(thread, exchange);
     if (exchange.usage) warmOf.set(thread, exchange);
     if (!parentOf.has(thread) && (exchange.tools?.count ?? 0) > 0) lastMain.set(scope, exchange);
@@ -816,6 +864,7 @@ export function explainLog(input: AnalysisInput, options: ExplainOptions = {}): 
         byConversation: [...byConversation].map(([conversation, row]) => ({ conversation, ...row })),
       },
       cacheHitRate: inputSum === 0 ? null : readSum / inputSum,
+      causes: Object.fromEntries(Object.entries(causeCounts).sort((a, b) => b[1] - a[1])),
       pricing: { date: pricing.date, source: pricing.source, overridden: pricing.overridden === true },
     },
   };

@@ -84,6 +84,20 @@ export function withOverride(base: PricingTable, override: unknown): PricingTabl
   };
 }
 
+/**
+ * The table for a user setting (the editor's `agentInterlude.pricing`): the shipped one with the setting's
+ * models merged in; a malformed setting leaves the shipped table and says why.
+ */
+export function pricingFromSetting(setting: unknown): { table: PricingTable; error?: string } {
+  if (setting === undefined || setting === null || (isRecord(setting) && Object.keys(setting).length === 0)) return { table: DEFAULT_PRICING };
+  try {
+    return { table: withOverride(DEFAULT_PRICING, setting) };
+  } catch (error) {
+    if (!(error instanceof PricingError)) throw error;
+    return { table: DEFAULT_PRICING, error: `agentInterlude.pricing ignored: ${error.message}` };
+  }
+}
+
 /** The table entry for a model id: the id itself, else its family; undefined = unpriced. */
 export function priceOf(table: PricingTable, model: string | undefined): { key: string; price: ModelPrice } | undefined {
   if (!model) return undefined;
