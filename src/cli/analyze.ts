@@ -3,6 +3,7 @@
 // prompt prefix, tokens by model family, sessions and line counts. `--json` prints the
 // whole data model instead.
 
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { DEFAULT_CAPTURE_DIR } from '../core/captureLog';
 import type { IndexedFile, LineCounts } from '../core/indexModel';
@@ -10,6 +11,8 @@ import { LogIndex, LogSourceError } from '../core/logIndex';
 import type { AgentAnalysis, AgentComparison, SystemFamily } from '../core/analysis/agentPrompts';
 import { type AnalysisReport, buildAnalysisReport } from '../core/analysis/analysisReport';
 import type { ConversationReport } from '../core/analysis/conversations';
+import { explainLog, type FolderExplain } from '../core/analysis/explain';
+import { DEFAULT_PRICING, PricingError, type PricingTable, withOverride } from '../core/analysis/pricing';
 import type { PromptFamily, PromptSlot } from '../core/analysis/promptSkeleton';
 import { roundHalfEven, type Spread } from '../core/analysis/stats';
 import type { SecretReport } from '../core/analysis/secretReport';
@@ -22,16 +25,20 @@ const VALUES_PER_SLOT = 3;
 const SESSIONS_LISTED = 20;
 
 export const ANALYZE_HELP = `Usage:
-  agent-interlude analyze [paths...] [--agent NAME] [--max-slots N] [--json]
+  agent-interlude analyze [paths...] [--agent NAME] [--max-slots N] [--pricing FILE] [--json]
 
 Reads capture logs (default: ./${DEFAULT_CAPTURE_DIR}, i.e. its log-*.jsonl; a path may be a file,
 a directory or a glob) and reports each agent's prompt architecture: the system prompt's
 skeleton and dynamic slots per prompt family, the prompt prefix, tools and messages, then a
-cross-agent table, tokens by model family, stop reasons and sessions.
+cross-agent table, tokens by model family, stop reasons and sessions; then why each prompt
+cache break happened (cause, changed segment, prompt slot), what fills the context, and the cost.
 
 Options:
       --agent NAME      only this agent's exchanges (e.g. claude, codex)
       --max-slots N     slots shown per prompt family (default ${DEFAULT_MAX_SLOTS})
+      --pricing FILE    JSON prices per million tokens replacing or adding to the shipped table
+                        ({"models": {"<model>": {"input", "output", "cacheRead", "cacheWrite5m", "cacheWrite1h"}}};
+                        shipped table dated ${DEFAULT_PRICING.date})
       --json            print the full analysis as JSON instead of the text report
   -h, --help            this help
 `;
@@ -43,6 +50,11 @@ export interface AnalyzeSources {
 
 export interface AnalyzeOutput extends AnalysisReport {
   sources: AnalyzeSources;
+  /**
+   * Cache breaks, context composition and cost over the folder (explain.ts). The per-request explanations
+   * are the editor's (one at a time); a folder's JSON keeps the sections, not thousands of rows.
+   */
+  explain: FolderExplain;
 }
 
 class UsageError extends Error {}
@@ -51,6 +63,7 @@ interface AnalyzeArgs {
   paths: string[];
   agent?: string;
   maxSlots: number;
+  pricing?: string;
   json: boolean;
   help: boolean;
 }
@@ -63,6 +76,7 @@ function parseAnalyzeArgs(argv: string[]): AnalyzeArgs {
       options: {
         agent: { type: 'string' },
         'max-slots': { type: 'string' },
+        pricing: { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -84,6 +98,7 @@ function parseAnalyzeArgs(argv: string[]): AnalyzeArgs {
     paths: positionals.length > 0 ? positionals : [DEFAULT_CAPTURE_DIR],
     agent: values.agent,
     maxSlots,
+    pricing: values.pricing,
     json: values.json ?? false,
     help: values.help ?? false,
   };
@@ -102,6 +117,17 @@ export async function runAnalyze(argv: string[]): Promise<number> {
   if (args.help) {
     process.stdout.write(ANALYZE_HELP);
     return 0;
+  }
+
+  let pricing: PricingTable = DEFAULT_PRICING;
+  if (args.pricing !== undefined) {
+    try {
+      pricing = withOverride(DEFAULT_PRICING, JSON.parse(await readFile(args.pricing, 'utf8')));
+    } catch (error) {
+      const why = error instanceof PricingError || error instanceof SyntaxError ? error.message : (error as Error).message;
+      process.stderr.write(`agent-interlude analyze: --pricing ${args.pricing}: ${why}\n`);
+      return 2;
+    }
   }
 
   let index: LogIndex;
@@ -130,9 +156,15 @@ export async function runAnalyze(argv: string[]): Promise<number> {
     process.stderr.write(`agent-interlude analyze: no exchanges of agent "${args.agent}" (agents: ${known})\n`);
     return 1;
   }
-  const output: AnalyzeOutput = { sources: { files: index.files(), lines }, ...report };
+  const output = analyzeOutput(index, report, { agent: args.agent, pricing });
   await writeOut(args.json ? `${JSON.stringify(output, null, 2)}\n` : renderReport(output, args.maxSlots));
   return 0;
+}
+
+/** The whole `analyze` model: the analysis report plus cache, composition and cost (shared with the editor's Analyze command). */
+export function analyzeOutput(index: LogIndex, report: AnalysisReport, options: { agent?: string; pricing?: PricingTable } = {}): AnalyzeOutput {
+  const explained = explainLog(index.analysisInput(), { ...options, agents: report.agents, conversations: report.conversations });
+  return { sources: { files: index.files(), lines: index.counts() }, ...report, explain: explained.report };
 }
 
 function writeOut(text: string): Promise<void> {
@@ -199,6 +231,9 @@ export function renderReport(output: AnalyzeOutput, maxSlots = DEFAULT_MAX_SLOTS
   if (output.comparison.length >= 2) renderComparison(out, output.comparison);
   renderTokens(out, output.tokens);
   renderStopReasons(out, output.stopReasons);
+  renderCache(out, output.explain);
+  renderComposition(out, output.explain);
+  renderCost(out, output.explain);
   renderConversations(out, output.conversations);
   renderSecrets(out, output.secrets);
   return `${out.join('\n')}\n`;
@@ -383,7 +418,7 @@ function renderTokens(out: string[], tokens: TokenReport): void {
       ],
     ],
   );
-  out.push('cache hit = cache read / (input + cache read)');
+  out.push('cache hit = cache read / (uncached input + cache read + cache write)');
 }
 
 function renderStopReasons(out: string[], stops: StopReasons): void {
@@ -448,5 +483,75 @@ function renderConversations(out: string[], report: ConversationReport): void {
         `${plural(session.exchanges, 'exchange')}, ${plural(session.threads.length, 'thread')}, ${session.agents.join('+')}` +
         (session.tokens.output > 0 ? `, ${session.tokens.output} output tokens` : ''),
     );
+  }
+}
+
+const BREAKS_LISTED = 10;
+const CONVERSATIONS_LISTED = 5;
+
+function usd(value: number | null): string {
+  if (value === null) return 'unpriced';
+  return value >= 1 ? `$${value.toFixed(2)}` : value >= 0.01 ? `$${value.toFixed(3)}` : `$${value.toFixed(5)}`;
+}
+
+function renderCache(out: string[], explain: FolderExplain): void {
+  out.push('', '## Prompt cache');
+  const rate = explain.cacheHitRate === null ? '—' : `${(100 * explain.cacheHitRate).toFixed(1)}%`;
+  const requests = Object.values(explain.causes).reduce((sum, count) => sum + count, 0);
+  out.push(`- cache hit ${rate} over ${plural(requests, 'request')}; ${plural(explain.breaks.length, 'break')} (missed tokens the previous request had cached)`);
+  out.push(`- requests by cause: ${Object.entries(explain.causes).map(([kind, count]) => `${kind}×${count}`).join(', ')}`);
+  if (explain.breaks.length === 0) return;
+  const missed = explain.breaks.reduce((sum, item) => sum + item.missed, 0);
+  const cost = explain.breaks.reduce((sum, item) => sum + (item.usd ?? 0), 0);
+  out.push(`- breaks cost ${usd(cost)} against a warm cache (${missed} tokens written or sent again)`);
+  out.push('', 'breaks by cause:');
+  for (const group of explain.byCause) out.push(`  ${group.key.padEnd(16)} ${String(group.count).padStart(4)}×  ${String(group.missed).padStart(9)} tokens  ${usd(group.usd)}`);
+  if (explain.bySlot.length > 0) {
+    out.push('', 'breaks by prompt slot:');
+    for (const group of explain.bySlot) out.push(`  ${group.key}: ${group.count}×, ${group.missed} tokens, ${usd(group.usd)}`);
+  }
+  if (explain.byTool.length > 0) {
+    out.push('', 'breaks by tool definition:');
+    for (const group of explain.byTool) out.push(`  ${group.key}: ${group.count}×, ${group.missed} tokens, ${usd(group.usd)}`);
+  }
+  out.push('', `costliest breaks (of ${explain.breaks.length}):`);
+  for (const item of explain.breaks.slice(0, BREAKS_LISTED)) {
+    out.push(`  ${item.id} ${item.cause}: ${trunc(item.text, 120)} — ${item.missed} tokens, ${usd(item.usd)}`);
+  }
+}
+
+function renderComposition(out: string[], explain: FolderExplain): void {
+  if (explain.conversations.length === 0) return;
+  out.push('', '## Context composition (tokens, estimated from bytes, summing to the reported input)');
+  const largest = [...explain.conversations]
+    .filter((conversation) => conversation.turns.length > 0)
+    .sort((a, b) => (b.turns[b.turns.length - 1]?.inputTokens ?? 0) - (a.turns[a.turns.length - 1]?.inputTokens ?? 0))
+    .slice(0, CONVERSATIONS_LISTED);
+  for (const conversation of largest) {
+    const first = conversation.turns[0];
+    const last = conversation.turns[conversation.turns.length - 1];
+    const parts = (turn: typeof last) => turn.parts.filter((part) => part.tokens > 0).map((part) => `${part.kind} ${part.tokens}`).join(', ');
+    out.push(`- conversation #${conversation.conversation} (${conversation.agent}${conversation.key ? `, ${trunc(conversation.key, 40)}` : ''}), ${plural(conversation.turns.length, 'turn')}: ${first.inputTokens} → ${last.inputTokens} input tokens`);
+    out.push(`    last turn: ${parts(last) || '(no usage)'}`);
+    const top = conversation.topToolResults.slice(0, 3);
+    if (top.length > 0) out.push(`    largest tool results: ${top.map((entry) => `${entry.name} ${entry.tokens}`).join(', ')}`);
+  }
+}
+
+function renderCost(out: string[], explain: FolderExplain): void {
+  const { cost, pricing } = explain;
+  out.push('', `## Cost (USD, prices of ${pricing.date}${pricing.overridden ? ', with overrides' : ''})`);
+  table(
+    out,
+    ['model family', 'requests', 'priced', 'cost'],
+    [
+      ...cost.byFamily.map((row) => [row.family, String(row.requests), String(row.priced), row.priced === 0 && row.unpriced > 0 ? 'unpriced' : usd(row.usd)]),
+      ['total', String(cost.total.requests), String(cost.total.priced), usd(cost.total.usd)],
+    ],
+  );
+  if (cost.total.unpriced > 0) out.push(`${plural(cost.total.unpriced, 'request')} with usage but no price (model not in the table): not counted, not zero`);
+  const sessions = cost.bySession.filter((row) => row.requests > 0);
+  if (sessions.length > 1) {
+    out.push(`per session: ${sessions.slice(-SESSIONS_LISTED).map((row) => `#${row.session + 1} ${usd(row.usd)}`).join(', ')}`);
   }
 }

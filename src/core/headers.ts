@@ -25,6 +25,10 @@ export const LOGGED_REQUEST_HEADERS: ReadonlySet<string> = new Set([
   'openai-beta',
   'openai-organization',
   'user-agent',
+  // The agents' own conversation ids (non-secret): what ties a request to its conversation (SPEC §6).
+  'x-claude-code-session-id',
+  'session_id',
+  'x-codex-turn-metadata',
 ]);
 
 /** Headers named in `Connection:` are hop-by-hop too (RFC 9110 §7.6.1). */

@@ -21,7 +21,12 @@ export interface TokenUsage {
   input: number;
   output: number;
   cacheRead: number;
+  /** All cache writes (both tiers). */
   cacheCreation: number;
+  /** Anthropic `cache_creation.ephemeral_5m_input_tokens`, when the response splits writes by tier. */
+  cacheCreation5m?: number;
+  /** Anthropic `cache_creation.ephemeral_1h_input_tokens`. */
+  cacheCreation1h?: number;
 }
 
 export type SystemRepresentation = 'blocks' | 'string' | 'messages' | 'mixed' | 'none';
@@ -38,6 +43,55 @@ export interface SystemDigest {
   representation: SystemRepresentation;
   /** Number of blocks / developer items / system messages that make it up. */
   parts: number;
+  /**
+   * The system field's own blocks (not the role:system / developer messages, which sit in `messages` in
+   * the cache order), each hashed by meaning (cache_control ignored), for finding the block that changed.
+   */
+  blocks?: SegmentDigest[];
+}
+
+/** One cacheable segment: a tool definition, a system block. */
+export interface SegmentDigest {
+  /** Hash of its JSON without cache_control. */
+  hash: string;
+  /** UTF-8 bytes of its JSON as sent. */
+  bytes: number;
+  /** The tool's name (tools only). */
+  name?: string;
+}
+
+export type CacheTtl = '5m' | '1h';
+
+/** A `cache_control` breakpoint: where in the cache order (tools → system → messages) it sits. */
+export interface CacheMark {
+  part: 'tools' | 'system' | 'messages';
+  /** Tool index, system block index, or message index. */
+  index: number;
+  ttl: CacheTtl;
+}
+
+/**
+ * The request's input by kind, in UTF-8 bytes of its JSON (the explainer scales them to the reported
+ * tokens). system: system blocks and system/developer messages; tools: definitions (also Codex's
+ * additional_tools item); context: injected blocks (CONTEXT_MARKERS) of user messages; toolResults: by
+ * the tool that produced them; newTurn: the user's words after the last assistant turn; history: the rest.
+ */
+export interface RequestComposition {
+  system: number;
+  tools: number;
+  context: number;
+  history: number;
+  newTurn: number;
+  toolResults: Record<string, number>;
+}
+
+/** The provider's own cache diagnosis carried by the response (SPEC §6). */
+export interface CacheDiagnosis {
+  provider: 'anthropic' | 'openai';
+  /** e.g. model_changed, system_changed, tools_changed, messages_changed, previous_message_not_found, unavailable. */
+  type: string;
+  missedTokens?: number;
+  raw: unknown;
 }
 
 export interface ToolsDigest {
@@ -47,6 +101,10 @@ export interface ToolsDigest {
   names: string[];
   /** 'input_schema' | 'parameters' | 'function.parameters' | 'custom' | null, as the original reports it. */
   schemaKey: string | null;
+  /** Each tool's definition, in order. */
+  items?: SegmentDigest[];
+  /** Some tools came out of a namespace (Codex groups its tools in namespaces). */
+  namespaced?: boolean;
 }
 
 export interface MessagesDigest {
@@ -131,6 +189,16 @@ export interface ExchangeSummary {
   toolUses?: string[];
   /** System text + system messages + injected context of the first user message(s); see PrefixDigest. */
   prefix?: PrefixDigest;
+  /** The agent's own conversation id (Claude Code session id; Codex prompt_cache_key / session id). */
+  conversationKey?: string;
+  /** The tools travelled in an `input` item `{"type":"additional_tools"}` (Codex's default model), not top-level. */
+  toolsInAdditionalItem?: boolean;
+  /** The request's cache breakpoints, in cache order. */
+  cacheMarks?: CacheMark[];
+  composition?: RequestComposition;
+  /** The request carried Anthropic's `diagnostics` (asking the API to explain a miss). */
+  asksDiagnostics?: boolean;
+  cacheDiagnosis?: CacheDiagnosis;
   request?: RecordRef;
   response?: RecordRef;
   /** Secrets the recorder found in the request and response records (distinct values, request's first). */

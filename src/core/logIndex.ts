@@ -749,6 +749,11 @@ function fillRequest(summary: ExchangeSummary, digest: RequestDigest, ref: Recor
   }
   if (digest.prefix) summary.prefix = digest.prefix;
   mergeSecrets(summary, digest);
+  if (digest.conversationKey !== undefined) summary.conversationKey = digest.conversationKey;
+  if (digest.toolsInAdditionalItem) summary.toolsInAdditionalItem = true;
+  if (digest.cacheMarks) summary.cacheMarks = digest.cacheMarks;
+  if (digest.composition) summary.composition = digest.composition;
+  if (digest.asksDiagnostics) summary.asksDiagnostics = true;
   // The response's model wins; the request's is the fallback.
   if (summary.model === undefined && digest.model !== undefined) summary.model = digest.model;
   summary.pending = summary.response === undefined;
@@ -773,6 +778,7 @@ function fillResponse(summary: ExchangeSummary, digest: ResponseDigest, ref: Rec
   if (digest.responseBytes !== undefined) summary.responseBytes = digest.responseBytes;
   if (digest.toolUses) summary.toolUses = digest.toolUses;
   mergeSecrets(summary, digest);
+  if (digest.cacheDiagnosis) summary.cacheDiagnosis = digest.cacheDiagnosis;
   if (summary.request === undefined) {
     summary.agent = digest.agent;
     summary.wire = digest.wire;

@@ -7,9 +7,22 @@
 // Used in worker threads (indexWorker.ts) and in the main thread alike; both produce identical digests.
 
 import { hash } from 'node:crypto';
-import type { MessagesDigest, PrefixDigest, PrefixPart, SystemDigest, SystemRepresentation, TokenUsage, ToolsDigest } from './indexModel';
+import type {
+  CacheDiagnosis,
+  CacheMark,
+  CacheTtl,
+  MessagesDigest,
+  PrefixDigest,
+  PrefixPart,
+  RequestComposition,
+  SegmentDigest,
+  SystemDigest,
+  SystemRepresentation,
+  TokenUsage,
+  ToolsDigest,
+} from './indexModel';
 import { parseSpan, scanArray, scanEntries, scanObject, skipValue, spanKind } from './jsonScan';
-import { reconstructBody, type Wire } from './wire';
+import { extract, reconstructBody, type Wire } from './wire';
 import { isRecord, type JsonRecord } from './jsonValue';
 import type { RecordSecrets } from './secrets/lineRedactor';
 
@@ -41,6 +54,11 @@ export interface RequestDigest extends DigestBase {
   tools?: ToolsDigest;
   messages?: MessagesDigest;
   prefix?: PrefixDigest;
+  conversationKey?: string;
+  toolsInAdditionalItem?: boolean;
+  cacheMarks?: CacheMark[];
+  composition?: RequestComposition;
+  asksDiagnostics?: boolean;
 }
 
 export interface ResponseDigest extends DigestBase {
@@ -56,6 +74,7 @@ export interface ResponseDigest extends DigestBase {
   durationMs?: number;
   responseBytes?: number;
   toolUses?: string[];
+  cacheDiagnosis?: CacheDiagnosis;
 }
 
 export type RecordDigest = RequestDigest | ResponseDigest;
@@ -133,6 +152,28 @@ function contentTexts(content: unknown): string[] {
   return texts;
 }
 
+/**
+ * A message compared by meaning: without `cache_control` and (Codex) item ids, and with a string
+ * `content` as the one-text-block list it means — Claude Code sends its role:system message one way,
+ * then the other, between turns of one conversation (SPEC §6).
+ */
+function meaningOf(message: unknown, dropId: boolean): unknown {
+  const copy = normalized(message, dropId);
+  if (isRecord(copy) && typeof copy.content === 'string') copy.content = [{ type: 'text', text: copy.content }];
+  return copy;
+}
+
+/** The TTL a `cache_control` value asks for; undefined when it is not a breakpoint. */
+function ttlOf(cacheControl: unknown): CacheTtl | undefined {
+  if (!isRecord(cacheControl)) return undefined;
+  return cacheControl.ttl === '1h' ? '1h' : '5m';
+}
+
+function jsonBytes(value: unknown): number {
+  const text = JSON.stringify(value);
+  return text === undefined ? 0 : Buffer.byteLength(text);
+}
+
 /** A copy without `cache_control` keys anywhere (and without the top-level `id` when asked). */
 function normalized(value: unknown, dropId: boolean): unknown {
   if (Array.isArray(value)) return value.map((item) => normalized(item, false));
@@ -181,12 +222,77 @@ export function normalizeUsage(wire: string, usage: unknown): TokenUsage | undef
     const cached = numberField(details, 'cached_tokens');
     return { input: numberField(usage, 'input_tokens') - cached, output: numberField(usage, 'output_tokens'), cacheRead: cached, cacheCreation: 0 };
   }
-  return {
+  const normalizedUsage: TokenUsage = {
     input: numberField(usage, 'input_tokens'),
     output: numberField(usage, 'output_tokens'),
     cacheRead: numberField(usage, 'cache_read_input_tokens'),
     cacheCreation: numberField(usage, 'cache_creation_input_tokens'),
   };
+  // The write split by tier (the 1-hour tier costs more); absent in older responses.
+  if (isRecord(usage.cache_creation)) {
+    normalizedUsage.cacheCreation5m = numberField(usage.cache_creation, 'ephemeral_5m_input_tokens');
+    normalizedUsage.cacheCreation1h = numberField(usage.cache_creation, 'ephemeral_1h_input_tokens');
+  }
+  return normalizedUsage;
+}
+
+/**
+ * The provider's cache diagnosis: Anthropic `diagnostics.cache_miss_reason` ({type,
+ * cache_missed_input_tokens}; null when nothing diverged), OpenAI `prompt_cache_diagnostics`
+ * ({type: cache_miss | cache_hit | comparison_response_not_found | unavailable, reason, cache_missed_tokens}).
+ */
+export function cacheDiagnosisOf(diagnostics: unknown, promptCacheDiagnostics: unknown): CacheDiagnosis | undefined {
+  if (isRecord(diagnostics) && isRecord(diagnostics.cache_miss_reason)) {
+    const reason = diagnostics.cache_miss_reason;
+    const type = stringOrUndefined(reason.type) ?? 'unknown';
+    const missed = finiteOrUndefined(reason.cache_missed_input_tokens) ?? finiteOrUndefined(diagnostics.cache_missed_input_tokens);
+    return missed === undefined ? { provider: 'anthropic', type, raw: diagnostics } : { provider: 'anthropic', type, missedTokens: missed, raw: diagnostics };
+  }
+  if (isRecord(promptCacheDiagnostics)) {
+    const outcome = stringOrUndefined(promptCacheDiagnostics.type) ?? 'unknown';
+    const reason = promptCacheDiagnostics.reason;
+    const reasonType = typeof reason === 'string' ? reason : isRecord(reason) ? stringOrUndefined(reason.type) : undefined;
+    const type = outcome === 'cache_miss' && reasonType ? reasonType : outcome;
+    const missed = finiteOrUndefined(promptCacheDiagnostics.cache_missed_tokens);
+    const diagnosis: CacheDiagnosis = { provider: 'openai', type, raw: promptCacheDiagnostics };
+    if (missed !== undefined) diagnosis.missedTokens = missed;
+    return diagnosis;
+  }
+  return undefined;
+}
+
+/** Claude Code `metadata.user_id`: a JSON string with `session_id`, or older `user_…_session_<uuid>`. */
+function claudeSessionOf(metadata: unknown): string | undefined {
+  if (!isRecord(metadata) || typeof metadata.user_id !== 'string') return undefined;
+  const userId = metadata.user_id;
+  if (userId.startsWith('{')) {
+    try {
+      const parsed: unknown = JSON.parse(userId);
+      if (isRecord(parsed) && typeof parsed.session_id === 'string' && parsed.session_id !== '') return parsed.session_id;
+    } catch {
+      // not JSON after all: try the older form
+    }
+  }
+  const match = /_session_([0-9a-fA-F-]{8,})$/.exec(userId);
+  return match?.[1];
+}
+
+/**
+ * The agent's own conversation id (SPEC §6), from the fields it sends: Claude Code's session id
+ * (header, metadata), Codex's prompt_cache_key (= its thread id), client_metadata, session_id header.
+ */
+export function conversationKeyOf(headers: unknown, body: { metadata?: unknown; promptCacheKey?: unknown; clientMetadata?: unknown }): string | undefined {
+  const header = (name: string) => (isRecord(headers) && typeof headers[name] === 'string' && headers[name] !== '' ? (headers[name] as string) : undefined);
+  const claude = header('x-claude-code-session-id') ?? claudeSessionOf(body.metadata);
+  if (claude) return claude;
+  if (typeof body.promptCacheKey === 'string' && body.promptCacheKey !== '') return body.promptCacheKey;
+  const client = body.clientMetadata;
+  if (isRecord(client)) {
+    for (const key of ['thread_id', 'conversation_id', 'session_id']) {
+      if (typeof client[key] === 'string' && client[key] !== '') return client[key] as string;
+    }
+  }
+  return header('session_id');
 }
 
 function describeError(error: unknown): string | undefined {
@@ -209,7 +315,11 @@ interface LineLayout {
   items: number[] | undefined;
   /** Span of `request.model`. */
   model: [number, number] | undefined;
+  /** Spans of the request body's conversation fields (metadata, prompt_cache_key, client_metadata, diagnostics). */
+  body: Map<string, [number, number]>;
 }
+
+const BODY_FIELDS = new Set(['metadata', 'prompt_cache_key', 'client_metadata', 'diagnostics']);
 
 /** What one distinct message contributes (memoized by the hash of its bytes). */
 interface MessageInfo {
@@ -227,15 +337,36 @@ interface MessageInfo {
   context?: string[];
   /** A user message made of context blocks only (the prefix walk goes on past it). */
   onlyContext?: boolean;
+  /** The message's last cache breakpoint, if it carries one. */
+  mark?: CacheTtl;
+  /** What the message adds to the request's composition (see RequestComposition). */
+  parts: MessageParts;
+}
+
+/** A message's bytes by kind; user words are placed (history or new turn) per request. */
+interface MessageParts {
+  system: number;
+  tools: number;
+  context: number;
+  history: number;
+  user: number;
+  /** [tool call id, bytes] of each tool result it carries. */
+  results?: Array<[string, number]>;
+  /** [tool call id, tool name] of each tool call it makes. */
+  calls?: Array<[string, string]>;
+  /** An assistant turn (or a Responses output item): user words before it are history. */
+  isTurn: boolean;
 }
 
 interface ToolsInfo {
   digest: ToolsDigest;
+  marks: Array<[number, CacheTtl]>;
   text: string;
 }
 
 interface SystemInfo {
   digest: SystemDigest;
+  marks: Array<[number, CacheTtl]>;
   text: string;
   /** The system already holds role:system / developer messages (our writer puts them there). */
   holdsMessages: boolean;
@@ -306,7 +437,7 @@ export class RecordDigester {
     // One pass over the line: top-level values are located; `request` is walked only to find its
     // `model`, `extract` down to its parts and the items of its `messages` (nothing is skipped twice).
     const spans = new Map<string, [number, number]>();
-    const layout: LineLayout = { extract: new Map(), items: undefined, model: undefined };
+    const layout: LineLayout = { extract: new Map(), items: undefined, model: undefined, body: new Map() };
     if (buf[start] !== 0x7b) return 'invalid';
     const after = scanEntries(buf, start, end, (key, valueStart) => {
       let valueEnd: number;
@@ -314,6 +445,7 @@ export class RecordDigester {
         valueEnd = scanEntries(buf, valueStart, end, (bodyKey, bodyValueStart) => {
           const bodyValueEnd = skipValue(buf, bodyValueStart, end);
           if (bodyKey === 'model' && bodyValueEnd >= 0) layout.model = [bodyValueStart, bodyValueEnd];
+          else if (BODY_FIELDS.has(bodyKey) && bodyValueEnd >= 0) layout.body.set(bodyKey, [bodyValueStart, bodyValueEnd]);
           return bodyValueEnd;
         });
       } else if (key === 'extract' && buf[valueStart] === 0x7b) {
@@ -392,10 +524,37 @@ export class RecordDigester {
       if (typeof model === 'string' && model !== '') digest.model = model;
     }
 
-    const extractSpan = spans.get('extract');
+    const bodyField = (key: string): unknown => {
+      const span = layout.body.get(key);
+      return span ? parseSpan(buf, span[0], span[1]) : undefined;
+    };
+    const conversationKey = conversationKeyOf(small('headers_kept'), {
+      metadata: bodyField('metadata'),
+      promptCacheKey: bodyField('prompt_cache_key'),
+      clientMetadata: bodyField('client_metadata'),
+    });
+    if (conversationKey !== undefined) digest.conversationKey = conversationKey;
+    if (layout.body.has('diagnostics')) digest.asksDiagnostics = true;
+
+    let extractSpan = spans.get('extract');
+    let parts = layout.extract;
+    let items = layout.items;
+    // A record without our schema version was written by the original, whose extract misses what
+    // today's agents send (Codex's developer-message prompt, additional_tools): extract it again from
+    // the request body with our extraction, and digest that instead.
+    if (!spans.has('schema') && extractSpan && spanKind(buf, extractSpan[0]) === 'object') {
+      const requestSpan = spans.get('request');
+      const ours = requestSpan ? extract(digest.wire as Wire, parseSpan(buf, requestSpan[0], requestSpan[1])) : null;
+      if (ours) {
+        buf = Buffer.from(JSON.stringify(ours));
+        const rescanned = scanExtract(buf);
+        extractSpan = [0, buf.length];
+        parts = rescanned.parts;
+        items = rescanned.items;
+      }
+    }
     if (!extractSpan || spanKind(buf, extractSpan[0]) !== 'object') return digest;
     digest.hasExtract = true;
-    const parts = layout.extract;
 
     // Compare with the most recent request of the same agent and wire; spans there are relative to
     // its copied extract, so shift ours by the extract's start when comparing.
@@ -413,17 +572,23 @@ export class RecordDigester {
     }
     if (system) digest.system = system.digest;
     const toolsSpan = parts.get('tools');
+    let toolsInfo: ToolsInfo | undefined;
     if (toolsSpan) {
       const toolsKey = rawKey(buf, toolsSpan, previous, previous?.tools);
       current.tools = [toolsSpan[0] - base0, toolsSpan[1] - base0, toolsKey];
-      const tools = this.tools(buf, toolsSpan, toolsKey);
-      if (tools) digest.tools = tools.digest;
+      toolsInfo = this.tools(buf, toolsSpan, toolsKey);
+      if (toolsInfo) digest.tools = toolsInfo.digest;
     }
     const messagesSpan = parts.get('messages');
-    const messages = messagesSpan && layout.items ? this.messages(buf, layout.items, digest.wire === 'codex-responses', current, base0) : undefined;
+    const messages = messagesSpan && items ? this.messages(buf, items, digest.wire === 'codex-responses', current, base0) : undefined;
     if (messages) digest.messages = messages.digest;
     const prefix = this.prefix(system, systemKey, messages?.infos ?? []);
     if (prefix) digest.prefix = prefix;
+    const infos = messages?.infos ?? [];
+    if (infos.some((info) => info.isPassThrough)) digest.toolsInAdditionalItem = true;
+    const marks = cacheMarks(system, toolsInfo, infos);
+    if (marks.length > 0) digest.cacheMarks = marks;
+    digest.composition = composition(system, toolsInfo, infos);
     this.remember(buf, extractSpan, current, messages?.extends);
     return digest;
   }
@@ -453,14 +618,16 @@ export class RecordDigester {
   private system(buf: Buffer, span: [number, number], key: string): SystemInfo | undefined {
     let info = this.systems.get(key);
     if (info === undefined) {
-      const flat = flattenSystem(parseSpan(buf, span[0], span[1]));
-      info = flat
-        ? {
-            digest: { hash: hash16(flat.text), chars: codePointLength(flat.text), representation: flat.representation, parts: flat.parts },
-            text: flat.text,
-            holdsMessages: flat.representation === 'messages' || flat.representation === 'mixed',
-          }
-        : null;
+      const value = parseSpan(buf, span[0], span[1]);
+      const flat = flattenSystem(value);
+      if (flat) {
+        const { blocks, marks } = systemBlocks(value);
+        const digest: SystemDigest = { hash: hash16(flat.text), chars: codePointLength(flat.text), representation: flat.representation, parts: flat.parts };
+        if (blocks.length > 0) digest.blocks = blocks;
+        info = { digest, marks, text: flat.text, holdsMessages: flat.representation === 'messages' || flat.representation === 'mixed' };
+      } else {
+        info = null;
+      }
       remember(this.systems, key, info);
       if (info) this.emit({ table: 'system', hash: info.digest.hash, text: info.text });
     }
@@ -628,6 +795,8 @@ export class RecordDigester {
         case 'status':
         case 'finish_reason':
         case 'error':
+        case 'diagnostics':
+        case 'prompt_cache_diagnostics':
           fields[key] = parseSpan(buf, valueStart, valueEnd);
           break;
         case 'tool_uses':
@@ -658,6 +827,8 @@ export class RecordDigester {
       (value) => typeof value === 'string' && value !== '',
     );
     if (typeof stopReason === 'string') digest.stopReason = stopReason;
+    const diagnosis = cacheDiagnosisOf(fields.diagnostics, fields.prompt_cache_diagnostics);
+    if (diagnosis) digest.cacheDiagnosis = diagnosis;
     if (digest.error === undefined) {
       const error = describeError(fields.error);
       if (error !== undefined) digest.error = error;
@@ -683,7 +854,16 @@ function rawKey(
 
 function messageInfo(message: unknown, dropItemId: boolean): MessageInfo {
   if (!isRecord(message)) {
-    return { hash: hash16(JSON.stringify(message) ?? 'undefined'), role: '', blockTypes: [], isSystem: false, isUser: false, isPassThrough: false };
+    const bytes = jsonBytes(message);
+    return {
+      hash: hash16(JSON.stringify(message) ?? 'undefined'),
+      role: '',
+      blockTypes: [],
+      isSystem: false,
+      isUser: false,
+      isPassThrough: false,
+      parts: { system: 0, tools: 0, context: 0, history: bytes, user: 0, isTurn: false },
+    };
   }
   const roleValue = message.role;
   const typeValue = message.type;
@@ -707,13 +887,16 @@ function messageInfo(message: unknown, dropItemId: boolean): MessageInfo {
   const isSystem = isMessage && (roleValue === 'system' || roleValue === 'developer');
   const isUser = isMessage && roleValue === 'user';
   const info: MessageInfo = {
-    hash: hash16(JSON.stringify(normalized(message, dropItemId))),
+    hash: hash16(JSON.stringify(meaningOf(message, dropItemId))),
     role,
     blockTypes: [...blockTypes],
     isSystem,
     isUser,
     isPassThrough: typeValue === 'additional_tools',
+    parts: messageParts(message, isSystem, isUser),
   };
+  const mark = messageMark(message);
+  if (mark) info.mark = mark;
   if (isSystem) info.texts = contentTexts(content);
   if (isUser) {
     const texts = contentTexts(content);
@@ -727,13 +910,21 @@ function messageInfo(message: unknown, dropItemId: boolean): MessageInfo {
 /** The original's tool_names() and tool_schema_key(), plus a hash of the list without cache_control. */
 function toolsInfo(tools: unknown[]): ToolsInfo {
   const names: string[] = [];
+  const items: SegmentDigest[] = [];
+  const marks: Array<[number, CacheTtl]> = [];
   let schemaKey: string | null = null;
   let hasCustom = false;
+  let namespaced = false;
   for (const tool of tools) {
     if (!isRecord(tool)) continue;
+    if (typeof tool.namespace === 'string') namespaced = true;
     const fn = isRecord(tool.function) ? tool.function : undefined;
     const name = tool.name || fn?.name || tool.type || '<unknown>';
-    names.push(typeof name === 'string' ? name : String(name));
+    const qualified = typeof name === 'string' ? name : String(name);
+    names.push(qualified);
+    const ttl = ttlOf(tool.cache_control);
+    if (ttl) marks.push([items.length, ttl]);
+    items.push({ hash: hash16(JSON.stringify(normalized(tool, false))), bytes: jsonBytes(tool), name: qualified });
     if (schemaKey === null) {
       if ('input_schema' in tool) schemaKey = 'input_schema';
       else if ('parameters' in tool) schemaKey = 'parameters';
@@ -743,7 +934,158 @@ function toolsInfo(tools: unknown[]): ToolsInfo {
   }
   if (schemaKey === null && hasCustom) schemaKey = 'custom';
   const text = JSON.stringify(normalized(tools, false));
-  return { digest: { hash: hash16(text), count: names.length, names, schemaKey }, text };
+  const digest: ToolsDigest = { hash: hash16(text), count: names.length, names, schemaKey, items };
+  if (namespaced) digest.namespaced = true;
+  return { digest, marks, text };
+}
+
+/** The extract object's parts and its messages' item spans, for an extract we produced ourselves. */
+function scanExtract(buf: Buffer): { parts: Map<string, [number, number]>; items: number[] | undefined } {
+  const parts = new Map<string, [number, number]>();
+  let items: number[] | undefined;
+  scanEntries(buf, 0, buf.length, (part, partStart) => {
+    let partEnd: number;
+    if (part === 'messages' && buf[partStart] === 0x5b) {
+      const found: number[] = [];
+      partEnd = scanArray(buf, partStart, buf.length, (itemStart, itemEnd) => {
+        found.push(itemStart, itemEnd);
+      });
+      items = found;
+    } else {
+      partEnd = skipValue(buf, partStart, buf.length);
+    }
+    if (partEnd >= 0) parts.set(part, [partStart, partEnd]);
+    return partEnd;
+  });
+  return { parts, items };
+}
+
+/**
+ * The system field's own blocks in cache order: a string is one block; role:system / developer
+ * messages our extraction puts there are skipped (they sit in `messages` on the wire).
+ */
+function systemBlocks(value: unknown): { blocks: SegmentDigest[]; marks: Array<[number, CacheTtl]> } {
+  const blocks: SegmentDigest[] = [];
+  const marks: Array<[number, CacheTtl]> = [];
+  if (typeof value === 'string') {
+    if (value !== '') blocks.push({ hash: hash16(value), bytes: Buffer.byteLength(value) });
+    return { blocks, marks };
+  }
+  if (!Array.isArray(value)) return { blocks, marks };
+  for (const part of value) {
+    if (isRecord(part) && (typeof part.role === 'string' || part.type === 'message')) continue;
+    const ttl = isRecord(part) ? ttlOf(part.cache_control) : undefined;
+    if (ttl) marks.push([blocks.length, ttl]);
+    blocks.push({ hash: hash16(JSON.stringify(normalized(part, false))), bytes: jsonBytes(part) });
+  }
+  return { blocks, marks };
+}
+
+/** The last breakpoint a message carries (on the message or one of its blocks). */
+function messageMark(message: JsonRecord): CacheTtl | undefined {
+  let mark = ttlOf(message.cache_control);
+  if (Array.isArray(message.content)) {
+    for (const block of message.content) if (isRecord(block)) mark = ttlOf(block.cache_control) ?? mark;
+  }
+  return mark;
+}
+
+const TOOL_RESULT_ITEMS = new Set(['function_call_output', 'custom_tool_call_output', 'local_shell_call_output', 'mcp_call_output']);
+const TOOL_CALL_ITEMS = new Set(['function_call', 'custom_tool_call', 'local_shell_call', 'mcp_call']);
+
+function messageParts(message: JsonRecord, isSystem: boolean, isUser: boolean): MessageParts {
+  const parts: MessageParts = { system: 0, tools: 0, context: 0, history: 0, user: 0, isTurn: false };
+  const type = message.type;
+  if (type === 'additional_tools') {
+    // Its tools are the request's tool list (extract flattens them); counted there, not twice.
+    return parts;
+  }
+  if (isSystem) {
+    parts.system = jsonBytes(message);
+    return parts;
+  }
+  if (typeof type === 'string' && TOOL_RESULT_ITEMS.has(type)) {
+    parts.results = [[typeof message.call_id === 'string' ? message.call_id : '', jsonBytes(message)]];
+    return parts;
+  }
+  if (typeof type === 'string' && TOOL_CALL_ITEMS.has(type)) {
+    const name = typeof message.name === 'string' ? message.name : type;
+    const qualified = typeof message.namespace === 'string' ? `${message.namespace}.${name}` : name;
+    parts.calls = [[typeof message.call_id === 'string' ? message.call_id : '', qualified]];
+    parts.history = jsonBytes(message);
+    parts.isTurn = true;
+    return parts;
+  }
+  if (!isUser) {
+    parts.history = jsonBytes(message);
+    parts.isTurn = true;
+    if (Array.isArray(message.content)) {
+      for (const block of message.content) {
+        if (isRecord(block) && block.type === 'tool_use' && typeof block.id === 'string') {
+          (parts.calls ??= []).push([block.id, typeof block.name === 'string' ? block.name : '?']);
+        }
+      }
+    }
+    return parts;
+  }
+  const content = message.content;
+  if (typeof content === 'string') {
+    if (isContextText(content)) parts.context = Buffer.byteLength(content);
+    else parts.user = Buffer.byteLength(content);
+    return parts;
+  }
+  if (!Array.isArray(content)) {
+    parts.user = jsonBytes(message);
+    return parts;
+  }
+  for (const block of content) {
+    const bytes = jsonBytes(block);
+    if (isRecord(block) && block.type === 'tool_result') {
+      (parts.results ??= []).push([typeof block.tool_use_id === 'string' ? block.tool_use_id : '', bytes]);
+    } else if (isRecord(block) && typeof block.text === 'string' && isContextText(block.text)) {
+      parts.context += bytes;
+    } else {
+      parts.user += bytes;
+    }
+  }
+  return parts;
+}
+
+/** Breakpoints in cache order: tools, system blocks, messages. */
+function cacheMarks(system: SystemInfo | undefined, tools: ToolsInfo | undefined, infos: readonly MessageInfo[]): CacheMark[] {
+  const marks: CacheMark[] = [];
+  for (const [index, ttl] of tools?.marks ?? []) marks.push({ part: 'tools', index, ttl });
+  for (const [index, ttl] of system?.marks ?? []) marks.push({ part: 'system', index, ttl });
+  infos.forEach((info, index) => {
+    if (info.mark) marks.push({ part: 'messages', index, ttl: info.mark });
+  });
+  return marks;
+}
+
+function composition(system: SystemInfo | undefined, tools: ToolsInfo | undefined, infos: readonly MessageInfo[]): RequestComposition {
+  const result: RequestComposition = { system: 0, tools: 0, context: 0, history: 0, newTurn: 0, toolResults: {} };
+  for (const block of system?.digest.blocks ?? []) result.system += block.bytes;
+  for (const item of tools?.digest.items ?? []) result.tools += item.bytes;
+  let lastTurn = -1;
+  const callNames = new Map<string, string>();
+  infos.forEach((info, index) => {
+    if (info.parts.isTurn) lastTurn = index;
+    for (const [id, name] of info.parts.calls ?? []) callNames.set(id, name);
+  });
+  infos.forEach((info, index) => {
+    const parts = info.parts;
+    result.system += parts.system;
+    result.tools += parts.tools;
+    result.context += parts.context;
+    result.history += parts.history;
+    if (index > lastTurn) result.newTurn += parts.user;
+    else result.history += parts.user;
+    for (const [id, bytes] of parts.results ?? []) {
+      const name = callNames.get(id) ?? '?';
+      result.toolResults[name] = (result.toolResults[name] ?? 0) + bytes;
+    }
+  });
+  return result;
 }
 
 /** A `secrets` field as the recorder writes it; anything else (hand-edited, foreign) is ignored. */

@@ -63,6 +63,8 @@ export type ClaudeReconstruction = {
   thinking?: string;
   error?: unknown;
   tool_uses_dropped?: number;
+  /** The API's cache diagnostics (`diagnostics.cache_miss_reason`…), from message_start / message_delta. */
+  diagnostics?: unknown;
 };
 
 export type ResponsesReconstruction = {
@@ -76,6 +78,8 @@ export type ResponsesReconstruction = {
   error?: unknown;
   incomplete_details?: unknown;
   tool_uses_dropped?: number;
+  /** The Response's `prompt_cache_diagnostics`, when the API sends it. */
+  prompt_cache_diagnostics?: unknown;
 };
 
 export type ChatReconstruction = {
@@ -428,6 +432,7 @@ class ClaudeReassembler implements Reassembler {
   private arrivals = 0;
   private toolsDropped = 0;
   private error: { value: unknown } | null = null;
+  private diagnostics: JsonRecord | null = null;
 
   push(event: SseEvent): void {
     const data = event.data;
@@ -438,6 +443,7 @@ class ClaudeReassembler implements Reassembler {
         this.model = field(message, 'model');
         this.id = field(message, 'id');
         if (isRecord(message.usage)) Object.assign(this.usage, message.usage);
+        this.takeDiagnostics(message.diagnostics);
         break;
       }
       case 'content_block_start': {
@@ -462,12 +468,20 @@ class ClaudeReassembler implements Reassembler {
         if (Object.hasOwn(delta, 'stop_reason')) this.stopReason = delta.stop_reason;
         if (delta.stop_sequence !== undefined && delta.stop_sequence !== null) this.stopSequence = delta.stop_sequence;
         if (isRecord(data.usage)) Object.assign(this.usage, data.usage);
+        this.takeDiagnostics(data.diagnostics);
+        this.takeDiagnostics(delta.diagnostics);
         break;
       }
       case 'error':
         this.error = { value: isRecord(data.error) ? data.error : data };
         break;
     }
+  }
+
+  /** Merged like usage: a later event's fields complete or replace an earlier one's. */
+  private takeDiagnostics(value: unknown): void {
+    if (!isRecord(value)) return;
+    this.diagnostics = { ...(this.diagnostics ?? {}), ...value };
   }
 
   private startTool(index: unknown, block: JsonRecord): void {
@@ -501,6 +515,7 @@ class ClaudeReassembler implements Reassembler {
     if (!this.thinking.isEmpty) reconstruction.thinking = this.thinking.toString();
     if (this.error) reconstruction.error = this.error.value;
     if (this.toolsDropped > 0) reconstruction.tool_uses_dropped = this.toolsDropped;
+    if (this.diagnostics) reconstruction.diagnostics = this.diagnostics;
     return reconstruction;
   }
 }
@@ -534,6 +549,7 @@ class ResponsesReassembler implements Reassembler {
   private id: unknown = null;
   private status: unknown = null;
   private usage: unknown = {};
+  private cacheDiagnostics: unknown = null;
   /** The original's text: the output_text deltas. */
   private readonly deltaText = new CappedText();
   /** Fallbacks when no deltas came: finished message items, then the final response's output. */
@@ -596,6 +612,7 @@ class ResponsesReassembler implements Reassembler {
     if (Object.hasOwn(response, 'id')) this.id = response.id;
     if (Object.hasOwn(response, 'usage')) this.usage = response.usage;
     if (Object.hasOwn(response, 'status')) this.status = response.status;
+    if (isRecord(response.prompt_cache_diagnostics)) this.cacheDiagnostics = response.prompt_cache_diagnostics;
     if (isRecord(response.error)) this.error = { value: response.error };
     if (isRecord(response.incomplete_details)) this.incompleteDetails = response.incomplete_details;
     // "responses-lite" ends with an empty output; then deltas and done items are all there is.
@@ -686,6 +703,7 @@ class ResponsesReassembler implements Reassembler {
     };
     if (this.error) reconstruction.error = this.error.value;
     if (this.incompleteDetails !== null) reconstruction.incomplete_details = this.incompleteDetails;
+    if (this.cacheDiagnostics !== null) reconstruction.prompt_cache_diagnostics = this.cacheDiagnostics;
     if (this.toolsDropped > 0) reconstruction.tool_uses_dropped = this.toolsDropped;
     return reconstruction;
   }
@@ -845,7 +863,10 @@ function reconstructClaudeMessage(body: JsonRecord): Record<string, unknown> {
   if (failure) return failure;
   const reassembler = new ClaudeReassembler();
   reassembler.push({
-    data: { type: 'message_start', message: { model: field(body, 'model'), id: field(body, 'id'), usage: body.usage } },
+    data: {
+      type: 'message_start',
+      message: { model: field(body, 'model'), id: field(body, 'id'), usage: body.usage, diagnostics: body.diagnostics },
+    },
   });
   const blocks = Array.isArray(body.content) ? body.content : [];
   blocks.forEach((block, index) => {

@@ -2,7 +2,8 @@
 // shown as a read-only virtual document so it can be read, searched and saved but never edited in place.
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
-import { renderReport } from '../cli/analyze';
+import { analyzeOutput, renderReport } from '../cli/analyze';
+import { pricingFromSetting } from '../core/analysis/pricing';
 import { buildAnalysisReport } from '../core/analysis/analysisReport';
 import { LogIndex, LogSourceError } from '../core/logIndex';
 
@@ -82,7 +83,9 @@ export async function analyzeCaptures(
       }
       if (index.exchanges().length === 0) return undefined;
       const report = buildAnalysisReport(index.analysisInput(), {});
-      return renderReport({ sources: { files: index.files(), lines: index.counts() }, ...report });
+      const pricing = pricingFromSetting(vscode.workspace.getConfiguration('agentInterlude').get<unknown>('pricing'));
+      if (pricing.error) host.log.warn(pricing.error);
+      return renderReport(analyzeOutput(index, report, { pricing: pricing.table }));
     },
   ).then(
     (value) => value,

@@ -10,6 +10,7 @@ import * as vscode from 'vscode';
 import { errorText } from '../core/errorText';
 import { LogIndex } from '../core/logIndex';
 import type { IndexDelta } from '../core/indexModel';
+import type { ExplainSource } from './explainSource';
 import type { InterludeService } from './interludeService';
 
 export interface CaptureWatcherOptions {
@@ -26,6 +27,8 @@ export interface CaptureViewDeps {
   service: InterludeService;
   output: vscode.LogOutputChannel;
   watcher: CaptureWatcher;
+  /** The explanation of the captures shown (cache, composition, cost), shared like the watcher. */
+  explain: ExplainSource;
 }
 
 export interface CaptureChange {

@@ -9,6 +9,9 @@ import { analyzeConversations, DEFAULT_SESSION_GAP_MS } from '../core/analysis/c
 import type { ExchangeSummary } from '../core/indexModel';
 import type { LogIndex } from '../core/logIndex';
 import type { CaptureWatcher } from './captureWatcher';
+import { cacheHitRate, exchangeCost } from '../core/analysis/explain';
+import { DEFAULT_PRICING, type PricingTable } from '../core/analysis/pricing';
+import { costParts, costText, percent, tokenCount } from '../webview/explainFormat';
 import { exchangeLabel, exchangeOutcome, secretsBadge, sessionLabel, type Outcome } from './captureLabels';
 
 export const CAPTURES_VIEW_ID = 'agentInterlude.captures';
@@ -44,7 +47,7 @@ export interface CapturesTreeSnapshot {
   hasCaptures: boolean;
   sessions: Array<{
     label: string;
-    exchanges: Array<{ id: string; label: string; icon: string; color?: string; outcome: Outcome; contextValue: string; description?: string }>;
+    exchanges: Array<{ id: string; label: string; icon: string; color?: string; outcome: Outcome; contextValue: string; description?: string; tooltip: string }>;
   }>;
 }
 
@@ -67,6 +70,8 @@ export class CapturesTreeProvider implements vscode.TreeDataProvider<CapturesNod
   constructor(
     private readonly watcher: CaptureWatcher,
     private sessionGapMs: number = DEFAULT_SESSION_GAP_MS,
+    /** The pricing table for the tooltips' cost (the shipped one with the user's override). */
+    private readonly pricing: () => PricingTable = () => DEFAULT_PRICING,
   ) {
     this.disposables.push(
       this.changed,
@@ -169,7 +174,7 @@ export class CapturesTreeProvider implements vscode.TreeDataProvider<CapturesNod
     item.id = `exchange:${element.id}`;
     item.iconPath = exchangeIcon(summary.agent, outcome);
     item.contextValue = EXCHANGE_CONTEXT_VALUE;
-    item.tooltip = exchangeTooltip(summary, outcome);
+    item.tooltip = exchangeTooltip(summary, outcome, this.pricing());
     item.description = secretsBadge(summary);
     item.accessibilityInformation = { label: `${exchangeLabel(summary)}, ${summary.agent}, ${outcome}` };
     item.command = { command: OPEN_REQUEST_COMMAND, title: 'Open Request', arguments: [{ id: element.id }] };
@@ -193,6 +198,7 @@ export class CapturesTreeProvider implements vscode.TreeDataProvider<CapturesNod
             outcome: exchangeOutcome(this.index?.get((node as ExchangeNode).id) ?? { pending: true }),
             contextValue: item.contextValue ?? '',
             description: typeof item.description === 'string' ? item.description : undefined,
+            tooltip: item.tooltip instanceof vscode.MarkdownString ? item.tooltip.value : String(item.tooltip ?? ''),
           };
         }),
       })),
@@ -225,7 +231,23 @@ function sessionTooltip(session: SessionNode): vscode.MarkdownString {
   return tooltip;
 }
 
-function exchangeTooltip(summary: ExchangeSummary, outcome: Outcome): vscode.MarkdownString {
+/** `$0.0123 (input $0.01 · output $0.002)`, or `unpriced (why)`. */
+function costRow(summary: ExchangeSummary, pricing: PricingTable): string | undefined {
+  if (!summary.usage) return undefined;
+  const cost = exchangeCost(summary, pricing);
+  const parts = costParts(cost);
+  return `${costText(cost)}${parts ? ` (${parts})` : ''}`;
+}
+
+/** `64% (read 9,000 of 14,000 input tokens; written 1,200)`: read / (uncached + read + written). */
+function cacheHitRow(summary: ExchangeSummary): string | undefined {
+  const usage = summary.usage;
+  if (!usage) return undefined;
+  const input = usage.input + usage.cacheRead + usage.cacheCreation;
+  return `${percent(cacheHitRate(usage))} (read ${tokenCount(usage.cacheRead)} of ${tokenCount(input)} input tokens; written ${tokenCount(usage.cacheCreation)})`;
+}
+
+function exchangeTooltip(summary: ExchangeSummary, outcome: Outcome, pricing: PricingTable): vscode.MarkdownString {
   const tooltip = new vscode.MarkdownString();
   tooltip.isTrusted = false;
   tooltip.supportHtml = false;
@@ -244,6 +266,8 @@ function exchangeTooltip(summary: ExchangeSummary, outcome: Outcome): vscode.Mar
         ? `${summary.usage.input} in, ${summary.usage.output} out, ${summary.usage.cacheRead} cache read, ${summary.usage.cacheCreation} cache write`
         : undefined,
     ],
+    ['Cache hit', cacheHitRow(summary)],
+    ['Cost', costRow(summary, pricing)],
     ['Stop reason', summary.stopReason],
     ['Messages', summary.messages?.count],
     ['Tools offered', summary.tools?.count],

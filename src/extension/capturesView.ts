@@ -59,7 +59,7 @@ export async function lineAtOffset(path: string, offset: number): Promise<number
 
 export function registerCapturesTree(context: vscode.ExtensionContext, deps: CaptureViewDeps): void {
   const { service, output, watcher } = deps;
-  const provider = new CapturesTreeProvider(watcher, sessionGapMs());
+  const provider = new CapturesTreeProvider(watcher, sessionGapMs(), () => deps.explain.pricing());
   const view = vscode.window.createTreeView(CAPTURES_VIEW_ID, { treeDataProvider: provider, showCollapseAll: true, canSelectMany: true });
   let held: vscode.Disposable | undefined;
   const followActivity = (): void => {

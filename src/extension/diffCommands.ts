@@ -98,7 +98,7 @@ export function registerDiffs(context: vscode.ExtensionContext, deps: CaptureVie
   const { output, watcher } = deps;
   const model = new PromptModel(watcher);
   const provider = new PromptDocumentProvider(model, output);
-  const decorations = new SlotDecorations(provider, context.extensionUri);
+  const decorations = new SlotDecorations(provider, context.extensionUri, deps.explain);
 
   const missing = (what: string): undefined => {
     void vscode.window.showWarningMessage(`Agent Interlude: ${what}`);

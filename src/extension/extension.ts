@@ -11,6 +11,7 @@ import { registerCapturesTree } from './capturesView';
 import { CommandId, RUNNING_CONTEXT_KEY } from './commandIds';
 import { registerDiffs } from './diffCommands';
 import { exportCaptures } from './exportCommand';
+import { ExplainSource } from './explainSource';
 import { InterludeService, type RunningState } from './interludeService';
 import { registerRequestPanel } from './requestPanel';
 import { registerTimeline } from './timelinePanel';
@@ -67,8 +68,9 @@ export function activate(context: vscode.ExtensionContext): void {
     idleDir: () => resolveCaptureDir(readSettings(), context.globalStorageUri).dir,
     log: (message) => output.warn(message),
   });
-  context.subscriptions.push(watcher);
-  const viewDeps = { service: activeService, output, watcher };
+  const explain = new ExplainSource(watcher, output, activeService);
+  context.subscriptions.push(watcher, explain);
+  const viewDeps = { service: activeService, output, watcher, explain };
   // The status bar's secrets count reads the shared index when a view has it open (no index of its own).
   const secretCount = (): SecretCount | undefined => {
     const exchanges = watcher.current?.exchanges();

@@ -4,9 +4,8 @@
 // (buildAnalysisReport, tokensByModelFamily, toolName, readInvocations) over LogIndex.analysisInput(); a
 // CaptureWatcher keeps the figures live while the panel exists.
 import * as vscode from 'vscode';
-import { buildAnalysisReport, type AnalysisReport } from '../core/analysis/analysisReport';
+import type { AnalysisReport } from '../core/analysis/analysisReport';
 import type { AnalysisInput } from '../core/analysis/analysisInput';
-import { DEFAULT_SESSION_GAP_MS } from '../core/analysis/conversations';
 import { toolName } from '../core/analysis/toolCatalog';
 import { tokensByModelFamily } from '../core/analysis/tokenUsage';
 import { readInvocations } from '../core/analysis/toolInvocations';
@@ -15,6 +14,7 @@ import type { ExchangeSummary } from '../core/indexModel';
 import {
   INSIGHTS_VIEW_TYPE,
   parseInsightsFromWebview,
+  type CacheCostData,
   type GraphSession,
   type InsightsData,
   type InsightsTab,
@@ -25,7 +25,7 @@ import {
 } from '../webview/insightsProtocol';
 import type { CaptureViewDeps } from './captureWatcher';
 import { CommandId } from './commandIds';
-import { SECTION } from './settings';
+import { EMPTY_INPUT, type Explained } from './explainSource';
 import { webviewPageHtml } from './webviewPage';
 import { CapturePanel } from './capturePanel';
 import { isRecord } from '../core/jsonValue';
@@ -49,6 +49,8 @@ interface InsightsTestAction {
   followToolsLink?: string;
   /** Click this exchange's node in the conversation graph. */
   clickGraphNode?: string;
+  /** Click this request's row among the cache breaks. */
+  clickBreak?: string;
   probe?: boolean;
 }
 
@@ -60,10 +62,58 @@ const MAX_BUCKETS = 48;
 const GRAPH_SESSIONS = 50;
 const GRAPH_NODES = 400;
 
-/** Sessions split where the captures tree and the timeline split them. */
-function sessionGapMs(): number {
-  const seconds = vscode.workspace.getConfiguration(SECTION).get<number>('sessionGapSeconds');
-  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : DEFAULT_SESSION_GAP_MS;
+/** Rows of the "Cache and cost" tab: the costliest breaks, the latest conversations and sessions. */
+const CACHE_BREAK_ROWS = 200;
+const CACHE_CONVERSATIONS = 50;
+const CACHE_TURNS = 200;
+const CACHE_COST_ROWS = 200;
+
+function cacheCost(explained: Explained): CacheCostData {
+  const pricing = { date: explained.pricing.date, source: explained.pricing.source, overridden: explained.pricing.overridden === true };
+  const report = explained.explain?.report;
+  if (!report) {
+    const total = { requests: 0, priced: 0, unpriced: 0, usd: 0, input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
+    return {
+      error: explained.error ?? 'no explanation',
+      hitRate: null,
+      breaks: [],
+      breakCount: 0,
+      byCause: [],
+      bySlot: [],
+      byTool: [],
+      conversations: [],
+      cost: { total, byFamily: [], bySession: [], byConversation: [] },
+      conversationLast: {},
+      pricing,
+    };
+  }
+  const conversations = report.conversations.slice(-CACHE_CONVERSATIONS).map((conversation) => ({
+    ...conversation,
+    turns: conversation.turns.slice(-CACHE_TURNS),
+    topToolResults: conversation.topToolResults.slice(0, 20),
+  }));
+  const conversationLast: Record<number, string> = {};
+  for (const conversation of report.conversations) {
+    const last = conversation.turns[conversation.turns.length - 1];
+    if (last) conversationLast[conversation.conversation] = last.id;
+  }
+  return {
+    hitRate: report.cacheHitRate,
+    breaks: report.breaks.slice(0, CACHE_BREAK_ROWS),
+    breakCount: report.breaks.length,
+    byCause: report.byCause,
+    bySlot: report.bySlot.slice(0, CACHE_BREAK_ROWS),
+    byTool: report.byTool.slice(0, CACHE_BREAK_ROWS),
+    conversations,
+    cost: {
+      total: report.cost.total,
+      byFamily: report.cost.byFamily,
+      bySession: report.cost.bySession.slice(-CACHE_COST_ROWS),
+      byConversation: report.cost.byConversation.slice(-CACHE_COST_ROWS),
+    },
+    conversationLast,
+    pricing,
+  };
 }
 
 function clip(text: string, cap: number): string {
@@ -185,6 +235,7 @@ class InsightsController extends CapturePanel {
       }
       if (typeof test.followToolsLink === 'string') message.followToolsLink = test.followToolsLink;
       if (typeof test.clickGraphNode === 'string') message.clickGraphNode = test.clickGraphNode;
+      if (typeof test.clickBreak === 'string') message.clickBreak = test.clickBreak;
       if (test.probe === true) {
         message.probe = true;
         this.probe = undefined;
@@ -238,14 +289,10 @@ class InsightsController extends CapturePanel {
 
   private compute(): InsightsData {
     const index = this.watcher.current;
-    const input = index?.analysisInput() ?? {
-      exchanges: [],
-      systemText: () => undefined,
-      toolSet: () => undefined,
-      prefixText: () => undefined,
-      prefixParts: () => undefined,
-    };
-    const report = buildAnalysisReport(input, { sessionGapMs: sessionGapMs() });
+    const input = index?.analysisInput() ?? EMPTY_INPUT;
+    // The report the explanation was built on: one pass per change for the insights and the other views.
+    const explained = this.deps.explain.current();
+    const report = explained.analysis;
     const { buckets, bucketMs } = tokenBuckets(input.exchanges);
     return {
       exchanges: report.exchanges.total,
@@ -267,6 +314,7 @@ class InsightsController extends CapturePanel {
       stopNone: report.stopReasons.none,
       tools: toolEntries(input, report),
       sessions: graphSessions(report, input.exchanges),
+      cache: cacheCost(explained),
     };
   }
 
@@ -324,9 +372,11 @@ class InsightsController extends CapturePanel {
     return webviewPageHtml(webview, this.context.extensionUri, {
       page: 'insights',
       title: 'Insights',
+      sharedStyles: ['explain'],
       body: `<nav class="tabs" role="tablist" aria-label="Insights">
   <button type="button" role="tab" id="tab-overview" data-tab="overview" aria-controls="panel-overview">Overview</button>
   <button type="button" role="tab" id="tab-tokens" data-tab="tokens" aria-controls="panel-tokens">Tokens and cache</button>
+  <button type="button" role="tab" id="tab-cache" data-tab="cache" aria-controls="panel-cache">Cache and cost</button>
   <button type="button" role="tab" id="tab-tools" data-tab="tools" aria-controls="panel-tools">Tools</button>
   <button type="button" role="tab" id="tab-graph" data-tab="graph" aria-controls="panel-graph">Conversation graph</button>
   <span id="summary" class="summary" aria-live="polite"></span>
@@ -334,6 +384,7 @@ class InsightsController extends CapturePanel {
 <main>
   <section id="panel-overview" role="tabpanel" aria-labelledby="tab-overview"></section>
   <section id="panel-tokens" role="tabpanel" aria-labelledby="tab-tokens" hidden></section>
+  <section id="panel-cache" role="tabpanel" aria-labelledby="tab-cache" hidden></section>
   <section id="panel-tools" role="tabpanel" aria-labelledby="tab-tools" hidden></section>
   <section id="panel-graph" role="tabpanel" aria-labelledby="tab-graph" hidden></section>
 </main>`,

@@ -11,8 +11,11 @@ import {
   parsePanelState,
   REQUEST_VIEW_TYPE,
   type ExchangeView,
+  type ExplainRendered,
   type ToWebview,
 } from '../webview/protocol';
+import { exchangeCost } from '../core/analysis/explain';
+import { isRecord } from '../core/jsonValue';
 import { CommandId } from './commandIds';
 import type { CaptureChange, CaptureViewDeps } from './captureWatcher';
 import { CapturePanel } from './capturePanel';
@@ -31,6 +34,8 @@ export interface RequestPanelStatus {
   pending?: boolean;
   /** The Secrets section's rows posted with the exchange (kind, where, masked value). */
   secrets?: Array<{ kind: string; where: string; masked: string }>;
+  /** What the page last drew in its Cache, Context and Cost sections. */
+  explain?: ExplainRendered;
 }
 
 const QUICK_PICK_LIMIT = 200;
@@ -40,7 +45,7 @@ export function registerRequestPanel(context: vscode.ExtensionContext, deps: Cap
   context.subscriptions.push(
     panels,
     vscode.commands.registerCommand(CommandId.OpenRequest, (arg?: unknown) => panels.openRequest(arg)),
-    vscode.commands.registerCommand(CommandId.InternalRequestPanel, () => panels.status()),
+    vscode.commands.registerCommand(CommandId.InternalRequestPanel, (action?: unknown) => panels.status(action)),
     vscode.window.registerWebviewPanelSerializer(REQUEST_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, state) => panels.restore(panel, state),
     }),
@@ -76,6 +81,7 @@ class RequestPanelController extends CapturePanel {
   private postedId?: string;
   private postedPending?: boolean;
   private postedSecrets?: RequestPanelStatus['secrets'];
+  private rendered?: ExplainRendered;
 
   constructor(
     context: vscode.ExtensionContext,
@@ -85,7 +91,11 @@ class RequestPanelController extends CapturePanel {
     super(context, deps, REQUEST_VIEW_TYPE, 'Request');
   }
 
-  status(): RequestPanelStatus {
+  /** Tests may pass `{ clickSegment: true }`: the page clicks the changed segment's link as a user would. */
+  async status(action?: unknown): Promise<RequestPanelStatus> {
+    if (isRecord(action) && action.clickSegment === true && this.panel && this.pageReady) {
+      await this.panel.webview.postMessage({ type: 'test', clickSegment: true } satisfies ToWebview);
+    }
     return {
       open: this.panel !== undefined,
       id: this.currentId,
@@ -93,6 +103,7 @@ class RequestPanelController extends CapturePanel {
       title: this.panel?.title,
       ...(this.postedPending !== undefined ? { pending: this.postedPending } : {}),
       ...(this.postedSecrets ? { secrets: this.postedSecrets } : {}),
+      ...(this.rendered && this.rendered.id === this.currentId ? { explain: this.rendered } : {}),
     };
   }
 
@@ -132,6 +143,7 @@ class RequestPanelController extends CapturePanel {
 
   protected pageGone(): void {
     this.postedId = undefined;
+    this.rendered = undefined;
     if (this.panel) return;
     // Closed, not just hidden.
     this.currentId = undefined;
@@ -150,6 +162,14 @@ class RequestPanelController extends CapturePanel {
       case 'openLog':
         await this.openLog(message.id, message.record);
         return;
+      case 'rendered': {
+        const { type: _type, ...rendered } = message;
+        this.rendered = rendered;
+        return;
+      }
+      case 'openSegment':
+        await this.openSegment(message.id);
+        return;
     }
   }
 
@@ -161,7 +181,21 @@ class RequestPanelController extends CapturePanel {
     if (this.pageReady) await this.post(id);
   }
 
+  /**
+   * Posts the exchange with the explanation last computed; when newer captures are not explained yet, explains
+   * them once no exchange relays and posts it again (the page keeps its open sections and scroll).
+   */
   private async post(id: string): Promise<void> {
+    await this.deliver(id);
+    if (!this.deps.explain.fresh) void this.followExplanation(id);
+  }
+
+  private async followExplanation(id: string): Promise<void> {
+    await this.deps.explain.settled();
+    if (this.currentId === id && this.postedId === id) await this.deliver(id);
+  }
+
+  private async deliver(id: string): Promise<void> {
     const message = await this.load(id);
     const panel = this.panel;
     // Another request may have been opened while this one was read.
@@ -190,12 +224,43 @@ class RequestPanelController extends CapturePanel {
       if (records.summary.secrets?.found.length) {
         exchange.secrets = [...secretLocations(records.request, 'request'), ...secretLocations(records.response, 'response')];
       }
+      this.explain(exchange);
       return { type: 'show', exchange };
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       this.deps.output.error(`Open Request ${id}: ${reason}`);
       return { type: 'missing', id, reason };
     }
+  }
+
+  /** The exchange's cache, context and cost explanation; without one, its cost from its own usage. */
+  private explain(exchange: ExchangeView): void {
+    const explained = this.deps.explain.latest();
+    const pricing = explained?.pricing ?? this.deps.explain.pricing();
+    exchange.pricingDate = pricing.date;
+    const explanation = explained?.byId.get(exchange.summary.id);
+    if (explanation) {
+      exchange.explanation = explanation;
+      return;
+    }
+    exchange.cost = exchangeCost(exchange.summary, pricing);
+    if (explained?.error) exchange.explainError = explained.error;
+  }
+
+  /**
+   * The diff that shows what broke the cache: the skeleton diff of the system prompt family at the changed
+   * slot (this exchange's prompt as the sample), else this request against the one it was compared with.
+   */
+  private async openSegment(id: string): Promise<void> {
+    const explanation = (await this.deps.explain.settled()).byId.get(id);
+    const slot = explanation?.cache.segment?.slot;
+    if (explanation && slot?.source === 'system') {
+      await vscode.commands.executeCommand(CommandId.ShowSkeletonDiff, { agent: slot.agent, family: slot.family, sampleId: id });
+      return;
+    }
+    const previous = explanation?.cache.previousId;
+    if (previous) await vscode.commands.executeCommand(CommandId.CompareRequests, [previous, id]);
+    else await vscode.commands.executeCommand(CommandId.DiffWithPrevious, { id });
   }
 
   private async summary(id: string): Promise<ExchangeSummary | undefined> {
@@ -281,6 +346,7 @@ class RequestPanelController extends CapturePanel {
     return webviewPageHtml(webview, this.context.extensionUri, {
       page: 'request',
       title: 'Request',
+      sharedStyles: ['explain'],
       body: `<main id="root" aria-live="polite"><p class="placeholder">Loading…</p></main>`,
     });
   }

@@ -3,8 +3,11 @@
 // slot line lists the distinct values the slot took and how often. Captured text goes into the hover as
 // text (MarkdownString.appendText escapes it), never as markup.
 import * as vscode from 'vscode';
+import { slotBreaks } from '../core/analysis/explain';
 import { slotValuesMarkdownLines } from '../core/analysis/readableRequest';
-import { PROMPT_SCHEME, type PromptDocumentProvider } from './promptDocuments';
+import { tokenCount, usd } from '../webview/explainFormat';
+import type { ExplainSource } from './explainSource';
+import { parsePromptUri, PROMPT_SCHEME, type PromptDocumentProvider } from './promptDocuments';
 
 /** What the hidden `agentInterlude.internal.slotDecorations` command returns: decorated lines per visible editor. */
 export interface SlotDecorationState {
@@ -21,6 +24,7 @@ export class SlotDecorations implements vscode.Disposable {
   constructor(
     private readonly provider: PromptDocumentProvider,
     extensionUri: vscode.Uri,
+    private readonly explain?: ExplainSource,
   ) {
     this.type = vscode.window.createTextEditorDecorationType({
       isWholeLine: true,
@@ -63,7 +67,7 @@ export class SlotDecorations implements vscode.Disposable {
     return [...this.applied].map(([editor, lines]) => ({ uri: editor.document.uri.toString(), lines }));
   }
 
-  private hover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
+  private async hover(document: vscode.TextDocument, position: vscode.Position): Promise<vscode.Hover | undefined> {
     const slot = this.provider.skeletonOf(document.uri)?.slotLines.find((candidate) => candidate.line === position.line);
     if (!slot || !document.lineAt(position.line).text.startsWith('⟪slot ')) return undefined;
     const markdown = new vscode.MarkdownString();
@@ -75,7 +79,23 @@ export class SlotDecorations implements vscode.Disposable {
       markdown.appendText(line);
       markdown.appendMarkdown('\n');
     }
+    const breaks = await this.cacheBreaks(document.uri, slot.number - 1);
+    if (breaks) markdown.appendMarkdown('\n').appendText(breaks);
     return new vscode.Hover(markdown, document.lineAt(position.line).range);
+  }
+
+  /** `Broke the prompt cache 3 times (45,000 tokens missed), cost $0.135`: what changing this slot cost. */
+  private async cacheBreaks(uri: vscode.Uri, slot: number): Promise<string | undefined> {
+    const ref = parsePromptUri(uri);
+    if (!this.explain || ref?.kind !== 'skeleton') return undefined;
+    const explained = await this.explain.settled();
+    if (!explained.explain) return `Cache breaks at this slot: not known (${explained.error ?? 'no explanation'})`;
+    const group = slotBreaks(explained.explain, 'system', ref.agent, ref.family, slot);
+    if (!group || group.count === 0) return 'Never broke the prompt cache in these captures.';
+    const times = `${group.count} time${group.count === 1 ? '' : 's'}`;
+    // The group sums only priced breaks: $0 there means none was priced, not free.
+    const cost = group.usd > 0 ? `cost ${usd(group.usd)}` : 'cost unpriced';
+    return `Broke the prompt cache ${times} (${tokenCount(group.missed)} tokens missed), ${cost}`;
   }
 
   dispose(): void {

@@ -30,6 +30,9 @@ import { SECTION } from './settings';
 import { webviewPageHtml } from './webviewPage';
 import { CapturePanel } from './capturePanel';
 import { isRecord } from '../core/jsonValue';
+import type { ExchangeExplanation } from '../core/analysis/explain';
+import type { Explained } from './explainSource';
+import { tokenCount, usd } from '../webview/explainFormat';
 
 /** What the hidden `agentInterlude.internal.timeline` command returns (tests read it). */
 export interface TimelineStatus {
@@ -95,7 +98,15 @@ function clip(text: string, cap = DETAIL_TEXT_CAP): string {
   return text.length > cap ? `${text.slice(0, cap)}… (${(text.length - cap).toLocaleString()} more characters)` : text;
 }
 
-function toRows(exchanges: readonly ExchangeSummary[], report: ConversationReport): TimelineRow[] {
+/** `prefix changed: tools[4] WebSearch · 12,000 tokens missed · $0.0450`: what the break mark says. */
+function breakText(explanation: ExchangeExplanation): string {
+  const { cache } = explanation;
+  const parts = [cache.cause.text, `${tokenCount(cache.missed)} tokens missed`];
+  if (cache.breakCost) parts.push(cache.breakCost.usd !== null ? `cost ${usd(cache.breakCost.usd)}` : 'unpriced');
+  return parts.join(' · ');
+}
+
+function toRows(exchanges: readonly ExchangeSummary[], report: ConversationReport, explained: ReadonlyMap<string, ExchangeExplanation>): TimelineRow[] {
   const byId = new Map(exchanges.map((exchange) => [exchange.id, exchange]));
   const edgeTo = new Map(report.edges.map((edge) => [edge.to, edge.kind]));
   const repeated = new Set(report.repeats.flatMap((run) => run.ids));
@@ -122,6 +133,8 @@ function toRows(exchanges: readonly ExchangeSummary[], report: ConversationRepor
     if (edge) row.edge = edge;
     if (summary.toolUses?.length) row.tools = [...new Set(summary.toolUses)];
     if (summary.secrets?.found.length) row.secrets = summary.secrets.found.length;
+    const explanation = explained.get(node.id);
+    if (explanation?.cache.isBreak) row.cacheBreak = breakText(explanation);
     rows.push(row);
   }
   return rows;
@@ -140,7 +153,8 @@ function sameRow(a: TimelineRow, b: TimelineRow): boolean {
     a.session === b.session &&
     a.edge === b.edge &&
     a.repeat === b.repeat &&
-    a.tools?.join('\n') === b.tools?.join('\n')
+    a.tools?.join('\n') === b.tools?.join('\n') &&
+    a.cacheBreak === b.cacheBreak
   );
 }
 
@@ -199,6 +213,8 @@ function responseDetail(summary: ExchangeSummary | undefined, record: unknown): 
 
 class TimelineController extends CapturePanel {
   private rows: TimelineRow[] = [];
+  /** The explanation the rows' break marks come from. */
+  private rowsExplained?: Explained;
   private sessions = 0;
   private gapSeconds = sessionGapSeconds();
   private rendered = 0;
@@ -288,6 +304,7 @@ class TimelineController extends CapturePanel {
         this.computeMs ??= Date.now() - started;
         await this.postRows();
         this.pageReady = true;
+        void this.followBreaks();
         return;
       }
       case 'drawn':
@@ -303,6 +320,7 @@ class TimelineController extends CapturePanel {
         this.gapSeconds = message.seconds;
         this.recompute();
         await this.postRows();
+        void this.followBreaks();
         return;
       case 'search':
         await this.search(message.query);
@@ -330,8 +348,21 @@ class TimelineController extends CapturePanel {
     const report = analyzeConversations(exchanges, { sessionGapMs: this.gapSeconds * 1000 });
     this.sessions = report.sessions.length;
     const previous = this.rows;
-    this.rows = toRows(exchanges, report);
+    // The break marks: the window's shared explanation as last computed (followBreaks brings the newer one).
+    const explained = this.deps.explain.latest();
+    this.rowsExplained = explained;
+    this.rows = toRows(exchanges, report, explained?.byId ?? new Map());
     return previous;
+  }
+
+  /**
+   * Rows are drawn at once with the explanation last computed; the newer one is computed once no exchange relays,
+   * and the rows whose break mark it changes are sent again.
+   */
+  private async followBreaks(): Promise<void> {
+    const explained = await this.deps.explain.settled();
+    if (explained === this.rowsExplained || !this.panel || !this.pageReady) return;
+    await this.capturesChanged({ dir: this.watcher.directory ?? '', reset: false });
   }
 
   private async postRows(): Promise<void> {
@@ -351,11 +382,14 @@ class TimelineController extends CapturePanel {
     }
     if (!prefix) {
       await this.postRows();
+      void this.followBreaks();
       return;
     }
     const appended = this.rows.slice(previous.length);
-    if (appended.length === 0 && updated.length === 0) return;
-    await this.panel.webview.postMessage({ type: 'append', rows: appended, updated, sessions: this.sessions } satisfies TimelineToWebview);
+    if (appended.length > 0 || updated.length > 0) {
+      await this.panel.webview.postMessage({ type: 'append', rows: appended, updated, sessions: this.sessions } satisfies TimelineToWebview);
+    }
+    void this.followBreaks();
   }
 
   /**
@@ -419,6 +453,7 @@ class TimelineController extends CapturePanel {
     return webviewPageHtml(webview, this.context.extensionUri, {
       page: 'timeline',
       title: 'Timeline',
+      sharedStyles: ['explain'],
       body: `<header class="toolbar" role="toolbar" aria-label="Timeline filters">
   <label>Agent <select id="agent"><option value="">All agents</option></select></label>
   <label>Tool invoked <select id="tool"><option value="">Any or none</option></select></label>

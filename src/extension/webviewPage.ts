@@ -15,12 +15,14 @@ export interface WebviewPageSpec {
   title: string;
   /** Static markup of ours (never captured text). */
   body: string;
+  /** More stylesheets from `media/` shared by several pages (e.g. `explain` for the cache and cost figures). */
+  sharedStyles?: string[];
 }
 
 export function webviewPageHtml(webview: vscode.Webview, extensionUri: vscode.Uri, spec: WebviewPageSpec): string {
   const nonce = randomBytes(16).toString('base64');
   const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', `${spec.page}.js`));
-  const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', `${spec.page}.css`));
+  const styles = [spec.page, ...(spec.sharedStyles ?? [])].map((name) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', `${name}.css`)));
   const csp = [
     "default-src 'none'",
     `style-src ${webview.cspSource}`,
@@ -34,7 +36,7 @@ export function webviewPageHtml(webview: vscode.Webview, extensionUri: vscode.Ur
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style.toString()}">
+${styles.map((style) => `<link rel="stylesheet" href="${style.toString()}">`).join('\n')}
 <title>${spec.title}</title>
 </head>
 <body>

@@ -3,9 +3,10 @@
 import type { AgentComparison } from '../core/analysis/agentPrompts';
 import type { EdgeKind } from '../core/analysis/conversations';
 import type { ModelTokens } from '../core/analysis/tokenUsage';
+import type { BreakGroup, CacheBreak, ConversationExplain, CostTotal, SlotBreakGroup } from '../core/analysis/explain';
 
-export type InsightsTab = 'overview' | 'tokens' | 'tools' | 'graph';
-export const INSIGHTS_TABS: readonly InsightsTab[] = ['overview', 'tokens', 'tools', 'graph'];
+export type InsightsTab = 'overview' | 'tokens' | 'cache' | 'tools' | 'graph';
+export const INSIGHTS_TABS: readonly InsightsTab[] = ['overview', 'tokens', 'cache', 'tools', 'graph'];
 
 export interface AgentFigures {
   agent: string;
@@ -58,6 +59,32 @@ export interface GraphSession {
   edges: { from: string; to: string; kind: EdgeKind }[];
 }
 
+/** The "Cache and cost" tab: the explainer's folder report (the core's own row types), capped for the page. */
+export interface CacheCostData {
+  /** Why there is nothing to show, when the explainer failed on these captures. */
+  error?: string;
+  /** read / (uncached + read + written) over every request. */
+  hitRate: number | null;
+  /** Ranked by cost (the most expensive first). */
+  breaks: CacheBreak[];
+  /** Breaks in the log, when more than `breaks` holds. */
+  breakCount: number;
+  byCause: BreakGroup[];
+  bySlot: SlotBreakGroup[];
+  byTool: BreakGroup[];
+  /** Each conversation's turns (composition turn by turn), the latest ones. */
+  conversations: ConversationExplain[];
+  cost: {
+    total: CostTotal;
+    byFamily: Array<CostTotal & { family: string }>;
+    bySession: Array<CostTotal & { session: number }>;
+    byConversation: Array<CostTotal & { conversation: number }>;
+  };
+  /** The request to open for a conversation's cost row (its latest). */
+  conversationLast: Record<number, string>;
+  pricing: { date: string; source: string; overridden: boolean };
+}
+
 export interface InsightsData {
   exchanges: number;
   agents: AgentFigures[];
@@ -69,6 +96,7 @@ export interface InsightsData {
   stopNone: number;
   tools: ToolEntry[];
   sessions: GraphSession[];
+  cache: CacheCostData;
 }
 
 export interface InvocationRow {
@@ -81,7 +109,16 @@ export type InsightsToWebview =
   | { type: 'data'; data: InsightsData }
   | { type: 'invocations'; agent: string; tool: string; rows: InvocationRow[] }
   /** Tests: act as the user would. */
-  | { type: 'test'; tab?: InsightsTab; expandTool?: { agent: string; tool: string }; followToolsLink?: string; clickGraphNode?: string; probe?: boolean };
+  | {
+      type: 'test';
+      tab?: InsightsTab;
+      expandTool?: { agent: string; tool: string };
+      followToolsLink?: string;
+      clickGraphNode?: string;
+      /** Click the "Cache and cost" row of this break's request. */
+      clickBreak?: string;
+      probe?: boolean;
+    };
 
 export interface RenderedFigures {
   tab: InsightsTab;
@@ -91,6 +128,8 @@ export interface RenderedFigures {
   toolRows: number;
   invocationRows: number;
   graphNodes: number;
+  /** "Cache and cost": each table's rows as text (`cell · cell · …`), keyed by the table's label. */
+  cacheTables?: Record<string, string[]>;
   /** The agent whose tools heading has the focus (after following an overview link). */
   focusedAgent?: string;
 }
@@ -125,6 +164,14 @@ export function isTab(value: unknown): value is InsightsTab {
   return typeof value === 'string' && (INSIGHTS_TABS as readonly string[]).includes(value);
 }
 
+function cacheTables(value: Record<string, unknown>): Record<string, string[]> {
+  const tables: Record<string, string[]> = {};
+  for (const [label, rows] of Object.entries(value).slice(0, 20)) {
+    if (Array.isArray(rows)) tables[label] = rows.filter((row): row is string => typeof row === 'string').slice(0, 500).map((row) => row.slice(0, 2000));
+  }
+  return tables;
+}
+
 export function parseInsightsFromWebview(value: unknown): InsightsFromWebview | undefined {
   if (!isObject(value)) return undefined;
   switch (value.type) {
@@ -142,6 +189,7 @@ export function parseInsightsFromWebview(value: unknown): InsightsFromWebview | 
         toolRows: count(value.toolRows) ?? 0,
         invocationRows: count(value.invocationRows) ?? 0,
         graphNodes: count(value.graphNodes) ?? 0,
+        ...(isObject(value.cacheTables) ? { cacheTables: cacheTables(value.cacheTables) } : {}),
         ...(typeof value.focusedAgent === 'string' ? { focusedAgent: value.focusedAgent } : {}),
       };
     }
@@ -177,6 +225,7 @@ export function parseInsightsToWebview(value: unknown): InsightsToWebview | unde
       }
       if (typeof value.followToolsLink === 'string') message.followToolsLink = value.followToolsLink;
       if (typeof value.clickGraphNode === 'string') message.clickGraphNode = value.clickGraphNode;
+      if (typeof value.clickBreak === 'string') message.clickBreak = value.clickBreak;
       if (value.probe === true) message.probe = true;
       return message;
     }

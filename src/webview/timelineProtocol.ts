@@ -26,6 +26,8 @@ export interface TimelineRow {
   tools?: string[];
   /** Distinct secrets the recorder found in the exchange (badge). */
   secrets?: number;
+  /** The request broke its conversation's prompt cache: the cause and what it cost, in one line. */
+  cacheBreak?: string;
 }
 
 export interface TimelineSnippet {
@@ -125,6 +127,8 @@ export type TimelineFromWebview =
       bidiMarked: number;
       bidiIsolated: boolean;
       secretBadges?: string[];
+      /** The cache-break marks drawn: their row and the cause they say (tooltip and accessible name). */
+      breakMarks?: Array<{ id: string; label: string }>;
     };
 
 /** What the page keeps with vscode.setState (and the serializer hands back after a reload). */
@@ -302,6 +306,14 @@ export function parseTimelineFromWebview(value: unknown): TimelineFromWebview | 
         bidiIsolated: value.bidiIsolated === true,
         ...(typeof value.focused === 'string' ? { focused: value.focused.slice(0, 200) } : {}),
         ...(Array.isArray(value.secretBadges) ? { secretBadges: value.secretBadges.filter((badge): badge is string => typeof badge === 'string').slice(0, 100) } : {}),
+        ...(Array.isArray(value.breakMarks)
+          ? {
+              breakMarks: value.breakMarks
+                .filter((mark): mark is { id: string; label: string } => isObject(mark) && typeof mark.id === 'string' && typeof mark.label === 'string')
+                .slice(0, 500)
+                .map((mark) => ({ id: mark.id, label: mark.label.slice(0, 1000) })),
+            }
+          : {}),
       };
     default:
       return undefined;

@@ -550,21 +550,26 @@ describe('LogIndex: logs written by the original', () => {
     assert.deepEqual(claude?.usage, { input: 4, output: 61, cacheRead: 17532, cacheCreation: 1841 });
     assert.equal(claude?.stopReason, 'tool_use');
     assert.deepEqual(claude?.toolUses, ['Bash']);
-    const systemText = system.map((block) => block.text).join('\n');
+    // Re-extracted with our extraction (no schema version): the role:system message joins the prompt.
+    const systemText = [...system.map((block) => block.text), 'The following agents are available: Explore.'].join('\n');
     assert.equal(index.systemText(claude?.system?.hash as string), systemText);
-    assert.deepEqual(claude?.system && { ...claude.system, hash: '' }, { hash: '', chars: codePointLength(systemText), representation: 'blocks', parts: 3 });
+    assert.deepEqual(
+      claude?.system && { ...claude.system, hash: '', blocks: undefined },
+      { hash: '', chars: codePointLength(systemText), representation: 'mixed', parts: 4, blocks: undefined },
+    );
+    assert.equal(claude?.system?.blocks?.length, 3, "the system field's own blocks, in cache order");
     assert.equal(claude?.system?.chars, [...systemText].length, 'chars count code points, as Python len()');
-    assert.deepEqual(claude?.tools && { ...claude.tools, hash: '' }, { hash: '', count: 2, names: ['Bash', 'Read'], schemaKey: 'input_schema' });
+    assert.deepEqual(claude?.tools && { ...claude.tools, hash: '', items: undefined }, { hash: '', count: 2, names: ['Bash', 'Read'], schemaKey: 'input_schema', items: undefined });
     assert.deepEqual(index.toolSet(claude?.tools?.hash as string), tools);
     assert.deepEqual(claude?.messages?.roles, { system: 1, user: 1 });
     assert.deepEqual(claude?.messages?.blockTypes, { text: 3 });
     assert.equal(claude?.messages?.count, 2);
     // Same messages as the legacy request: same hashes, same exact hash.
     assert.deepEqual(claude?.messages, legacy?.messages);
-    // Prefix: system, then the role:system message (the original's extract keeps it in messages), then the reminder.
+    // Prefix: system (re-extracted, it holds the role:system message), then the reminder.
     assert.deepEqual(
       index.prefixParts(claude?.prefix?.hash as string)?.map((part) => part.source),
-      ['system', 'system-message', 'context'],
+      ['system', 'context'],
     );
     assert.ok(index.prefixText(claude?.prefix?.hash as string)?.endsWith('</system-reminder>'));
 
@@ -572,15 +577,16 @@ describe('LogIndex: logs written by the original', () => {
     assert.deepEqual(codex?.usage, { input: 200, output: 30, cacheRead: 1000, cacheCreation: 0 });
     assert.equal(codex?.stopReason, 'completed');
     assert.equal(codex?.toolUses, undefined);
-    assert.deepEqual(codex?.system && { ...codex.system, hash: '' }, { hash: '', chars: 9, representation: 'string', parts: 1 });
+    // Re-extracted: the developer message the original's extract left out is part of the prompt.
+    assert.deepEqual(codex?.system && { ...codex.system, hash: '', blocks: undefined }, { hash: '', chars: 24, representation: 'mixed', parts: 2, blocks: undefined });
+    assert.equal(index.systemText(codex?.system?.hash as string), 'Be brief.\nYou are Codex.');
     assert.equal(codex?.tools?.schemaKey, 'parameters');
     assert.deepEqual(codex?.messages?.roles, { developer: 1, user: 2 });
     assert.deepEqual(codex?.messages?.blockTypes, { input_text: 3 });
     assert.deepEqual(
       index.prefixParts(codex?.prefix?.hash as string),
       [
-        { source: 'system', text: 'Be brief.' },
-        { source: 'system-message', text: 'You are Codex.' },
+        { source: 'system', text: 'Be brief.\nYou are Codex.' },
         { source: 'context', text: '<environment_context>\n  <cwd>/work/demo</cwd>\n</environment_context>' },
       ],
     );
@@ -612,7 +618,8 @@ describe('LogIndex: logs written by the original', () => {
     const items = (id: string) => [{ type: 'function_call', id, call_id: 'c1', name: 'shell', arguments: '{}' }];
     const dir = newDir();
     const path = join(dir, 'log-h.jsonl');
-    const extract = (messages: unknown) => ({ request: {}, extract: { system: null, tools: null, messages } });
+    // Records of the original are re-extracted from `request`, so the body carries the same messages.
+    const extract = (messages: unknown) => ({ request: { messages, input: messages }, extract: { system: null, tools: null, messages } });
     writeFileSync(
       path,
       line(request('hhhhhhhhhhh1', '2026-11-14T08:00:00.000Z', extract(base))) +

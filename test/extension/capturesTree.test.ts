@@ -135,6 +135,46 @@ export function capturesTreeTests(): void {
       assert.equal(tree.hasCaptures, true);
     });
 
+    it('an exchange’s tooltip has its cost (from the pricing table) and its cache-hit rate; an unknown model is unpriced', async () => {
+      await vscode.workspace
+        .getConfiguration('agentInterlude')
+        .update('listeners', [{ port: 0, upstream: upstream.url, agent: 'claude' }], vscode.ConfigurationTarget.Global);
+      const status = await vscode.commands.executeCommand<InterludeStatus>('agentInterlude.start');
+      const port = status.listeners[0]?.port ?? 0;
+      assert.ok(port > 0, JSON.stringify(status));
+      const ids: string[] = [];
+      for (const model of ['claude-haiku-4-5-20251001', 'claude-tree-unpriced']) {
+        const before = new Set(readCaptureRecords(captureDir).map((record) => record.id));
+        const reply = await post(port, '/v1/messages', JSON.stringify({ model, max_tokens: 8, stream: true, messages: [{ role: 'user', content: 'price me' }] }));
+        assert.equal(reply.status, 200);
+        ids.push(
+          await waitFor('the new exchange', () => {
+            const records = readCaptureRecords(captureDir);
+            const fresh = records.find((record) => record.kind === 'request' && !before.has(record.id));
+            return fresh && records.some((record) => record.kind === 'response' && record.id === fresh.id) ? String(fresh.id) : undefined;
+          }),
+        );
+      }
+      const [priced, unknown] = ids as [string, string];
+      const response = readCaptureRecords(captureDir).find((record) => record.kind === 'response' && record.id === priced) as {
+        reconstructed?: { usage?: { input_tokens?: number; output_tokens?: number } };
+      };
+      const input = response.reconstructed?.usage?.input_tokens ?? 0;
+      const output = response.reconstructed?.usage?.output_tokens ?? 0;
+      assert.ok(input > 0 && output > 0, JSON.stringify(response.reconstructed?.usage));
+      // MarkdownString.appendText escapes markdown punctuation; read the text as a person sees it.
+      const plain = (tooltip: string): string => tooltip.replace(/&nbsp;/g, ' ').replace(/\\(.)/g, '$1');
+      const dollars = (value: number): string => `$${value.toFixed(Math.ceil(-Math.log10(value)) + 1)}`;
+      const { exchange } = await waitForExchange(priced, (candidate) => candidate.outcome === 'ok');
+      // claude-haiku-4-5: $1 per million input tokens, $5 per million output tokens; nothing read from cache.
+      const usd = (input * 1 + output * 5) / 1_000_000;
+      const text = plain(exchange.tooltip);
+      assert.ok(text.includes(`**Cache hit:** 0% (read 0 of ${input.toLocaleString('en-US')} input tokens; written 0)`), text);
+      assert.ok(text.includes(`**Cost:** ${dollars(usd)} (input ${dollars(input / 1_000_000)} · output ${dollars((output * 5) / 1_000_000)})`), text);
+      const other = await waitForExchange(unknown, (candidate) => candidate.outcome === 'ok');
+      assert.ok(plain(other.exchange.tooltip).includes('**Cost:** unpriced (no price for claude-tree-unpriced in the pricing table'), other.exchange.tooltip);
+    });
+
     it('an exchange still streaming shows pending with a spinning icon, then its outcome', async () => {
       const status = await vscode.commands.executeCommand<InterludeStatus>('agentInterlude.internal.status');
       const port = status.listeners[0]?.port ?? 0;

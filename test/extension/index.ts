@@ -4,6 +4,7 @@ import { runMochaInHost } from '../support/extensionHostMocha';
 import { activationTests } from './activation.test';
 import { capturesTreeTests } from './capturesTree.test';
 import { diffsTests } from './diffs.test';
+import { explainTests } from './explain.test';
 import { insightsTests } from './insights.test';
 import { relayCrashTests } from './relayCrash.test';
 import { requestPanelTests } from './requestPanel.test';
@@ -27,5 +28,6 @@ export function run(): Promise<void> {
     secretsExportTests();
     threadBlockTests();
     relayCrashTests();
+    explainTests();
   });
 }

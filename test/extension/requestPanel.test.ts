@@ -9,8 +9,8 @@ import { startFakeUpstream, type FakeUpstream } from '../support/fakeUpstream';
 import { activateExtension, readCaptureRecords, waitFor, workspaceFolder } from './helpers';
 import { CLAUDE_BODY, post } from './netHelpers';
 
-function panelStatus(): Thenable<RequestPanelStatus> {
-  return vscode.commands.executeCommand<RequestPanelStatus>('agentInterlude.internal.requestPanel');
+function panelStatus(action?: object): Thenable<RequestPanelStatus> {
+  return vscode.commands.executeCommand<RequestPanelStatus>('agentInterlude.internal.requestPanel', action);
 }
 
 async function waitForPanel(what: string, accept: (status: RequestPanelStatus) => boolean): Promise<RequestPanelStatus> {
@@ -126,6 +126,30 @@ export function requestPanelTests(): void {
       // No command: the panel follows the capture.
       const done = await waitForPanel('the panel to show the finished exchange', (s) => s.ready && s.id === id && s.pending === false);
       assert.equal(done.open, true);
+    });
+
+    it('shows the Cache and Cost sections: figures from the usage, the cost from the pricing table, unpriced for an unknown model', async () => {
+      // A model the shipped table prices (family claude-sonnet-4-5), and one it does not know.
+      const priced = await captureOne(port, captureDir, 'claude-sonnet-4-5-20250929', 'what does this cost?');
+      await vscode.commands.executeCommand('agentInterlude.openRequest', { id: priced });
+      const shown = await waitForPanel('the Cache and Cost sections of a priced exchange', (s) => s.ready && s.id === priced && s.explain !== undefined);
+      const record = readCaptureRecords(captureDir).find((r) => r.kind === 'response' && r.id === priced) as { reconstructed?: { usage?: Record<string, number> } };
+      const usage = record.reconstructed?.usage ?? {};
+      const input = usage.input_tokens ?? 0;
+      const output = usage.output_tokens ?? 0;
+      assert.ok(input > 0 && output > 0, `the fake upstream reports usage: ${JSON.stringify(usage)}`);
+      const lines = shown.explain!.cache;
+      assert.ok(lines.includes(`Uncached input: ${input.toLocaleString('en-US')} tokens`), lines.join('\n'));
+      assert.ok(lines.includes('Read from cache: 0 tokens'), lines.join('\n'));
+      assert.ok(lines.includes('Cache hit: 0%'), lines.join('\n'));
+      // claude-sonnet-4-5: $3 per million input tokens, $15 per million output tokens.
+      const usd = (input * 3 + output * 15) / 1_000_000;
+      assert.equal(shown.explain!.cost, `$${usd.toFixed(usd < 0.01 ? Math.ceil(-Math.log10(usd)) + 1 : 3)}`);
+
+      const unknown = await captureOne(port, captureDir, 'panel-unpriced-model', 'and this?');
+      await vscode.commands.executeCommand('agentInterlude.openRequest', { id: unknown });
+      const unpriced = await waitForPanel('the Cost section of an unpriced exchange', (s) => s.ready && s.id === unknown && s.explain !== undefined);
+      assert.match(unpriced.explain!.cost, /^unpriced \(no price for panel-unpriced-model in the pricing table/);
     });
 
     it('an unknown id still answers (the page says it is missing) and closing the tab closes the panel', async () => {

@@ -25,12 +25,33 @@ describe('agent-interlude analyze', function () {
     assert.equal(build.status, 0, build.stderr);
   });
 
+  // The original's records carry no schema version, so we re-extract them with our extraction, which
+  // counts Claude Code's role:"system" agents list as a part of the system prompt (as our own logs do):
+  // one part, one line and its characters more than the original printed. These lines say so, and only these.
+  const REEXTRACTED: Record<string, Record<string, string>> = {
+    'original-format': {
+      '- representation : 3 block(s)/req': '- representation : 4 block(s)/req',
+      '- size (chars)   : min=242 median=699 max=723': '- size (chars)   : min=242 median=754 max=778',
+      '- skeleton       : 0/34 lines fixed (0%)': '- skeleton       : 0/35 lines fixed (0%)',
+      '- dynamic slots  : 34 line(s) vary across samples': '- dynamic slots  : 35 line(s) vary across samples',
+      'system representation        3 block(s)/req        single string         ': 'system representation        4 block(s)/req        single string         ',
+      'system size (median chars)   699                   107                   ': 'system size (median chars)   754                   107                   ',
+    },
+    'no-side-requests': {
+      '- representation : 3 block(s)/req': '- representation : 4 block(s)/req',
+      '- size (chars)   : min=699 median=699 max=723': '- size (chars)   : min=754 median=754 max=778',
+      '- skeleton       : 16/31 lines fixed (52%)': '- skeleton       : 17/32 lines fixed (53%)',
+      'system representation        3 block(s)/req        single string         ': 'system representation        4 block(s)/req        single string         ',
+      'system size (median chars)   699                   107                   ': 'system size (median chars)   754                   107                   ',
+    },
+  };
   for (const log of ['original-format', 'no-side-requests']) {
     it(`cross-checked: every line of the original's report on ${log}.jsonl appears verbatim, in order`, () => {
       const original = readFileSync(join(LOGS, `${log}.original-report.txt`), 'utf8')
         .split('\n')
         // The original lists pooled dynamic lines in Python set order (random per run); we list slots instead.
-        .filter((line) => line !== '' && !line.startsWith('    •') && !line.startsWith('    …'));
+        .filter((line) => line !== '' && !line.startsWith('    •') && !line.startsWith('    …'))
+        .map((line) => REEXTRACTED[log]?.[line] ?? line);
       const result = analyze([join(LOGS, `${log}.jsonl`)]);
       assert.equal(result.status, 0, result.stderr);
       const ours = result.stdout.split('\n');
@@ -52,8 +73,8 @@ describe('agent-interlude analyze', function () {
       'agents : claude (9 analyzable req), codex (2 analyzable req)',
       '## Agent: claude',
       'requests analyzed: 9  | wire(s): claude-messages×9',
-      '- representation : 3 block(s)/req',
-      '- size (chars)   : min=242 median=699 max=723',
+      '- representation : 4 block(s)/req',
+      '- size (chars)   : min=242 median=754 max=778',
       '- distinct samples: 4 (of 9 requests)',
       '- count          : 6 (median)',
       '- schema key     : input_schema',
@@ -69,15 +90,15 @@ describe('agent-interlude analyze', function () {
     ]) {
       assert.ok(lines.includes(expected), `missing line: ${expected}\n---\n${result.stdout}`);
     }
-    assert.ok(lines.includes('- skeleton       : 0/34 lines fixed (0%)'));
-    assert.ok(lines.includes('- dynamic slots  : 34 line(s) vary across samples'));
+    assert.ok(lines.includes('- skeleton       : 0/35 lines fixed (0%)'));
+    assert.ok(lines.includes('- dynamic slots  : 35 line(s) vary across samples'));
     const table = result.stdout.slice(result.stdout.indexOf('## Cross-agent comparison')).split('\n').slice(0, 9);
     assert.deepEqual(table, [
       '## Cross-agent comparison',
       'dimension                    claude                codex                 ',
       '-------------------------------------------------------------------------',
-      'system representation        3 block(s)/req        single string         ',
-      'system size (median chars)   699                   107                   ',
+      'system representation        4 block(s)/req        single string         ',
+      'system size (median chars)   754                   107                   ',
       'distinct system samples      4                     1                     ',
       'tool count (median)          6                     2                     ',
       'tool schema key              input_schema          parameters            ',
@@ -91,13 +112,14 @@ describe('agent-interlude analyze', function () {
     assert.match(stdout, /\nlines  : 1 blank line, 1 invalid line \(not JSON, skipped\), an unfinished last line \(\d+ bytes, still being written or torn\)\n/);
     assert.match(stdout, /- prompt families: 2 /);
     assert.match(stdout, /#1 "You are Claude Code, Anthropic's official CLI for Claude.": 7 requests, 2 distinct samples/);
-    assert.match(stdout, /skeleton 16\/31 lines fixed \(52%\); 6 slots/);
+    assert.match(stdout, /skeleton 17\/32 lines fixed \(53%\); 6 slots/);
     assert.match(stdout, /• line 9 after "# Memory", before "# Environment": 2 value\(s\), filled in 2\/2/);
     assert.match(stdout, /… \+4 more slot\(s\)/);
     assert.match(stdout, /#2 "Summarize this coding conversation in under 50 characters.": 2 requests/);
     assert.match(stdout, /• line 1 \[system\] at the start, before "You are Claude Code/);
     assert.match(analyze([WITH_SIDE_REQUESTS]).stdout, /\[context\] after "# currentDate", before "<\/system-reminder>"/);
-    assert.match(stdout, /claude-sonnet-4-5\s+7\s+28\s+320\s+56600\s+29000\s+100\.0%/);
+    // Writes count in the hit rate: read / (uncached + read + written) = 56600 / 85628, not 100%.
+    assert.match(stdout, /claude-sonnet-4-5\s+7\s+28\s+320\s+56600\s+29000\s+66\.1%/);
     assert.match(stdout, /gpt-5-codex\s+2\s+1700\s+55\s+1400\s+0\s+45\.2%/);
     assert.match(stdout, /3 sessions, 5 threads: 5 continuations, 1 retry, 2 new start\(s\) within a session; 2 requests outside conversations/);
   });
@@ -176,8 +198,37 @@ describe('agent-interlude analyze', function () {
   it('--help for analyze, and the main --help mentions it', () => {
     const help = analyze(['--help']);
     assert.equal(help.status, 0);
-    assert.match(help.stdout, /agent-interlude analyze \[paths\.\.\.\] \[--agent NAME\] \[--max-slots N\] \[--json\]/);
+    assert.match(help.stdout, /agent-interlude analyze \[paths\.\.\.\] \[--agent NAME\] \[--max-slots N\] \[--pricing FILE\] \[--json\]/);
     const main = spawnSync('node', [CLI, '--help'], { encoding: 'utf8' });
     assert.match(main.stdout, /agent-interlude analyze \[paths\.\.\.\]/);
+  });
+
+  it('adds the cache, composition and cost sections; --pricing overrides the shipped table, a bad one is refused', () => {
+    const { stdout, status, stderr } = analyze([WITH_SIDE_REQUESTS]);
+    assert.equal(status, 0, stderr);
+    assert.match(stdout, /## Prompt cache\n- cache hit 65\.2% over 11 requests; 0 breaks/);
+    assert.match(stdout, /requests by cause: hit×4, first-write×3, no-caching×2, no-usage×1, retry×1/);
+    assert.match(stdout, /## Context composition/);
+    // By hand, USD per million: sonnet 28×3 + 320×15 + 56600×0.3 + 29000×3.75 = 130614; Codex's cached
+    // 1400 tokens are part of its 3100 input: 1700×1.25 + 1400×0.125 + 55×10 = 2850; haiku 240×1 + 24×5 = 360.
+    assert.match(stdout, /claude-sonnet-4-5\s+7\s+6\s+\$0\.131\n/);
+    assert.match(stdout, /gpt-5-codex\s+2\s+2\s+\$0\.00285\n/);
+    assert.match(stdout, /claude-haiku-4-5\s+2\s+2\s+\$0\.00036\n/);
+
+    const dir = mkdtempSync(join(tmpdir(), 'interlude-pricing-'));
+    const prices = join(dir, 'prices.json');
+    writeFileSync(prices, JSON.stringify({ models: { 'claude-haiku-4-5': { input: 10, output: 50, cacheRead: 1 } } }));
+    const overridden = analyze([WITH_SIDE_REQUESTS, '--pricing', prices, '--json']);
+    assert.equal(overridden.status, 0, overridden.stderr);
+    const output = JSON.parse(overridden.stdout);
+    const haiku = output.explain.cost.byFamily.find((row: { family: string }) => row.family === 'claude-haiku-4-5');
+    assert.ok(Math.abs(haiku.usd - (240 * 10 + 24 * 50) / 1e6) < 1e-12, JSON.stringify(haiku));
+    assert.equal(output.explain.pricing.overridden, true);
+    assert.equal(Object.values(output.explain.causes as Record<string, number>).reduce((a, b) => a + b, 0), 11);
+
+    writeFileSync(prices, JSON.stringify({ 'gpt-5': { input: 'cheap' } }));
+    const refused = analyze([WITH_SIDE_REQUESTS, '--pricing', prices]);
+    assert.equal(refused.status, 2);
+    assert.match(refused.stderr, /--pricing .*prices\.json: pricing for "gpt-5": input must be a number/);
   });
 });

@@ -15,6 +15,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { brotliDecompressSync, gunzipSync, gzipSync, inflateSync } from 'node:zlib';
 import { decompress as zstdDecompress } from 'fzstd';
+import { type AnthropicCacheUsage, API_TTLS, type CacheTtls, PromptCache, TooManyBreakpointsError } from './promptCache';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Public API
@@ -47,6 +48,8 @@ export interface FakeUpstream {
 export interface FakeUpstreamOptions {
   /** Serve https with this PEM key and certificate (see {@link makeTestCertificate}). */
   tls?: { key: string; cert: string };
+  /** Prompt-cache TTLs (the API's 5 minutes and 1 hour unless a test shortens them); see promptCache.ts. */
+  cacheTtls?: CacheTtls;
 }
 
 /** Bodies up to this size are kept in {@link RecordedRequest.body}; larger ones only by length and hash. */
@@ -67,8 +70,9 @@ export const TOOL_COMMAND = 'echo interlude-tool-ok';
 export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Promise<FakeUpstream> {
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Duplex>();
+  const cache = new PromptCache(options.cacheTtls ?? API_TTLS);
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    handleRequest(req, res, requests).catch((error: unknown) => {
+    handleRequest(req, res, requests, cache).catch((error: unknown) => {
       if (res.headersSent || res.destroyed) {
         // The client went away mid-request or mid-reply; there is nobody left to tell.
         res.destroy();
@@ -128,7 +132,7 @@ interface ReceivedBody {
 
 class BadRequestError extends Error {}
 
-async function handleRequest(req: IncomingMessage, res: ServerResponse, requests: RecordedRequest[]): Promise<void> {
+async function handleRequest(req: IncomingMessage, res: ServerResponse, requests: RecordedRequest[], cache: PromptCache): Promise<void> {
   const scenarioHeader = req.headers['x-fake-scenario'];
   let scenario: Scenario | BadRequestError;
   try {
@@ -198,6 +202,13 @@ async function handleRequest(req: IncomingMessage, res: ServerResponse, requests
     }
     // The synthetic streams do not depend on the conversation, so raw-HTTP tests may send any body.
     request = { body: {}, model: 'fake-model', inputTokens: 1 };
+  }
+  try {
+    applyPromptCache(cache, api, request);
+  } catch (error) {
+    if (!(error instanceof TooManyBreakpointsError)) throw error;
+    sendJson(res, 400, dialect.errorBody(400, error.message), requestIdHeader);
+    return;
   }
   const reply = dialect.createReply(request);
 
@@ -291,6 +302,27 @@ interface ParsedApiRequest {
   model: string;
   /** A plausible prompt size for usage fields (≈ 4 bytes per token), not a real tokenizer count. */
   inputTokens: number;
+  /** Anthropic: the usage's cache fields and the reply's message id (kept for cache diagnostics). */
+  anthropicCache?: AnthropicCacheUsage;
+  messageId?: string;
+  diagnostics?: JsonObject;
+  /** OpenAI: cached tokens, a part of inputTokens. */
+  cachedTokens?: number;
+}
+
+/** Prompt caching as the API does it (promptCache.ts); a request without a body (synthetic streams) has none. */
+function applyPromptCache(cache: PromptCache, api: ApiFamily, request: ParsedApiRequest): void {
+  if (Object.keys(request.body).length === 0) return;
+  if (api === 'anthropic') {
+    request.diagnostics = cache.diagnose(request.model, request.body);
+    request.anthropicCache = cache.anthropic(request.model, request.body);
+    request.messageId = randomId('msg_01', 22);
+    cache.rememberFingerprint(request.messageId, request.model, request.body);
+    return;
+  }
+  const { inputTokens, cachedTokens } = cache.openai(request.model, request.body);
+  request.inputTokens = inputTokens;
+  request.cachedTokens = cachedTokens;
 }
 
 function parseApiRequest(headers: IncomingHttpHeaders, raw: Buffer): ParsedApiRequest {
@@ -734,12 +766,14 @@ function planAnthropicContent(body: JsonObject): AnthropicContentPlan {
 
 function createAnthropicReply(request: ParsedApiRequest): ApiReply {
   const plan = planAnthropicContent(request.body);
-  const messageId = randomId('msg_01', 22);
+  const messageId = request.messageId ?? randomId('msg_01', 22);
   const usage = (outputTokens: number): JsonObject => ({
-    input_tokens: request.inputTokens,
-    cache_creation_input_tokens: 0,
-    cache_read_input_tokens: 0,
-    cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
+    ...(request.anthropicCache ?? {
+      input_tokens: request.inputTokens,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 0,
+      cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
+    }),
     output_tokens: outputTokens,
     service_tier: 'standard',
   });
@@ -752,6 +786,8 @@ function createAnthropicReply(request: ParsedApiRequest): ApiReply {
     stop_reason: stopReason,
     stop_sequence: null,
     usage: usage(outputTokens),
+    // Cache diagnostics ride on the message (message_start when streaming), when the request asked.
+    ...(request.diagnostics ? { diagnostics: request.diagnostics } : {}),
   });
   const event = (type: string, fields: JsonObject = {}): SseEvent => ({ event: type, data: { type, ...fields } });
   // message_start reports output_tokens 1, as the real API does before any output.
@@ -904,7 +940,7 @@ function createResponsesReply(request: ParsedApiRequest): ApiReply {
   });
   const usage = (outputTokens: number): JsonObject => ({
     input_tokens: request.inputTokens,
-    input_tokens_details: { cached_tokens: 0 },
+    input_tokens_details: { cached_tokens: request.cachedTokens ?? 0 },
     output_tokens: outputTokens,
     output_tokens_details: { reasoning_tokens: 0 },
     total_tokens: request.inputTokens + outputTokens,
@@ -1031,7 +1067,7 @@ function createChatReply(request: ParsedApiRequest): ApiReply {
     prompt_tokens: request.inputTokens,
     completion_tokens: completionTokens,
     total_tokens: request.inputTokens + completionTokens,
-    prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+    prompt_tokens_details: { cached_tokens: request.cachedTokens ?? 0, audio_tokens: 0 },
     completion_tokens_details: {
       reasoning_tokens: 0,
       audio_tokens: 0,

@@ -7,17 +7,26 @@
 //   its response, or at its request while the response is pending). The original
 //   measured from the last response in request order, which overlapping side requests
 //   can make earlier than the true end.
-// - Threads: a request continues a thread when its messages (compared by the index's
-//   per-message hashes, which ignore Claude's moving `cache_control` markers and Codex
-//   item ids) start with all of the thread's latest request's messages, same agent and
-//   wire. The original compared only with the immediately preceding request, so a title
+// - Threads are the agents' own conversations (SPEC §6): requests carrying the same conversation
+//   id (Claude Code's session id, Codex's prompt_cache_key / session id; ExchangeSummary
+//   .conversationKey) are one conversation, and requests whose ids differ never join. Within an
+//   id, a request continues the thread whose latest request's messages it extends; one that extends
+//   none is a side request when it carries no tools while the conversation does (Claude Code's
+//   title request: same session id, its own short prompt, `tools: []`) — its own thread, linked to
+//   its parent — and otherwise stays in the conversation (a model switch lays messages[0] out anew).
+// - Without ids (older clients, the original's logs), prefix matching is the fallback: a request
+//   continues a thread when its messages (compared by the index's per-message hashes, which compare
+//   by meaning: Claude's moving `cache_control` markers and Codex item ids ignored, a string content
+//   equal to its one-text-block list) start with all of the thread's latest request's messages, same
+//   agent, wire and system prompt (two runs in different folders can send identical first messages
+//   under different prompts: they are not one conversation). The original compared only with the immediately preceding request, so a title
 //   side request between two turns broke the thread; here every open thread is a
 //   candidate (the longest match wins). Open threads are indexed by their latest
 //   request's last message hash, so a request looks up its own hashes from the longest
 //   prefix down (a continuation usually hits on the first or second) and verifies the
 //   match; nothing is allocated per message.
-// - Retry: the messages are byte-identical to the thread's latest request (`exactHash`):
-//   e.g. Claude Code resending after a 529. It stays in the thread; repeats are runs of
+// - Retry: system, tools and messages identical to the thread's latest request (messages
+//   byte-identical, `exactHash`): e.g. Claude Code resending after a 529. It stays in the thread; repeats are runs of
 //   such resends. The same messages differing only in volatile markers are no retry but a
 //   continuation that adds nothing (newMessages 0).
 // - Graph edges: `retry` or `continuation` from the thread's previous request; otherwise
@@ -65,6 +74,10 @@ export interface Thread {
   sessions: number[];
   firstId: string;
   lastId: string;
+  /** The agent's own conversation id (Claude Code session id, Codex prompt_cache_key / thread id), when sent. */
+  key?: string;
+  /** A side request (e.g. Claude Code's title request): the thread of the main conversation it belongs to. */
+  parent?: number;
 }
 
 export interface RepeatRun {
@@ -142,12 +155,17 @@ export interface ConversationReport {
 
 interface ThreadState {
   thread: Thread;
+  /** The latest request's system and tool set hashes ('' when absent): a retry resends both. */
+  tailSystem: string;
+  tailTools: string;
+  /** The thread's requests carry tools (a side request does not). */
+  hasTools: boolean;
   /** The per-message hashes of the thread's latest request. */
   tailHashes: readonly string[];
   tailExact: string;
   tailId: string;
   /** Tools the latest request's response invoked. */
-  tailTools: string[];
+  tailInvoked: string[];
   /** Its repeat run, once it has been resent. */
   tailRun?: RepeatRun;
 }
@@ -174,7 +192,11 @@ function remember(open: Map<string, ThreadState[]>, state: ThreadState): void {
 }
 
 /** The open thread whose latest request's messages are the longest prefix of `hashes`. */
-function continuedThread(open: Map<string, ThreadState[]> | undefined, hashes: readonly string[]): ThreadState | undefined {
+function continuedThread(
+  open: Map<string, ThreadState[]> | undefined,
+  hashes: readonly string[],
+  accept: (state: ThreadState) => boolean = () => true,
+): ThreadState | undefined {
   if (!open) return undefined;
   for (let length = hashes.length; length > 0; length--) {
     const candidates = open.get(hashes[length - 1]);
@@ -182,7 +204,7 @@ function continuedThread(open: Map<string, ThreadState[]> | undefined, hashes: r
     // Latest first: of two identical conversations, the newer one continues.
     for (let index = candidates.length - 1; index >= 0; index--) {
       const state = candidates[index];
-      if (state.tailHashes.length !== length) continue;
+      if (state.tailHashes.length !== length || !accept(state)) continue;
       let same = true;
       for (let at = length - 2; at >= 0; at--) {
         if (state.tailHashes[at] !== hashes[at]) {
@@ -217,6 +239,10 @@ export function analyzeConversations(
   const edges: ConversationEdge[] = [];
   const runs: RepeatRun[] = [];
   const openThreads: OpenThreads = new Map();
+  /** agent, wire and conversation id → its threads' open tails (the same structure as openThreads). */
+  const keyedOpen = new Map<string, Map<string, ThreadState[]>>();
+  /** agent, wire and conversation id → its main thread (the first with tools, else the first). */
+  const keyedMain = new Map<string, ThreadState>();
   const hourly = new Map<number, number>();
   const rtts: number[] = [];
   const summary = { continuations: 0, retries: 0, nexts: 0, probes: 0 };
@@ -270,6 +296,9 @@ export function analyzeConversations(
     if (exchange.rttMs !== undefined) rtts.push(exchange.rttMs);
 
     const toolsInvoked = exchange.toolUses ?? [];
+    const systemHash = exchange.system?.hash ?? '';
+    const toolsHash = exchange.tools?.hash ?? '';
+    const hasTools = (exchange.tools?.count ?? 0) > 0;
     // One object shape for every node (absent fields stay undefined and drop out of JSON).
     const node: ConversationNode = {
       id: exchange.id,
@@ -296,27 +325,51 @@ export function analyzeConversations(
 
     // --- thread: the open thread whose latest request is the longest prefix of this one
     const messages = exchange.messages;
-    let byWire = openThreads.get(exchange.agent);
-    if (!byWire) openThreads.set(exchange.agent, (byWire = new Map()));
-    let open = byWire.get(exchange.wire);
-    if (!open) byWire.set(exchange.wire, (open = new Map()));
-    const match = continuedThread(open, messages.hashes);
+    const key = exchange.conversationKey;
+    const scope = key === undefined ? undefined : `${exchange.agent}\u0000${exchange.wire}\u0000${key}`;
+    let open: Map<string, ThreadState[]>;
+    if (scope === undefined) {
+      let byWire = openThreads.get(exchange.agent);
+      if (!byWire) openThreads.set(exchange.agent, (byWire = new Map()));
+      let keyless = byWire.get(exchange.wire);
+      if (!keyless) byWire.set(exchange.wire, (keyless = new Map()));
+      open = keyless;
+    } else {
+      let keyed = keyedOpen.get(scope);
+      if (!keyed) keyedOpen.set(scope, (keyed = new Map()));
+      open = keyed;
+    }
+    let match =
+      scope === undefined
+        ? continuedThread(open, messages.hashes, (state) => state.tailSystem === systemHash)
+        : continuedThread(open, messages.hashes);
+    // Same conversation id, extends none of its threads: a side request gets its own thread; anything
+    // else stays in the conversation, its prefix laid out anew.
+    const main = scope === undefined ? undefined : keyedMain.get(scope);
+    const isSide = !match && main !== undefined && main.hasTools && !hasTools;
+    const relaid = !match && main !== undefined && !isSide;
+    if (relaid) match = main;
 
     let state: ThreadState;
     let nextRun: RepeatRun | undefined;
     if (match) {
       state = match;
       const thread = state.thread;
-      const isRetry = state.tailHashes.length === messages.count && state.tailExact === messages.exactHash;
-      const added = messages.count - state.tailHashes.length;
-      const kind: EdgeKind = isRetry ? 'retry' : 'continuation';
+      const isRetry =
+        !relaid &&
+        state.tailHashes.length === messages.count &&
+        state.tailExact === messages.exactHash &&
+        state.tailSystem === systemHash &&
+        state.tailTools === toolsHash;
+      const added = relaid ? messages.count : messages.count - state.tailHashes.length;
+      const kind: EdgeKind = isRetry ? 'retry' : relaid ? 'next' : 'continuation';
       edges.push({
         from: state.tailId,
         to: exchange.id,
         kind,
         session: session.id,
-        toolsAtFrom: state.tailTools,
-        newMessages: added,
+        toolsAtFrom: state.tailInvoked,
+        newMessages: relaid ? undefined : added,
       });
       if (isRetry) {
         thread.retries++;
@@ -329,6 +382,8 @@ export function analyzeConversations(
         run.ids.push(exchange.id);
         run.count++;
         nextRun = run;
+      } else if (relaid) {
+        summary.nexts++;
       } else {
         summary.continuations++;
       }
@@ -352,8 +407,11 @@ export function analyzeConversations(
         firstId: exchange.id,
         lastId: exchange.id,
       };
-      state = { thread, tailHashes: [], tailExact: '', tailId: exchange.id, tailTools: [] };
+      if (key !== undefined) thread.key = key;
+      if (isSide && main) thread.parent = main.thread.id;
+      state = { thread, tailHashes: [], tailExact: '', tailId: exchange.id, tailInvoked: [], tailSystem: '', tailTools: '', hasTools };
       threads.push(state);
+      if (scope !== undefined && (!main || (!main.hasTools && hasTools))) keyedMain.set(scope, state);
       if (lastInSession) {
         edges.push({
           from: lastInSession.id,
@@ -370,7 +428,10 @@ export function analyzeConversations(
     state.tailHashes = messages.hashes;
     state.tailExact = messages.exactHash;
     state.tailId = exchange.id;
-    state.tailTools = toolsInvoked;
+    state.tailInvoked = toolsInvoked;
+    state.tailSystem = systemHash;
+    state.tailTools = toolsHash;
+    if (hasTools) state.hasTools = true;
     state.tailRun = nextRun;
     remember(open, state);
     node.thread = state.thread.id;

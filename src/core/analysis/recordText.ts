@@ -1,11 +1,21 @@
 // Readable text out of full records, for the analyses that need bodies (diff, search).
 // The rules are the original's, so a search or a diff reads the same text it did.
 
-import { reconstructBody, type Wire } from '../wire';
+import { extract, reconstructBody, type Wire } from '../wire';
 import { isRecord, type JsonRecord } from '../jsonValue';
 
-function extractOf(record: unknown): JsonRecord {
-  return isRecord(record) && isRecord(record.extract) ? record.extract : {};
+/**
+ * The record's extract; for a record without our schema version (written by the original), our own
+ * extraction of its `request`, as the index digests it (the original's misses Codex's developer prompt
+ * and additional_tools).
+ */
+export function extractOf(record: unknown): JsonRecord {
+  if (!isRecord(record) || !isRecord(record.extract)) return {};
+  if (record.schema === undefined && typeof record.wire === 'string') {
+    const ours = extract(record.wire as Wire, record.request);
+    if (ours) return ours as unknown as JsonRecord;
+  }
+  return record.extract;
 }
 
 /** The flattened system text (blocks / items joined by '\n'), or null when there is none. */

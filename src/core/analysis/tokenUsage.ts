@@ -1,5 +1,5 @@
 // Token use by model family and why responses stopped. Token counts come straight
-// from the providers' usage blocks; no prices (they go stale silently).
+// from the providers' usage blocks; money is explain.ts's (over pricing.ts's dated table).
 
 import type { ExchangeSummary } from '../indexModel';
 import { increment } from './stats';
@@ -28,7 +28,10 @@ export interface ModelTokens {
   output: number;
   cacheRead: number;
   cacheCreation: number;
-  /** cacheRead / (input + cacheRead); null when both are 0. */
+  /**
+   * cacheRead / (input + cacheRead + cacheCreation): writes count — Claude Code's breakpoint on the last
+   * block leaves uncached input ≈ 0, so leaving them out read 100% however much was written. null without input.
+   */
   cacheHitRate: number | null;
 }
 
@@ -40,8 +43,9 @@ export interface TokenReport {
   withoutModel: number;
 }
 
-function hitRate(input: number, cacheRead: number): number | null {
-  return input + cacheRead === 0 ? null : cacheRead / (input + cacheRead);
+function hitRate(input: number, cacheRead: number, cacheCreation: number): number | null {
+  const total = input + cacheRead + cacheCreation;
+  return total === 0 ? null : cacheRead / total;
 }
 
 export function tokensByModelFamily(exchanges: readonly ExchangeSummary[]): TokenReport {
@@ -86,9 +90,9 @@ export function tokensByModelFamily(exchanges: readonly ExchangeSummary[]): Toke
   const sum = (row: { input: number; output: number; cacheRead: number; cacheCreation: number }) =>
     row.input + row.output + row.cacheRead + row.cacheCreation;
   const byFamily = [...families.values()]
-    .map(({ modelSet, ...row }) => ({ ...row, models: [...modelSet].sort(), cacheHitRate: hitRate(row.input, row.cacheRead) }))
+    .map(({ modelSet, ...row }) => ({ ...row, models: [...modelSet].sort(), cacheHitRate: hitRate(row.input, row.cacheRead, row.cacheCreation) }))
     .sort((a, b) => sum(b) - sum(a) || a.family.localeCompare(b.family));
-  total.cacheHitRate = hitRate(total.input, total.cacheRead);
+  total.cacheHitRate = hitRate(total.input, total.cacheRead, total.cacheCreation);
   return { byFamily, total, withoutModel };
 }
 

@@ -7,8 +7,16 @@ import type { AnalysisInput } from './analysisInput';
 import { median } from './stats';
 import { isRecord } from '../jsonValue';
 
-/** The original's label for where tools travel; it only ever knew one place. */
+/** The original's label for where tools travel; it only ever knew this one place. */
 export const TOP_LEVEL_TOOLS = 'top-level `tools`';
+/** Codex's default model: an `input` item of type additional_tools. */
+export const ADDITIONAL_TOOLS = '`additional_tools` input item';
+
+/** Where a request's tools travel, as the cross-agent table says it. */
+function containerOf(exchange: ExchangeSummary): string {
+  const place = exchange.toolsInAdditionalItem ? ADDITIONAL_TOOLS : TOP_LEVEL_TOOLS;
+  return exchange.tools?.namespaced ? `${place} (namespaces)` : place;
+}
 
 export interface ToolVariation {
   name: string;
@@ -41,9 +49,12 @@ export function toolCatalog(input: AnalysisInput, exchanges: readonly ExchangeSu
   const lists: string[][] = [];
   const setUse = new Map<string, number>();
   let schemaKey: string | null = null;
+  const containers: string[] = [];
   for (const exchange of exchanges) {
     const tools = exchange.tools;
     if (!tools) continue;
+    const container = containerOf(exchange);
+    if (!containers.includes(container)) containers.push(container);
     lists.push(tools.names);
     setUse.set(tools.hash, (setUse.get(tools.hash) ?? 0) + 1);
     if (schemaKey === null && tools.schemaKey) schemaKey = tools.schemaKey;
@@ -73,7 +84,7 @@ export function toolCatalog(input: AnalysisInput, exchanges: readonly ExchangeSu
     requests: lists.length,
     medianCount: median(lists.map((list) => list.length)),
     schemaKey: schemaKey ?? 'n/a',
-    container: TOP_LEVEL_TOOLS,
+    container: containers.join(' + '),
     always,
     sometimes,
     names,

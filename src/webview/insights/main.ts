@@ -14,6 +14,7 @@ import {
   type InsightsTab,
   type InvocationRow,
 } from '../insightsProtocol';
+import { cacheTableRows, renderCacheTab } from './cacheTab';
 
 interface VsCodeApi {
   postMessage(message: InsightsFromWebview): void;
@@ -24,7 +25,7 @@ declare function acquireVsCodeApi(): VsCodeApi;
 
 const vscode = acquireVsCodeApi();
 const SVG = 'http://www.w3.org/2000/svg';
-const TABS: Record<InsightsTab, string> = { overview: 'Overview', tokens: 'Tokens and cache', tools: 'Tools', graph: 'Conversation graph' };
+const TABS: Record<InsightsTab, string> = { overview: 'Overview', tokens: 'Tokens and cache', cache: 'Cache and cost', tools: 'Tools', graph: 'Conversation graph' };
 
 function byId<T extends HTMLElement>(id: string): T {
   const node = document.getElementById(id);
@@ -36,6 +37,8 @@ const saved = parseInsightsState(vscode.getState());
 let tab: InsightsTab = saved.tab ?? 'overview';
 const expanded = new Set<string>(saved.expanded ?? []);
 let chosenSession: number | undefined = saved.session;
+/** The conversation the "Cache and cost" tab shows the context of (the latest until one is chosen). */
+let chosenConversation: number | undefined;
 let data: InsightsData | undefined;
 const invocations = new Map<string, InvocationRow[]>();
 const summary = byId<HTMLSpanElement>('summary');
@@ -422,6 +425,22 @@ function renderGraph(section: HTMLElement, d: InsightsData): void {
   section.append(scroller);
 }
 
+function renderCache(section: HTMLElement, d: InsightsData): void {
+  renderCacheTab(section, d.cache, {
+    el,
+    table,
+    linkButton,
+    openRequest: (id) => vscode.postMessage({ type: 'openRequest', id }),
+    skeletonDiff: (agent, family) => vscode.postMessage({ type: 'skeletonDiff', agent, family }),
+    chosenConversation,
+    chooseConversation: (conversation) => {
+      chosenConversation = conversation;
+      renderSection('cache');
+      report();
+    },
+  });
+}
+
 function showTab(): void {
   for (const name of INSIGHTS_TABS) {
     const button = byId<HTMLButtonElement>(`tab-${name}`);
@@ -441,6 +460,7 @@ function renderSection(name: InsightsTab): void {
   }
   if (name === 'overview') renderOverview(section, data);
   else if (name === 'tokens') renderTokens(section, data);
+  else if (name === 'cache') renderCache(section, data);
   else if (name === 'tools') renderTools(section, data);
   else renderGraph(section, data);
 }
@@ -467,6 +487,7 @@ function report(): void {
     toolRows: document.querySelectorAll('#panel-tools details.tool').length,
     invocationRows: document.querySelectorAll('#panel-tools .invocations tbody tr').length,
     graphNodes: document.querySelectorAll('#panel-graph .node').length,
+    cacheTables: cacheTableRows(byId('panel-cache')),
     ...(document.activeElement instanceof HTMLElement && document.activeElement.matches('#panel-tools h2')
       ? { focusedAgent: document.activeElement.dataset.agent ?? '' }
       : {}),
@@ -521,6 +542,12 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
         choose('graph');
         const node = Array.from(document.querySelectorAll<SVGGElement>('#panel-graph .node')).find((candidate) => candidate.getAttribute('data-id') === message.clickGraphNode);
         node?.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+      }
+      if (message.clickBreak !== undefined) {
+        choose('cache');
+        Array.from(document.querySelectorAll<HTMLButtonElement>('#panel-cache button[data-break-id]'))
+          .find((button) => button.dataset.breakId === message.clickBreak)
+          ?.click();
       }
       if (message.followToolsLink !== undefined) {
         const link = Array.from(document.querySelectorAll<HTMLButtonElement>('#panel-overview button[data-tools-agent]')).find(

@@ -6,6 +6,7 @@ import { markBidiControls } from '../../core/bidiText';
 import type { ExchangeSummary } from '../../core/indexModel';
 import type { CaptureRecord, RequestRecord, ResponseRecord } from '../../core/records';
 import { parseToWebview, type ExchangeView, type FromWebview, type RequestPanelState } from '../protocol';
+import { explainSections } from './explainSection';
 
 interface VsCodeApi {
   postMessage(message: FromWebview): void;
@@ -473,9 +474,11 @@ function show(view: ExchangeView): void {
   const scrollY = window.scrollY;
   shownId = view.summary.id;
   const request = asRequest(view.request);
+  const explained = explainSections(view, { section, openSegment: (id) => vscode.postMessage({ type: 'openSegment', id }) });
   const nodes: Node[] = [header(view)];
   const secrets = secretsSection(view);
   if (secrets) nodes.push(secrets);
+  nodes.push(...explained.nodes);
   if (request) {
     const { system, tools, messages } = extracted(request);
     nodes.push(systemSection(system), toolsSection(tools), messagesSection(messages));
@@ -487,6 +490,7 @@ function show(view: ExchangeView): void {
   if (sections) restoreSections(sections);
   window.scrollTo(0, again ? scrollY : 0);
   vscode.setState({ id: view.summary.id });
+  vscode.postMessage({ type: 'rendered', ...explained.rendered });
 }
 
 function showMissing(id: string, reason: string): void {
@@ -504,6 +508,9 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
       return;
     case 'missing':
       showMissing(message.id, message.reason);
+      return;
+    case 'test':
+      if (message.clickSegment) root.querySelector<HTMLButtonElement>('[data-segment-link]')?.click();
       return;
   }
 });

@@ -268,6 +268,15 @@ function arrow(row: TimelineRow, half: TimelineHalf): HTMLButtonElement {
     if (row.edge === 'retry' || row.edge === 'continuation') button.append(el('span', `mark ${row.edge}`, row.edge === 'retry' ? '↻ retry' : '↳ continues'));
     else if (row.repeat) button.append(el('span', 'mark retry', '↻ resent'));
     if (row.secrets) button.append(el('span', 'mark secrets', `⚠ ${row.secrets} secret${row.secrets === 1 ? '' : 's'}`));
+    if (row.cacheBreak) {
+      // The cause carries captured names (a tool, a file): text only, bidi-isolated; read with the row's name.
+      const cause = markBidiControls(row.cacheBreak);
+      const mark = el('span', 'mark cache-break', '✂ cache break');
+      mark.title = cause;
+      mark.setAttribute('aria-label', `cache break: ${cause}`);
+      button.append(mark);
+      button.title = `${button.title}\nCache break: ${cause}`;
+    }
   } else {
     const status = row.pending ? 'pending' : row.status !== undefined ? String(row.status) : row.error ? 'error' : '—';
     label.textContent = [status, row.tokens !== undefined ? `${row.tokens.toLocaleString()} tok` : undefined, row.rtt !== undefined ? ms(row.rtt) : undefined]
@@ -846,6 +855,10 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
             bidiMarked: marked.length,
             bidiIsolated: marked.every((node) => getComputedStyle(node).unicodeBidi === 'isolate'),
             focused: document.activeElement instanceof HTMLElement ? `${document.activeElement.className}|${document.activeElement.dataset.id ?? ''}` : undefined,
+            breakMarks: Array.from(document.querySelectorAll<HTMLElement>('.mark.cache-break')).map((mark) => ({
+              id: mark.closest<HTMLElement>('.row')?.dataset.id ?? '',
+              label: mark.getAttribute('aria-label') ?? '',
+            })),
           });
         }, 200);
       }

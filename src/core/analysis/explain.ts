@@ -1,0 +1,883 @@
+// Explaining every request: why its prompt cache hit or missed, what fills its context, what it cost.
+//
+// ── For the editor UI (read this first) ─────────────────────────────────────────────────────────────
+// Entry point: `explainLog(input, options)` over `LogIndex.analysisInput()` (the same input every
+// analysis reads; pure, no I/O, no `vscode`). It returns an `ExplainReport`:
+//   - `exchanges`: one `ExchangeExplanation` per conversational request, in request order, each
+//     `{ id, conversation, cache, composition, cost }`. Look one up with `explanationIndex(report)`
+//     (a Map id → explanation) — build it once per report, not per lookup.
+//   - `cache` (`CacheExplanation`): tokens read / written (5-minute and 1-hour tiers) / missed, `hitRate`
+//     (= read / (uncached + read + written)), `cause` (`CacheCause`: `kind`, `source` provider|inferred,
+//     a one-line `text` to show as is) and, when the cause is a changed prefix, `segment`
+//     (`ChangedSegment`): which part of the cache order changed first (`tools` / `system` / `messages`),
+//     its index in that part, the tool's name, the message's role, the before/after line, and
+//     `slot` — the prompt family and slot index (`agents[].system.families[family].slots[slot]` or
+//     `agents[].prefix.families[…]` of the AnalysisReport built from the same input: `slot.source` says
+//     which) — enough to open the skeleton diff at that slot. `breakCost` is what the break cost against
+//     a warm cache (tokens and money). `isBreak` marks the requests a timeline should flag.
+//   - `composition` (`Composition`): the request's input in `parts` (system, tools, context, history,
+//     toolResults, newTurn), each with `tokens` (scaled so the parts sum exactly to the reported input
+//     = uncached + cache read + cache written) and `bytes`; `tools` and `toolResults` break down by name.
+//   - `cost` (`CostBreakdown`): money per token kind in USD, `total`, or `priced: false` with the reason
+//     (an unknown model is never shown as 0).
+//   - `report` (`FolderExplain`) for insights: `breaks` ranked by cost, `byCause`, `bySlot`, `byTool`;
+//     `conversations` (each with per-turn composition, the tool results that fill it most, its cost);
+//     `cost` per session, conversation, model family and in total; `pricing` (the table used and its date).
+// `slotBreaks(report, source, agent, family, slot)` answers the skeleton-diff hover ("broke the cache
+// N times, cost $X"). Conversations follow `analyzeConversations` (the agent's own ids first), so
+// `conversation` here is that report's thread id.
+// Stability: these names and fields stay; new ones are only added.
+// ────────────────────────────────────────────────────────────────────────────────────────────────────
+
+import type { CacheMark, ExchangeSummary, SegmentDigest, TokenUsage } from '../indexModel';
+import type { AgentAnalysis } from './agentPrompts';
+import { type AnalysisInput, isConversational } from './analysisInput';
+import { analyzeConversations, type ConversationOptions, type ConversationReport, type EdgeKind } from './conversations';
+import { costOfUsage, DEFAULT_PRICING, type ModelPrice, priceOf, type PricingTable } from './pricing';
+import type { PromptFamily } from './promptSkeleton';
+import { modelFamily } from './tokenUsage';
+
+/** Where in the cache order (tools → system → messages) a segment sits. */
+export type CachePart = 'tools' | 'system' | 'messages';
+
+export type CacheCauseKind =
+  /** Read what the previous request left; only the new tail was written. */
+  | 'hit'
+  /** The conversation's first request: nothing to read yet. */
+  | 'first-write'
+  /** A resend of a failed request (e.g. after a 529). */
+  | 'retry'
+  /** The gap since the previous request exceeded the TTL of its cache write. */
+  | 'expired'
+  | 'model-changed'
+  /** A segment before the last cache breakpoint changed; see `segment`. */
+  | 'prefix-changed'
+  /** Less was read than was cached and nothing on the wire says why. */
+  | 'not-on-wire'
+  /** The request carried no cache breakpoints and its provider caches only on request. */
+  | 'no-caching'
+  /** The response has no usage (error, pending, unknown wire). */
+  | 'no-usage';
+
+export interface ProviderDiagnosis {
+  provider: 'anthropic' | 'openai';
+  /** Anthropic `cache_miss_reason.type` (`model_changed`, `system_changed`, …) or OpenAI's reason. */
+  type: string;
+  missedTokens?: number;
+  /** The diagnosis object as the provider sent it (small). */
+  raw?: unknown;
+}
+
+export interface CacheCause {
+  kind: CacheCauseKind;
+  /** The provider's own diagnosis, or inferred from the wire. */
+  source: 'provider' | 'inferred';
+  /** One line for people, e.g. "tool WebSearch's definition changed (tools[4])". */
+  text: string;
+  diagnosis?: ProviderDiagnosis;
+}
+
+export interface SlotRef {
+  /** Which analysis of the agent holds the family: its system prompt or its prompt prefix. */
+  source: 'system' | 'prefix';
+  agent: string;
+  /** PromptFamily.id in AgentAnalysis.system.families / AgentAnalysis.prefix.families. */
+  family: number;
+  /** Index into that family's `slots`. */
+  slot: number;
+}
+
+export interface ChangedSegment {
+  part: CachePart;
+  /** Index in that part: tool index, system block index, message (input item) index. */
+  index: number;
+  change: 'changed' | 'added' | 'removed';
+  /** The tool's name when part is `tools` (or a tool result's tool). */
+  toolName?: string;
+  /** The message's role (or item type) when part is `messages`. */
+  role?: string;
+  /** The first line that differs, shortened; absent when the texts are not at hand. */
+  before?: string;
+  after?: string;
+  /** The prompt slot the changed line belongs to, when it sits in one. */
+  slot?: SlotRef;
+  /** Short label, e.g. "system[2] (gitStatus)", "tools[4] WebSearch", "messages[0] (CLAUDE.md)". */
+  label: string;
+}
+
+export interface Money {
+  /** US dollars. */
+  usd: number;
+}
+
+export interface CacheExplanation {
+  /** Uncached input tokens. */
+  uncached: number;
+  read: number;
+  written: number;
+  written5m: number;
+  written1h: number;
+  /** Tokens the previous request of the conversation left in cache that this one did not read. */
+  missed: number;
+  /** read / (uncached + read + written); null without input. */
+  hitRate: number | null;
+  cause: CacheCause;
+  segment?: ChangedSegment;
+  /** A break a timeline marks: missed tokens beyond the provider's granularity. */
+  isBreak: boolean;
+  /** What the break cost against a warm cache: missed tokens paid at the write/input rate instead of the read rate. */
+  breakCost?: { tokens: number; usd: number | null };
+  /** The request this one is compared with (the previous of its conversation). */
+  previousId?: string;
+  /** Milliseconds between the previous request's response and this request. */
+  gapMs?: number;
+}
+
+export type CompositionPartKind = 'system' | 'tools' | 'context' | 'history' | 'toolResults' | 'newTurn';
+
+export interface CompositionPart {
+  kind: CompositionPartKind;
+  bytes: number;
+  /** Estimated from bytes, scaled to the reported input; the parts' tokens sum to `Composition.inputTokens`. */
+  tokens: number;
+}
+
+export interface NamedAmount {
+  name: string;
+  bytes: number;
+  tokens: number;
+}
+
+export interface Composition {
+  /** Reported input: uncached + cache read + cache written (0 without usage: tokens are then all 0). */
+  inputTokens: number;
+  /** In the order of CompositionPartKind; every kind present (0 when absent). */
+  parts: CompositionPart[];
+  /** Tool definitions by tool name, largest first. */
+  tools: NamedAmount[];
+  /** Tool results by the tool that produced them, largest first. */
+  toolResults: NamedAmount[];
+}
+
+export interface CostBreakdown {
+  priced: boolean;
+  /** Why not priced: no usage, or the model is not in the table. */
+  unpricedReason?: string;
+  /** The pricing entry used (its key in the table). */
+  pricedAs?: string;
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite5m: number;
+  cacheWrite1h: number;
+  /** Sum of the above, USD; null when not priced. */
+  total: number | null;
+}
+
+export interface ExchangeExplanation {
+  id: string;
+  agent: string;
+  model?: string;
+  /** Thread id of ConversationReport (null for probes). */
+  conversation: number | null;
+  session: number;
+  time: string;
+  cache: CacheExplanation;
+  composition: Composition;
+  cost: CostBreakdown;
+}
+
+/** Money and tokens summed over a group of requests. */
+export interface CostTotal {
+  requests: number;
+  /** Requests whose cost is known; the rest are counted in `unpriced`. */
+  priced: number;
+  unpriced: number;
+  usd: number;
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+}
+
+export interface CacheBreak {
+  id: string;
+  conversation: number | null;
+  cause: CacheCauseKind;
+  text: string;
+  segment?: ChangedSegment;
+  missed: number;
+  usd: number | null;
+}
+
+export interface BreakGroup {
+  key: string;
+  count: number;
+  missed: number;
+  /** Summed break cost of the priced ones. */
+  usd: number;
+}
+
+export interface SlotBreakGroup extends BreakGroup {
+  slot: SlotRef;
+}
+
+export interface ConversationTurn {
+  id: string;
+  time: string;
+  inputTokens: number;
+  parts: CompositionPart[];
+}
+
+export interface ConversationExplain {
+  conversation: number;
+  agent: string;
+  /** The agent's own conversation id, when it sent one. */
+  key?: string;
+  turns: ConversationTurn[];
+  /** Tool results in the last turn, largest first: what fills the context most. */
+  topToolResults: NamedAmount[];
+  cost: CostTotal;
+  breaks: number;
+}
+
+export interface FolderExplain {
+  /** Largest `usd` first (unpriced last, by missed tokens). */
+  breaks: CacheBreak[];
+  byCause: BreakGroup[];
+  bySlot: SlotBreakGroup[];
+  /** Breaks at a tool definition, by tool name. */
+  byTool: BreakGroup[];
+  conversations: ConversationExplain[];
+  cost: {
+    total: CostTotal;
+    byFamily: Array<CostTotal & { family: string }>;
+    bySession: Array<CostTotal & { session: number }>;
+    byConversation: Array<CostTotal & { conversation: number }>;
+  };
+  /** Cache-hit rate over every request: read / (uncached + read + written). */
+  cacheHitRate: number | null;
+  /** Requests per cause kind (every request, breaks or not), most first. */
+  causes: Record<string, number>;
+  pricing: { date: string; source: string; overridden: boolean };
+}
+
+export interface ExplainReport {
+  exchanges: ExchangeExplanation[];
+  report: FolderExplain;
+}
+
+export interface ExplainOptions extends ConversationOptions {
+  agent?: string;
+  /** Default: the shipped table (pricing.ts DEFAULT_PRICING), with any override merged in. */
+  pricing?: PricingTable;
+  /** Reuse a conversation report already built from the same exchanges. */
+  conversations?: ConversationReport;
+  /** Families for slot links: the AnalysisReport's `agents` built from the same input. */
+  agents?: readonly AgentAnalysis[];
+  /** Cache TTLs (ms) the expiry inference uses; the API's 5 minutes and 1 hour unless given. */
+  cacheTtls?: { shortMs: number; longMs: number };
+}
+
+
+/** Missed tokens at or below this are rounding, not a break (OpenAI caches in 128-token steps). */
+export const BREAK_TOLERANCE_TOKENS = 128;
+const FIVE_MINUTES_MS = 5 * 60_000;
+const ONE_HOUR_MS = 60 * 60_000;
+const LINE_CHARS = 160;
+
+const COMPOSITION_KINDS: readonly CompositionPartKind[] = ['system', 'tools', 'context', 'history', 'toolResults', 'newTurn'];
+
+/** cacheRead / (uncached + read + written): writes count, or Claude Code's last-block breakpoint reads 100%. */
+export function cacheHitRate(usage: Pick<TokenUsage, 'input' | 'cacheRead' | 'cacheCreation'>): number | null {
+  const total = usage.input + usage.cacheRead + usage.cacheCreation;
+  return total === 0 ? null : usage.cacheRead / total;
+}
+
+function reportedInput(usage: TokenUsage | undefined): number {
+  return usage ? usage.input + usage.cacheRead + usage.cacheCreation : 0;
+}
+
+/** Integers that sum to `total`, proportional to `weights` (largest remainder). */
+function apportion(weights: readonly number[], total: number): number[] {
+  const sum = weights.reduce((a, b) => a + b, 0);
+  if (sum === 0 || total === 0) {
+    const result = weights.map(() => 0);
+    // Input with nothing on the wire to attribute it to: it is all history.
+    if (total > 0 && result.length > 3) result[3] = total;
+    return result;
+  }
+  const exact = weights.map((weight) => (weight * total) / sum);
+  const floors = exact.map(Math.floor);
+  let left = total - floors.reduce((a, b) => a + b, 0);
+  const order = exact.map((value, index) => [value - Math.floor(value), index] as const).sort((a, b) => b[0] - a[0]);
+  for (const [, index] of order) {
+    if (left <= 0) break;
+    floors[index]++;
+    left--;
+  }
+  return floors;
+}
+
+export function compositionOf(exchange: ExchangeSummary): Composition {
+  const bytes = exchange.composition;
+  const inputTokens = reportedInput(exchange.usage);
+  const toolResultBytes = bytes ? Object.values(bytes.toolResults).reduce((a, b) => a + b, 0) : 0;
+  const weights = bytes ? [bytes.system, bytes.tools, bytes.context, bytes.history, toolResultBytes, bytes.newTurn] : [0, 0, 0, 0, 0, 0];
+  const tokens = apportion(weights, inputTokens);
+  const totalBytes = weights.reduce((a, b) => a + b, 0);
+  const perByte = totalBytes === 0 ? 0 : inputTokens / totalBytes;
+  const named = (entries: Array<[string, number]>): NamedAmount[] =>
+    entries
+      .map(([name, amount]) => ({ name, bytes: amount, tokens: Math.round(amount * perByte) }))
+      .sort((a, b) => b.bytes - a.bytes || a.name.localeCompare(b.name));
+  const toolBytes = new Map<string, number>();
+  for (const item of exchange.tools?.items ?? []) toolBytes.set(item.name ?? '?', (toolBytes.get(item.name ?? '?') ?? 0) + item.bytes);
+  return {
+    inputTokens,
+    parts: COMPOSITION_KINDS.map((kind, index) => ({ kind, bytes: weights[index], tokens: tokens[index] })),
+    tools: named([...toolBytes]),
+    toolResults: named(Object.entries(bytes?.toolResults ?? {})),
+  };
+}
+
+function unpriced(reason: string): CostBreakdown {
+  return { priced: false, unpricedReason: reason, input: 0, output: 0, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, total: null };
+}
+
+export function exchangeCost(exchange: ExchangeSummary, pricing: PricingTable = DEFAULT_PRICING): CostBreakdown {
+  if (!exchange.usage) return unpriced('no usage in the response');
+  const entry = priceOf(pricing, exchange.model);
+  if (!entry) return unpriced(exchange.model ? `no price for ${exchange.model} in the pricing table (${pricing.date})` : 'no model named');
+  const cost = costOfUsage(entry.price, exchange.usage);
+  return { priced: true, pricedAs: entry.key, ...cost };
+}
+
+/** USD per token that a missed token cost beyond reading it: written (or sent uncached) instead of read. */
+function breakRate(price: ModelPrice, usage: TokenUsage): number {
+  const paid = (usage.cacheCreation1h ?? 0) > 0 && (usage.cacheCreation5m ?? 0) === 0
+    ? price.cacheWrite1h ?? price.cacheWrite5m ?? price.input
+    : usage.cacheCreation > 0
+      ? price.cacheWrite5m ?? price.input
+      : price.input;
+  return Math.max(0, paid - price.cacheRead) / 1_000_000;
+}
+
+function shortLine(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  return text.length > LINE_CHARS ? `${text.slice(0, LINE_CHARS - 1)}…` : text;
+}
+
+interface LineChange {
+  before?: string;
+  after?: string;
+  /** Lines just above the change (for naming the section it sits in, e.g. a CLAUDE.md block). */
+  above?: string[];
+}
+
+/** The first line where two texts differ (undefined on a side that has run out). */
+function firstDifferentLine(before: string | undefined, after: string | undefined): LineChange {
+  if (before === undefined || after === undefined) return {};
+  const a = before.split('\n');
+  const b = after.split('\n');
+  for (let at = 0; at < Math.max(a.length, b.length); at++) {
+    if (a[at] !== b[at]) return { before: shortLine(a[at]), after: shortLine(b[at]), above: b.slice(Math.max(0, at - 6), at) };
+  }
+  return {};
+}
+
+function lines(change: LineChange): { before?: string; after?: string } {
+  return { ...(change.before !== undefined ? { before: change.before } : {}), ...(change.after !== undefined ? { after: change.after } : {}) };
+}
+
+/** Position in the cache order, for comparing a segment with a breakpoint. */
+function orderOf(part: CachePart, index: number): [number, number] {
+  return [part === 'tools' ? 0 : part === 'system' ? 1 : 2, index];
+}
+
+function beforeOrAt(a: [number, number], b: [number, number]): boolean {
+  return a[0] < b[0] || (a[0] === b[0] && a[1] <= b[1]);
+}
+
+function firstChangedIndex(
+  before: readonly { hash: string }[] | readonly string[],
+  after: readonly { hash: string }[] | readonly string[],
+): { index: number; change: ChangedSegment['change'] } | undefined {
+  const hashOf = (entry: { hash: string } | string) => (typeof entry === 'string' ? entry : entry.hash);
+  const length = Math.max(before.length, after.length);
+  for (let at = 0; at < length; at++) {
+    const a = before[at];
+    const b = after[at];
+    if (a === undefined) return { index: at, change: 'added' };
+    if (b === undefined) return { index: at, change: 'removed' };
+    if (hashOf(a) !== hashOf(b)) return { index: at, change: 'changed' };
+  }
+  return undefined;
+}
+
+interface Explainer {
+  input: AnalysisInput;
+  agents: readonly AgentAnalysis[];
+  ttls: { shortMs: number; longMs: number };
+  /**
+   * Line diffs and slot lookups by the texts' hashes: a log has few distinct prompts and many requests,
+   * so each pair is compared once per report.
+   */
+  memo: Map<string, LineChange | SlotRef | null>;
+}
+
+function memoized<T extends LineChange | SlotRef>(explainer: Explainer, key: string, compute: () => T | undefined): T | undefined {
+  if (explainer.memo.has(key)) return (explainer.memo.get(key) ?? undefined) as T | undefined;
+  const value = compute();
+  explainer.memo.set(key, value ?? null);
+  return value;
+}
+
+function toolJson(input: AnalysisInput, exchange: ExchangeSummary, index: number): string | undefined {
+  const hash = exchange.tools?.hash;
+  const tool = hash ? input.toolSet(hash)?.[index] : undefined;
+  return tool === undefined ? undefined : JSON.stringify(tool, null, 1);
+}
+
+/** The prompt family (system or prefix) holding a sample and the slot whose values hold the changed line. */
+function slotOf(explainer: Explainer, agent: string, source: SlotRef['source'], sampleHash: string | undefined, lines: { before?: string; after?: string }): SlotRef | undefined {
+  if (!sampleHash) return undefined;
+  const analysis = explainer.agents.find((candidate) => candidate.agent === agent);
+  const families: readonly PromptFamily[] = (source === 'system' ? analysis?.system?.families : analysis?.prefix?.families) ?? [];
+  const family = families.find((candidate) => candidate.sampleKeys.includes(sampleHash));
+  if (!family) return undefined;
+  const wanted = [lines.after, lines.before].filter((line): line is string => line !== undefined && line.trim() !== '').map((line) => line.replace(/…$/, ''));
+  for (let slot = 0; slot < family.slots.length; slot++) {
+    for (const value of family.slots[slot].values) {
+      if (wanted.some((line) => value.text.split('\n').some((valueLine) => valueLine.startsWith(line)))) {
+        return { source, agent, family: family.id, slot };
+      }
+    }
+  }
+  return undefined;
+}
+
+const CONTEXT_NAMES: Array<[RegExp, string]> = [
+  [/CLAUDE\.md/, 'CLAUDE.md'],
+  [/AGENTS\.md/, 'AGENTS.md'],
+  [/<environment_context>/, 'environment'],
+  [/currentDate|Today's date/, 'date'],
+  [/^gitStatus:|Current branch:/, 'gitStatus'],
+  [/x-anthropic-billing-header/, 'billing header'],
+  [/Primary working directory|Working directory/, 'working directory'],
+];
+
+/** What the changed line is: its own words, else the nearest section heading above it. */
+function nameOf(change: LineChange): string | undefined {
+  for (const candidate of [change.after, change.before, ...[...(change.above ?? [])].reverse()]) {
+    if (!candidate) continue;
+    for (const [pattern, name] of CONTEXT_NAMES) if (pattern.test(candidate)) return name;
+  }
+  return undefined;
+}
+
+/** The first segment, in cache order, that differs between two requests. */
+export function changedSegment(explainer: Explainer, previous: ExchangeSummary, current: ExchangeSummary): ChangedSegment | undefined {
+  const { input } = explainer;
+  const tools = firstChangedIndex(previous.tools?.items ?? [], current.tools?.items ?? []);
+  if (tools) {
+    // By name, a tool that left the list (--disallowedTools) or joined it, rather than the one that moved up.
+    const was = previous.tools?.items?.[tools.index];
+    const now = current.tools?.items?.[tools.index];
+    if (tools.change === 'changed' && was?.name !== now?.name) {
+      if (was?.name !== undefined && !current.tools?.names.includes(was.name)) tools.change = 'removed';
+      else if (now?.name !== undefined && !previous.tools?.names.includes(now.name)) tools.change = 'added';
+    }
+    const item: SegmentDigest | undefined = tools.change === 'removed' ? (was ?? now) : (now ?? was);
+    const change = memoized(explainer, `t${previous.tools?.hash}:${current.tools?.hash}:${tools.index}`, () =>
+      firstDifferentLine(toolJson(input, previous, tools.index), toolJson(input, current, tools.index)),
+    ) as LineChange;
+    const toolName = item?.name;
+    const verb = tools.change === 'changed' ? 'definition changed' : tools.change === 'added' ? 'added' : 'removed';
+    return {
+      part: 'tools',
+      index: tools.index,
+      change: tools.change,
+      ...(toolName !== undefined ? { toolName } : {}),
+      ...(tools.change === 'changed' ? lines(change) : {}),
+      label: `tools[${tools.index}] ${toolName ?? ''}`.trim() + ` (${verb})`,
+    };
+  }
+  const system = firstChangedIndex(previous.system?.blocks ?? [], current.system?.blocks ?? []);
+  if (system) {
+    const change = memoized(explainer, `s${previous.system?.hash}:${current.system?.hash}`, () =>
+      firstDifferentLine(
+        previous.system ? input.systemText(previous.system.hash) : undefined,
+        current.system ? input.systemText(current.system.hash) : undefined,
+      ),
+    ) as LineChange;
+    const slot = memoized(explainer, `S${previous.system?.hash}:${current.system?.hash}`, () =>
+      slotOf(explainer, current.agent, 'system', current.system?.hash, change),
+    );
+    const name = nameOf(change);
+    return {
+      part: 'system',
+      index: system.index,
+      change: system.change,
+      ...lines(change),
+      ...(slot ? { slot } : {}),
+      label: `system[${system.index}]${name ? ` (${name})` : ''} ${system.change}`,
+    };
+  }
+  const messages = firstChangedIndex(previous.messages?.hashes ?? [], current.messages?.hashes ?? []);
+  // Messages the new request adds after all of the previous one's are growth, not a change.
+  if (messages && !(messages.change === 'added' && messages.index >= (previous.messages?.count ?? 0))) {
+    // The prompt prefix (system, developer items, injected context of the first user message) holds
+    // the dynamic slots of the leading messages; later messages are conversation.
+    const inPrefix = messages.index <= prefixMessageIndex(current);
+    const change: LineChange = inPrefix
+      ? (memoized(explainer, `p${previous.prefix?.hash}:${current.prefix?.hash}`, () =>
+          firstDifferentLine(
+            previous.prefix ? input.prefixText(previous.prefix.hash) : undefined,
+            current.prefix ? input.prefixText(current.prefix.hash) : undefined,
+          ),
+        ) as LineChange)
+      : {};
+    const slot = inPrefix
+      ? memoized(explainer, `P${previous.prefix?.hash}:${current.prefix?.hash}`, () => slotOf(explainer, current.agent, 'prefix', current.prefix?.hash, change))
+      : undefined;
+    const name = inPrefix ? nameOf(change) : undefined;
+    const what = messages.change === 'removed' ? 'dropped (compaction?)' : 'edited';
+    return {
+      part: 'messages',
+      index: messages.index,
+      change: messages.change === 'removed' ? 'removed' : 'changed',
+      ...lines(change),
+      ...(slot ? { slot } : {}),
+      label: `messages[${messages.index}]${name ? ` (${name})` : ''} ${what}`,
+    };
+  }
+  return undefined;
+}
+
+/** Index of the first user message with words of its own (the end of the prompt prefix); a guess without roles. */
+function prefixMessageIndex(exchange: ExchangeSummary): number {
+  const roles = exchange.messages?.roles ?? {};
+  // Leading system/developer messages plus the first user message: about as many as there are of those.
+  return (roles.system ?? 0) + (roles.developer ?? 0) + 1;
+}
+
+function lastMark(marks: readonly CacheMark[] | undefined): [number, number] | undefined {
+  if (!marks || marks.length === 0) return undefined;
+  let last = orderOf(marks[0].part, marks[0].index);
+  for (const mark of marks) {
+    const at = orderOf(mark.part, mark.index);
+    if (!beforeOrAt(at, last)) last = at;
+  }
+  return last;
+}
+
+/** The TTL of the cache the previous request left: 1 h when it wrote (or marked) only 1-hour entries. */
+function ttlOfWrite(previous: ExchangeSummary, ttls: Explainer['ttls']): number {
+  const usage = previous.usage;
+  if (usage && (usage.cacheCreation1h ?? 0) > 0 && (usage.cacheCreation5m ?? 0) === 0) return ttls.longMs;
+  const marks = previous.cacheMarks ?? [];
+  if (marks.length > 0 && marks.every((mark) => mark.ttl === '1h')) return ttls.longMs;
+  return ttls.shortMs;
+}
+
+function isAnthropic(exchange: ExchangeSummary): boolean {
+  return exchange.wire === 'claude-messages';
+}
+
+function providerCause(kind: string): CacheCauseKind {
+  switch (kind) {
+    case 'model_changed':
+      return 'model-changed';
+    case 'system_changed':
+    case 'tools_changed':
+    case 'messages_changed':
+    case 'input_changed':
+    case 'prefix_changed':
+    case 'cache_miss':
+      return 'prefix-changed';
+    case 'cache_hit':
+      return 'hit';
+    default:
+      return 'not-on-wire';
+  }
+}
+
+function minutes(ms: number): string {
+  return ms >= 120_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`;
+}
+
+interface ExplainContext {
+  /** The request this one is compared with: the previous one of its conversation. */
+  previous?: ExchangeSummary;
+  /** The latest earlier request of the conversation that has usage (a failed one has none). */
+  warm?: ExchangeSummary;
+  /** For a conversation's first request: the previous conversation's latest main request. */
+  baseline?: ExchangeSummary;
+  edge?: EdgeKind;
+}
+
+function explainCache(explainer: Explainer, exchange: ExchangeSummary, context: ExplainContext, price: ModelPrice | undefined): CacheExplanation {
+  const usage = exchange.usage;
+  const base = {
+    uncached: usage?.input ?? 0,
+    read: usage?.cacheRead ?? 0,
+    written: usage?.cacheCreation ?? 0,
+    written5m: usage ? usage.cacheCreation5m ?? Math.max(0, usage.cacheCreation - (usage.cacheCreation1h ?? 0)) : 0,
+    written1h: usage?.cacheCreation1h ?? 0,
+    hitRate: usage ? cacheHitRate(usage) : null,
+  };
+  const { previous, warm, baseline } = context;
+  const compared: Partial<CacheExplanation> = {};
+  if (previous) {
+    compared.previousId = previous.id;
+    if (exchange.requestTime !== undefined) {
+      const previousEnd = previous.responseTime ?? previous.requestTime;
+      if (previousEnd !== undefined) compared.gapMs = exchange.requestTime - previousEnd;
+    }
+  }
+  if (!usage) {
+    return { ...base, missed: 0, ...compared, isBreak: false, cause: { kind: 'no-usage', source: 'inferred', text: exchange.pending ? 'response pending' : `no usage in the response${exchange.status ? ` (status ${exchange.status})` : ''}` } };
+  }
+  const total = reportedInput(usage);
+  const warmUsage = warm?.usage;
+  const cached = warmUsage ? (isAnthropic(exchange) ? warmUsage.cacheRead + warmUsage.cacheCreation : reportedInput(warmUsage)) : 0;
+  const missed = warm ? Math.max(0, Math.min(cached, total) - usage.cacheRead) : 0;
+  const isBreak = missed > BREAK_TOLERANCE_TOKENS;
+  const breakCost = isBreak ? { tokens: missed, usd: price ? missed * breakRate(price, usage) : null } : undefined;
+  const result = (cause: CacheCause, segment?: ChangedSegment): CacheExplanation => ({
+    ...base,
+    missed,
+    ...compared,
+    cause,
+    ...(segment ? { segment } : {}),
+    isBreak,
+    ...(breakCost ? { breakCost } : {}),
+  });
+  const read = `read ${usage.cacheRead}`;
+  const written = `wrote ${usage.cacheCreation}`;
+
+  const diagnosis = exchange.cacheDiagnosis;
+  if (diagnosis && (isBreak || diagnosis.type !== 'cache_hit')) {
+    const kind = providerCause(diagnosis.type);
+    const segment = warm && kind === 'prefix-changed' ? changedSegment(explainer, warm, exchange) : undefined;
+    const missedText = diagnosis.missedTokens !== undefined ? `, ${diagnosis.missedTokens} tokens missed` : '';
+    return result(
+      {
+        kind,
+        source: 'provider',
+        text: `${diagnosis.provider === 'anthropic' ? 'Anthropic' : 'OpenAI'} says ${diagnosis.type}${missedText}${segment ? `: ${segment.label}` : ''}`,
+        diagnosis: { provider: diagnosis.provider, type: diagnosis.type, ...(diagnosis.missedTokens !== undefined ? { missedTokens: diagnosis.missedTokens } : {}), raw: diagnosis.raw },
+      },
+      segment,
+    );
+  }
+  if (context.edge === 'retry') {
+    return result({ kind: 'retry', source: 'inferred', text: `resend of ${previous?.id ?? 'the previous request'}${previous?.status ? ` after ${previous.status}` : ''}; ${read}, ${written}` });
+  }
+  if (!warm) {
+    // A conversation's first request: nothing of its own to read; say where it parted from the
+    // previous conversation (what a new session in the same folder could not reuse).
+    const segment = baseline ? changedSegment(explainer, baseline, exchange) : undefined;
+    const from = segment ? `; differs from the previous conversation at ${segment.label}` : '';
+    if (usage.cacheRead === 0 && usage.cacheCreation === 0 && isAnthropic(exchange) && !(exchange.cacheMarks?.length)) {
+      return result({ kind: 'no-caching', source: 'inferred', text: 'no cache breakpoints in the request' });
+    }
+    return result({ kind: 'first-write', source: 'inferred', text: `first request of the conversation: ${written}, ${read}${from}` }, segment);
+  }
+  if (!isBreak) {
+    if (usage.cacheRead === 0 && usage.cacheCreation === 0 && isAnthropic(exchange) && !(exchange.cacheMarks?.length)) {
+      return result({ kind: 'no-caching', source: 'inferred', text: 'no cache breakpoints in the request' });
+    }
+    return result({ kind: 'hit', source: 'inferred', text: `${read} (all that was cached), ${written} new` });
+  }
+  const gap = compared.gapMs;
+  const ttl = ttlOfWrite(warm, explainer.ttls);
+  if (gap !== undefined && gap > ttl) {
+    return result({ kind: 'expired', source: 'inferred', text: `${minutes(gap)} since the previous request, beyond the ${ttl === explainer.ttls.longMs ? 'long' : 'short'} TTL (${minutes(ttl)}): ${missed} tokens written again` });
+  }
+  if (warm.model && exchange.model && modelFamily(warm.model) !== modelFamily(exchange.model)) {
+    return result({ kind: 'model-changed', source: 'inferred', text: `model changed from ${warm.model} to ${exchange.model}: a cache is per model` });
+  }
+  const segment = changedSegment(explainer, warm, exchange);
+  const last = lastMark(warm.cacheMarks);
+  if (segment && (!last || beforeOrAt(orderOf(segment.part, segment.index), last))) {
+    return result({ kind: 'prefix-changed', source: 'inferred', text: `${segment.label}${segment.after !== undefined ? `: "${segment.after}"` : ''}` }, segment);
+  }
+  return result({ kind: 'not-on-wire', source: 'inferred', text: `${missed} cached tokens not read, and nothing on the wire says why (the provider may have evicted them)` });
+}
+
+function emptyTotal(): CostTotal {
+  return { requests: 0, priced: 0, unpriced: 0, usd: 0, input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
+}
+
+function addCost(total: CostTotal, exchange: ExchangeSummary, cost: CostBreakdown): void {
+  total.requests++;
+  if (cost.priced && cost.total !== null) {
+    total.priced++;
+    total.usd += cost.total;
+  } else if (exchange.usage) {
+    total.unpriced++;
+  }
+  const usage = exchange.usage;
+  if (!usage) return;
+  total.input += usage.input;
+  total.output += usage.output;
+  total.cacheRead += usage.cacheRead;
+  total.cacheWrite += usage.cacheCreation;
+}
+
+function group<K>(map: Map<K, BreakGroup>, key: K, label: string, item: CacheBreak): BreakGroup {
+  let entry = map.get(key);
+  if (!entry) map.set(key, (entry = { key: label, count: 0, missed: 0, usd: 0 }));
+  entry.count++;
+  entry.missed += item.missed;
+  entry.usd += item.usd ?? 0;
+  return entry;
+}
+
+const byCostThenMissed = (a: { usd: number | null; missed: number }, b: { usd: number | null; missed: number }) =>
+  (b.usd ?? -1) - (a.usd ?? -1) || b.missed - a.missed;
+
+export function explainLog(input: AnalysisInput, options: ExplainOptions = {}): ExplainReport {
+  const pricing = options.pricing ?? DEFAULT_PRICING;
+  const exchanges = options.agent === undefined ? input.exchanges : input.exchanges.filter((exchange) => exchange.agent === options.agent);
+  const conversations = options.conversations ?? analyzeConversations(exchanges, options);
+  const explainer: Explainer = { input, agents: options.agents ?? [], ttls: options.cacheTtls ?? { shortMs: FIVE_MINUTES_MS, longMs: ONE_HOUR_MS }, memo: new Map() };
+  const byId = new Map<string, ExchangeSummary>();
+  for (const exchange of exchanges) byId.set(exchange.id, exchange);
+  const incoming = new Map<string, EdgeKind>();
+  for (const edge of conversations.edges) incoming.set(edge.to, edge.kind);
+
+  const explained: ExchangeExplanation[] = [];
+  const lastOf = new Map<number, ExchangeSummary>();
+  const warmOf = new Map<number, ExchangeSummary>();
+  /** agent + wire → the latest request of a main (tool-carrying) conversation. */
+  const lastMain = new Map<string, ExchangeSummary>();
+  const parentOf = new Map<number, number>();
+  for (const thread of conversations.threads) if (thread.parent !== undefined) parentOf.set(thread.id, thread.parent);
+
+  const breaks: CacheBreak[] = [];
+  const total = emptyTotal();
+  const byFamily = new Map<string, CostTotal>();
+  const bySession = new Map<number, CostTotal>();
+  const byConversation = new Map<number, CostTotal>();
+  const conversationsOut = new Map<number, ConversationExplain>();
+  let readSum = 0;
+  let inputSum = 0;
+  const causeCounts: Record<string, number> = {};
+
+  for (const node of conversations.nodes) {
+    const exchange = byId.get(node.id);
+    if (!exchange || !isConversational(exchange) || node.thread === null) continue;
+    const thread = node.thread;
+    const previous = lastOf.get(thread);
+    const warm = warmOf.get(thread);
+    const scope = `${exchange.agent}\u0000${exchange.wire}`;
+    const baseline = previous ? undefined : lastMain.get(scope);
+    const entry = priceOf(pricing, exchange.model);
+    const cache = explainCache(explainer, exchange, { previous, warm, baseline, edge: incoming.get(exchange.id) }, entry?.price);
+    const cost = exchangeCost(exchange, pricing);
+    const explanation: ExchangeExplanation = {
+      id: exchange.id,
+      agent: exchange.agent,
+      ...(exchange.model !== undefined ? { model: exchange.model } : {}),
+      conversation: thread,
+      session: node.session,
+      time: node.time,
+      cache,
+      composition: compositionOf(exchange),
+      cost,
+    };
+    explained.push(explanation);
+    causeCounts[cache.cause.kind] = (causeCounts[cache.cause.kind] ?? 0) + 1;
+    lastOf.set(thread, exchange);
+    if (exchange.usage) warmOf.set(thread, exchange);
+    if (!parentOf.has(thread) && (exchange.tools?.count ?? 0) > 0) lastMain.set(scope, exchange);
+
+    if (exchange.usage) {
+      readSum += exchange.usage.cacheRead;
+      inputSum += reportedInput(exchange.usage);
+    }
+    addCost(total, exchange, cost);
+    const family = exchange.model ? modelFamily(exchange.model) : '(unknown model)';
+    if (!byFamily.has(family)) byFamily.set(family, emptyTotal());
+    addCost(byFamily.get(family) as CostTotal, exchange, cost);
+    if (!bySession.has(node.session)) bySession.set(node.session, emptyTotal());
+    addCost(bySession.get(node.session) as CostTotal, exchange, cost);
+    if (!byConversation.has(thread)) byConversation.set(thread, emptyTotal());
+    addCost(byConversation.get(thread) as CostTotal, exchange, cost);
+
+    let conversation = conversationsOut.get(thread);
+    if (!conversation) {
+      const key = conversations.threads[thread]?.key;
+      conversation = { conversation: thread, agent: exchange.agent, ...(key !== undefined ? { key } : {}), turns: [], topToolResults: [], cost: byConversation.get(thread) as CostTotal, breaks: 0 };
+      conversationsOut.set(thread, conversation);
+    }
+    conversation.turns.push({ id: exchange.id, time: node.time, inputTokens: explanation.composition.inputTokens, parts: explanation.composition.parts });
+    conversation.topToolResults = explanation.composition.toolResults;
+
+    if (cache.isBreak) {
+      conversation.breaks++;
+      breaks.push({
+        id: exchange.id,
+        conversation: thread,
+        cause: cache.cause.kind,
+        text: cache.cause.text,
+        ...(cache.segment ? { segment: cache.segment } : {}),
+        missed: cache.missed,
+        usd: cache.breakCost?.usd ?? null,
+      });
+    }
+  }
+
+  breaks.sort(byCostThenMissed);
+  const causes = new Map<string, BreakGroup>();
+  const slots = new Map<string, SlotBreakGroup>();
+  const tools = new Map<string, BreakGroup>();
+  for (const item of breaks) {
+    group(causes, item.cause, item.cause, item);
+    const slot = item.segment?.slot;
+    if (slot) {
+      const key = `${slot.source}\u0000${slot.agent}\u0000${slot.family}\u0000${slot.slot}`;
+      let entry = slots.get(key);
+      if (!entry) slots.set(key, (entry = { key: `${slot.agent} ${slot.source} family ${slot.family} slot ${slot.slot}`, slot, count: 0, missed: 0, usd: 0 }));
+      entry.count++;
+      entry.missed += item.missed;
+      entry.usd += item.usd ?? 0;
+    }
+    if (item.segment?.part === 'tools' && item.segment.toolName) group(tools, item.segment.toolName, item.segment.toolName, item);
+  }
+  const ranked = <T extends BreakGroup>(values: Iterable<T>) => [...values].sort((a, b) => b.usd - a.usd || b.missed - a.missed || a.key.localeCompare(b.key));
+  return {
+    exchanges: explained,
+    report: {
+      breaks,
+      byCause: ranked(causes.values()),
+      bySlot: ranked(slots.values()),
+      byTool: ranked(tools.values()),
+      conversations: [...conversationsOut.values()],
+      cost: {
+        total,
+        byFamily: [...byFamily].map(([family, row]) => ({ family, ...row })).sort((a, b) => b.usd - a.usd || a.family.localeCompare(b.family)),
+        bySession: [...bySession].map(([session, row]) => ({ session, ...row })),
+        byConversation: [...byConversation].map(([conversation, row]) => ({ conversation, ...row })),
+      },
+      cacheHitRate: inputSum === 0 ? null : readSum / inputSum,
+      causes: Object.fromEntries(Object.entries(causeCounts).sort((a, b) => b[1] - a[1])),
+      pricing: { date: pricing.date, source: pricing.source, overridden: pricing.overridden === true },
+    },
+  };
+}
+
+export function explanationIndex(report: ExplainReport): Map<string, ExchangeExplanation> {
+  return new Map(report.exchanges.map((exchange) => [exchange.id, exchange]));
+}
+
+/** How often a slot broke the cache and what that cost (the skeleton diff's slot hover). */
+export function slotBreaks(report: ExplainReport, source: SlotRef['source'], agent: string, family: number, slot: number): SlotBreakGroup | undefined {
+  return report.report.bySlot.find(
+    (group) => group.slot.source === source && group.slot.agent === agent && group.slot.family === family && group.slot.slot === slot,
+  );
+}
+
