@@ -12,7 +12,6 @@ import { DEFAULT_PRICING, withOverride, type PricingTable } from '../core/analys
 import { errorText } from '../core/errorText';
 import type { LogIndex } from '../core/logIndex';
 import type { CaptureWatcher } from './captureWatcher';
-import type { InterludeService } from './interludeService';
 import { SECTION } from './settings';
 
 export interface Explained {
@@ -53,9 +52,6 @@ export function pricingTable(log: (message: string) => void): PricingTable {
   }
 }
 
-/** How long a view waits for the exchanges in flight to end before explaining anyway. */
-const RELAY_WAIT_MS = 5_000;
-
 export class ExplainSource implements vscode.Disposable {
   private cached?: { index: LogIndex | undefined; result: Explained };
   /** The last explanation computed, kept when captures change: cheap to read while a new one waits. */
@@ -67,7 +63,6 @@ export class ExplainSource implements vscode.Disposable {
   constructor(
     private readonly watcher: CaptureWatcher,
     private readonly output: vscode.LogOutputChannel,
-    private readonly service?: Pick<InterludeService, 'whenIdle'>,
   ) {
     this.disposables.push(
       watcher.onDidChange(() => (this.cached = undefined)),
@@ -104,11 +99,10 @@ export class ExplainSource implements vscode.Disposable {
   }
 
   /**
-   * The explanation of the captures now, computed once no exchange relays (waiting a few seconds at most): the
-   * listeners share this thread, and a long synchronous pass over a big log would hold back an agent's stream.
+   * The explanation of the captures now. It does not wait for exchanges in flight: the relay has its own thread
+   * (RelayHost), so a long pass over a big log here holds back no agent's stream.
    */
   async settled(): Promise<Explained> {
-    if (!this.fresh) await this.service?.whenIdle(RELAY_WAIT_MS);
     return this.current();
   }
 

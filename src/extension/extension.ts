@@ -68,7 +68,7 @@ export function activate(context: vscode.ExtensionContext): void {
     idleDir: () => resolveCaptureDir(readSettings(), context.globalStorageUri).dir,
     log: (message) => output.warn(message),
   });
-  const explain = new ExplainSource(watcher, output, activeService);
+  const explain = new ExplainSource(watcher, output);
   context.subscriptions.push(watcher, explain);
   const viewDeps = { service: activeService, output, watcher, explain };
   // The status bar's secrets count reads the shared index when a view has it open (no index of its own).
