@@ -16,6 +16,7 @@ import {
   type SseEvent,
   type Wire,
 } from '../../src/core/wire';
+import { loggedRequestHeaders } from '../../src/core/headers';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'wire');
 
@@ -787,3 +788,40 @@ function exposeGc(): (() => void) | undefined {
     return undefined;
   }
 }
+
+describe('wire: what explanations need from a response', () => {
+  it('keeps Anthropic diagnostics from message_start and message_delta, and the usage detail as sent', () => {
+    const reassembler = createReassembler('claude-messages');
+    const usage = { input_tokens: 3, cache_read_input_tokens: 0, cache_creation_input_tokens: 19_000, cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 19_000 } };
+    reassembler.push({ event: 'message_start', data: { type: 'message_start', message: { id: 'msg_1', model: 'claude-sonnet-4-5', usage, diagnostics: { cache_miss_reason: { type: 'tools_changed', cache_missed_input_tokens: 18_500 } } } } });
+    reassembler.push({ event: 'message_delta', data: { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 9 }, diagnostics: { comparison: 'done' } } });
+    const result = reassembler.result() as Record<string, unknown>;
+    assert.deepEqual(result.diagnostics, { cache_miss_reason: { type: 'tools_changed', cache_missed_input_tokens: 18_500 }, comparison: 'done' });
+    assert.deepEqual((result.usage as Record<string, unknown>).cache_creation, usage.cache_creation);
+    const body = reconstructBody('claude-messages', { id: 'msg_2', model: 'm', content: [], usage, diagnostics: { cache_miss_reason: { type: 'model_changed' } } });
+    assert.deepEqual(body?.diagnostics, { cache_miss_reason: { type: 'model_changed' } });
+  });
+
+  it('keeps OpenAI prompt_cache_diagnostics and output_tokens_details', () => {
+    const reassembler = createReassembler('codex-responses');
+    const usage = { input_tokens: 5000, input_tokens_details: { cached_tokens: 4096 }, output_tokens: 40, output_tokens_details: { reasoning_tokens: 32 } };
+    const diagnostics = { type: 'cache_miss', reason: { type: 'tools_changed' }, cache_missed_tokens: 900 };
+    reassembler.push({ event: 'response.completed', data: { type: 'response.completed', response: { id: 'resp_1', model: 'gpt-5', status: 'completed', usage, output: [], prompt_cache_diagnostics: diagnostics } } });
+    const result = reassembler.result() as Record<string, unknown>;
+    assert.deepEqual(result.prompt_cache_diagnostics, diagnostics);
+    assert.deepEqual(result.usage, usage);
+  });
+});
+
+describe('headers: the agents\' conversation headers are kept, credentials never', () => {
+  it('keeps x-claude-code-session-id, session_id and x-codex-turn-metadata', () => {
+    const kept = loggedRequestHeaders({
+      'x-claude-code-session-id': '8a4cac0c-8aca-4385-9f7b-53d8f16a61af',
+      session_id: 'codex-thread-1',
+      'x-codex-turn-metadata': '{"turn_id":"t1"}',
+      authorization: 'Bearer secret',
+      'x-api-key': 'secret',
+    });
+    assert.deepEqual(kept, { 'x-claude-code-session-id': '8a4cac0c-8aca-4385-9f7b-53d8f16a61af', session_id: 'codex-thread-1', 'x-codex-turn-metadata': '{"turn_id":"t1"}' });
+  });
+});
