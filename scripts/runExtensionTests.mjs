@@ -876,6 +876,12 @@ async function contrastSteps(workbench, step) {
     await timeline.locator('#query').fill('the');
     await timeline.locator('#query').press('Enter');
     await timeline.locator('#viewport .hl').first().waitFor({ timeout: 60_000 });
+    // Until the search has ended: while its hits stream in the rows are redrawn, and a click can land on a row
+    // element that was just replaced.
+    await until(60_000, 'the search to end', async () => {
+      const summary = (await timeline.locator('#summary').innerText()).trim();
+      return [/ · [\d,]+ match(es)?$/.test(summary), summary];
+    });
     await timeline.locator('#viewport .arrow.response').first().click();
     await timeline.locator('#viewport .detail .section').first().waitFor({ timeout: 30_000 });
     await timeline.locator('#viewport .detail .open-full').first().click();
