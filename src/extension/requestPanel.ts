@@ -1,6 +1,8 @@
 // The request panel: one webview panel, reused, that shows a captured exchange (Open Request). The page gets
 // the records as data and renders every captured string as text (src/webview/request/main.ts); this side
 // reads them through a LogIndex over the capture folder and owns the panel's lifecycle and restore.
+import { extractOf } from '../core/analysis/recordText';
+import type { Extracted } from '../core/records';
 import { secretLocations } from '../core/secrets/secretLocations';
 import { createReadStream } from 'node:fs';
 import * as vscode from 'vscode';
@@ -219,7 +221,10 @@ class RequestPanelController extends CapturePanel {
       }
       if (!records) return { type: 'missing', id, reason: `No exchange ${id} in ${this.captureDir()}.` };
       const exchange: ExchangeView = { summary: records.summary };
-      if (records.request) exchange.request = records.request;
+      if (records.request) {
+        exchange.request = records.request;
+        if (records.request.kind === 'request' && records.request.schema === undefined) exchange.extract = extractOf(records.request) as unknown as Extracted;
+      }
       if (records.response) exchange.response = records.response;
       if (records.summary.secrets?.found.length) {
         exchange.secrets = [...secretLocations(records.request, 'request'), ...secretLocations(records.response, 'response')];

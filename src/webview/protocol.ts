@@ -1,5 +1,6 @@
 // Messages between the extension host and the request panel's page. Types only: the page bundle imports this
 // file and nothing else from the project, so it must never import `vscode` or runtime code.
+import type { Extracted } from '../core/records';
 import type { CostBreakdown, ExchangeExplanation } from '../core/analysis/explain';
 import type { ExchangeSummary } from '../core/indexModel';
 import type { CaptureRecord } from '../core/records';
@@ -10,6 +11,11 @@ export interface ExchangeView {
   summary: ExchangeSummary;
   request?: CaptureRecord;
   response?: CaptureRecord;
+  /**
+   * The request's system / tools / messages as our extraction reads them: differs from `request.extract` for records
+   * the original tool wrote (its extract misses Codex's developer prompt and `additional_tools`).
+   */
+  extract?: Extracted;
   /** Secrets in the two records, located (present only when the recorder found some). */
   secrets?: SecretLocation[];
   /** Why its cache hit or missed, what fills its context, what it cost (absent for probes, or when the explainer failed). */

@@ -3,6 +3,7 @@
 // the context (a bar, and the same figures as text), and what the request cost. Every captured string (a tool
 // name, a changed line, a cause naming them) reaches the DOM through textContent in a bidi-isolated element.
 import type { ExchangeExplanation, NamedAmount } from '../../core/analysis/explain';
+import { markBidiControls } from '../../core/bidiText';
 import {
   costParts,
   costText,
@@ -26,7 +27,7 @@ export interface ExplainDeps {
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
+  if (text !== undefined) node.textContent = markBidiControls(text);
   return node;
 }
 
@@ -152,7 +153,7 @@ function compositionBody(explanation: ExchangeExplanation, rendered: ExplainRend
     if (part.tokens > 0) {
       const piece = el('span', `explain-part part-${part.kind}`);
       piece.style.flexGrow = String(part.tokens);
-      piece.title = text;
+      piece.title = markBidiControls(text);
       bar.append(piece);
     }
     const item = el('li');

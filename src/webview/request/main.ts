@@ -480,7 +480,7 @@ function show(view: ExchangeView): void {
   if (secrets) nodes.push(secrets);
   nodes.push(...explained.nodes);
   if (request) {
-    const { system, tools, messages } = extracted(request);
+    const { system, tools, messages } = view.extract ?? extracted(request);
     nodes.push(systemSection(system), toolsSection(tools), messagesSection(messages));
   } else {
     nodes.push(note('No request record for this exchange.'));
