@@ -101,6 +101,51 @@ describe('HTML report in Chromium', function () {
     await page.close();
   });
 
+  it('shows each request\'s cache verdict and cost from a conversation through the caching fake upstream', async () => {
+    const upstream = await startFakeUpstream();
+    const harness = await startHarness(upstream.url);
+    let path: string;
+    try {
+      const system = [{ type: 'text', text: 'You are a careful coding agent. '.repeat(400), cache_control: { type: 'ephemeral' } }];
+      const first = [{ role: 'user', content: [{ type: 'text', text: 'List the files.', cache_control: { type: 'ephemeral' } }] }];
+      const second = [
+        { role: 'user', content: [{ type: 'text', text: 'List the files.' }] },
+        { role: 'assistant', content: [{ type: 'text', text: 'README.md and src/.' }] },
+        { role: 'user', content: [{ type: 'text', text: 'Open README.md.', cache_control: { type: 'ephemeral' } }] },
+      ];
+      const metadata = { user_id: JSON.stringify({ session_id: '5b0e7c7e-0f7e-4d8b-9a57-6f1f2f3c4d5e' }) };
+      for (const messages of [first, second]) {
+        const response = await request(`${harness.url()}/v1/messages`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-api-key': 'test' },
+          body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 64, stream: true, metadata, system, messages }),
+        });
+        await response.body.text();
+      }
+      await harness.waitForResponses(2);
+      const index = await LogIndex.open([harness.proxy.logPath as string], { workers: false });
+      path = join(scratch, 'cache-cost.html');
+      await exportToFile(index, { format: 'html' }, path);
+    } finally {
+      await harness.close();
+      await upstream.close();
+    }
+    const { page, errors } = await open(browser, path);
+    const rows = await page.$$eval('#cache-cost table[data-table="cache-by-request"] tr', (trs) =>
+      trs.slice(1).map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent ?? '')),
+    );
+    assert.equal(rows.length, 2, 'one row per request');
+    const [firstRow, secondRow] = rows;
+    assert.equal(firstRow[1], 'claude-sonnet-4-5');
+    assert.ok(Number(firstRow[3]) > 0, `the first request writes the cache: ${firstRow.join(' | ')}`);
+    assert.ok(Number(secondRow[2]) > 0, `the second reads it: ${secondRow.join(' | ')}`);
+    for (const row of rows) assert.match(row[6], /^\$\d/, 'a priced model shows its cost');
+    const families = await page.$$eval('#cache-cost table[data-table="cost-by-family"] tr', (trs) => trs.length - 1);
+    assert.ok(families >= 1);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
   it('exports a 100 MB log within 1.5× its size, and the report opens (time reported)', async () => {
     const logPath = join(scratch, 'log-20261202T030000Z.jsonl');
     const generated = generateLog(logPath, 100 * 1024 * 1024, 7);

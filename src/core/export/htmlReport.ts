@@ -7,6 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { buildAnalysisReport } from '../analysis/analysisReport';
 import { analyzeConversations } from '../analysis/conversations';
+import { explainLog } from '../analysis/explain';
+import type { PricingTable } from '../analysis/pricing';
 import type { ExchangeSummary } from '../indexModel';
 import { isRecord } from '../jsonValue';
 import type { LogIndex } from '../logIndex';
@@ -54,12 +56,28 @@ export interface ReportData {
     agent: string;
     families: Array<{ label: string; requests: number; fixedPercent: number; skeleton: string[]; slots: Array<{ position: number; section?: string; values: string[] }> }>;
   }>;
-  /**
-   * Cache and cost per exchange and session: the hook for issue 11's cache/cost analysis. Until that lands
-   * this is null and the page says the section is not available yet; fill it here and render it in
-   * reportPage.ts's renderCacheCost.
-   */
-  cacheCost: unknown;
+  /** Cache and cost: each request's cache verdict and price, totals per model family (explain.ts's figures). */
+  cacheCost: ReportCacheCost | null;
+}
+
+export interface ReportCacheCost {
+  pricingDate: string;
+  /** read / (uncached + read + written) over every request; null without input. */
+  hitRate: number | null;
+  totalUsd: number;
+  unpriced: number;
+  byFamily: Array<{ family: string; requests: number; usd: number; unpriced: number }>;
+  requests: Array<{
+    id: string;
+    model?: string;
+    read: number;
+    written: number;
+    missed: number;
+    /** The cause as one line (it can name a tool or a changed line: captured text, masked like the rest). */
+    cause: string;
+    isBreak: boolean;
+    usd: number | null;
+  }>;
 }
 
 class BlockTable {
@@ -101,7 +119,11 @@ export function inertJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
-export async function buildReportData(index: LogIndex, exchanges: readonly ExchangeSummary[], options: ExportOptions & { title?: string } = {}): Promise<ReportData> {
+export async function buildReportData(
+  index: LogIndex,
+  exchanges: readonly ExchangeSummary[],
+  options: ExportOptions & { title?: string; pricing?: PricingTable } = {},
+): Promise<ReportData> {
   const mask = options.mask ?? true;
   const table = new BlockTable();
   const conversations = analyzeConversations(exchanges);
@@ -132,7 +154,9 @@ export async function buildReportData(index: LogIndex, exchanges: readonly Excha
     });
   }
   // Skeleton texts come from the index's prompt texts, which a flagged log holds unmasked.
-  const analysis = buildAnalysisReport({ ...index.analysisInput(), exchanges });
+  const input = { ...index.analysisInput(), exchanges };
+  const analysis = buildAnalysisReport(input);
+  const explained = explainLog(input, { agents: analysis.agents, conversations, pricing: options.pricing });
   const skeletons = analysis.agents
     .filter((agent) => agent.prefix)
     .map((agent) => ({
@@ -158,7 +182,23 @@ export async function buildReportData(index: LogIndex, exchanges: readonly Excha
     exchanges: out,
     sessions: conversations.sessions.map(({ id, start, end, exchanges: count, agents }) => ({ id, start, end, exchanges: count, agents })),
     skeletons,
-    cacheCost: null,
+    cacheCost: {
+      pricingDate: explained.report.pricing.date,
+      hitRate: explained.report.cacheHitRate,
+      totalUsd: explained.report.cost.total.usd,
+      unpriced: explained.report.cost.total.unpriced,
+      byFamily: explained.report.cost.byFamily.map(({ family, requests, usd, unpriced }) => ({ family, requests, usd, unpriced })),
+      requests: explained.exchanges.map(({ id, model, cache, cost }) => ({
+        id,
+        model,
+        read: cache.read,
+        written: cache.written,
+        missed: cache.missed,
+        cause: maskText(cache.cause.text, mask),
+        isBreak: cache.isBreak,
+        usd: cost.total,
+      })),
+    },
   };
 }
 

@@ -196,13 +196,24 @@ export const REPORT_PAGE_SCRIPT = String.raw`
     });
   });
 
-  // Cache & cost: filled once that analysis exists (see ReportData.cacheCost in htmlReport.ts).
+  // Cache & cost: each request's cache verdict and price (explain.ts), totals per model family.
   var cost = el('section', { className: 'full', id: 'cache-cost', 'data-hook': 'cache-cost' });
   views.cost = cost;
-  if (data.cacheCost === null || data.cacheCost === undefined) {
-    cost.appendChild(el('p', { className: 'muted', text: 'Cache and cost analysis is not available in this version of the report. Token counts per exchange are in the timeline.' }));
+  var cc = data.cacheCost;
+  function usd(value) { return value === null || value === undefined ? 'unpriced' : '$' + (value < 0.01 && value > 0 ? value.toPrecision(2) : value.toFixed(2)); }
+  function cells(values) { return el('tr', null, values.map(function (value) { return el('td', null, [captured(String(value), 'span')]); })); }
+  function head(names) { return el('tr', null, names.map(function (name) { return el('th', { text: name }); })); }
+  if (!cc) {
+    cost.appendChild(el('p', { className: 'muted', text: 'No cache and cost figures in this report.' }));
   } else {
-    cost.appendChild(captured(data.cacheCost));
+    cost.appendChild(el('h2', { text: 'Cache and cost' }));
+    cost.appendChild(el('p', { text: 'Cache-hit rate ' + (cc.hitRate === null ? '—' : (cc.hitRate * 100).toFixed(1) + '%') + ' (read ÷ uncached + read + written) · total ' + usd(cc.totalUsd) + (cc.unpriced ? ' + ' + cc.unpriced + ' unpriced' : '') + ' · prices as of ' + cc.pricingDate }));
+    cost.appendChild(el('table', { 'data-table': 'cost-by-family' }, [head(['model family', 'requests', 'cost', 'unpriced'])].concat(cc.byFamily.map(function (row) { return cells([row.family, row.requests, usd(row.usd), row.unpriced]); }))));
+    cost.appendChild(el('table', { 'data-table': 'cache-by-request' }, [head(['request', 'model', 'read', 'written', 'missed', 'cause', 'cost'])].concat(cc.requests.map(function (row) {
+      var tr = cells([row.id, row.model || '—', row.read, row.written, row.missed, (row.isBreak ? '✂ ' : '') + row.cause, usd(row.usd)]);
+      if (row.isBreak) tr.className = 'break';
+      return tr;
+    }))));
   }
 
   document.body.appendChild(main);
