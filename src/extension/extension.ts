@@ -1,5 +1,6 @@
 // Entry point of the VS Code extension. Thin by design: it composes the core capture engine (src/core, no
 // `vscode` there) with commands, a status bar item and a log output channel.
+import { secretReport } from '../core/analysis/secretReport';
 import * as vscode from 'vscode';
 import type { ListenerSpec } from '../core/listeners';
 import type { ListenerStatus } from '../core/proxy';
@@ -75,13 +76,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const secretCount = (): SecretCount | undefined => {
     const exchanges = watcher.current?.exchanges();
     if (!exchanges) return undefined;
-    let withSecrets = 0;
-    let masked = 0;
-    for (const exchange of exchanges) {
-      if (!exchange.secrets?.found.length) continue;
-      withSecrets += 1;
-      if (exchange.secrets.masked) masked += 1;
-    }
+    const { exchanges: withSecrets, masked } = secretReport(exchanges);
     return { exchanges: withSecrets, masked };
   };
   context.subscriptions.push(watcher.onDidChange(() => refreshStatus()));

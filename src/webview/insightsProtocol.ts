@@ -3,7 +3,7 @@
 import type { AgentComparison } from '../core/analysis/agentPrompts';
 import type { EdgeKind } from '../core/analysis/conversations';
 import type { ModelTokens } from '../core/analysis/tokenUsage';
-import type { BreakGroup, CacheBreak, ConversationExplain, CostTotal, SlotBreakGroup } from '../core/analysis/explain';
+import type { BreakGroup, CacheBreak, ConversationExplain, FolderExplain, SlotBreakGroup } from '../core/analysis/explain';
 
 export type InsightsTab = 'overview' | 'tokens' | 'cache' | 'tools' | 'graph';
 export const INSIGHTS_TABS: readonly InsightsTab[] = ['overview', 'tokens', 'cache', 'tools', 'graph'];
@@ -74,12 +74,7 @@ export interface CacheCostData {
   byTool: BreakGroup[];
   /** Each conversation's turns (composition turn by turn), the latest ones. */
   conversations: ConversationExplain[];
-  cost: {
-    total: CostTotal;
-    byFamily: Array<CostTotal & { family: string }>;
-    bySession: Array<CostTotal & { session: number }>;
-    byConversation: Array<CostTotal & { conversation: number }>;
-  };
+  cost: FolderExplain['cost'];
   /** The request to open for a conversation's cost row (its latest). */
   conversationLast: Record<number, string>;
   pricing: { date: string; source: string; overridden: boolean };
