@@ -156,11 +156,11 @@ export const TIMELINE_VIEW_TYPE = 'agentInterlude.timeline';
 export interface PackedRows {
   ids: string[];
   strings: string[];
-  /** Per row: t, agent, method, path, status, flags, model, tokens, rtt, session, edge, tools (-1: none). */
+  /** Per row: t, agent, method, path, status, flags, model, tokens, rtt, session, edge, tools, secrets, cache break (-1: none). */
   cells: number[];
 }
 
-const ROW_CELLS = 12;
+const ROW_CELLS = 14;
 const EDGES: readonly EdgeKind[] = ['retry', 'continuation', 'next'];
 const PENDING = 1;
 const ERROR = 2;
@@ -194,6 +194,8 @@ export function packRows(rows: readonly TimelineRow[]): PackedRows {
     cells[cell++] = row.edge === undefined ? -1 : EDGES.indexOf(row.edge);
     // Tool names never hold a newline (they are identifiers), so one string per distinct list.
     cells[cell++] = row.tools ? ref(row.tools.join('\n')) : -1;
+    cells[cell++] = row.secrets ?? -1;
+    cells[cell++] = ref(row.cacheBreak);
   }
   return { ids: rows.map((row) => row.id), strings, cells };
 }
@@ -223,6 +225,9 @@ export function unpackRows(packed: PackedRows): TimelineRow[] {
     if (cells[cell + 10] >= 0) row.edge = EDGES[cells[cell + 10]];
     const tools = text(cells[cell + 11]);
     if (tools !== undefined) row.tools = tools.split('\n');
+    if (cells[cell + 12] >= 0) row.secrets = cells[cell + 12];
+    const cacheBreak = text(cells[cell + 13]);
+    if (cacheBreak !== undefined) row.cacheBreak = cacheBreak;
     rows[index] = row;
   }
   return rows;

@@ -10,8 +10,17 @@ describe('timeline packed rows', () => {
     { id: 'spoof', t: 1_764_000_003_000, agent: 'codex', method: 'GET', path: '/x\u202Egnp.exe', pending: false, session: 1, repeat: false, edge: 'next', model: '' },
   ];
 
+  // Required<>: a field added to TimelineRow does not type-check here until this row carries it, and then the
+  // round trip fails until packRows carries it too (the secrets badge and the cache-break mark were once lost so).
+  const everyField: Required<TimelineRow> = {
+    id: 'full', t: 1_764_000_004_000, agent: 'claude', method: 'POST', path: '/v1/messages', status: 200, pending: false,
+    error: true, model: 'claude-sonnet-4-5', tokens: 9, rtt: 10, session: 2, edge: 'next', repeat: true, tools: ['Bash'],
+    secrets: 2, cacheBreak: 'tools[9] WebSearch (description changed) · 9,000 tokens missed · $0.031',
+  };
+
   it('round-trips every field, absent ones staying absent', () => {
     assert.deepEqual(unpackRows(packRows(rows)), rows);
+    assert.deepEqual(unpackRows(packRows([everyField])), [everyField]);
   });
 
   it('shares repeated strings and is accepted by the page validator', () => {
