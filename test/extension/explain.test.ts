@@ -80,7 +80,7 @@ export function explainTests(): void {
   describe('Cache and cost explained in the views', function () {
     let dir = '';
     const fixture = cachingConversation(Date.now() - 60_000);
-    const [first, , toolBreak, systemBreak] = fixture.turns as [{ id: string }, { id: string }, { id: string }, { id: string }];
+    const [first, hit, toolBreak, systemBreak] = fixture.turns as [{ id: string }, { id: string }, { id: string }, { id: string }];
     const log = (): string => join(dir, 'log-20260301T000000Z.jsonl');
     let breaksLanded = false;
     /** The two breaking turns land (the first test appends them while the timeline is open; run alone, the others do). */
@@ -157,7 +157,10 @@ export function explainTests(): void {
         return found.length > 0 ? found : undefined;
       });
       assert.ok(diffs.some((diff) => diff.right.includes('tools')), JSON.stringify(diffs));
-      assert.ok(diffs.every((diff) => !diff.left.includes(toolBreak.id)), `the left side is the request before: ${JSON.stringify(diffs)}`);
+      // The older side keeps the newer one's path (so the multi-diff editor shows a modification, not a rename) and
+      // names its own exchange in the query.
+      const exchangeOf = (uri: string) => new URLSearchParams(vscode.Uri.parse(uri).query).get('exchange');
+      assert.ok(diffs.every((diff) => exchangeOf(diff.left) === hit.id), `the left side is the request before: ${JSON.stringify(diffs)}`);
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     });
 
