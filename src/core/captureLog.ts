@@ -7,9 +7,37 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { CaptureRecord } from './records';
+import { lineAnchors, offerAnchors } from './secrets/anchorHint';
 
 /** Pieces of a spliced line end at JSON value boundaries, so each decodes on its own. */
 const utf8 = new TextDecoder();
+
+/**
+ * The text of a spliced line without its newline. A piece lying inside a large one already decoded (the
+ * `extract`'s views of the body) is a slice of that text when the bytes are ASCII, not a second decode.
+ */
+function decodePieces(pieces: Uint8Array[]): string {
+  const decoded: Array<{ piece: Uint8Array; text: string }> = [];
+  let json = '';
+  pieces.forEach((piece, index) => {
+    const bytes = index === pieces.length - 1 ? piece.subarray(0, Math.max(0, piece.byteLength - 1)) : piece;
+    const parent = decoded.find(
+      (seen) =>
+        seen.piece.buffer === bytes.buffer &&
+        seen.piece.byteOffset <= bytes.byteOffset &&
+        bytes.byteOffset + bytes.byteLength <= seen.piece.byteOffset + seen.piece.byteLength,
+    );
+    if (parent) {
+      const from = bytes.byteOffset - parent.piece.byteOffset;
+      json += parent.text.slice(from, from + bytes.byteLength);
+      return;
+    }
+    const text = utf8.decode(bytes);
+    if (bytes.byteLength >= 4096 && text.length === bytes.byteLength) decoded.push({ piece: bytes, text });
+    json += text;
+  });
+  return json;
+}
 
 export const DEFAULT_CAPTURE_DIR = '.agent-interlude';
 
@@ -115,7 +143,11 @@ export class CaptureLog {
     if (this.events.transformLine) {
       // A spliced line gets the same last look as a serialized one. The hook returns its input when it changes
       // nothing (the usual case), and then the pieces go out as they are, uncopied.
-      const json = line.map((piece) => utf8.decode(piece)).join('').slice(0, -1);
+      // The anchors a secret could start at, found over the body's bytes once (the `extract` pieces are views of
+      // it): the detector then scans only around them, never the whole line.
+      const anchors = lineAnchors(line);
+      const json = decodePieces(line);
+      if (anchors) offerAnchors(json, anchors);
       const transformed = this.events.transformLine(json);
       if (transformed !== json) {
         this.stream.write(`${transformed}\n`, done);

@@ -3,7 +3,8 @@
 
 import assert from 'node:assert/strict';
 import { LineRedactor, type RecordSecrets } from '../../src/core/secrets/lineRedactor';
-import { findSecrets, PLACEHOLDER_PATTERN, secretHash, secretPlaceholder, SecretScanner } from '../../src/core/secrets/secretScanner';
+import { lineAnchors, offerAnchors } from '../../src/core/secrets/anchorHint';
+import { findAnchorsIn, findSecrets, PLACEHOLDER_PATTERN, secretHash, secretPlaceholder, SecretScanner } from '../../src/core/secrets/secretScanner';
 import { secretCorpus, type CorpusCase } from '../support/secretCorpus';
 
 function requestLine(text: string, id = 'a1b2c3d4e5f6'): string {
@@ -141,5 +142,100 @@ describe('secrets: masking', () => {
     // A secret added to an old message is still found (its piece's hash changed).
     const withSecret = turn(11).replace(`"3 ${big}`, `"3 ghp_${'aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dF3hJ5'} ${big}`);
     assert.equal(scanner.scan(withSecret).length, 1);
+  });
+});
+
+describe('secrets detector: the fast path over large spliced lines', () => {
+  // The fast path: CaptureLog finds the anchors over the pieces' bytes (the body once, the extract as views of
+  // it), SecretScanner scans windows around them. It must find exactly what one full findSecrets() pass finds.
+  const secret = `ghp_${'aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dF3hJ5'}`;
+  const aws = 'AKIAZ7Q2R4T6V3X5B7N2';
+  const filler = (count: number) =>
+    Array.from({ length: count }, (_, n) => ({
+      role: n % 2 ? 'assistant' : 'user',
+      content: [{ type: 'text', text: `turn ${n}: the function returns "value"\n\tconst x = ${n}; // max_tokens budget ${'lorem ipsum '.repeat(40)}` }],
+    }));
+
+  function splicedLine(body: Buffer): { pieces: Uint8Array[]; text: string } {
+    // Shaped like splicedRequestLine(): head, the body, then the extract as views of the body (one per message).
+    const head = Buffer.from('{"id":"x","kind":"request","request":');
+    const messagesAt = body.indexOf('"messages":[') + '"messages":['.length;
+    const views: Uint8Array[] = [];
+    let at = messagesAt;
+    while (body[at] === 0x7b) {
+      let depth = 0;
+      let inString = false;
+      let end = at;
+      for (; end < body.length; end += 1) {
+        const byte = body[end];
+        if (inString) {
+          if (byte === 0x5c) end += 1;
+          else if (byte === 0x22) inString = false;
+        } else if (byte === 0x22) inString = true;
+        else if (byte === 0x7b) depth += 1;
+        else if (byte === 0x7d && --depth === 0) break;
+      }
+      views.push(body.subarray(at, end + 1));
+      at = end + 1;
+      if (body[at] === 0x2c) at += 1;
+    }
+    const pieces: Uint8Array[] = [head, body, Buffer.from(',"extract":{"messages":[')];
+    views.forEach((view, index) => {
+      if (index) pieces.push(Buffer.from(','));
+      pieces.push(view);
+    });
+    pieces.push(Buffer.from(']},"schema":2}\n'));
+    return { pieces, text: Buffer.concat(pieces).toString('utf8').slice(0, -1) };
+  }
+
+  function fastFindings(pieces: Uint8Array[]): { text: string; findings: ReturnType<typeof findSecrets>; hinted: boolean } {
+    const anchors = lineAnchors(pieces);
+    const text = Buffer.concat(pieces).toString('utf8').slice(0, -1);
+    if (anchors) offerAnchors(text, anchors);
+    return { text, findings: new SecretScanner().scan(text), hinted: anchors !== undefined };
+  }
+
+  const placements: Array<[string, (messages: ReturnType<typeof filler>) => void]> = [
+    ['at the start', (messages) => (messages[0].content[0].text = `${secret} ${messages[0].content[0].text}`)],
+    ['in the middle', (messages) => (messages[1500].content[0].text += ` token=${secret}`)],
+    ['at the end', (messages) => (messages[messages.length - 1].content[0].text += ` ${aws}`)],
+    ['inside an escaped JSON string', (messages) => (messages[700].content[0].text = JSON.stringify({ env: { API_KEY: 'Zq8#xT2$mW9pL4vK' }, auth: `Bearer ${secret}` }))],
+    ['at the edge of a view', (messages) => (messages[42].content[0].text = `${secret}`)],
+  ];
+
+  for (const [where, place] of placements) {
+    it(`a secret ${where} of a multi-MB compact body is found as by the full scan`, () => {
+      const messages = filler(3500);
+      place(messages);
+      const body = Buffer.from(JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 32000, messages }));
+      assert.ok(body.length > 2_000_000, `body ${body.length} bytes`);
+      const { pieces, text } = splicedLine(body);
+      const fast = fastFindings(pieces);
+      assert.equal(fast.text, text);
+      assert.ok(fast.hinted, 'an ASCII line gets the byte-level anchors');
+      const full = findSecrets(text);
+      assert.ok(full.length >= 2, `${where}: the full scan finds the body's and the extract's copy`);
+      assert.deepEqual(fast.findings, full);
+      // Without the hint (the scanner's own anchor pass) too.
+      assert.deepEqual(new SecretScanner().scan(text), full);
+    });
+  }
+
+  it('byte-level anchors equal the text-level ones, across piece seams and in any casing', () => {
+    const text = `{"a":"x sk-","b":"-ant AkIa ://h eArEr x tOkEn pAsSwOrD-----BEGIN github_pat_ eyJ npm_ xoxb _live_ CREDENTIAL"}`;
+    const bytes = Buffer.from(text);
+    const whole = findAnchorsIn(text).map((hit) => hit.at);
+    assert.equal(whole.length, 13);
+    for (let cut = 1; cut < bytes.length; cut += 1) {
+      const pieces = [bytes.subarray(0, cut), bytes.subarray(cut)];
+      assert.deepEqual(lineAnchors(pieces)?.map((hit) => hit.at), whole, `cut at ${cut}`);
+    }
+  });
+
+  it('a large line without anchors is not scanned at all', () => {
+    const scanner = new SecretScanner();
+    const text = JSON.stringify({ messages: [{ role: 'user', content: 'the value of a function '.repeat(50_000) }] });
+    assert.deepEqual(scanner.scan(text), []);
+    assert.equal(scanner.stats.scannedChars, 0);
   });
 });

@@ -8,6 +8,7 @@
 // only the pieces it has not seen: a turn costs about what it added, not the whole history.
 
 import { hash } from 'node:crypto';
+import { takeAnchors, type AnchorHit } from './anchorHint';
 import {
   looksLikeSecretValue,
   PLACEHOLDER_VALUE,
@@ -177,8 +178,63 @@ export interface ScanStats {
 }
 
 /**
- * A detector that remembers what it found clean. One per recorder: the pieces it remembers are the
- * messages, blocks and tools the next turn of the same conversation will resend.
+ * Every match of the detector starts at (or a few characters before) one of these literals, in some casing:
+ * the known formats' prefixes (`sk-`, `AKIA`…, `://` for URL passwords and the Slack webhook, `earer ` for
+ * bearer tokens) and the name keywords (every SECRET_NAME_SOURCE alternative holds one). Text far from every
+ * anchor cannot hold a finding and is never scanned. anchorHint.ts finds the same anchors over bytes.
+ */
+const ANCHOR_PATTERN = /sk-|a(?:kia|sia|bia|cca|iza)|gh[pousr]_|github_pat_|xox|_live_|_test_|npm_|-----begin|eyj|:\/\/|earer |key|secret|token|passw|passp|pwd|credential/gi;
+/** Characters scanned before an anchor: a match starts at most 6 before it, a name looks back 40 more. */
+const WINDOW_BEFORE = 64;
+/** Characters after an anchor that a match starting there can reach (longest pattern, plus its lookahead). */
+function windowAfter(anchor: string): number {
+  const first = anchor.charCodeAt(0) | 0x20;
+  if (first === 0x2d) return 16_900; // -----BEGIN … -----END, body up to 16384
+  if (first === 0x65) return anchor.length === 3 ? 11_100 : 1_100; // eyJ (a JWT), earer (a bearer token)
+  return 600;
+}
+/** URL hosts and bearer tokens' trailing `=` have no length bound: the window runs to the end of them. */
+const UNBOUNDED_TAIL = /[A-Za-z0-9._~+/=-]*/y;
+
+/** Where ANCHOR_PATTERN matches in `text`. */
+export function findAnchorsIn(text: string): AnchorHit[] {
+  const hits: AnchorHit[] = [];
+  ANCHOR_PATTERN.lastIndex = 0;
+  for (let match = ANCHOR_PATTERN.exec(text); match; match = ANCHOR_PATTERN.exec(text)) hits.push({ at: match.index, anchor: match[0] });
+  return hits;
+}
+
+/** The spans of `text` a finding can lie in (merged, in order): empty when no anchor occurs. */
+export function candidateWindows(text: string, hits: AnchorHit[] = findAnchorsIn(text)): Array<[number, number]> {
+  const windows: Array<[number, number]> = [];
+  for (const hit of hits) {
+    let start = Math.max(0, hit.at - WINDOW_BEFORE);
+    // escapeSafe() counts the backslashes before a match: keep a run of them whole.
+    while (start > 0 && text.charCodeAt(start - 1) === 0x5c) start -= 1;
+    let end = Math.min(text.length, hit.at + windowAfter(hit.anchor));
+    const first = hit.anchor.charCodeAt(0) | 0x20;
+    if (first === 0x3a || (first === 0x65 && hit.anchor.length > 3)) {
+      UNBOUNDED_TAIL.lastIndex = end;
+      UNBOUNDED_TAIL.exec(text);
+      end = Math.max(end, UNBOUNDED_TAIL.lastIndex);
+    }
+    const last = windows[windows.length - 1];
+    if (last && start <= last[1]) last[1] = Math.max(last[1], end);
+    else windows.push([start, end]);
+  }
+  return windows;
+}
+
+export interface ScanStats {
+  scannedChars: number;
+  skippedChars: number;
+}
+
+/**
+ * The detector for whole record lines: finds what findSecrets(text) finds, scanning only windows around the
+ * anchors (a large line with no secret costs one pass over its bytes, see anchorHint.ts), and remembers the
+ * windows it found clean: the same text in `request` and `extract`, or in the next turn of the same
+ * conversation, is scanned once.
  */
 export class SecretScanner {
   private readonly clean = new Map<string, true>();
@@ -188,40 +244,23 @@ export class SecretScanner {
 
   scan(text: string): SecretFinding[] {
     const findings: SecretFinding[] = [];
-    const candidates: Array<{ start: number; end: number; key: string }> = [];
-    let regionStart = 0;
-    let pieceStart = 0;
-    const flush = (regionEnd: number) => {
-      if (regionEnd > regionStart) {
-        findings.push(...findSecrets(text.slice(regionStart, regionEnd), regionStart));
-        this.stats.scannedChars += regionEnd - regionStart;
+    let scanned = 0;
+    for (const [start, end] of candidateWindows(text, takeAnchors(text) ?? findAnchorsIn(text))) {
+      const window = text.slice(start, end);
+      const key = end - start >= MIN_REMEMBERED_PIECE ? hash('sha1', window) : undefined;
+      if (key !== undefined && this.clean.has(key)) {
+        // Refresh its place so the windows of a live conversation are the last to be forgotten.
+        this.clean.delete(key);
+        this.clean.set(key, true);
+        continue;
       }
-    };
-    while (pieceStart < text.length) {
-      const cut = text.indexOf('},{"', pieceStart);
-      const pieceEnd = cut < 0 ? text.length : cut + 2;
-      if (pieceEnd - pieceStart >= MIN_REMEMBERED_PIECE) {
-        const key = hash('sha1', text.slice(pieceStart, pieceEnd));
-        if (this.clean.has(key)) {
-          // Refresh its place so the pieces of a live conversation are the last to be forgotten.
-          this.clean.delete(key);
-          this.clean.set(key, true);
-          flush(pieceStart);
-          this.stats.skippedChars += pieceEnd - pieceStart;
-          regionStart = pieceEnd;
-        } else {
-          candidates.push({ start: pieceStart, end: pieceEnd, key });
-        }
-      }
-      pieceStart = pieceEnd;
+      const found = findSecrets(window, start);
+      scanned += end - start;
+      if (found.length) findings.push(...found);
+      else if (key !== undefined) this.remember(key);
     }
-    flush(text.length);
-    let next = 0;
-    for (const candidate of candidates) {
-      while (next < findings.length && findings[next].end <= candidate.start) next += 1;
-      const dirty = next < findings.length && findings[next].start < candidate.end;
-      if (!dirty) this.remember(candidate.key);
-    }
+    this.stats.scannedChars += scanned;
+    this.stats.skippedChars += text.length - scanned;
     return findings;
   }
 
