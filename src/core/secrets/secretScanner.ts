@@ -225,11 +225,6 @@ export function candidateWindows(text: string, hits: AnchorHit[] = findAnchorsIn
   return windows;
 }
 
-export interface ScanStats {
-  scannedChars: number;
-  skippedChars: number;
-}
-
 /**
  * The detector for whole record lines: finds what findSecrets(text) finds, scanning only windows around the
  * anchors (a large line with no secret costs one pass over its bytes, see anchorHint.ts), and remembers the
