@@ -7,7 +7,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { CaptureRecord } from './records';
-import { lineAnchors, offerAnchors } from './secrets/anchorHint';
+import { isViewInside, lineAnchors, offerAnchors } from './secrets/anchorHint';
 
 /** Pieces of a spliced line end at JSON value boundaries, so each decodes on its own. */
 const utf8 = new TextDecoder();
@@ -21,12 +21,7 @@ function decodePieces(pieces: Uint8Array[]): string {
   let json = '';
   pieces.forEach((piece, index) => {
     const bytes = index === pieces.length - 1 ? piece.subarray(0, Math.max(0, piece.byteLength - 1)) : piece;
-    const parent = decoded.find(
-      (seen) =>
-        seen.piece.buffer === bytes.buffer &&
-        seen.piece.byteOffset <= bytes.byteOffset &&
-        bytes.byteOffset + bytes.byteLength <= seen.piece.byteOffset + seen.piece.byteLength,
-    );
+    const parent = decoded.find((seen) => isViewInside(bytes, seen.piece));
     if (parent) {
       const from = bytes.byteOffset - parent.piece.byteOffset;
       json += parent.text.slice(from, from + bytes.byteLength);

@@ -17,7 +17,6 @@ import {
   type CacheCostData,
   type GraphSession,
   type InsightsData,
-  type InsightsTab,
   type InsightsToWebview,
   type RenderedFigures,
   type TokenBucket,
@@ -42,17 +41,8 @@ export interface InsightsStatus {
   probe?: { scripts: number; pwned: boolean };
 }
 
-interface InsightsTestAction {
-  tab?: InsightsTab;
-  expandTool?: { agent: string; tool: string };
-  /** Click the overview's tools link of this agent. */
-  followToolsLink?: string;
-  /** Click this exchange's node in the conversation graph. */
-  clickGraphNode?: string;
-  /** Click this request's row among the cache breaks. */
-  clickBreak?: string;
-  probe?: boolean;
-}
+/** What a test asks the page to do: the protocol's test message, without its tag. */
+type InsightsTestAction = Omit<Extract<InsightsToWebview, { type: 'test' }>, 'type'>;
 
 const SCHEMA_CAP = 20_000;
 const INPUT_CAP = 4_000;

@@ -66,18 +66,25 @@ interface Scanned {
  * of the body) is not read again: it takes the anchors of that range. Anchors across a seam between pieces are
  * looked for in the seam's few bytes.
  */
+/**
+ * Whether `view` lies inside `outer`'s bytes (a spliced line's extract pieces are views of its request body):
+ * what was learnt of `outer` then serves `view` without reading it again.
+ */
+export function isViewInside(view: Uint8Array, outer: Uint8Array): boolean {
+  return (
+    outer.buffer === view.buffer &&
+    outer.byteOffset <= view.byteOffset &&
+    view.byteOffset + view.byteLength <= outer.byteOffset + outer.byteLength
+  );
+}
+
 export function lineAnchors(pieces: Uint8Array[]): AnchorHit[] | undefined {
   const hits: AnchorHit[] = [];
   const scanned: Scanned[] = [];
   let offset = 0;
   for (const piece of pieces) {
     if (!isAscii(piece)) return undefined;
-    const parent = scanned.find(
-      (seen) =>
-        seen.piece.buffer === piece.buffer &&
-        seen.piece.byteOffset <= piece.byteOffset &&
-        piece.byteOffset + piece.byteLength <= seen.piece.byteOffset + seen.piece.byteLength,
-    );
+    const parent = scanned.find((seen) => isViewInside(piece, seen.piece));
     if (parent) {
       const from = piece.byteOffset - parent.piece.byteOffset;
       const to = from + piece.byteLength;
