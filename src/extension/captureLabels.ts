@@ -13,8 +13,6 @@ export function exchangeOutcome(summary: Pick<ExchangeSummary, 'pending' | 'stat
   return 'ok';
 }
 
-const counts = new Intl.NumberFormat('en-US');
-
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
@@ -24,26 +22,60 @@ export function formatDuration(ms: number): string {
 }
 
 /**
- * `POST /v1/messages · model · in→out tokens · RTT · status`; parts not known yet are left out. Captured parts
- * (path, model) show their bidi controls as markers: a tree label cannot be isolated.
+ * What tells one exchange from the next, in the width a side bar has: `14:03:07 · sonnet-4.5 · 12.3K→234`
+ * (when, which model, tokens in→out). Every row of a session shares its method and path, so those go to the
+ * description with the round trip and status (`exchangeDescription`), and everything in full to the tooltip.
+ * Captured parts (the model) show their bidi controls as markers: a tree label cannot be isolated.
  */
 export function exchangeLabel(summary: ExchangeSummary): string {
-  return markBidiControls(exchangeLabelText(summary));
-}
-
-function exchangeLabelText(summary: ExchangeSummary): string {
-  const parts = [`${summary.method} ${summary.path.split('?')[0]}`];
-  if (summary.model) parts.push(summary.model);
+  const parts: string[] = [];
+  const at = summary.requestTime ?? summary.responseTime;
+  if (at !== undefined) parts.push(clockTime(new Date(at)));
+  parts.push(summary.model ? shortModelName(summary.model) : summary.agent);
   if (summary.usage) {
     // Everything the model read, cached or not: what the request cost in context.
     const input = summary.usage.input + summary.usage.cacheRead + summary.usage.cacheCreation;
-    parts.push(`${counts.format(input)}→${counts.format(summary.usage.output)} tokens`);
+    parts.push(`${compactCount(input)}→${compactCount(summary.usage.output)}`);
   }
-  if (summary.rttMs !== undefined) parts.push(formatDuration(summary.rttMs));
+  return markBidiControls(parts.join(' · '));
+}
+
+/** `⚠ 2 secrets · 1.2 s · 200 · POST /v1/messages`: the rest of the row, which may be cut at a narrow width. */
+export function exchangeDescription(summary: ExchangeSummary): string {
+  const parts: string[] = [];
+  const secrets = secretsBadge(summary);
+  if (secrets) parts.push(secrets);
   if (summary.pending) parts.push('streaming…');
-  else if (summary.status !== undefined) parts.push(summary.partial ? `${summary.status} partial` : String(summary.status));
-  else parts.push('no response');
-  return parts.join(' · ');
+  else {
+    if (summary.rttMs !== undefined) parts.push(formatDuration(summary.rttMs));
+    if (summary.status !== undefined) parts.push(summary.partial ? `${summary.status} partial` : String(summary.status));
+    else parts.push('no response');
+  }
+  parts.push(`${summary.method} ${summary.path.split('?')[0]}`);
+  return markBidiControls(parts.join(' · '));
+}
+
+/**
+ * The model as people say it: `claude-sonnet-4-5-20250929` → `sonnet-4.5`, `claude-3-5-haiku-20241022` →
+ * `haiku-3.5`, `claude-opus-4-1` → `opus-4.1`; other models (Codex's `gpt-5-codex`) keep their name.
+ */
+export function shortModelName(model: string): string {
+  const undated = model.replace(/-(?:20\d{6}|latest)$/, '');
+  const claude = /^claude-(?:(opus|sonnet|haiku)-(\d+)(?:-(\d{1,2}))?|(\d+)(?:-(\d{1,2}))?-(opus|sonnet|haiku))$/.exec(undated);
+  if (!claude) return model;
+  const [, family, major, minor, oldMajor, oldMinor, oldFamily] = claude;
+  return family ? `${family}-${major}${minor ? `.${minor}` : ''}` : `${oldFamily}-${oldMajor}${oldMinor ? `.${oldMinor}` : ''}`;
+}
+
+/** 987, 12.3K, 1.2M: token counts at a glance (the tooltip has them exact). */
+export function compactCount(value: number): string {
+  if (value < 1000) return String(value);
+  if (value < 1_000_000) return `${(value / 1000).toFixed(value < 10_000 ? 1 : 0).replace(/\.0$/, '')}K`;
+  return `${(value / 1_000_000).toFixed(1).replace(/\.0$/, '')}M`;
+}
+
+function clockTime(at: Date): string {
+  return `${pad(at.getHours())}:${pad(at.getMinutes())}:${pad(at.getSeconds())}`;
 }
 
 function pad(value: number): string {
@@ -57,7 +89,7 @@ export function sessionLabel(start: number | undefined, agents: readonly string[
   if (start === undefined) return `Without request · ${who} · ${plural}`;
   const at = new Date(start);
   const today = new Date(now);
-  const time = `${pad(at.getHours())}:${pad(at.getMinutes())}:${pad(at.getSeconds())}`;
+  const time = clockTime(at);
   const sameDay =
     at.getFullYear() === today.getFullYear() && at.getMonth() === today.getMonth() && at.getDate() === today.getDate();
   const when = sameDay ? time : `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())} ${time}`;

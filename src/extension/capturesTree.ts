@@ -12,7 +12,7 @@ import type { CaptureWatcher } from './captureWatcher';
 import { cacheHitRate, exchangeCost } from '../core/analysis/explain';
 import { DEFAULT_PRICING, type PricingTable } from '../core/analysis/pricing';
 import { costParts, costText, percent, tokenCount } from '../webview/explainFormat';
-import { exchangeLabel, exchangeOutcome, secretsBadge, sessionLabel, type Outcome } from './captureLabels';
+import { exchangeDescription, exchangeLabel, exchangeOutcome, sessionLabel, type Outcome } from './captureLabels';
 
 export const CAPTURES_VIEW_ID = 'agentInterlude.captures';
 export const HAS_CAPTURES_CONTEXT_KEY = 'agentInterlude.hasCaptures';
@@ -175,8 +175,8 @@ export class CapturesTreeProvider implements vscode.TreeDataProvider<CapturesNod
     item.iconPath = exchangeIcon(summary.agent, outcome);
     item.contextValue = EXCHANGE_CONTEXT_VALUE;
     item.tooltip = exchangeTooltip(summary, outcome, this.pricing());
-    item.description = secretsBadge(summary);
-    item.accessibilityInformation = { label: `${exchangeLabel(summary)}, ${summary.agent}, ${outcome}` };
+    item.description = exchangeDescription(summary);
+    item.accessibilityInformation = { label: `${exchangeLabel(summary)}, ${item.description}, ${summary.agent}, ${outcome}` };
     item.command = { command: OPEN_REQUEST_COMMAND, title: 'Open Request', arguments: [{ id: element.id }] };
     return item;
   }

@@ -125,7 +125,10 @@ export function capturesTreeTests(): void {
       const { tree, session, exchange } = await waitForExchange(id, (candidate) => candidate.outcome === 'ok', 5_000);
       assert.ok(Date.now() - shown < 5_000);
       assert.equal(tree.dir, captureDir);
-      assert.match(exchange.label, /^POST \/v1\/messages · claude-tree-test · [\d,]+→[\d,]+ tokens · .+ · 200$/);
+      // The label is what tells rows apart (time, model, tokens); the shared method and path go to the description.
+      assert.match(exchange.label, /^\d\d:\d\d:\d\d · claude-tree-test · [\d.]+K?→[\d.]+K?$/);
+      assert.match(exchange.description ?? '', /^\d+(?:\.\d)? m?s · 200 · POST \/v1\/messages$/);
+      assert.match(exchange.tooltip, /\*\*Request:\*\*.*POST.*\/v1\/messages/, 'the tooltip keeps the whole request line');
       assert.equal(exchange.icon, 'sparkle', 'the claude icon');
       assert.equal(exchange.color, 'testing.iconPassed');
       assert.equal(exchange.contextValue, 'agentInterlude.exchange');
@@ -192,10 +195,11 @@ export function capturesTreeTests(): void {
       });
       const pending = await waitForExchange(id, (candidate) => candidate.outcome === 'pending', 2_500);
       assert.equal(pending.exchange.icon, 'loading~spin');
-      assert.match(pending.exchange.label, /^POST \/v1\/messages · claude-slow · streaming…$/);
+      assert.match(pending.exchange.label, /^\d\d:\d\d:\d\d · claude-slow$/);
+      assert.equal(pending.exchange.description, 'streaming… · POST /v1/messages');
       assert.equal((await reply).status, 200);
       const done = await waitForExchange(id, (candidate) => candidate.outcome === 'ok');
-      assert.match(done.exchange.label, / · 200$/);
+      assert.match(done.exchange.description ?? '', / · 200 · POST \/v1\/messages$/);
       assert.equal(done.exchange.icon, 'sparkle');
     });
 
@@ -203,7 +207,8 @@ export function capturesTreeTests(): void {
       mkdirSync(captureDir, { recursive: true });
       appendFileSync(foreignLog(), originalRecords('cli000000001', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:01.400Z'));
       const first = await waitForExchange('cli000000001', () => true);
-      assert.equal(first.exchange.label, 'POST /v1/responses · gpt-from-cli · 1.4 s · 500');
+      assert.match(first.exchange.label, /^\d\d:\d\d:00 · gpt-from-cli$/);
+      assert.equal(first.exchange.description, '1.4 s · 500 · POST /v1/responses');
       assert.equal(first.exchange.outcome, 'error');
       assert.equal(first.exchange.icon, 'terminal', 'the codex icon');
       assert.equal(first.exchange.color, 'testing.iconFailed');

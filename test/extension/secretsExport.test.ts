@@ -86,7 +86,8 @@ export function secretsExportTests(): void {
       assert.ok(JSON.stringify(record).includes(TOKEN), 'flag mode keeps the value in the log');
 
       const row = await treeRow(record.id, /⚠ 1 secret/);
-      assert.match(row.description ?? '', /^⚠ 1 secret$/);
+      // The badge leads the description: the first thing after the label, still in view at a narrow side bar.
+      assert.match(row.description ?? '', /^⚠ 1 secret · /);
 
       await vscode.commands.executeCommand('agentInterlude.openRequest', { id: record.id });
       const deadline = Date.now() + 30_000;
