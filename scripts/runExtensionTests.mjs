@@ -409,6 +409,7 @@ async function smoke(workbench) {
   });
 
   await capturesSteps('dark');
+  await narrowSideBarStep(workbench, step);
 
   await step('UI smoke (dark): while an exchange streams the status bar item spins, and stops when it ends', async () => {
     if (ports.length === 0) throw new Error('Start Interlude did not run');
@@ -1038,6 +1039,51 @@ async function expectThemeClass(workbench, theme, timeoutMs = 30_000) {
 // Exchange rows of the Captures tree: the leaf tree items (sessions are expandable: they carry aria-expanded).
 function exchangeRows(workbench) {
   return workbench.locator('.part.sidebar .monaco-list-row[role="treeitem"]:not([aria-expanded])');
+}
+
+// Issue: at the default side-bar width every row read "POST /v1/messages · claude-son…". With the side bar dragged
+// to 300 px, each exchange row's label (time · model · tokens, what tells rows apart) must be drawn whole — only the
+// description after it may be cut — and no two rows of a session may read the same.
+async function narrowSideBarStep(workbench, step) {
+  await step('UI smoke (dark): at a 300 px side bar every exchange row shows its whole label (time · model · tokens), and rows differ', async () => {
+    await showCapturesView(workbench);
+    const sidebar = workbench.locator('.part.sidebar').first();
+    const box = await sidebar.boundingBox();
+    if (!box) throw new Error('the side bar has no box');
+    // The sash on the side bar's right edge, dragged as a person would.
+    const sashX = box.x + box.width;
+    const sashY = box.y + box.height / 2;
+    await workbench.mouse.move(sashX - 1, sashY);
+    await workbench.mouse.down();
+    await workbench.mouse.move(box.x + 300, sashY, { steps: 8 });
+    await workbench.mouse.up();
+    const width = await until(5_000, 'the side bar to be 300 px wide', async () => {
+      const now = (await sidebar.boundingBox())?.width ?? 0;
+      return [Math.abs(now - 300) <= 2, `${now} px`];
+    });
+    const rows = await exchangeRows(workbench).evaluateAll((elements) =>
+      elements.map((row) => {
+        const name = row.querySelector('.label-name');
+        const container = row.querySelector('.monaco-icon-label-container') ?? row;
+        const description = row.querySelector('.label-description');
+        const nameBox = name?.getBoundingClientRect();
+        const containerBox = container.getBoundingClientRect();
+        return {
+          label: name?.textContent ?? '',
+          description: description?.textContent ?? '',
+          // The label is whole when its last pixel is inside the clipping container.
+          whole: nameBox !== undefined && nameBox.width > 0 && nameBox.right <= containerBox.right + 0.5,
+        };
+      }),
+    );
+    if (rows.length < 2) throw new Error(`only ${rows.length} exchange rows are drawn`);
+    const cut = rows.filter((row) => !row.whole);
+    if (cut.length) throw new Error(`labels cut at ${width}: ${cut.map((row) => JSON.stringify(row.label)).join(', ')}`);
+    const labels = rows.map((row) => row.label);
+    if (new Set(labels).size !== labels.length) throw new Error(`rows read the same: ${labels.join(' | ')}`);
+    say(`300 px side bar (${width}): ${rows.length} rows whole, e.g. "${rows[0].label}" + "${rows[0].description}"`);
+    await workbench.screenshot({ path: join(screenshots, 'captures-300px-dark.png') });
+  });
 }
 
 // Session rows of the Captures tree (expandable, so they carry aria-expanded), newest first.
