@@ -11,6 +11,8 @@ export interface AgentSetup {
   detail: string;
   port: number;
   text: string;
+  /** Codex routes: the same command on one line with no quoting at all, so any shell runs it as typed. */
+  terminalLine?: string;
 }
 
 const PROVIDER = 'interlude';
@@ -23,6 +25,16 @@ function codexCommand(baseUrl: string, auth: string): string {
     `  -c 'model_providers.${PROVIDER}.wire_api="responses"'`,
     `  -c '${auth}'`,
   ].join(' \\\n');
+}
+
+/**
+ * `codex -c model_provider=interlude -c model_providers.interlude.base_url=http://127.0.0.1:8789/v1 …`: Codex reads
+ * a `-c` value as TOML and takes one that is not TOML (a URL, a bare word) as a string, so no value needs quotes, and
+ * the line means the same in bash, zsh, fish, PowerShell and cmd (checked with the real Codex CLI in the dogfood suite).
+ */
+function codexTerminalLine(baseUrl: string, auth: string): string {
+  const settings = [`model_provider=${PROVIDER}`, `model_providers.${PROVIDER}.name=${PROVIDER}`, `model_providers.${PROVIDER}.base_url=${baseUrl}`, `model_providers.${PROVIDER}.wire_api=responses`, auth];
+  return ['codex', ...settings.flatMap((setting) => ['-c', setting])].join(' ');
 }
 
 function isChatGpt(listener: ListenerStatus): boolean {
@@ -61,6 +73,7 @@ export function agentSetups(listeners: readonly ListenerStatus[]): AgentSetup[] 
       detail: `custom provider → port ${apiKey.port}/v1, key from OPENAI_API_KEY`,
       port: apiKey.port,
       text: codexCommand(`http://${LOOPBACK_HOST}:${apiKey.port}/v1`, `model_providers.${PROVIDER}.env_key="OPENAI_API_KEY"`),
+      terminalLine: codexTerminalLine(`http://${LOOPBACK_HOST}:${apiKey.port}/v1`, `model_providers.${PROVIDER}.env_key=OPENAI_API_KEY`),
     });
   }
   if (chatGpt?.port !== undefined) {
@@ -70,6 +83,10 @@ export function agentSetups(listeners: readonly ListenerStatus[]): AgentSetup[] 
       detail: `custom provider → port ${chatGpt.port}/backend-api/codex, your ChatGPT login`,
       port: chatGpt.port,
       text: codexCommand(
+        `http://${LOOPBACK_HOST}:${chatGpt.port}/backend-api/codex`,
+        `model_providers.${PROVIDER}.requires_openai_auth=true`,
+      ),
+      terminalLine: codexTerminalLine(
         `http://${LOOPBACK_HOST}:${chatGpt.port}/backend-api/codex`,
         `model_providers.${PROVIDER}.requires_openai_auth=true`,
       ),

@@ -6,6 +6,7 @@ export const enum CommandId {
   OpenRequest = 'agentInterlude.openRequest',
   InternalRequestPanel = 'agentInterlude.internal.requestPanel',
   CopyAgentSetup = 'agentInterlude.copyAgentSetup',
+  RunCodex = 'agentInterlude.runCodex',
   OpenCaptureFolder = 'agentInterlude.openCaptureFolder',
   Analyze = 'agentInterlude.analyze',
   InternalStatusMenu = 'agentInterlude.internal.statusMenu',

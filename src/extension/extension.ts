@@ -4,7 +4,7 @@ import { secretReport } from '../core/analysis/secretReport';
 import * as vscode from 'vscode';
 import type { ListenerSpec } from '../core/listeners';
 import type { ListenerStatus } from '../core/proxy';
-import { copyAgentSetup } from './agentSetup';
+import { copyAgentSetup, runCodexInTerminal } from './agentSetup';
 import { analyzeCaptures, openCaptureFolder, registerReportProvider, type CaptureCommandHost } from './captureCommands';
 import { chooseCaptureFolder } from './captureFolder';
 import { CaptureWatcher } from './captureWatcher';
@@ -237,18 +237,25 @@ export function activate(context: vscode.ExtensionContext): void {
     fail: (message) => void openOutput(message),
   };
 
-  /** Copy Agent Setup needs running listeners: offer to start first. */
-  const copySetup = async (choice?: unknown) => {
+  /** Copy Agent Setup and Run Codex need running listeners: offer to start first. */
+  const runningListeners = async (): Promise<ListenerStatus[] | undefined> => {
     if (!activeService.running) {
       const answer = await vscode.window.showInformationMessage(
-        'Agent Interlude is not running. Start it to get the commands with the real ports?',
+        'Agent Interlude is not running. Start it to point the agent at the real ports?',
         'Start Interlude',
       );
       if (answer !== 'Start Interlude') return undefined;
       await start();
     }
-    const state = activeService.running;
-    return state ? copyAgentSetup(state.listeners, choice) : undefined;
+    return activeService.running?.listeners;
+  };
+  const copySetup = async (choice?: unknown) => {
+    const listeners = await runningListeners();
+    return listeners ? copyAgentSetup(listeners, choice) : undefined;
+  };
+  const runCodex = async (choice?: unknown) => {
+    const listeners = await runningListeners();
+    return listeners ? runCodexInTerminal(listeners, choice) : undefined;
   };
 
   context.subscriptions.push(
@@ -256,6 +263,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand(CommandId.Stop, stop),
     vscode.commands.registerCommand(CommandId.InternalStatus, status),
     vscode.commands.registerCommand(CommandId.CopyAgentSetup, copySetup),
+    vscode.commands.registerCommand(CommandId.RunCodex, runCodex),
     vscode.commands.registerCommand(CommandId.OpenCaptureFolder, () => openCaptureFolder(captureHost)),
     vscode.commands.registerCommand(CommandId.Analyze, () => analyzeCaptures(captureHost, reports.provider)),
     vscode.commands.registerCommand(CommandId.Export, (first?: unknown, selected?: unknown) => exportCaptures(captureHost, first, selected)),

@@ -14,6 +14,7 @@ export async function showStatusMenu(running: boolean): Promise<void> {
   const items: MenuItem[] = [
     { label: '$(debug-stop) Stop Interlude', description: 'free every port', command: CommandId.Stop },
     { label: '$(copy) Copy Agent Setup', description: 'the command that points Claude Code or Codex here', command: CommandId.CopyAgentSetup },
+    { label: '$(terminal) Run Codex through Interlude', description: 'a terminal running codex on this listener', command: CommandId.RunCodex },
     { label: '$(timeline-view-icon) Open Timeline', description: 'the exchanges as a sequence diagram', command: CommandId.OpenTimeline },
     { label: '$(graph-line) Open Insights', description: 'prompts, tokens and cache, tools, conversation graph', command: CommandId.OpenInsights },
     { label: '$(folder-opened) Open Capture Folder', command: CommandId.OpenCaptureFolder },

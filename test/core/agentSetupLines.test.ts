@@ -39,4 +39,23 @@ describe('agent setup lines', () => {
     const setups = agentSetups([stopped, running(41002, 'codex', 'https://api.openai.com')]);
     assert.deepEqual(setups.map((setup) => setup.id), ['codexApiKey']);
   });
+
+  it('Run Codex through Interlude: each Codex route as one line with no quotes, the same in every shell', () => {
+    const setups = agentSetups([
+      running(41001, 'claude', 'https://api.anthropic.com'),
+      running(41002, 'codex', 'https://api.openai.com'),
+      running(41003, 'codex', 'https://chatgpt.com'),
+    ]);
+    assert.equal(setups[0].terminalLine, undefined, 'Claude Code needs no line: new terminals get ANTHROPIC_BASE_URL');
+    assert.equal(
+      setups[1].terminalLine,
+      'codex -c model_provider=interlude -c model_providers.interlude.name=interlude -c model_providers.interlude.base_url=http://127.0.0.1:41002/v1 ' +
+        '-c model_providers.interlude.wire_api=responses -c model_providers.interlude.env_key=OPENAI_API_KEY',
+    );
+    assert.match(setups[2].terminalLine ?? '', /base_url=http:\/\/127\.0\.0\.1:41003\/backend-api\/codex .* -c model_providers\.interlude\.requires_openai_auth=true$/);
+    for (const setup of setups.slice(1)) {
+      // Nothing a shell would interpret: no quotes, no $, no globs, no separators.
+      assert.match(setup.terminalLine ?? '', /^[A-Za-z0-9_ .:=/-]+$/);
+    }
+  });
 });

@@ -15,6 +15,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { requestRecord } from '../../src/core/captureRecorder';
 import type { CaptureRecord, RequestRecord, ResponseRecord } from '../../src/core/records';
 import { splicedRequestLine } from '../../src/core/requestSplice';
+import { agentSetups } from '../../src/extension/agentSetupLines';
 import {
   CODEX_QUIET_OPTIONS,
   PINNED_CLIS,
@@ -223,8 +224,7 @@ describe('dogfood: real agent CLIs through the proxy', function () {
   }
 
   /** Runs the agent, then waits until every exchange it started has its response record. */
-  async function runAgent(session: Session, args: string[], env: Record<string, string>): Promise<Outcome> {
-    const command = session.agent === 'claude' ? clis.claude : clis.codex;
+  async function runAgent(session: Session, args: string[], env: Record<string, string>, command = session.agent === 'claude' ? clis.claude : clis.codex): Promise<Outcome> {
     const run = await runProcess(command, args, { env, cwd: session.sandbox.workspace, timeoutMs: AGENT_TIMEOUT_MS });
     const deadline = Date.now() + 5_000;
     for (;;) {
@@ -575,6 +575,26 @@ describe('dogfood: real agent CLIs through the proxy', function () {
       outcome.check(isObject(reconstructed.usage) && typeof reconstructed.usage.input_tokens === 'number', 'usage');
 
       checkFixture(outcome, 'codex-responses-request.json', request);
+    });
+
+    it('Run Codex through Interlude: the terminal\'s line, typed into a shell as is (no quotes), reaches the listener', async () => {
+      const session = await startSession('codex');
+      const port = Number(new URL(session.harness.url()).port);
+      // The listener as the extension lists it, behind the API-key route's upstream name.
+      const [setup] = agentSetups([{ spec: { port, agent: 'codex', upstream: 'https://api.openai.com' }, port, url: session.harness.url() }]);
+      const line = setup?.terminalLine;
+      if (!line) throw new Error(`no terminal line for ${JSON.stringify(setup)}`);
+      const apiKey = dummyKey('sk-proj');
+      const typed = `${line} exec ${CODEX_QUIET_OPTIONS.join(' ')} "Reply with exactly PONG" < /dev/null`;
+      const outcome: Outcome = await runAgent(session, ['-c', typed], codexEnv(clis, session.sandbox, { OPENAI_API_KEY: apiKey }), '/bin/sh');
+      outcome.assertCleanRun();
+      outcome.equal(outcome.run.stdout.trim(), 'PONG', 'codex prints the fake model reply');
+      const exchanges = outcome.requestsOn('codex-responses');
+      outcome.equal(exchanges.length, 1, 'one codex-responses exchange through the listener');
+      outcome.equal(exchanges[0]?.path, '/v1/responses', 'the unquoted base_url was read as the URL it is');
+      const sent = session.fake.requests.find((seen) => seen.method === 'POST');
+      outcome.equal(sent?.headers.authorization, `Bearer ${apiKey}`, 'env_key=OPENAI_API_KEY, unquoted, named the key');
+      outcome.assertSecretsAbsent(apiKey);
     });
 
     it('custom provider, default model: the exec custom tool round trip (custom_tool_call → custom_tool_call_output)', async () => {
