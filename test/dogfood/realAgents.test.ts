@@ -150,11 +150,21 @@ function assertRequestLinesAsParsed(log: LogView, received: RecordedRequest[]): 
       return [{ line: `${line}\n`, command }];
     });
     const match = candidates.find(({ line, command }) => line === `${JSON.stringify(requestRecord(command))}\n`);
-    assert.ok(match, `a request line for ${sent.method} ${sent.url} equals the parsed-and-serialized record of its body`);
+    assert.ok(match, `a request line for ${sent.method} ${sent.url} equals the parsed-and-serialized record of its body${firstDifference(candidates)}`);
     if (splicedRequestLine(match.command)) spliced += 1;
     else assert.ok(contentEncoding !== '', `the plain JSON body of ${sent.method} ${sent.url} is spliced, not parsed`);
   }
   return spliced;
+}
+
+/** Where the first candidate line and its parsed-and-serialized twin part, for the failure message. */
+function firstDifference(candidates: Array<{ line: string; command: Parameters<typeof requestRecord>[0] }>): string {
+  const first = candidates[0];
+  if (!first) return ' (no request line with that method and path)';
+  const parsed = `${JSON.stringify(requestRecord(first.command))}\n`;
+  let at = 0;
+  while (at < first.line.length && first.line[at] === parsed[at]) at += 1;
+  return `; they part at character ${at}: written …${first.line.slice(Math.max(0, at - 80), at + 120)}… parsed …${parsed.slice(Math.max(0, at - 80), at + 120)}…`;
 }
 
 /** One line per record, for failure messages. */

@@ -125,8 +125,8 @@ export function capturesTreeTests(): void {
       const { tree, session, exchange } = await waitForExchange(id, (candidate) => candidate.outcome === 'ok', 5_000);
       assert.ok(Date.now() - shown < 5_000);
       assert.equal(tree.dir, captureDir);
-      // The label is what tells rows apart (time, model, tokens); the shared method and path go to the description.
-      assert.match(exchange.label, /^\d\d:\d\d:\d\d · claude-tree-test · [\d.]+K?→[\d.]+K?$/);
+      // The label is what tells rows apart (time, tokens, model); the shared method and path go to the description.
+      assert.match(exchange.label, /^\d\d:\d\d:\d\d · [\d.]+K?→[\d.]+K? · claude-tree-test$/);
       assert.match(exchange.description ?? '', /^\d+(?:\.\d)? m?s · 200 · POST \/v1\/messages$/);
       assert.match(exchange.tooltip, /\*\*Request:\*\*.*POST.*\/v1\/messages/, 'the tooltip keeps the whole request line');
       assert.equal(exchange.icon, 'sparkle', 'the claude icon');

@@ -108,6 +108,36 @@ export function wiringTests(): void {
       assert.ok(chatGpt.includes('requires_openai_auth=true'), chatGpt);
     });
 
+    it('Run Codex through Interlude opens a terminal whose shell runs the codex line for the chosen route, with the real port', async () => {
+      const started = await startWith([
+        { port: 0, upstream: upstream.url, agent: 'codex' },
+        { port: 0, upstream: upstream.url, agent: 'codex' },
+      ]);
+      const api = started.listeners[0].port;
+      // The shell's own report of what it ran (shell integration), so the test sees the line as the shell got it.
+      const ran = new Promise<string>((resolveRan) => {
+        const subscription = vscode.window.onDidStartTerminalShellExecution((event) => {
+          if (event.terminal.name !== 'Codex · Interlude') return;
+          subscription.dispose();
+          resolveRan(event.execution.commandLine.value);
+        });
+      });
+      const result = await vscode.commands.executeCommand<{ id: string; line: string; name: string } | undefined>('agentInterlude.runCodex', 'codexApiKey');
+      assert.ok(result, 'a terminal was opened');
+      assert.equal(result.id, 'codexApiKey');
+      assert.equal(result.name, 'Codex · Interlude');
+      assert.ok(result.line.startsWith('codex -c model_provider=interlude '), result.line);
+      assert.ok(result.line.includes(` -c model_providers.interlude.base_url=http://127.0.0.1:${api}/v1 `), result.line);
+      const terminal = vscode.window.terminals.find((candidate) => candidate.name === 'Codex · Interlude');
+      assert.ok(terminal, 'the terminal is in the window');
+      try {
+        const line = await Promise.race([ran, new Promise<string>((_, reject) => setTimeout(() => reject(new Error('the terminal\'s shell ran nothing within 45 s')), 45_000))]);
+        assert.equal(line.trim(), result.line);
+      } finally {
+        terminal.dispose();
+      }
+    });
+
     it('the status bar counts this run’s captures; Analyze Captures opens the read-only report', async () => {
       const started = await startWith([{ port: 0, upstream: upstream.url, agent: 'claude' }]);
       const port = started.listeners[0].port ?? 0;
