@@ -189,12 +189,13 @@ export class CapturesTreeProvider implements vscode.TreeDataProvider<CapturesNod
         label: session.label,
         exchanges: this.getChildren(session).map((node) => {
           const item = this.getTreeItem(node);
-          const icon = item.iconPath as vscode.ThemeIcon;
+          // An exchange whose summary is gone (a log rewritten under us) has a bare item without an icon.
+          const icon = item.iconPath as vscode.ThemeIcon | undefined;
           return {
             id: (node as ExchangeNode).id,
             label: String(item.label),
-            icon: icon.id,
-            color: icon.color?.id,
+            icon: icon?.id ?? '',
+            color: icon?.color?.id,
             outcome: exchangeOutcome(this.index?.get((node as ExchangeNode).id) ?? { pending: true }),
             contextValue: item.contextValue ?? '',
             description: typeof item.description === 'string' ? item.description : undefined,

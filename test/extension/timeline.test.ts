@@ -166,8 +166,10 @@ export function timelineTests(): void {
       const tree = await vscode.commands.executeCommand<CapturesTreeSnapshot>('agentInterlude.internal.capturesTree');
       const row = tree.sessions.flatMap((session) => session.exchanges).find((entry) => entry.id === hostileId);
       assert.ok(row, 'the hostile exchange is in the tree');
-      assert.ok(row.label.includes('report-⟨U+202E RLO⟩gnp.exe'), row.label);
-      assert.ok(!/[\u202A-\u202E\u2066-\u2069\u200B-\u200F\uFEFF]/.test(row.label), `no control in the label: ${JSON.stringify(row.label)}`);
+      assert.ok(row.label.endsWith('report-⟨U+202E RLO⟩gnp.exe'), row.label);
+      for (const shown of [row.label, row.description ?? '']) {
+        assert.ok(!/[\u202A-\u202E\u2066-\u2069\u200B-\u200F\uFEFF]/.test(shown), `no control in the row: ${JSON.stringify(shown)}`);
+      }
       const document = await vscode.workspace.openTextDocument(vscode.Uri.from({ scheme: 'agent-interlude', path: `/exchange/${hostileId}/messages.txt` }));
       const text = document.getText();
       assert.ok(text.includes('bidi ⟨U+202E RLO⟩evil⟨U+202C PDF⟩ and zero⟨U+200B ZWSP⟩width'), text.slice(0, 400));
