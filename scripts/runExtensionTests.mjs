@@ -1074,13 +1074,23 @@ async function narrowSideBarStep(workbench, step) {
         const text = name?.textContent ?? '';
         // What tells rows apart: the time and the tokens ("14:03:07 · 12K→234"), before the model.
         const distinguishing = /^\d\d:\d\d:\d\d(?: · [\d.]+[KM]?→[\d.]+[KM]?)?/.exec(text)?.[0] ?? '';
+        // The drawn right edge of the label's first `length` characters (its text may sit in nested spans).
         const rightOf = (length) => {
-          const node = name?.firstChild ?? name?.querySelector('*')?.firstChild;
-          if (!node || node.nodeType !== Node.TEXT_NODE || length === 0) return Infinity;
+          if (!name || length === 0) return Infinity;
+          const walker = document.createTreeWalker(name, NodeFilter.SHOW_TEXT);
           const range = document.createRange();
-          range.setStart(node, 0);
-          range.setEnd(node, Math.min(length, node.textContent.length));
-          return range.getBoundingClientRect().right;
+          let first;
+          let left = length;
+          for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            first ??= node;
+            if (node.textContent.length >= left) {
+              range.setStart(first, 0);
+              range.setEnd(node, left);
+              return range.getBoundingClientRect().right;
+            }
+            left -= node.textContent.length;
+          }
+          return Infinity;
         };
         return {
           label: text,
@@ -1091,6 +1101,7 @@ async function narrowSideBarStep(workbench, step) {
         };
       }),
     );
+    await workbench.screenshot({ path: join(screenshots, 'captures-300px-dark.png') });
     if (rows.length < 2) throw new Error(`only ${rows.length} exchange rows are drawn`);
     const cut = rows.filter((row) => !row.shown);
     if (cut.length) throw new Error(`time and tokens cut at ${width}: ${cut.map((row) => JSON.stringify(row.label)).join(', ')}`);

@@ -140,6 +140,15 @@ export function responseRecord(end: ResponseEnd, capture: ResponseCapture | unde
   return record;
 }
 
+type RequestCommand = Extract<RecorderCommand, { type: 'request' }>;
+
+/**
+ * How long a request's record may wait for its response's first bytes. The wait keeps the recorder off the CPU
+ * while the agent waits for its first event (on two cores the recorder, the relay, the agent and a local upstream
+ * all want one then); a real API takes longer than this to answer, so there the record is written in its think time.
+ */
+export const REQUEST_RECORD_DELAY_MS = 250;
+
 export class CaptureRecorder {
   private log?: CaptureLog;
   private otlp?: OtlpPusher;
@@ -147,7 +156,9 @@ export class CaptureRecorder {
   private budget?: CaptureBudget;
   /** Responses being recorded, by exchange id and by the ring slot their bytes arrive under. */
   private readonly captures = new Map<string, { capture: ResponseCapture; slot: number }>();
-  private readonly slots = new Map<number, ResponseCapture>();
+  private readonly slots = new Map<number, { capture: ResponseCapture; id: string }>();
+  /** Requests whose record waits until their response's first bytes have been relayed (or its end, or the delay). */
+  private readonly waiting = new Map<string, { command: RequestCommand; timer: ReturnType<typeof setTimeout> }>();
 
   constructor(private readonly emit: (event: RecorderEvent) => void) {}
 
@@ -218,18 +229,32 @@ export class CaptureRecorder {
     try {
       switch (command.type) {
         case 'request':
-          this.writeRequest(command);
+          this.waiting.set(command.meta.id, {
+            command,
+            timer: setTimeout(() => this.writeWaitingRequest(command.meta.id), REQUEST_RECORD_DELAY_MS),
+          });
           break;
         case 'response-start': {
           const capture = new ResponseCapture(command.wire, command.contentType, command.contentEncoding, this.budget);
           this.captures.set(command.id, { capture, slot: command.slot });
-          this.slots.set(command.slot, capture);
+          this.slots.set(command.slot, { capture, id: command.id });
           break;
         }
-        case 'response-data':
-          this.ring?.consume(command.until, (slot, bytes) => this.slots.get(slot)?.push(bytes));
+        case 'response-data': {
+          const answered = new Set<string>();
+          this.ring?.consume(command.until, (slot, bytes) => {
+            const active = this.slots.get(slot);
+            if (!active) return;
+            active.capture.push(bytes);
+            answered.add(active.id);
+          });
+          // These bytes have reached the agent already: the moment its first event waited for is over.
+          for (const id of answered) this.writeWaitingRequest(id);
           break;
+        }
         case 'response-end': {
+          // The request line always comes before its response's.
+          this.writeWaitingRequest(command.end.id);
           const active = this.captures.get(command.end.id);
           this.captures.delete(command.end.id);
           if (active) this.slots.delete(active.slot);
@@ -237,6 +262,8 @@ export class CaptureRecorder {
           break;
         }
         case 'record':
+          // A whole record from the relay (an unanswered request's 502, a refused WebSocket) ends its exchange too.
+          this.writeWaitingRequest(command.record.id);
           this.write(command.record);
           break;
         case 'close':
@@ -249,7 +276,20 @@ export class CaptureRecorder {
     }
   }
 
+  private writeWaitingRequest(id: string): void {
+    const waiting = this.waiting.get(id);
+    if (!waiting) return;
+    clearTimeout(waiting.timer);
+    this.waiting.delete(id);
+    try {
+      this.writeRequest(waiting.command);
+    } catch (error) {
+      this.emit({ type: 'problem', message: `could not record request: ${errorText(error)}` });
+    }
+  }
+
   async close(): Promise<void> {
+    for (const id of [...this.waiting.keys()]) this.writeWaitingRequest(id);
     await this.log?.close();
     await this.otlp?.close();
     this.emit({ type: 'closed' });

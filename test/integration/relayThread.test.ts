@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { request } from 'undici';
+import { REQUEST_RECORD_DELAY_MS } from '../../src/core/captureRecorder';
 import type { ExchangeStarted, RecordWritten } from '../../src/core/proxy';
 import { RelayHost } from '../../src/core/relayHost';
 import type { ResponseRecord } from '../../src/core/records';
@@ -71,6 +72,39 @@ describe('the relay on its own thread (RelayHost)', function () {
       assert.equal(record.id, id);
       assert.deepEqual(inFlight, [1, 0]);
       assert.ok(harness.proxy.logPath?.startsWith(harness.captureDir));
+    } finally {
+      await harness.close();
+    }
+  });
+
+  it('a request is recorded once its response’s first bytes reached the agent, or after the delay if none come', async () => {
+    const harness = await startHarness(upstream.url, { thread: true });
+    const host = harness.proxy as RelayHost;
+    const written: Array<RecordWritten & { at: number }> = [];
+    host.on('record', (record) => written.push({ ...record, at: performance.now() }));
+    try {
+      // An upstream that thinks for 1.5 s before it answers: the request line must not wait for it.
+      const sent = performance.now();
+      const response = await post(harness.url(), 'slow-headers:1500');
+      await waitUntil('the request record', () => written.some((record) => record.kind === 'request'), 1_400);
+      const requestAt = (written.find((record) => record.kind === 'request')?.at ?? 0) - sent;
+      assert.ok(requestAt >= REQUEST_RECORD_DELAY_MS - 50, `the record waited for the delay (${requestAt.toFixed(0)} ms)`);
+      assert.ok(requestAt < 1_400, `the record did not wait for the response (${requestAt.toFixed(0)} ms)`);
+      await response.body.text();
+      const [record] = await harness.waitForResponses(1);
+      assert.deepEqual(written.map((entry) => entry.kind), ['request', 'response']);
+      assert.equal(harness.requestRecord(record.id).id, record.id);
+
+      // A quick upstream: written right after the first bytes, well before the delay ran out.
+      written.length = 0;
+      const quickSent = performance.now();
+      const quick = await post(harness.url(), 'events:40:20');
+      await waitUntil('the quick request record', () => written.some((entry) => entry.kind === 'request'), 2_000);
+      const quickAt = (written.find((entry) => entry.kind === 'request')?.at ?? 0) - quickSent;
+      assert.ok(quickAt < REQUEST_RECORD_DELAY_MS, `written after the first bytes (${quickAt.toFixed(0)} ms)`);
+      await quick.body.text();
+      await harness.waitForResponses(2);
+      assert.deepEqual(written.map((entry) => entry.kind), ['request', 'response'], 'request line first');
     } finally {
       await harness.close();
     }
