@@ -8,7 +8,7 @@
 // only the pieces it has not seen: a turn costs about what it added, not the whole history.
 
 import { hash } from 'node:crypto';
-import { takeAnchors, type AnchorHit } from './anchorHint';
+import { PieceLine, type AnchorHit } from './byteAnchors';
 import {
   looksLikeSecretValue,
   PLACEHOLDER_VALUE,
@@ -172,6 +172,7 @@ export function findSecrets(text: string, offset = 0): SecretFinding[] {
   return all.sort((a, b) => a.start - b.start);
 }
 
+/** Characters of text, or bytes of pieces, scanned and skipped. */
 export interface ScanStats {
   scannedChars: number;
   skippedChars: number;
@@ -181,7 +182,7 @@ export interface ScanStats {
  * Every match of the detector starts at (or a few characters before) one of these literals, in some casing:
  * the known formats' prefixes (`sk-`, `AKIA`…, `://` for URL passwords and the Slack webhook, `earer ` for
  * bearer tokens) and the name keywords (every SECRET_NAME_SOURCE alternative holds one). Text far from every
- * anchor cannot hold a finding and is never scanned. anchorHint.ts finds the same anchors over bytes.
+ * anchor cannot hold a finding and is never scanned. byteAnchors.ts finds the same anchors over bytes.
  */
 const ANCHOR_PATTERN = /sk-|a(?:kia|sia|bia|cca|iza)|gh[pousr]_|github_pat_|xox|_live_|_test_|npm_|-----begin|eyj|:\/\/|earer |key|secret|token|passw|passp|pwd|credential/gi;
 /** Characters scanned before an anchor: a match starts at most 6 before it, a name looks back 40 more. */
@@ -225,11 +226,43 @@ export function candidateWindows(text: string, hits: AnchorHit[] = findAnchorsIn
   return windows;
 }
 
+/** Bytes UNBOUNDED_TAIL matches, and bytes that continue a UTF-8 character. */
+const TAIL_BYTE = new Uint8Array(256);
+for (const char of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~+/=-') TAIL_BYTE[char.charCodeAt(0)] = 1;
+const CONTINUATION_BYTE = new Uint8Array(256).fill(1, 0x80, 0xc0);
+
+/**
+ * candidateWindows() over a line's bytes. When the line is not all ASCII a character may take up to 3 bytes (a
+ * UTF-16 code unit never takes more), so the reach before and after an anchor is counted 3× in bytes, and each
+ * window is widened to whole characters: it then holds at least the text window around the same anchor.
+ */
+function byteWindows(line: PieceLine, hits: AnchorHit[], ascii: boolean): Array<[number, number]> {
+  const scale = ascii ? 1 : 3;
+  const windows: Array<[number, number]> = [];
+  for (const hit of hits) {
+    let start = Math.max(0, hit.at - WINDOW_BEFORE * scale);
+    while (start > 0 && line.byteAt(start - 1) === 0x5c) start -= 1;
+    let end = Math.min(line.length, hit.at + windowAfter(hit.anchor) * scale);
+    const first = hit.anchor.charCodeAt(0) | 0x20;
+    if (first === 0x3a || (first === 0x65 && hit.anchor.length > 3)) end = line.skipWhile(end, TAIL_BYTE);
+    if (!ascii) {
+      while (start > 0 && CONTINUATION_BYTE[line.byteAt(start)] === 1) start -= 1;
+      end = line.skipWhile(end, CONTINUATION_BYTE);
+    }
+    const last = windows[windows.length - 1];
+    if (last && start <= last[1]) last[1] = Math.max(last[1], end);
+    else windows.push([start, end]);
+  }
+  return windows;
+}
+
+const utf8 = new TextDecoder();
+
 /**
  * The detector for whole record lines: finds what findSecrets(text) finds, scanning only windows around the
- * anchors (a large line with no secret costs one pass over its bytes, see anchorHint.ts), and remembers the
- * windows it found clean: the same text in `request` and `extract`, or in the next turn of the same
- * conversation, is scanned once.
+ * anchors, and remembers the windows it found clean (by the sha1 of their bytes, the last DEFAULT_REMEMBERED of
+ * them, least recently seen forgotten first): the same text in `request` and `extract`, or in the next turn of
+ * the same conversation, is scanned once.
  */
 export class SecretScanner {
   private readonly clean = new Map<string, true>();
@@ -237,18 +270,14 @@ export class SecretScanner {
 
   constructor(private readonly remembered = DEFAULT_REMEMBERED) {}
 
+  /** The findings of `text`, as code-unit offsets into it. */
   scan(text: string): SecretFinding[] {
     const findings: SecretFinding[] = [];
     let scanned = 0;
-    for (const [start, end] of candidateWindows(text, takeAnchors(text) ?? findAnchorsIn(text))) {
+    for (const [start, end] of candidateWindows(text)) {
       const window = text.slice(start, end);
       const key = end - start >= MIN_REMEMBERED_PIECE ? hash('sha1', window) : undefined;
-      if (key !== undefined && this.clean.has(key)) {
-        // Refresh its place so the windows of a live conversation are the last to be forgotten.
-        this.clean.delete(key);
-        this.clean.set(key, true);
-        continue;
-      }
+      if (key !== undefined && this.seenClean(key)) continue;
       const found = findSecrets(window, start);
       scanned += end - start;
       if (found.length) findings.push(...found);
@@ -257,6 +286,46 @@ export class SecretScanner {
     this.stats.scannedChars += scanned;
     this.stats.skippedChars += text.length - scanned;
     return findings;
+  }
+
+  /**
+   * The findings of the UTF-8 line the pieces make, as byte offsets into it. The line is never decoded whole:
+   * anchors are found over its bytes (byteAnchors.ts), a window already found clean is known by the hash of its
+   * bytes, and only the other windows are decoded and scanned.
+   */
+  scanPieces(line: PieceLine): SecretFinding[] {
+    const findings: SecretFinding[] = [];
+    let scanned = 0;
+    const { hits, ascii } = line.anchors();
+    for (const [start, end] of byteWindows(line, hits, ascii)) {
+      const bytes = line.bytes(start, end);
+      const key = end - start >= MIN_REMEMBERED_PIECE ? hash('sha1', bytes) : undefined;
+      if (key !== undefined && this.seenClean(key)) continue;
+      const window = utf8.decode(bytes);
+      const found = findSecrets(window, 0);
+      scanned += end - start;
+      if (!found.length) {
+        if (key !== undefined) this.remember(key);
+        continue;
+      }
+      if (window.length === bytes.length) {
+        for (const finding of found) findings.push({ ...finding, start: start + finding.start, end: start + finding.end });
+      } else {
+        const byteOffset = (at: number) => start + Buffer.byteLength(window.slice(0, at), 'utf8');
+        for (const finding of found) findings.push({ ...finding, start: byteOffset(finding.start), end: byteOffset(finding.end) });
+      }
+    }
+    this.stats.scannedChars += scanned;
+    this.stats.skippedChars += line.length - scanned;
+    return findings;
+  }
+
+  /** Whether this window was found clean before; it then moves to the back of the queue to be forgotten. */
+  private seenClean(key: string): boolean {
+    if (!this.clean.has(key)) return false;
+    this.clean.delete(key);
+    this.clean.set(key, true);
+    return true;
   }
 
   private remember(key: string): void {
