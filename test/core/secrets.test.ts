@@ -275,6 +275,61 @@ describe('secrets detector: the fast path over large spliced lines', () => {
     }
   });
 
+  it('a secret cut by a piece boundary at any point is found as in one piece', () => {
+    const line = requestLine(`deploy with token=${secret} and ${aws} then -----BEGIN done`);
+    const bytes = Buffer.from(line);
+    const reference = referenceApply(line, 'mask');
+    assert.notEqual(reference, line);
+    const from = bytes.indexOf('token=');
+    const to = bytes.indexOf(aws) + aws.length + 1;
+    for (let cut = from; cut <= to; cut += 1) {
+      // Two cuts: inside the secret, and a one-byte piece right after it, as a spliced line's seams can fall.
+      assert.equal(applyOnPieces(new LineRedactor('mask'), line, [cut, cut + 1]).out, reference, `cut at ${cut}`);
+    }
+  });
+
+  it('a resent conversation (turn N+1 = turn N + one message) finds what a cold scan of each turn finds', () => {
+    const redactor = new LineRedactor('mask');
+    const messages: Array<{ role: string; content: string }> = [];
+    let warmScanned = 0;
+    let coldScanned = 0;
+    for (let turn = 0; turn < 40; turn += 1) {
+      const text =
+        turn % 7 === 3
+          ? `tool output ${turn}: export API_KEY=Zq8#xT2$mW9pL4vK${turn}\n${'the key value of a token '.repeat(200)}`
+          : turn % 11 === 5
+            ? `curl -H "Authorization: Bearer ${secret}" https://api.example.com/${turn} ${'lorem ipsum '.repeat(300)}`
+            : `turn ${turn}: the function returns the token count; ${'lorem ipsum secret sauce '.repeat(250)}`;
+      messages.push({ role: turn % 2 ? 'assistant' : 'user', content: text });
+      const line = JSON.stringify({ id: `t${turn}`, kind: 'request', request: { messages }, extract: { messages } });
+      const before = redactor.stats.scannedChars;
+      const warm = applyOnPieces(redactor, line).out;
+      warmScanned += redactor.stats.scannedChars - before;
+      const cold = new LineRedactor('mask');
+      assert.equal(applyOnPieces(cold, line).out, warm, `turn ${turn}`);
+      coldScanned += cold.stats.scannedChars;
+      assert.equal(warm, referenceApply(line, 'mask'), `turn ${turn}`);
+    }
+    // What makes it worth doing: the warm scanner scans about what each turn added.
+    console.log(`      40 turns: ${warmScanned} bytes scanned with memory, ${coldScanned} cold`);
+    assert.ok(warmScanned * 5 < coldScanned, `warm ${warmScanned} bytes scanned, cold ${coldScanned}`);
+  });
+
+  it('a multi-MB line that is not ASCII finds what the full scan finds (byte offsets, wider windows)', () => {
+    const messages = filler(1500).map((message, n) => ({
+      ...message,
+      content: [{ type: 'text', text: `${n % 3 ? 'é—ü 日本語 ' : '🙂 '}${message.content[0].text}` }],
+    }));
+    messages[40].content[0].text += ` ünïcödé token=${secret} — ${aws}`;
+    messages[900].content[0].text = `日本語 password: "Zq8#xT2$mW9pL4vK" 🙂`;
+    const body = Buffer.from(JSON.stringify({ model: 'claude-sonnet-4-5', messages }));
+    const { pieces, text } = splicedLine(body);
+    for (const mode of ['flag', 'mask'] as const) {
+      const written = new LineRedactor(mode).applyPieces(jsonPieces(pieces));
+      assert.equal(Buffer.concat(written).toString('utf8'), referenceApply(text, mode), mode);
+    }
+  });
+
   it('a large line without anchors is not scanned at all', () => {
     const scanner = new SecretScanner();
     const text = JSON.stringify({ messages: [{ role: 'user', content: 'the value of a function '.repeat(50_000) }] });

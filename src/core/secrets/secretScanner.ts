@@ -259,13 +259,37 @@ function byteWindows(line: PieceLine, hits: AnchorHit[], ascii: boolean): Array<
 const utf8 = new TextDecoder();
 
 /**
+ * Windows are scanned, and remembered, in segments cut inside every `},{"` (between its `,` and `{`): between
+ * messages, content blocks, tools. No finding can span such a cut (no pattern admits `"` together with `{`, `}` or
+ * `,` in a row: the name-driven ones stop a name or value at them, the others' alphabets exclude `"`), and what
+ * each pattern looks at around a match (a glued base64 run, backslashes before it, a lookahead) stops there too,
+ * so the segments find what the whole window finds. A message resent unchanged is then the same segment, the
+ * same hash, in every later turn and in the record's `extract` copy, whatever the window around it.
+ */
+const OBJECT_SEAM = '},{"';
+
+/** [start, end) cut after the `,` of every OBJECT_SEAM that `find(from)` finds inside it. */
+function objectCuts(start: number, end: number, find: (from: number) => number): Array<[number, number]> {
+  const cuts: Array<[number, number]> = [];
+  let from = start;
+  for (let seam = find(from); seam >= 0 && seam + 2 < end; seam = find(seam + 1)) {
+    cuts.push([from, seam + 2]);
+    from = seam + 2;
+  }
+  cuts.push([from, end]);
+  return cuts;
+}
+
+/**
  * The detector for whole record lines: finds what findSecrets(text) finds, scanning only windows around the
- * anchors, and remembers the windows it found clean (by the sha1 of their bytes, the last DEFAULT_REMEMBERED of
- * them, least recently seen forgotten first): the same text in `request` and `extract`, or in the next turn of
- * the same conversation, is scanned once.
+ * anchors, and remembers what it found in each segment of them (nothing, usually) by the sha1 of the segment's
+ * bytes: the same text in `request` and `extract`, or in the next turn of the same conversation, is scanned once.
+ * It remembers the last `remembered` segments (DEFAULT_REMEMBERED, 16 384: about 16 MiB of conversation at the
+ * smallest remembered segment), the least recently seen forgotten first.
  */
 export class SecretScanner {
-  private readonly clean = new Map<string, true>();
+  /** Findings by segment hash, offsets relative to the segment (code units for text, bytes for pieces). */
+  private readonly seen = new Map<string, SecretFinding[]>();
   readonly stats: ScanStats = { scannedChars: 0, skippedChars: 0 };
 
   constructor(private readonly remembered = DEFAULT_REMEMBERED) {}
@@ -274,14 +298,19 @@ export class SecretScanner {
   scan(text: string): SecretFinding[] {
     const findings: SecretFinding[] = [];
     let scanned = 0;
-    for (const [start, end] of candidateWindows(text)) {
-      const window = text.slice(start, end);
-      const key = end - start >= MIN_REMEMBERED_PIECE ? hash('sha1', window) : undefined;
-      if (key !== undefined && this.seenClean(key)) continue;
-      const found = findSecrets(window, start);
-      scanned += end - start;
-      if (found.length) findings.push(...found);
-      else if (key !== undefined) this.remember(key);
+    for (const [windowStart, windowEnd] of candidateWindows(text)) {
+      for (const [start, end] of objectCuts(windowStart, windowEnd, (from) => text.indexOf(OBJECT_SEAM, from))) {
+        const segment = text.slice(start, end);
+        // Keys of text segments are kept apart from those of byte segments: their offsets count other units.
+        const key = end - start >= MIN_REMEMBERED_PIECE ? `t${hash('sha1', segment)}` : undefined;
+        let found = key === undefined ? undefined : this.recall(key);
+        if (!found) {
+          found = findSecrets(segment, 0);
+          scanned += end - start;
+          if (key !== undefined) this.remember(key, found);
+        }
+        for (const finding of found) findings.push({ ...finding, start: start + finding.start, end: start + finding.end });
+      }
     }
     this.stats.scannedChars += scanned;
     this.stats.skippedChars += text.length - scanned;
@@ -290,29 +319,27 @@ export class SecretScanner {
 
   /**
    * The findings of the UTF-8 line the pieces make, as byte offsets into it. The line is never decoded whole:
-   * anchors are found over its bytes (byteAnchors.ts), a window already found clean is known by the hash of its
-   * bytes, and only the other windows are decoded and scanned.
+   * anchors are found over its bytes (byteAnchors.ts), a segment seen before is known by the hash of its bytes,
+   * and only the other segments are decoded and scanned.
    */
   scanPieces(line: PieceLine): SecretFinding[] {
     const findings: SecretFinding[] = [];
     let scanned = 0;
     const { hits, ascii } = line.anchors();
-    for (const [start, end] of byteWindows(line, hits, ascii)) {
-      const bytes = line.bytes(start, end);
-      const key = end - start >= MIN_REMEMBERED_PIECE ? hash('sha1', bytes) : undefined;
-      if (key !== undefined && this.seenClean(key)) continue;
-      const window = utf8.decode(bytes);
-      const found = findSecrets(window, 0);
-      scanned += end - start;
-      if (!found.length) {
-        if (key !== undefined) this.remember(key);
-        continue;
-      }
-      if (window.length === bytes.length) {
+    for (const [windowStart, windowEnd] of byteWindows(line, hits, ascii)) {
+      const windowBytes = line.bytes(windowStart, windowEnd);
+      const window = Buffer.from(windowBytes.buffer, windowBytes.byteOffset, windowBytes.byteLength);
+      for (const [from, to] of objectCuts(0, window.length, (at) => window.indexOf(OBJECT_SEAM, at, 'latin1'))) {
+        const bytes = window.subarray(from, to);
+        const key = to - from >= MIN_REMEMBERED_PIECE ? hash('sha1', bytes) : undefined;
+        let found = key === undefined ? undefined : this.recall(key);
+        if (!found) {
+          found = byteFindings(bytes);
+          scanned += to - from;
+          if (key !== undefined) this.remember(key, found);
+        }
+        const start = windowStart + from;
         for (const finding of found) findings.push({ ...finding, start: start + finding.start, end: start + finding.end });
-      } else {
-        const byteOffset = (at: number) => start + Buffer.byteLength(window.slice(0, at), 'utf8');
-        for (const finding of found) findings.push({ ...finding, start: byteOffset(finding.start), end: byteOffset(finding.end) });
       }
     }
     this.stats.scannedChars += scanned;
@@ -320,21 +347,32 @@ export class SecretScanner {
     return findings;
   }
 
-  /** Whether this window was found clean before; it then moves to the back of the queue to be forgotten. */
-  private seenClean(key: string): boolean {
-    if (!this.clean.has(key)) return false;
-    this.clean.delete(key);
-    this.clean.set(key, true);
-    return true;
+  /** What this segment held when seen before; it then moves to the back of the queue to be forgotten. */
+  private recall(key: string): SecretFinding[] | undefined {
+    const found = this.seen.get(key);
+    if (found) {
+      this.seen.delete(key);
+      this.seen.set(key, found);
+    }
+    return found;
   }
 
-  private remember(key: string): void {
-    if (this.clean.size >= this.remembered) {
-      const oldest = this.clean.keys().next().value;
-      if (oldest !== undefined) this.clean.delete(oldest);
+  private remember(key: string, found: SecretFinding[]): void {
+    if (this.seen.size >= this.remembered) {
+      const oldest = this.seen.keys().next().value;
+      if (oldest !== undefined) this.seen.delete(oldest);
     }
-    this.clean.set(key, true);
+    this.seen.set(key, found);
   }
+}
+
+/** findSecrets() over UTF-8 bytes (whole characters), offsets in bytes. */
+function byteFindings(bytes: Uint8Array): SecretFinding[] {
+  const text = utf8.decode(bytes);
+  const found = findSecrets(text, 0);
+  if (!found.length || text.length === bytes.length) return found;
+  const byteOffset = (at: number) => Buffer.byteLength(text.slice(0, at), 'utf8');
+  return found.map((finding) => ({ ...finding, start: byteOffset(finding.start), end: byteOffset(finding.end) }));
 }
 
 /** `text` with every finding replaced by its placeholder. */
