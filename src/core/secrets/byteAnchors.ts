@@ -21,15 +21,21 @@ interface Anchor {
   bytes: Uint8Array;
 }
 
-/** Anchors by their first two (folded) bytes; BIGRAM marks every casing of those two bytes. Filled once, read only. */
+/** Anchors by their first two (folded) bytes. Filled once, read only. */
 const BY_BIGRAM = new Map<number, Anchor[]>();
-const BIGRAM = new Uint8Array(65536);
+/**
+ * Every casing of a byte pair: bit 1 when it is the first two bytes of an anchor, bit 2 when it is the second and
+ * third. Every anchor is at least 3 bytes long, so wherever one starts, one of those two pairs starts at an even
+ * offset: findAnchors() reads pairs at even offsets only, half the lookups of reading every pair.
+ */
+const PAIRS = new Uint8Array(65536);
+const casings = (byte: number) => (byte >= 0x61 && byte <= 0x7a ? [byte, byte & ~0x20] : [byte]);
 for (const text of ANCHORS) {
   const bytes = Buffer.from(text, 'latin1');
   const key = (bytes[0] << 8) | bytes[1];
   BY_BIGRAM.set(key, [...(BY_BIGRAM.get(key) ?? []), { text, bytes }]);
-  const variants = (byte: number) => (byte >= 0x61 && byte <= 0x7a ? [byte, byte & ~0x20] : [byte]);
-  for (const first of variants(bytes[0])) for (const second of variants(bytes[1])) BIGRAM[(first << 8) | second] = 1;
+  for (const first of casings(bytes[0])) for (const second of casings(bytes[1])) PAIRS[(first << 8) | second] |= 1;
+  for (const second of casings(bytes[1])) for (const third of casings(bytes[2])) PAIRS[(second << 8) | third] |= 2;
 }
 
 /** One anchor found: where it starts, and which (enough for the scanner's window around it). */
@@ -38,26 +44,33 @@ export interface AnchorHit {
   anchor: string;
 }
 
-/** Anchors lying wholly inside `bytes`, offsets relative to `base`. */
+/** The anchor starting at bytes[start], if one does. */
+function anchorAt(bytes: Uint8Array, start: number): Anchor | undefined {
+  const candidates = BY_BIGRAM.get((fold(bytes[start]) << 8) | fold(bytes[start + 1]));
+  if (!candidates) return undefined;
+  for (const anchor of candidates) {
+    if (start + anchor.bytes.length > bytes.length) continue;
+    let same = true;
+    for (let index = 2; index < anchor.bytes.length && same; index += 1) same = fold(bytes[start + index]) === anchor.bytes[index];
+    if (same) return anchor;
+  }
+  return undefined;
+}
+
+/** Anchors lying wholly inside `bytes`, in order, offsets relative to `base`. */
 function findAnchors(bytes: Uint8Array, base: number, into: AnchorHit[]): void {
-  const length = bytes.length;
-  if (length < 2) return;
-  let previous = bytes[0];
-  for (let at = 1; at < length; at += 1) {
-    const current = bytes[at];
-    if (BIGRAM[(previous << 8) | current] === 1) {
-      const start = at - 1;
-      for (const anchor of BY_BIGRAM.get((fold(previous) << 8) | fold(current)) ?? []) {
-        if (start + anchor.bytes.length > length) continue;
-        let same = true;
-        for (let index = 2; index < anchor.bytes.length && same; index += 1) same = fold(bytes[start + index]) === anchor.bytes[index];
-        if (same) {
-          into.push({ at: base + start, anchor: anchor.text });
-          break;
-        }
-      }
+  const last = bytes.length - 1;
+  for (let at = 0; at < last; at += 2) {
+    const pair = PAIRS[(bytes[at] << 8) | bytes[at + 1]];
+    if (pair === 0) continue;
+    if (pair & 2 && at > 0) {
+      const anchor = anchorAt(bytes, at - 1);
+      if (anchor) into.push({ at: base + at - 1, anchor: anchor.text });
     }
-    previous = current;
+    if (pair & 1) {
+      const anchor = anchorAt(bytes, at);
+      if (anchor) into.push({ at: base + at, anchor: anchor.text });
+    }
   }
 }
 

@@ -40,8 +40,8 @@ export function secretHash(value: string): string {
   return hash('sha256', value).slice(0, 8);
 }
 
-/** Pieces smaller than this are scanned every time: hashing them would cost about as much. */
-const MIN_REMEMBERED_PIECE = 1024;
+/** Segments smaller than this are scanned every time: hashing them would cost about as much. */
+const MIN_REMEMBERED_PIECE = 256;
 const DEFAULT_REMEMBERED = 16_384;
 
 const BEARER_SOURCE = String.raw`[Bb]earer ([A-Za-z0-9._~+/-]{20,1024}=*)`;
