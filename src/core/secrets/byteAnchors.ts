@@ -140,7 +140,8 @@ export class PieceLine {
     const first = this.pieceAt(start);
     const firstEnd = this.starts[first] + this.pieces[first].byteLength;
     if (end <= firstEnd) return this.pieces[first].subarray(start - this.starts[first], end - this.starts[first]);
-    const out = Buffer.allocUnsafe(end - start);
+    // Its own memory (never the shared pool): a copy is never mistaken for a view of the line's pieces.
+    const out = new Uint8Array(end - start);
     let written = 0;
     for (let index = first; index < this.pieces.length && written < out.length; index += 1) {
       const from = Math.max(start, this.starts[index]) - this.starts[index];
@@ -163,6 +164,25 @@ export class PieceLine {
       if (from < to) out.push(this.pieces[index].subarray(from, to));
     }
     return out;
+  }
+
+  /** Where `pattern` next occurs at or after `from` (it may cross seams), or -1. */
+  find(pattern: Uint8Array, from: number): number {
+    if (from >= this.length) return -1;
+    for (let index = this.pieceAt(from); index < this.pieces.length; index += 1) {
+      const piece = this.pieces[index];
+      const base = this.starts[index];
+      const local = Math.max(0, from - base);
+      const inside = Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength).indexOf(pattern, local);
+      if (inside >= 0) return base + inside;
+      // One running on into the next pieces starts in this one's last pattern.length - 1 bytes.
+      for (let at = Math.max(local, piece.byteLength - pattern.length + 1); at < piece.byteLength; at += 1) {
+        let same = true;
+        for (let offset = 0; offset < pattern.length && same; offset += 1) same = this.byteAt(base + at + offset) === pattern[offset];
+        if (same) return base + at;
+      }
+    }
+    return -1;
   }
 
   /** The first offset at or after `at` whose byte is not marked in `table` (or the line's length). */

@@ -3,9 +3,10 @@
 // name-driven assignments; both are anchored on literals, so the cost is linear in the text.
 //
 // Agents resend the whole conversation every turn, so a session's lines repeat almost everything the
-// previous line held. The scanner cuts a line at JSON object boundaries (`},{"` — between messages,
-// content blocks, tools), remembers the hashes of big pieces it found clean, and on the next line scans
-// only the pieces it has not seen: a turn costs about what it added, not the whole history.
+// previous line held. The scanner cuts a line at JSON object boundaries (before `{"` — messages,
+// content blocks, tools), remembers what it found in each segment (usually nothing) by the segment's hash,
+// and on the next line scans only the segments it has not seen: a turn costs about what it added, not the
+// whole history.
 
 import { hash } from 'node:crypto';
 import { PieceLine, type AnchorHit } from './byteAnchors';
@@ -259,22 +260,23 @@ function byteWindows(line: PieceLine, hits: AnchorHit[], ascii: boolean): Array<
 const utf8 = new TextDecoder();
 
 /**
- * Windows are scanned, and remembered, in segments cut inside every `},{"` (between its `,` and `{`): between
- * messages, content blocks, tools. No finding can span such a cut (no pattern admits `"` together with `{`, `}` or
- * `,` in a row: the name-driven ones stop a name or value at them, the others' alphabets exclude `"`), and what
- * each pattern looks at around a match (a glued base64 run, backslashes before it, a lookahead) stops there too,
- * so the segments find what the whole window finds. A message resent unchanged is then the same segment, the
- * same hash, in every later turn and in the record's `extract` copy, whatever the window around it.
+ * Lines are scanned, and remembered, in segments cut before every `{"` (the start of each object: a message, a
+ * content block, a tool). No finding can hold that `{` (no pattern's alphabet admits it, except a URL's user
+ * name, which cannot then hold the `"` that follows), nor end just before it, and what each pattern reads around
+ * a match (a name before it, a value after it, a glued base64 run, backslashes, a lookahead) stops at `{` too:
+ * the segments find what the whole line finds. A message resent unchanged is then the same segment, the same
+ * hash, in every later turn and in the record's `extract` copy.
  */
-const OBJECT_SEAM = '},{"';
+const OBJECT_START = '{"';
+const OBJECT_START_BYTES = Buffer.from(OBJECT_START, 'latin1');
 
-/** [start, end) cut after the `,` of every OBJECT_SEAM that `find(from)` finds inside it. */
+/** [start, end) cut before every OBJECT_START that `find(from)` finds inside it (past its first byte). */
 function objectCuts(start: number, end: number, find: (from: number) => number): Array<[number, number]> {
   const cuts: Array<[number, number]> = [];
   let from = start;
-  for (let seam = find(from); seam >= 0 && seam + 2 < end; seam = find(seam + 1)) {
-    cuts.push([from, seam + 2]);
-    from = seam + 2;
+  for (let cut = find(from + 1); cut >= 0 && cut < end; cut = find(cut + 1)) {
+    cuts.push([from, cut]);
+    from = cut;
   }
   cuts.push([from, end]);
   return cuts;
@@ -299,7 +301,7 @@ export class SecretScanner {
     const findings: SecretFinding[] = [];
     let scanned = 0;
     for (const [windowStart, windowEnd] of candidateWindows(text)) {
-      for (const [start, end] of objectCuts(windowStart, windowEnd, (from) => text.indexOf(OBJECT_SEAM, from))) {
+      for (const [start, end] of objectCuts(windowStart, windowEnd, (from) => text.indexOf(OBJECT_START, from))) {
         const segment = text.slice(start, end);
         // Keys of text segments are kept apart from those of byte segments: their offsets count other units.
         const key = end - start >= MIN_REMEMBERED_PIECE ? `t${hash('sha1', segment)}` : undefined;
@@ -318,29 +320,47 @@ export class SecretScanner {
   }
 
   /**
-   * The findings of the UTF-8 line the pieces make, as byte offsets into it. The line is never decoded whole:
-   * anchors are found over its bytes (byteAnchors.ts), a segment seen before is known by the hash of its bytes,
-   * and only the other segments are decoded and scanned.
+   * The findings of the UTF-8 line the pieces make, as byte offsets into it. The line is never decoded whole, and
+   * what was seen before is not even read for anchors: the line is cut into segments before every `{"` (native
+   * search), each segment is known by the sha1 of its bytes, and only a segment not seen before is searched for
+   * anchors (byteAnchors.ts) and has the windows around them decoded and scanned. A segment that is the very same
+   * bytes as one earlier in the line (the `extract`'s views of the body) is not hashed again.
    */
   scanPieces(line: PieceLine): SecretFinding[] {
     const findings: SecretFinding[] = [];
+    const byView = new Map<ArrayBufferLike, Map<string, SecretFinding[]>>();
     let scanned = 0;
-    const { hits, ascii } = line.anchors();
-    for (const [windowStart, windowEnd] of byteWindows(line, hits, ascii)) {
-      const windowBytes = line.bytes(windowStart, windowEnd);
-      const window = Buffer.from(windowBytes.buffer, windowBytes.byteOffset, windowBytes.byteLength);
-      for (const [from, to] of objectCuts(0, window.length, (at) => window.indexOf(OBJECT_SEAM, at, 'latin1'))) {
-        const bytes = window.subarray(from, to);
-        const key = to - from >= MIN_REMEMBERED_PIECE ? hash('sha1', bytes) : undefined;
-        let found = key === undefined ? undefined : this.recall(key);
+    for (let from = 0; from < line.length; ) {
+      // Small objects in a row (a tool's parameters, short content blocks) make one segment of at least
+      // MIN_REMEMBERED_PIECE bytes: they are then remembered too, and the cuts still fall where they did last turn.
+      let end = from;
+      do {
+        const cut = line.find(OBJECT_START_BYTES, end + 1);
+        end = cut < 0 ? line.length : cut;
+      } while (end - from < MIN_REMEMBERED_PIECE && end < line.length);
+      const bytes = line.bytes(from, end);
+      let found: SecretFinding[] | undefined;
+      if (bytes.byteLength < MIN_REMEMBERED_PIECE) {
+        found = segmentFindings(bytes);
+        scanned += bytes.byteLength;
+      } else {
+        let views = byView.get(bytes.buffer);
+        if (!views) byView.set(bytes.buffer, (views = new Map()));
+        const viewKey = `${bytes.byteOffset}:${bytes.byteLength}`;
+        found = views.get(viewKey);
         if (!found) {
-          found = byteFindings(bytes);
-          scanned += to - from;
-          if (key !== undefined) this.remember(key, found);
+          const key = hash('sha1', bytes);
+          found = this.recall(key);
+          if (!found) {
+            found = segmentFindings(bytes);
+            scanned += bytes.byteLength;
+            this.remember(key, found);
+          }
+          views.set(viewKey, found);
         }
-        const start = windowStart + from;
-        for (const finding of found) findings.push({ ...finding, start: start + finding.start, end: start + finding.end });
       }
+      for (const finding of found) findings.push({ ...finding, start: from + finding.start, end: from + finding.end });
+      from = end;
     }
     this.stats.scannedChars += scanned;
     this.stats.skippedChars += line.length - scanned;
@@ -366,13 +386,24 @@ export class SecretScanner {
   }
 }
 
-/** findSecrets() over UTF-8 bytes (whole characters), offsets in bytes. */
-function byteFindings(bytes: Uint8Array): SecretFinding[] {
-  const text = utf8.decode(bytes);
-  const found = findSecrets(text, 0);
-  if (!found.length || text.length === bytes.length) return found;
-  const byteOffset = (at: number) => Buffer.byteLength(text.slice(0, at), 'utf8');
-  return found.map((finding) => ({ ...finding, start: byteOffset(finding.start), end: byteOffset(finding.end) }));
+/**
+ * What findSecrets() finds in one segment's UTF-8 bytes (whole characters), offsets in bytes: the windows around
+ * its anchors decoded and scanned, the rest never decoded.
+ */
+function segmentFindings(bytes: Uint8Array): SecretFinding[] {
+  const segment = new PieceLine([bytes]);
+  const { hits, ascii } = segment.anchors();
+  const found: SecretFinding[] = [];
+  for (const [start, end] of byteWindows(segment, hits, ascii)) {
+    const windowBytes = bytes.subarray(start, end);
+    const text = utf8.decode(windowBytes);
+    const inWindow = findSecrets(text, 0);
+    if (!inWindow.length) continue;
+    const byteOffset =
+      text.length === windowBytes.byteLength ? (at: number) => start + at : (at: number) => start + Buffer.byteLength(text.slice(0, at), 'utf8');
+    for (const finding of inWindow) found.push({ ...finding, start: byteOffset(finding.start), end: byteOffset(finding.end) });
+  }
+  return found;
 }
 
 /** `text` with every finding replaced by its placeholder. */
