@@ -11,23 +11,22 @@
 //
 // Run: `npx tsx bench/secretsBench.ts [--size 64MiB]`, `npx tsx bench/secretsBench.ts --only=exchanges`
 
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { CaptureLog } from "../src/core/captureLog";
-import { splicedRequestLine } from "../src/core/requestSplice";
-import { LineRedactor } from "../src/core/secrets/lineRedactor";
-import { claudeCodeBody, claudeCodeSession } from "./agentBodies";
-import { parseSize, SyntheticLog } from "./generateLog";
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CaptureLog } from '../src/core/captureLog';
+import { splicedRequestLine } from '../src/core/requestSplice';
+import { LineRedactor } from '../src/core/secrets/lineRedactor';
+import { claudeCodeBody, claudeCodeSession } from './agentBodies';
+import { parseSize, SyntheticLog } from './generateLog';
 
 const args = process.argv.slice(2);
-if (args.includes("--only=exchanges"))
-  void exchanges().then(() => process.exit(0));
+if (args.includes('--only=exchanges')) void exchanges().then(() => process.exit(0));
 else perMiB();
 
 function perMiB(): void {
-  const sizeAt = args.indexOf("--size");
-  const target = parseSize(sizeAt >= 0 ? args[sizeAt + 1] : "64MiB");
+  const sizeAt = args.indexOf('--size');
+  const target = parseSize(sizeAt >= 0 ? args[sizeAt + 1] : '64MiB');
 
   const synthetic = new SyntheticLog(1);
   const lines: string[] = [];
@@ -48,7 +47,7 @@ function perMiB(): void {
     const wall = performance.now();
     let found = 0;
     for (const line of lines) {
-      if (label.includes("without")) shared = redactorFor();
+      if (label.includes('without')) shared = redactorFor();
       const out = shared.apply(line);
       if (out.length !== line.length) found += 1;
     }
@@ -62,18 +61,14 @@ function perMiB(): void {
 
   // Warm the JIT on a tenth of the lines first, so the figures are the steady state a recorder runs at.
   {
-    const warm = new LineRedactor("flag");
-    for (const line of lines.slice(0, Math.ceil(lines.length / 10)))
-      warm.apply(line);
+    const warm = new LineRedactor('flag');
+    for (const line of lines.slice(0, Math.ceil(lines.length / 10))) warm.apply(line);
   }
   for (let round = 1; round <= 3; round += 1) {
     console.log(`round ${round}`);
-    run("flag, with memory of clean pieces", () => new LineRedactor("flag"));
-    run(
-      "flag, without memory (each line scanned whole)",
-      () => new LineRedactor("flag"),
-    );
-    run("mask, with memory of clean pieces", () => new LineRedactor("mask"));
+    run('flag, with memory of clean pieces', () => new LineRedactor('flag'));
+    run('flag, without memory (each line scanned whole)', () => new LineRedactor('flag'));
+    run('mask, with memory of clean pieces', () => new LineRedactor('mask'));
   }
 }
 
@@ -81,24 +76,24 @@ function perMiB(): void {
 function requestLine(body: Buffer, turn: number): Uint8Array[] {
   const line = splicedRequestLine({
     meta: {
-      id: `bench${String(turn).padStart(8, "0")}`,
+      id: `bench${String(turn).padStart(8, '0')}`,
       ts: new Date(Date.UTC(2026, 11, 2, 12, 0, turn % 60)).toISOString(),
-      agent: "claude",
-      wire: "claude-messages",
-      method: "POST",
-      path: "/v1/messages?beta=true",
+      agent: 'claude',
+      wire: 'claude-messages',
+      method: 'POST',
+      path: '/v1/messages?beta=true',
       headers_kept: {
-        "content-type": "application/json",
-        "anthropic-version": "2023-06-01",
+        'content-type': 'application/json',
+        'anthropic-version': '2023-06-01',
       },
-      contentEncoding: "",
+      contentEncoding: '',
     },
     body,
     bodyBytes: body.length,
     overflowed: false,
     interrupted: false,
   });
-  if (!line) throw new Error("the bench body was not spliced");
+  if (!line) throw new Error('the bench body was not spliced');
   return line;
 }
 
@@ -107,24 +102,18 @@ function recorderHook(redactor: LineRedactor): unknown {
   const bytes = redactor as unknown as {
     applyPieces?: (pieces: Uint8Array[]) => Uint8Array[];
   };
-  if (typeof bytes.applyPieces === "function")
-    return (pieces: Uint8Array[]) => bytes.applyPieces!(pieces);
+  if (typeof bytes.applyPieces === 'function') return (pieces: Uint8Array[]) => bytes.applyPieces!(pieces);
   return (json: string) => redactor.apply(json);
 }
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = sorted.length >> 1;
-  return sorted.length % 2
-    ? sorted[middle]
-    : (sorted[middle - 1] + sorted[middle]) / 2;
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 /** Milliseconds of the synchronous part of each writeLine (where the hook runs), one per line, written in order. */
-async function writeTimes(
-  log: CaptureLog,
-  lines: Uint8Array[][],
-): Promise<number[]> {
+async function writeTimes(log: CaptureLog, lines: Uint8Array[][]): Promise<number[]> {
   const times: number[] = [];
   for (const line of lines) {
     let written!: () => void;
@@ -138,35 +127,29 @@ async function writeTimes(
 }
 
 async function exchanges(): Promise<void> {
-  const directory = mkdtempSync(join(tmpdir(), "secrets-bench-"));
+  const directory = mkdtempSync(join(tmpdir(), 'secrets-bench-'));
   const sizes = [
-    { label: "40 KB", bytes: 40_000, rounds: 200 },
-    { label: "250 KB", bytes: 250_000, rounds: 120 },
-    { label: "1 MB", bytes: 1_000_000, rounds: 50 },
-    { label: "5 MiB", bytes: 5 * 1024 * 1024, rounds: 20 },
+    { label: '40 KB', bytes: 40_000, rounds: 200 },
+    { label: '250 KB', bytes: 250_000, rounds: 120 },
+    { label: '1 MB', bytes: 1_000_000, rounds: 50 },
+    { label: '5 MiB', bytes: 5 * 1024 * 1024, rounds: 20 },
   ];
   const open = (hook?: unknown) =>
     CaptureLog.open(
       directory,
       hook ? ({ transformLine: hook } as never) : {},
-      join(directory, hook ? "hooked.jsonl" : "plain.jsonl"),
+      join(directory, hook ? 'hooked.jsonl' : 'plain.jsonl'),
     );
-  console.log(
-    `detection cost per exchange (request line), medians; ${process.version}`,
-  );
+  console.log(`detection cost per exchange (request line), medians; ${process.version}`);
   try {
     for (const size of sizes) {
       const body = claudeCodeBody(size.bytes);
-      const resent = Array.from({ length: size.rounds }, (_, turn) =>
-        requestLine(body, turn),
-      );
+      const resent = Array.from({ length: size.rounds }, (_, turn) => requestLine(body, turn));
       // A growing session ending near this size: one tool round a turn.
       const turns = 20;
-      const session = claudeCodeSession(
-        turns,
-        Math.max(2_000, Math.floor((size.bytes - 40_000) / turns)),
-        3,
-      ).map((turnBody, turn) => requestLine(turnBody, turn));
+      const session = claudeCodeSession(turns, Math.max(2_000, Math.floor((size.bytes - 40_000) / turns)), 3).map(
+        (turnBody, turn) => requestLine(turnBody, turn),
+      );
       const added = {
         resent: [] as number[],
         session: [] as number[],
@@ -175,27 +158,19 @@ async function exchanges(): Promise<void> {
       // Rounds alternate with and without the hook so drift on a shared machine hits both alike.
       for (let round = 0; round < 5; round += 1) {
         const plain = await open();
-        const hooked = await open(recorderHook(new LineRedactor("flag")));
+        const hooked = await open(recorderHook(new LineRedactor('flag')));
         const base = await writeTimes(plain, resent);
         const withHook = await writeTimes(hooked, resent);
         // The first write of a round is a cold scan; the rest are the body resent.
         added.cold.push(withHook[0] - base[0]);
         added.resent.push(median(withHook.slice(1)) - median(base.slice(1)));
-        const sessionHooked = await open(
-          recorderHook(new LineRedactor("flag")),
-        );
+        const sessionHooked = await open(recorderHook(new LineRedactor('flag')));
         const sessionBase = await writeTimes(plain, session);
         const sessionWith = await writeTimes(sessionHooked, session);
-        added.session.push(
-          median(sessionWith.slice(1)) - median(sessionBase.slice(1)),
-        );
-        await Promise.all([
-          plain.close(),
-          hooked.close(),
-          sessionHooked.close(),
-        ]);
-        rmSync(join(directory, "hooked.jsonl"), { force: true });
-        rmSync(join(directory, "plain.jsonl"), { force: true });
+        added.session.push(median(sessionWith.slice(1)) - median(sessionBase.slice(1)));
+        await Promise.all([plain.close(), hooked.close(), sessionHooked.close()]);
+        rmSync(join(directory, 'hooked.jsonl'), { force: true });
+        rmSync(join(directory, 'plain.jsonl'), { force: true });
       }
       console.log(
         `${size.label} (${(body.length / 1024).toFixed(0)} KiB body): +${median(added.resent).toFixed(3)} ms resent, ` +
