@@ -7,32 +7,8 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { CaptureRecord } from './records';
-import { isViewInside, lineAnchors, offerAnchors } from './secrets/anchorHint';
 
-/** Pieces of a spliced line end at JSON value boundaries, so each decodes on its own. */
-const utf8 = new TextDecoder();
-
-/**
- * The text of a spliced line without its newline. A piece lying inside a large one already decoded (the
- * `extract`'s views of the body) is a slice of that text when the bytes are ASCII, not a second decode.
- */
-function decodePieces(pieces: Uint8Array[]): string {
-  const decoded: Array<{ piece: Uint8Array; text: string }> = [];
-  let json = '';
-  pieces.forEach((piece, index) => {
-    const bytes = index === pieces.length - 1 ? piece.subarray(0, Math.max(0, piece.byteLength - 1)) : piece;
-    const parent = decoded.find((seen) => isViewInside(bytes, seen.piece));
-    if (parent) {
-      const from = bytes.byteOffset - parent.piece.byteOffset;
-      json += parent.text.slice(from, from + bytes.byteLength);
-      return;
-    }
-    const text = utf8.decode(bytes);
-    if (bytes.byteLength >= 4096 && text.length === bytes.byteLength) decoded.push({ piece: bytes, text });
-    json += text;
-  });
-  return json;
-}
+const NEWLINE = Buffer.from('\n');
 
 export const DEFAULT_CAPTURE_DIR = '.agent-interlude';
 
@@ -65,8 +41,11 @@ export async function prepareCaptureDir(directory: string): Promise<string> {
 
 export interface CaptureLogEvents {
   onWriteError?: (error: Error) => void;
-  /** The last look at a record's JSON text before it is written (secrets are flagged or masked here). */
-  transformLine?: (json: string) => string;
+  /**
+   * The last look at a record's JSON before it is written (secrets are flagged or masked here): its UTF-8 bytes
+   * as pieces, without the newline. Returns the pieces to write; the same array when it changes nothing.
+   */
+  transformLine?: (json: Uint8Array[]) => Uint8Array[];
 }
 
 export class CaptureLog {
@@ -108,16 +87,16 @@ export class CaptureLog {
   }
 
   write(record: CaptureRecord, done?: () => void): void {
-    let line: string;
+    let line: string | Uint8Array[];
     try {
       const json = JSON.stringify(record);
-      line = `${this.events.transformLine ? this.events.transformLine(json) : json}\n`;
+      line = this.events.transformLine ? [...this.events.transformLine([Buffer.from(json)]), NEWLINE] : `${json}\n`;
     } catch (error) {
       this.events.onWriteError?.(new Error(`record ${record.id} could not be serialized: ${(error as Error).message}`));
       done?.();
       return;
     }
-    this.writeLine(line, done);
+    this.writePieces(line, done);
   }
 
   /**
@@ -131,23 +110,26 @@ export class CaptureLog {
       done?.();
       return;
     }
+    if (typeof line !== 'string' && this.events.transformLine) {
+      // A spliced line gets the same last look as a serialized one, on its bytes (never decoded whole). The hook
+      // returns its input when it changes nothing (the usual case), and then the pieces go out as they are.
+      const last = line[line.length - 1];
+      const json = last.byteLength > 1 ? [...line.slice(0, -1), last.subarray(0, last.byteLength - 1)] : line.slice(0, -1);
+      const transformed = this.events.transformLine(json);
+      if (transformed !== json) line = [...transformed, NEWLINE];
+    }
+    this.writePieces(line, done);
+  }
+
+  private writePieces(line: string | Uint8Array[], done?: () => void): void {
+    if (this.failed) {
+      this.droppedRecords += 1;
+      done?.();
+      return;
+    }
     if (typeof line === 'string') {
       this.stream.write(line, done);
       return;
-    }
-    if (this.events.transformLine) {
-      // A spliced line gets the same last look as a serialized one. The hook returns its input when it changes
-      // nothing (the usual case), and then the pieces go out as they are, uncopied.
-      // The anchors a secret could start at, found over the body's bytes once (the `extract` pieces are views of
-      // it): the detector then scans only around them, never the whole line.
-      const anchors = lineAnchors(line);
-      const json = decodePieces(line);
-      if (anchors) offerAnchors(json, anchors);
-      const transformed = this.events.transformLine(json);
-      if (transformed !== json) {
-        this.stream.write(`${transformed}\n`, done);
-        return;
-      }
     }
     this.stream.cork();
     line.forEach((piece, index) => this.stream.write(piece, index === line.length - 1 ? done : undefined));

@@ -182,8 +182,9 @@ export class CaptureRecorder {
               message: `cannot write the capture log: ${errorText(error)}; traffic is still relayed but no longer recorded`,
             }),
           transformLine: (json) => {
-            const line = redactor.apply(json);
-            this.otlp?.offerLine(line);
+            const line = redactor.applyPieces(json);
+            // The line is decoded to text only for the OpenTelemetry push, and only when it is on.
+            if (this.otlp) this.otlp.offerLine(Buffer.concat(line).toString('utf8'));
             return line;
           },
         },

@@ -3,8 +3,17 @@
 
 import assert from 'node:assert/strict';
 import { LineRedactor, type RecordSecrets } from '../../src/core/secrets/lineRedactor';
-import { lineAnchors, offerAnchors } from '../../src/core/secrets/anchorHint';
-import { findAnchorsIn, findSecrets, PLACEHOLDER_PATTERN, secretHash, secretPlaceholder, SecretScanner } from '../../src/core/secrets/secretScanner';
+import { lineAnchors, PieceLine } from '../../src/core/secrets/byteAnchors';
+import {
+  findAnchorsIn,
+  findSecrets,
+  maskSecrets,
+  PLACEHOLDER_PATTERN,
+  secretHash,
+  secretPlaceholder,
+  SecretScanner,
+} from '../../src/core/secrets/secretScanner';
+import { summarizeFindings } from '../../src/core/secrets/lineRedactor';
 import { secretCorpus, type CorpusCase } from '../support/secretCorpus';
 
 function requestLine(text: string, id = 'a1b2c3d4e5f6'): string {
@@ -22,6 +31,23 @@ function requestLine(text: string, id = 'a1b2c3d4e5f6'): string {
     request: { model: 'claude-sonnet-4-5', max_tokens: 32000, messages },
     extract: { system: null, tools: null, messages },
   });
+}
+
+/** What the hook must write: one full findSecrets() pass over the whole decoded line, then mask and note. */
+function referenceApply(line: string, mode: 'flag' | 'mask'): string {
+  const findings = findSecrets(line);
+  if (!line.endsWith('}') || !findings.length) return line;
+  const secrets: RecordSecrets = { masked: mode === 'mask', found: summarizeFindings(findings) };
+  const text = mode === 'mask' ? maskSecrets(line, findings) : line;
+  return `${text.slice(0, -1)}${text.length > 2 ? ',' : ''}"secrets":${JSON.stringify(secrets)}}`;
+}
+
+/** The hook as CaptureLog calls it, on `line` cut into pieces at `cuts` (byte offsets); its output decoded. */
+function applyOnPieces(redactor: LineRedactor, line: string, cuts: number[] = []): { out: string; same: boolean } {
+  const bytes = Buffer.from(line);
+  const pieces = [0, ...cuts, bytes.length].slice(1).map((end, index, ends) => bytes.subarray(index ? ends[index - 1] : 0, end));
+  const written = redactor.applyPieces(pieces);
+  return { out: Buffer.concat(written).toString('utf8'), same: written === pieces };
 }
 
 function kindsFound(found: RecordSecrets | undefined): string[] {
@@ -55,6 +81,20 @@ describe('secrets detector: corpus', () => {
       }
     }
     const positives = corpus.filter((sample) => sample.kinds.length).length;
+    // The line hook on bytes writes exactly what one full pass over the decoded text gives, in both modes, whole
+    // and cut into pieces anywhere.
+    for (const sample of corpus) {
+      const line = requestLine(sample.text);
+      for (const mode of ['flag', 'mask'] as const) {
+        const reference = referenceApply(line, mode);
+        const whole = applyOnPieces(new LineRedactor(mode), line);
+        assert.equal(whole.out, reference, `${sample.name} (${mode})`);
+        assert.equal(whole.same, reference === line, `${sample.name}: a clean line comes back as the same array`);
+        const length = Buffer.byteLength(line);
+        const cuts = [Math.floor(length / 3), Math.floor(length / 2), length - 7];
+        assert.equal(applyOnPieces(new LineRedactor(mode), line, cuts).out, reference, `${sample.name} (${mode}, in pieces)`);
+      }
+    }
     console.log(
       `      corpus: ${positives} credential samples, ${corpus.length - positives} look-alikes → ` +
         `${truePositives} true positives, ${falseNegatives} false negatives, ${falsePositives} false positives`,
@@ -188,11 +228,15 @@ describe('secrets detector: the fast path over large spliced lines', () => {
     return { pieces, text: Buffer.concat(pieces).toString('utf8').slice(0, -1) };
   }
 
-  function fastFindings(pieces: Uint8Array[]): { text: string; findings: ReturnType<typeof findSecrets>; hinted: boolean } {
-    const anchors = lineAnchors(pieces);
-    const text = Buffer.concat(pieces).toString('utf8').slice(0, -1);
-    if (anchors) offerAnchors(text, anchors);
-    return { text, findings: new SecretScanner().scan(text), hinted: anchors !== undefined };
+  /** The spliced line's JSON pieces (its newline cut off, as CaptureLog hands them to the hook). */
+  function jsonPieces(pieces: Uint8Array[]): Uint8Array[] {
+    const last = pieces[pieces.length - 1];
+    return [...pieces.slice(0, -1), last.subarray(0, last.byteLength - 1)];
+  }
+
+  function fastFindings(pieces: Uint8Array[]): { text: string; findings: ReturnType<typeof findSecrets> } {
+    const json = jsonPieces(pieces);
+    return { text: Buffer.concat(json).toString('utf8'), findings: new SecretScanner().scanPieces(new PieceLine(json)) };
   }
 
   const placements: Array<[string, (messages: ReturnType<typeof filler>) => void]> = [
@@ -212,11 +256,10 @@ describe('secrets detector: the fast path over large spliced lines', () => {
       const { pieces, text } = splicedLine(body);
       const fast = fastFindings(pieces);
       assert.equal(fast.text, text);
-      assert.ok(fast.hinted, 'an ASCII line gets the byte-level anchors');
       const full = findSecrets(text);
       assert.ok(full.length >= 2, `${where}: the full scan finds the body's and the extract's copy`);
       assert.deepEqual(fast.findings, full);
-      // Without the hint (the scanner's own anchor pass) too.
+      // The text path (its own anchor pass over the decoded text) too.
       assert.deepEqual(new SecretScanner().scan(text), full);
     });
   }
@@ -228,7 +271,62 @@ describe('secrets detector: the fast path over large spliced lines', () => {
     assert.equal(whole.length, 13);
     for (let cut = 1; cut < bytes.length; cut += 1) {
       const pieces = [bytes.subarray(0, cut), bytes.subarray(cut)];
-      assert.deepEqual(lineAnchors(pieces)?.map((hit) => hit.at), whole, `cut at ${cut}`);
+      assert.deepEqual(lineAnchors(pieces).map((hit) => hit.at), whole, `cut at ${cut}`);
+    }
+  });
+
+  it('a secret cut by a piece boundary at any point is found as in one piece', () => {
+    const line = requestLine(`deploy with token=${secret} and ${aws} then -----BEGIN done`);
+    const bytes = Buffer.from(line);
+    const reference = referenceApply(line, 'mask');
+    assert.notEqual(reference, line);
+    const from = bytes.indexOf('token=');
+    const to = bytes.indexOf(aws) + aws.length + 1;
+    for (let cut = from; cut <= to; cut += 1) {
+      // Two cuts: inside the secret, and a one-byte piece right after it, as a spliced line's seams can fall.
+      assert.equal(applyOnPieces(new LineRedactor('mask'), line, [cut, cut + 1]).out, reference, `cut at ${cut}`);
+    }
+  });
+
+  it('a resent conversation (turn N+1 = turn N + one message) finds what a cold scan of each turn finds', () => {
+    const redactor = new LineRedactor('mask');
+    const messages: Array<{ role: string; content: string }> = [];
+    let warmScanned = 0;
+    let coldScanned = 0;
+    for (let turn = 0; turn < 40; turn += 1) {
+      const text =
+        turn % 7 === 3
+          ? `tool output ${turn}: export API_KEY=Zq8#xT2$mW9pL4vK${turn}\n${'the key value of a token '.repeat(200)}`
+          : turn % 11 === 5
+            ? `curl -H "Authorization: Bearer ${secret}" https://api.example.com/${turn} ${'lorem ipsum '.repeat(300)}`
+            : `turn ${turn}: the function returns the token count; ${'lorem ipsum secret sauce '.repeat(250)}`;
+      messages.push({ role: turn % 2 ? 'assistant' : 'user', content: text });
+      const line = JSON.stringify({ id: `t${turn}`, kind: 'request', request: { messages }, extract: { messages } });
+      const before = redactor.stats.scannedChars;
+      const warm = applyOnPieces(redactor, line).out;
+      warmScanned += redactor.stats.scannedChars - before;
+      const cold = new LineRedactor('mask');
+      assert.equal(applyOnPieces(cold, line).out, warm, `turn ${turn}`);
+      coldScanned += cold.stats.scannedChars;
+      assert.equal(warm, referenceApply(line, 'mask'), `turn ${turn}`);
+    }
+    // What makes it worth doing: the warm scanner scans about what each turn added.
+    console.log(`      40 turns: ${warmScanned} bytes scanned with memory, ${coldScanned} cold`);
+    assert.ok(warmScanned * 5 < coldScanned, `warm ${warmScanned} bytes scanned, cold ${coldScanned}`);
+  });
+
+  it('a multi-MB line that is not ASCII finds what the full scan finds (byte offsets, wider windows)', () => {
+    const messages = filler(1500).map((message, n) => ({
+      ...message,
+      content: [{ type: 'text', text: `${n % 3 ? 'é—ü 日本語 ' : '🙂 '}${message.content[0].text}` }],
+    }));
+    messages[40].content[0].text += ` ünïcödé token=${secret} — ${aws}`;
+    messages[900].content[0].text = `日本語 password: "Zq8#xT2$mW9pL4vK" 🙂`;
+    const body = Buffer.from(JSON.stringify({ model: 'claude-sonnet-4-5', messages }));
+    const { pieces, text } = splicedLine(body);
+    for (const mode of ['flag', 'mask'] as const) {
+      const written = new LineRedactor(mode).applyPieces(jsonPieces(pieces));
+      assert.equal(Buffer.concat(written).toString('utf8'), referenceApply(text, mode), mode);
     }
   });
 

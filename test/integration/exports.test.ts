@@ -94,6 +94,10 @@ describe('exports', () => {
     assert.equal(JSON.parse(main.request.postData.text).model, index.get('c1main000001')!.model);
     assert.match(main.response.content.text, /^event: message_start\ndata: /);
     assert.match(main.response.content.text, /event: message_stop/);
+    // What importers need besides the schema: pages present, the stream's bare MIME type, a resource type.
+    assert.deepEqual((har.log as { pages?: unknown[] }).pages, []);
+    assert.equal(main.response.content.mimeType, 'text/event-stream');
+    assert.equal(main._resourceType, 'fetch');
     assert.equal(main.time, index.get('c1main000001')!.rttMs);
     // An entry that fails the schema is caught: the validator is real.
     assert.equal(validate({ log: { version: '1.2', creator: { name: 'x', version: '1' }, entries: [{ request: {} }] } }), false);

@@ -92,9 +92,13 @@ export function harEntry(summary: ExchangeSummary, request: RequestRecord | unde
   const requestText = request && request.request !== undefined && request.request !== null ? bodyText(request.request) : '';
   const contentType = response?.content_type ?? '';
   let responseText = '';
+  // What the response text is: the re-created stream is SSE whatever parameters the header carried (DevTools
+  // shows an EventStream tab for the bare type only).
+  let responseMimeType = contentType || 'application/octet-stream';
   let comment = 'upstream origin inferred from the wire: the log records the path only';
   if (response?.reconstructed) {
     responseText = sseText(String(summary.wire), response.reconstructed);
+    responseMimeType = 'text/event-stream';
     comment += '; the response is re-created from the reassembled stream (the log keeps the reassembled message, not the raw events)';
   } else if (response?.body !== undefined) {
     responseText = bodyText(response.body);
@@ -124,7 +128,7 @@ export function harEntry(summary: ExchangeSummary, request: RequestRecord | unde
       httpVersion: 'HTTP/1.1',
       cookies: [],
       headers: contentType ? [{ name: 'content-type', value: contentType }] : [],
-      content: { size: Buffer.byteLength(responseText), mimeType: contentType || 'application/octet-stream', text: responseText },
+      content: { size: Buffer.byteLength(responseText), mimeType: responseMimeType, text: responseText },
       redirectURL: '',
       headersSize: -1,
       bodySize: response?.response_bytes ?? -1,
@@ -132,6 +136,8 @@ export function harEntry(summary: ExchangeSummary, request: RequestRecord | unde
     cache: {},
     timings: { blocked: -1, dns: -1, connect: -1, send: 0, wait, receive: Math.max(total - wait, 0), ssl: -1 },
     comment,
+    // Chrome DevTools' importer files an entry by it (the Fetch/XHR filter); an API call is a fetch.
+    _resourceType: 'fetch',
     _agentInterlude: { id: summary.id, agent: summary.agent, wire: summary.wire, secrets: summary.secrets?.found.length ?? 0 },
   } as Entry;
 }
@@ -143,7 +149,8 @@ export async function writeHar(
   write: (chunk: string) => Promise<void> | void,
   options: ExportOptions = {},
 ): Promise<number> {
-  const head: Har = { log: { version: '1.2', creator: { name: EXPORTER_NAME, version: EXPORTER_VERSION }, entries: [] } };
+  // `pages` is optional in HAR 1.2, but importers (Chrome DevTools among them) read it without checking.
+  const head: Har = { log: { version: '1.2', creator: { name: EXPORTER_NAME, version: EXPORTER_VERSION }, pages: [], entries: [] } };
   const opening = JSON.stringify(head).replace(/\[\]\}\}$/, "[");
   await write(opening);
   let count = 0;

@@ -1,11 +1,13 @@
-// The one hook between a finished record line and the log: scan the serialized JSON text, mask what was
-// found when asked to, and note what was found in the record itself (a `secrets` field appended to the
-// object), so the index, the editor and `analyze` can show it without scanning again.
+// The one hook between a finished record line and the log: scan the line's bytes (the pieces it is written
+// from, views of the request body, never decoded whole), mask what was found when asked to, and note what was
+// found in the record itself (a `secrets` field appended to the object), so the index, the editor and `analyze`
+// can show it without scanning again. A line with nothing found comes back as the very array it came in.
 //
 // It runs in the recorder (normally its worker thread), never on the relay: the agent's bytes have
 // already gone upstream, exactly as sent, whatever this writes.
 
-import { maskSecrets, SecretScanner, type SecretFinding } from './secretScanner';
+import { PieceLine } from './byteAnchors';
+import { secretPlaceholder, SecretScanner, type SecretFinding } from './secretScanner';
 
 /** `flag`: the log keeps the value and says where secrets are; `mask`: the log holds a placeholder instead. */
 export type RedactMode = 'flag' | 'mask';
@@ -41,15 +43,37 @@ export class LineRedactor {
 
   constructor(readonly mode: RedactMode = 'flag') {}
 
-  /** `line`: one JSON object's text, no newline. Returns the text to write. */
+  /** `line`: one JSON object's text, no newline. Returns the text to write (`line` itself when nothing was found). */
   apply(line: string): string {
-    if (!line.endsWith('}')) return line;
-    const findings = this.scanner.scan(line);
-    if (!findings.length) return line;
+    const pieces = [Buffer.from(line)];
+    const out = this.applyPieces(pieces);
+    return out === pieces ? line : Buffer.concat(out).toString('utf8');
+  }
+
+  /**
+   * `pieces`: one JSON object's UTF-8 bytes, no newline. Returns the pieces to write: `pieces` itself when nothing
+   * was found, else views of them around the placeholders (mask) and the appended `secrets` field.
+   */
+  applyPieces(pieces: Uint8Array[]): Uint8Array[] {
+    const line = new PieceLine(pieces);
+    if (line.byteAt(line.length - 1) !== 0x7d) return pieces;
+    const findings = this.scanner.scanPieces(line);
+    if (!findings.length) return pieces;
     const secrets: RecordSecrets = { masked: this.mode === 'mask', found: summarizeFindings(findings) };
-    const text = this.mode === 'mask' ? maskSecrets(line, findings) : line;
-    // The placeholders hold no `"` or `\`: the text is still the same JSON object, one field longer.
-    return `${text.slice(0, -1)}${text.length > 2 ? ',' : ''}"secrets":${JSON.stringify(secrets)}}`;
+    const out: Uint8Array[] = [];
+    let at = 0;
+    if (this.mode === 'mask') {
+      for (const finding of findings) {
+        if (finding.start < at) continue;
+        out.push(...line.views(at, finding.start), Buffer.from(secretPlaceholder(finding.kind, finding.hash)));
+        at = finding.end;
+      }
+    }
+    // The line without its closing brace, then the field and the brace. The placeholders hold no `"` or `\`: the
+    // text is still the same JSON object, one field longer.
+    out.push(...line.views(at, line.length - 1));
+    out.push(Buffer.from(`${line.length > 2 ? ',' : ''}"secrets":${JSON.stringify(secrets)}}`));
+    return out;
   }
 
   get stats(): SecretScanner['stats'] {

@@ -3,12 +3,13 @@
 // name-driven assignments; both are anchored on literals, so the cost is linear in the text.
 //
 // Agents resend the whole conversation every turn, so a session's lines repeat almost everything the
-// previous line held. The scanner cuts a line at JSON object boundaries (`},{"` — between messages,
-// content blocks, tools), remembers the hashes of big pieces it found clean, and on the next line scans
-// only the pieces it has not seen: a turn costs about what it added, not the whole history.
+// previous line held. The scanner cuts a line at JSON object boundaries (before `{"` — messages,
+// content blocks, tools), remembers what it found in each segment (usually nothing) by the segment's hash,
+// and on the next line scans only the segments it has not seen: a turn costs about what it added, not the
+// whole history.
 
 import { hash } from 'node:crypto';
-import { takeAnchors, type AnchorHit } from './anchorHint';
+import { PieceLine, type AnchorHit } from './byteAnchors';
 import {
   looksLikeSecretValue,
   PLACEHOLDER_VALUE,
@@ -40,8 +41,8 @@ export function secretHash(value: string): string {
   return hash('sha256', value).slice(0, 8);
 }
 
-/** Pieces smaller than this are scanned every time: hashing them would cost about as much. */
-const MIN_REMEMBERED_PIECE = 1024;
+/** Segments smaller than this are scanned every time: hashing them would cost about as much. */
+const MIN_REMEMBERED_PIECE = 256;
 const DEFAULT_REMEMBERED = 16_384;
 
 const BEARER_SOURCE = String.raw`[Bb]earer ([A-Za-z0-9._~+/-]{20,1024}=*)`;
@@ -172,6 +173,7 @@ export function findSecrets(text: string, offset = 0): SecretFinding[] {
   return all.sort((a, b) => a.start - b.start);
 }
 
+/** Characters of text, or bytes of pieces, scanned and skipped. */
 export interface ScanStats {
   scannedChars: number;
   skippedChars: number;
@@ -181,7 +183,7 @@ export interface ScanStats {
  * Every match of the detector starts at (or a few characters before) one of these literals, in some casing:
  * the known formats' prefixes (`sk-`, `AKIA`…, `://` for URL passwords and the Slack webhook, `earer ` for
  * bearer tokens) and the name keywords (every SECRET_NAME_SOURCE alternative holds one). Text far from every
- * anchor cannot hold a finding and is never scanned. anchorHint.ts finds the same anchors over bytes.
+ * anchor cannot hold a finding and is never scanned. byteAnchors.ts finds the same anchors over bytes.
  */
 const ANCHOR_PATTERN = /sk-|a(?:kia|sia|bia|cca|iza)|gh[pousr]_|github_pat_|xox|_live_|_test_|npm_|-----begin|eyj|:\/\/|earer |key|secret|token|passw|passp|pwd|credential/gi;
 /** Characters scanned before an anchor: a match starts at most 6 before it, a name looks back 40 more. */
@@ -225,47 +227,183 @@ export function candidateWindows(text: string, hits: AnchorHit[] = findAnchorsIn
   return windows;
 }
 
+/** Bytes UNBOUNDED_TAIL matches, and bytes that continue a UTF-8 character. */
+const TAIL_BYTE = new Uint8Array(256);
+for (const char of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~+/=-') TAIL_BYTE[char.charCodeAt(0)] = 1;
+const CONTINUATION_BYTE = new Uint8Array(256).fill(1, 0x80, 0xc0);
+
+/**
+ * candidateWindows() over a line's bytes. When the line is not all ASCII a character may take up to 3 bytes (a
+ * UTF-16 code unit never takes more), so the reach before and after an anchor is counted 3× in bytes, and each
+ * window is widened to whole characters: it then holds at least the text window around the same anchor.
+ */
+function byteWindows(line: PieceLine, hits: AnchorHit[], ascii: boolean): Array<[number, number]> {
+  const scale = ascii ? 1 : 3;
+  const windows: Array<[number, number]> = [];
+  for (const hit of hits) {
+    let start = Math.max(0, hit.at - WINDOW_BEFORE * scale);
+    while (start > 0 && line.byteAt(start - 1) === 0x5c) start -= 1;
+    let end = Math.min(line.length, hit.at + windowAfter(hit.anchor) * scale);
+    const first = hit.anchor.charCodeAt(0) | 0x20;
+    if (first === 0x3a || (first === 0x65 && hit.anchor.length > 3)) end = line.skipWhile(end, TAIL_BYTE);
+    if (!ascii) {
+      while (start > 0 && CONTINUATION_BYTE[line.byteAt(start)] === 1) start -= 1;
+      end = line.skipWhile(end, CONTINUATION_BYTE);
+    }
+    const last = windows[windows.length - 1];
+    if (last && start <= last[1]) last[1] = Math.max(last[1], end);
+    else windows.push([start, end]);
+  }
+  return windows;
+}
+
+const utf8 = new TextDecoder();
+
+/**
+ * Lines are scanned, and remembered, in segments cut before every `{"` (the start of each object: a message, a
+ * content block, a tool). No finding can hold that `{` (no pattern's alphabet admits it, except a URL's user
+ * name, which cannot then hold the `"` that follows), nor end just before it, and what each pattern reads around
+ * a match (a name before it, a value after it, a glued base64 run, backslashes, a lookahead) stops at `{` too:
+ * the segments find what the whole line finds. A message resent unchanged is then the same segment, the same
+ * hash, in every later turn and in the record's `extract` copy.
+ */
+const OBJECT_START = '{"';
+const OBJECT_START_BYTES = Buffer.from(OBJECT_START, 'latin1');
+
+/** [start, end) cut before every OBJECT_START that `find(from)` finds inside it (past its first byte). */
+function objectCuts(start: number, end: number, find: (from: number) => number): Array<[number, number]> {
+  const cuts: Array<[number, number]> = [];
+  let from = start;
+  for (let cut = find(from + 1); cut >= 0 && cut < end; cut = find(cut + 1)) {
+    cuts.push([from, cut]);
+    from = cut;
+  }
+  cuts.push([from, end]);
+  return cuts;
+}
+
 /**
  * The detector for whole record lines: finds what findSecrets(text) finds, scanning only windows around the
- * anchors (a large line with no secret costs one pass over its bytes, see anchorHint.ts), and remembers the
- * windows it found clean: the same text in `request` and `extract`, or in the next turn of the same
- * conversation, is scanned once.
+ * anchors, and remembers what it found in each segment of them (nothing, usually) by the sha1 of the segment's
+ * bytes: the same text in `request` and `extract`, or in the next turn of the same conversation, is scanned once.
+ * It remembers the last `remembered` segments (DEFAULT_REMEMBERED, 16 384: about 16 MiB of conversation at the
+ * smallest remembered segment), the least recently seen forgotten first.
  */
 export class SecretScanner {
-  private readonly clean = new Map<string, true>();
+  /** Findings by segment hash, offsets relative to the segment (code units for text, bytes for pieces). */
+  private readonly seen = new Map<string, SecretFinding[]>();
   readonly stats: ScanStats = { scannedChars: 0, skippedChars: 0 };
 
   constructor(private readonly remembered = DEFAULT_REMEMBERED) {}
 
+  /** The findings of `text`, as code-unit offsets into it. */
   scan(text: string): SecretFinding[] {
     const findings: SecretFinding[] = [];
     let scanned = 0;
-    for (const [start, end] of candidateWindows(text, takeAnchors(text) ?? findAnchorsIn(text))) {
-      const window = text.slice(start, end);
-      const key = end - start >= MIN_REMEMBERED_PIECE ? hash('sha1', window) : undefined;
-      if (key !== undefined && this.clean.has(key)) {
-        // Refresh its place so the windows of a live conversation are the last to be forgotten.
-        this.clean.delete(key);
-        this.clean.set(key, true);
-        continue;
+    for (const [windowStart, windowEnd] of candidateWindows(text)) {
+      for (const [start, end] of objectCuts(windowStart, windowEnd, (from) => text.indexOf(OBJECT_START, from))) {
+        const segment = text.slice(start, end);
+        // Keys of text segments are kept apart from those of byte segments: their offsets count other units.
+        const key = end - start >= MIN_REMEMBERED_PIECE ? `t${hash('sha1', segment)}` : undefined;
+        let found = key === undefined ? undefined : this.recall(key);
+        if (!found) {
+          found = findSecrets(segment, 0);
+          scanned += end - start;
+          if (key !== undefined) this.remember(key, found);
+        }
+        for (const finding of found) findings.push({ ...finding, start: start + finding.start, end: start + finding.end });
       }
-      const found = findSecrets(window, start);
-      scanned += end - start;
-      if (found.length) findings.push(...found);
-      else if (key !== undefined) this.remember(key);
     }
     this.stats.scannedChars += scanned;
     this.stats.skippedChars += text.length - scanned;
     return findings;
   }
 
-  private remember(key: string): void {
-    if (this.clean.size >= this.remembered) {
-      const oldest = this.clean.keys().next().value;
-      if (oldest !== undefined) this.clean.delete(oldest);
+  /**
+   * The findings of the UTF-8 line the pieces make, as byte offsets into it. The line is never decoded whole, and
+   * what was seen before is not even read for anchors: the line is cut into segments before every `{"` (native
+   * search), each segment is known by the sha1 of its bytes, and only a segment not seen before is searched for
+   * anchors (byteAnchors.ts) and has the windows around them decoded and scanned. A segment that is the very same
+   * bytes as one earlier in the line (the `extract`'s views of the body) is not hashed again.
+   */
+  scanPieces(line: PieceLine): SecretFinding[] {
+    const findings: SecretFinding[] = [];
+    const byView = new Map<ArrayBufferLike, Map<string, SecretFinding[]>>();
+    let scanned = 0;
+    for (let from = 0; from < line.length; ) {
+      // Small objects in a row (a tool's parameters, short content blocks) make one segment of at least
+      // MIN_REMEMBERED_PIECE bytes: they are then remembered too, and the cuts still fall where they did last turn.
+      let end = from;
+      do {
+        const cut = line.find(OBJECT_START_BYTES, end + 1);
+        end = cut < 0 ? line.length : cut;
+      } while (end - from < MIN_REMEMBERED_PIECE && end < line.length);
+      const bytes = line.bytes(from, end);
+      let found: SecretFinding[] | undefined;
+      if (bytes.byteLength < MIN_REMEMBERED_PIECE) {
+        found = segmentFindings(bytes);
+        scanned += bytes.byteLength;
+      } else {
+        let views = byView.get(bytes.buffer);
+        if (!views) byView.set(bytes.buffer, (views = new Map()));
+        const viewKey = `${bytes.byteOffset}:${bytes.byteLength}`;
+        found = views.get(viewKey);
+        if (!found) {
+          const key = hash('sha1', bytes);
+          found = this.recall(key);
+          if (!found) {
+            found = segmentFindings(bytes);
+            scanned += bytes.byteLength;
+            this.remember(key, found);
+          }
+          views.set(viewKey, found);
+        }
+      }
+      for (const finding of found) findings.push({ ...finding, start: from + finding.start, end: from + finding.end });
+      from = end;
     }
-    this.clean.set(key, true);
+    this.stats.scannedChars += scanned;
+    this.stats.skippedChars += line.length - scanned;
+    return findings;
   }
+
+  /** What this segment held when seen before; it then moves to the back of the queue to be forgotten. */
+  private recall(key: string): SecretFinding[] | undefined {
+    const found = this.seen.get(key);
+    if (found) {
+      this.seen.delete(key);
+      this.seen.set(key, found);
+    }
+    return found;
+  }
+
+  private remember(key: string, found: SecretFinding[]): void {
+    if (this.seen.size >= this.remembered) {
+      const oldest = this.seen.keys().next().value;
+      if (oldest !== undefined) this.seen.delete(oldest);
+    }
+    this.seen.set(key, found);
+  }
+}
+
+/**
+ * What findSecrets() finds in one segment's UTF-8 bytes (whole characters), offsets in bytes: the windows around
+ * its anchors decoded and scanned, the rest never decoded.
+ */
+function segmentFindings(bytes: Uint8Array): SecretFinding[] {
+  const segment = new PieceLine([bytes]);
+  const { hits, ascii } = segment.anchors();
+  const found: SecretFinding[] = [];
+  for (const [start, end] of byteWindows(segment, hits, ascii)) {
+    const windowBytes = bytes.subarray(start, end);
+    const text = utf8.decode(windowBytes);
+    const inWindow = findSecrets(text, 0);
+    if (!inWindow.length) continue;
+    const byteOffset =
+      text.length === windowBytes.byteLength ? (at: number) => start + at : (at: number) => start + Buffer.byteLength(text.slice(0, at), 'utf8');
+    for (const finding of inWindow) found.push({ ...finding, start: byteOffset(finding.start), end: byteOffset(finding.end) });
+  }
+  return found;
 }
 
 /** `text` with every finding replaced by its placeholder. */
