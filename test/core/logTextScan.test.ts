@@ -106,6 +106,55 @@ describe('log text scan (timeline search)', function () {
   });
 });
 
+describe('log text scan: case, escapes, text blocks and the parts it must not read', () => {
+  // Records as a writer other than ours may store them: every non-ASCII character as a \u escape (Python's
+  // ensure_ascii, in either case of hex digit), next to ours (raw UTF-8).
+  const asciiOnly = (line: string): string => line.replace(/[\u007f-\uffff]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const request = (id: string, extract: Record<string, unknown>, extra: Record<string, unknown> = {}): string =>
+    JSON.stringify({ id, kind: 'request', agent: 'claude', wire: 'claude-messages', method: 'POST', path: '/v1/messages', headers_kept: { 'x-trace': 'header-only-words' }, request: { ...extract, raw: 'words only in the raw body' }, extract, schema: 1, ...extra });
+  const response = (id: string, text: string): string =>
+    JSON.stringify({ id, kind: 'response', agent: 'claude', wire: 'claude-messages', status: 200, reconstructed: { model: 'model-only-name', id: 'msg_only_id', text, tool_uses: [] }, schema: 1 });
+  const lines = [
+    request('upper1', { system: 'You are terse.', messages: [{ role: 'user', content: 'Ordered a NAÏVE CAFÉ au lait' }] }),
+    response('upper1', 'Noted.'),
+    asciiOnly(request('escaped1', { system: 'Plain.', messages: [{ role: 'user', content: 'line one\nthe café said "hi"\tand été 日本語 naïve\n\n  café' }] })).replace('\\u00e9t\\u00e9', '\\u00C9T\\u00c9'),
+    response('escaped1', 'OK'),
+    request('split1', {
+      system: [{ type: 'text', text: 'Say naïve' }, { type: 'text', text: 'café twice' }],
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'I like the naïve' }, { type: 'text', text: 'café downtown' }, { type: 'tool_use', id: 'toolu_only_id', name: 'Read', input: { path: 'a.txt' } }] }],
+    }),
+    response('split1', 'A naïve'),
+  ];
+  const log = `${lines.join('\n')}\n`;
+  const bytes = Buffer.from(log, 'utf8');
+  const cases: Array<[string, string[]]> = [
+    ['naïve café', ['escaped1', 'split1', 'upper1']],
+    ['NAÏVE CAFÉ', ['escaped1', 'split1', 'upper1']],
+    ['CAFÉ', ['escaped1', 'split1', 'upper1']],
+    ['été', ['escaped1']],
+    ['ÉTÉ 日本語', ['escaped1']],
+    ['日本語', ['escaped1']],
+    ['é', ['escaped1', 'split1', 'upper1']],
+    ['said "hi" and', ['escaped1']],
+    ['one the café', ['escaped1']],
+    ['like the naïve café downtown', ['split1']],
+    ['say naïve café twice', ['split1']],
+    ['naïve café twice', ['split1']],
+    ['header-only-words', []],
+    ['only in the raw body', []],
+    ['upper1', []],
+    ['toolu_only_id', []],
+    ['model-only-name', []],
+    ['msg_only_id', []],
+  ];
+  for (const [query, ids] of cases) {
+    it(`${JSON.stringify(query)}: ${ids.length === 0 ? 'no exchange' : ids.join(', ')}, as the parsing search`, () => {
+      assert.deepEqual([...parsedSearch(log, query).keys()].sort(), ids, 'the parsing search (the reference) agrees with the case');
+      for (const chunk of [7, 4096, bytes.length]) assert.deepEqual([...scannedSearch(bytes, query, chunk).keys()].sort(), ids, `chunks of ${chunk} bytes`);
+    });
+  }
+});
+
 describe('bidi marking and counts', () => {
   it('shows every bidi control and zero-width character as a marker, in the stored order', () => {
     const shown = markBidiControls('invoice_\u202Egnp.exe a\u200Bb \u2066x\u2069 \uFEFF');

@@ -18,7 +18,9 @@ export type LogSearchMessage =
   | { type: 'done'; scannedBytes: number; matched: number; ms: number }
   | { type: 'error'; message: string };
 
-const CHUNK_BYTES = 16 * 1024 * 1024;
+// 1 MiB: read, lower-cased and searched while it is still in the CPU cache; a fresh 16 MiB buffer cost more in
+// page faults than the scan of a 100 MiB log (records longer than this grow the buffer).
+const CHUNK_BYTES = 1024 * 1024;
 /** Hits are held back at most this long, so the first ones show at once and later ones in few messages. */
 const BATCH_MS = 100;
 
