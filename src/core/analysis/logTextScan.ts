@@ -406,39 +406,96 @@ function nearEscape(data: Buffer, from: number, position: number): boolean {
 
 /**
  * Compares the text around an anchor at `at` with the lower-cased query byte for byte, outward from the anchor
- * (so an escape or a run of spaces is met before it could shift the comparison): the match's start when the bytes
- * are the query's (case aside), false when a byte rules a match here out for certain (plain ASCII that differs),
- * undefined when only decoding can tell (a backslash, a byte outside ASCII, a space that may start a run, the
- * string's end, where a match may go on in the next text block).
+ * (so an escape or a run of spaces is met before it could shift the comparison; a space in the query takes a whole
+ * run of spaces and `\n`, `\t`, `\r` escapes, as snippetOf's collapsing does): the match's start when the text is
+ * the query (case aside), false when a byte rules a match here out for certain, undefined when only decoding can
+ * tell (another escape, a letter outside ASCII in another case, a space outside ASCII, the string's end, where a
+ * match may go on in the next text block).
  */
 function literalMatch(data: Buffer, at: number, anchorAt: number, anchorLength: number, query: Buffer, string: JsonString): number | false | undefined {
   const first = string.start + 1;
   const last = string.end - 1;
+  let position = at - 1;
   for (let i = anchorAt - 1; i >= 0; i--) {
-    const position = at - anchorAt + i;
     if (position < first) return undefined;
-    if (FOLD[data[position]] !== query[i]) return differs(data, first, position, query[i]);
+    const wanted = query[i];
+    if (wanted === SPACE) {
+      const before = spacesBefore(data, first, position);
+      if (before === position) return differs(data, first, position, wanted);
+      // A space or an escape outside ASCII may go on with the run.
+      if (before >= first && ((data[before] >= 0x80 && spaceEndsAt(data, first, before)) || nearEscape(data, first, before + 1))) return undefined;
+      position = before;
+      continue;
+    }
+    if (FOLD[data[position]] !== wanted) return differs(data, first, position, wanted);
+    position--;
   }
+  const begin = position + 1;
+  position = at + anchorLength;
   for (let i = anchorAt + anchorLength; i < query.length; i++) {
-    const position = at - anchorAt + i;
     if (position >= last) return undefined;
-    if (FOLD[data[position]] !== query[i]) return differs(data, first, position, query[i]);
+    const wanted = query[i];
+    if (wanted === SPACE) {
+      const after = spacesAfter(data, last, position);
+      if (after === position) return differs(data, first, position, wanted);
+      if (after < last && ((data[after] >= 0x80 && spaceStartsAt(data, last, after)) || data[after] === BACKSLASH)) return undefined;
+      position = after;
+      continue;
+    }
+    if (FOLD[data[position]] !== wanted) return differs(data, first, position, wanted);
+    position++;
   }
-  // Equal bytes; still, the first might be the end of an escape (`\n` + "foo" is not "nfoo").
-  const begin = at - anchorAt;
+  // Equal; still, the first byte might be the end of an escape (`\n` + "foo" is not "nfoo").
   return nearEscape(data, first, begin) ? undefined : begin;
+}
+
+/** Whether the character outside ASCII whose last byte is at `position` is a space (U+00A0, U+2028…). */
+function spaceEndsAt(data: Buffer, first: number, position: number): boolean {
+  let lead = position;
+  while (lead > first && lead > position - 3 && (data[lead] & 0xc0) === 0x80) lead--;
+  return /\s/.test(data.toString('utf8', lead, position + 1));
+}
+
+/** Whether the character outside ASCII that starts at `position` is a space. */
+function spaceStartsAt(data: Buffer, last: number, position: number): boolean {
+  const lead = data[position];
+  const length = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+  return /\s/.test(data.toString('utf8', position, Math.min(last, position + length)));
+}
+
+/** `n`, `t`, `r`: the escapes of the spaces a JSON writer escapes. */
+const isSpaceEscape = (byte: number): boolean => byte === 0x6e || byte === 0x74 || byte === 0x72;
+
+/** Where a run of spaces (raw, or escaped line breaks and tabs) that ends at `position` begins, minus one. */
+function spacesBefore(data: Buffer, first: number, position: number): number {
+  let at = position;
+  for (;;) {
+    if (at >= first && data[at] === SPACE) at--;
+    else if (at - 1 >= first && isSpaceEscape(data[at]) && data[at - 1] === BACKSLASH && escapedAt(data, first, at)) at -= 2;
+    else return at;
+  }
+}
+
+/** Where a run of spaces that starts at `position` ends (the byte after it). */
+function spacesAfter(data: Buffer, last: number, position: number): number {
+  let at = position;
+  for (;;) {
+    if (at < last && data[at] === SPACE) at++;
+    else if (at + 1 < last && data[at] === BACKSLASH && isSpaceEscape(data[at + 1])) at += 2;
+    else return at;
+  }
 }
 
 /**
  * Whether a text byte that is not the query's rules the match out (false) or only decoding can tell (undefined):
- * a backslash or an escape around it, a space (runs of them collapse), a space wanted (other characters are
- * spaces too), both bytes outside ASCII (another case of a letter). A character outside ASCII lower-cases to ASCII
- * only for the Kelvin sign (k) and the dotted capital I (i).
+ * a backslash or an escape around it, a byte outside ASCII where a space is wanted (other spaces) or where
+ * another letter outside ASCII is (another case of it). A character outside ASCII lower-cases to ASCII only for
+ * the Kelvin sign (k) and the dotted capital I (i).
  */
 function differs(data: Buffer, first: number, position: number, wanted: number): false | undefined {
   const byte = data[position];
-  if (byte === BACKSLASH || byte === SPACE || wanted === SPACE || nearEscape(data, first, position)) return undefined;
-  if (byte >= 0x80 && (wanted >= 0x80 || wanted === 0x6b || wanted === 0x69)) return undefined;
+  if (byte === BACKSLASH || nearEscape(data, first, position)) return undefined;
+  if (byte >= 0x80 && (wanted >= 0x80 || wanted === SPACE || wanted === 0x6b || wanted === 0x69)) return undefined;
   return false;
 }
 
