@@ -29,22 +29,22 @@ export interface ScanHit {
  * and a response's `reconstructed` text and tool uses, so only those count; the body under `request` repeats
  * the extract. Keys inside captured text never match: there their quotes are escaped (`\"tools\":`).
  */
-const REQUEST_PARTS: ReadonlyArray<[string, SearchSource | undefined]> = [
-  ['"system":', 'system'],
-  ['"messages":', 'messages'],
-  ['"tools":', undefined],
-  ['"schema":', undefined],
-  ['"request_bytes":', undefined],
+const REQUEST_PARTS: ReadonlyArray<[Buffer, SearchSource | undefined]> = [
+  [Buffer.from('"system":'), 'system'],
+  [Buffer.from('"messages":'), 'messages'],
+  [Buffer.from('"tools":'), undefined],
+  [Buffer.from('"schema":'), undefined],
+  [Buffer.from('"request_bytes":'), undefined],
 ];
-const RESPONSE_PARTS: ReadonlyArray<[string, SearchSource | undefined]> = [
-  ['"reconstructed":', undefined],
-  ['"text":', 'response'],
-  ['"tool_uses":', 'response'],
+const RESPONSE_PARTS: ReadonlyArray<[Buffer, SearchSource | undefined]> = [
+  [Buffer.from('"reconstructed":'), undefined],
+  [Buffer.from('"text":'), 'response'],
+  [Buffer.from('"tool_uses":'), 'response'],
   // A response that was not streamed: its body, read as the parsing search reconstructs it.
-  ['"body":', 'response'],
-  ['"usage":', undefined],
-  ['"content_type":', undefined],
-  ['"schema":', undefined],
+  [Buffer.from('"body":'), 'response'],
+  [Buffer.from('"usage":'), undefined],
+  [Buffer.from('"content_type":'), undefined],
+  [Buffer.from('"schema":'), undefined],
 ];
 /** Values the parsing search does not read, by their key: block types, roles, ids, tool names in messages. */
 const UNREAD_KEYS: Record<SearchSource, ReadonlySet<string>> = {
@@ -346,24 +346,38 @@ function wholeRecordSnippet(line: Buffer, query: string, source: SearchSource): 
 function partsOf(data: Buffer, start: number, end: number, response: boolean): Part[] {
   const line = data.subarray(start, end);
   // Everything before the extract (a request) or the reconstruction (a response) is not read.
-  const from = response ? firstOf(line, '"reconstructed":', '"body":') : line.indexOf('"extract":');
+  const from = response ? firstOf(line, KEY_RECONSTRUCTED, KEY_BODY) : keyIn(line, KEY_EXTRACT, 0);
   if (from < 0) return [];
   const starts: Array<{ at: number; source: SearchSource | undefined }> = [{ at: 0, source: undefined }];
   // Each key's first place only: the extract and the reconstruction hold each of them once at their top level
   // (a response's later "text" keys are further blocks of the same part), and searching a ~100 KB record for
   // every occurrence of every key was most of the time when every record matched.
   for (const [key, source] of response ? RESPONSE_PARTS : REQUEST_PARTS) {
-    const at = line.indexOf(key, from);
+    const at = keyIn(line, key, from);
     if (at >= 0) starts.push({ at, source });
   }
   starts.sort((a, b) => a.at - b.at);
   return starts.map((part, index) => ({ start: start + part.at, end: start + (index + 1 < starts.length ? starts[index + 1].at : line.length), source: part.source }));
 }
 
-function firstOf(line: Buffer, ...keys: string[]): number {
-  const found = keys.map((key) => line.indexOf(key)).filter((at) => at >= 0);
+function firstOf(line: Buffer, ...keys: Buffer[]): number {
+  const found = keys.map((key) => keyIn(line, key, 0)).filter((at) => at >= 0);
   return found.length > 0 ? Math.min(...found) : -1;
 }
+
+/**
+ * A key's first place (`"name":`) at or after `from`, found by its name and colon, the quote checked after: a
+ * quote, JSON's commonest byte, as the first byte searched made the search stop at every string.
+ */
+function keyIn(line: Buffer, key: Buffer, from: number): number {
+  const name = key.subarray(1);
+  for (let at = line.indexOf(name, from + 1); at >= 0; at = line.indexOf(name, at + 1)) if (line[at - 1] === QUOTE) return at - 1;
+  return -1;
+}
+
+const KEY_EXTRACT = Buffer.from('"extract":');
+const KEY_RECONSTRUCTED = Buffer.from('"reconstructed":');
+const KEY_BODY = Buffer.from('"body":');
 
 /**
  * The JSON string value that holds byte `at`: its opening quote, the byte after its closing quote, and its key
