@@ -243,6 +243,12 @@ export class LogTextScanner {
   /** The first hit in one part of a record (data[start, end)). */
   private scanPart(data: Buffer, start: number, end: number, part: Part, source: SearchSource): Snippet | null {
     for (let at = this.next(data, part, part.start); at >= 0; ) {
+      const literal = this.anchorAt < 0 ? undefined : literalMatch(data, start, end, at, this.anchorAt, this.anchors[0].length, this.queryBytes);
+      if (literal === false) {
+        // Not here, for certain; the next anchor may be in the same string.
+        at = this.next(data, part, at + 1);
+        continue;
+      }
       const string = jsonStringAt(data, start, end, at);
       if (!string) {
         at = this.next(data, part, at + 1);
@@ -252,11 +258,10 @@ export class LogTextScanner {
         at = this.next(data, part, string.end);
         continue;
       }
-      const literal = this.anchorAt < 0 ? undefined : literalMatch(data, at, this.anchorAt, this.anchors[0].length, this.queryBytes, string);
-      if (literal === false) {
-        // Not here, for certain; the next anchor may be in the same string.
-        at = this.next(data, part, at + 1);
-        continue;
+      if (literal !== undefined && literal > string.start && literal + this.queryBytes.length < string.end) {
+        const around = textAround(data, string, literal - AROUND_BYTES, literal + this.queryBytes.length + AROUND_BYTES);
+        const snippet = around ? snippetIn(around, this.query, source) : null;
+        if (snippet) return snippet;
       }
       // Equal bytes, or not certain from them (an escape, a letter outside ASCII, a run of spaces, the string's
       // end): the text around the anchor decoded, as the parsing search reads it.
@@ -423,12 +428,10 @@ function nearEscape(data: Buffer, from: number, position: number): boolean {
  * (so an escape or a run of spaces is met before it could shift the comparison; a space in the query takes a whole
  * run of spaces and `\n`, `\t`, `\r` escapes, as snippetOf's collapsing does): the match's start when the text is
  * the query (case aside), false when a byte rules a match here out for certain, undefined when only decoding can
- * tell (another escape, a letter outside ASCII in another case, a space outside ASCII, the string's end, where a
- * match may go on in the next text block).
+ * tell (another escape, a letter outside ASCII in another case, a space outside ASCII, a quote: the string's end,
+ * where a match may go on in the next text block). `first` and `last`: the record's bytes.
  */
-function literalMatch(data: Buffer, at: number, anchorAt: number, anchorLength: number, query: Buffer, string: JsonString): number | false | undefined {
-  const first = string.start + 1;
-  const last = string.end - 1;
+function literalMatch(data: Buffer, first: number, last: number, at: number, anchorAt: number, anchorLength: number, query: Buffer): number | false | undefined {
   let position = at - 1;
   for (let i = anchorAt - 1; i >= 0; i--) {
     if (position < first) return undefined;
@@ -502,13 +505,13 @@ function spacesAfter(data: Buffer, last: number, position: number): number {
 
 /**
  * Whether a text byte that is not the query's rules the match out (false) or only decoding can tell (undefined):
- * a backslash or an escape around it, a byte outside ASCII where a space is wanted (other spaces) or where
+ * a backslash or an escape around it, a quote (the end of the string), a byte outside ASCII where a space is wanted (other spaces) or where
  * another letter outside ASCII is (another case of it). A character outside ASCII lower-cases to ASCII only for
  * the Kelvin sign (k) and the dotted capital I (i).
  */
 function differs(data: Buffer, first: number, position: number, wanted: number): false | undefined {
   const byte = data[position];
-  if (byte === BACKSLASH || nearEscape(data, first, position)) return undefined;
+  if (byte === BACKSLASH || byte === QUOTE || nearEscape(data, first, position)) return undefined;
   if (byte >= 0x80 && (wanted >= 0x80 || wanted === SPACE || wanted === 0x6b || wanted === 0x69)) return undefined;
   return false;
 }
