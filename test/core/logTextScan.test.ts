@@ -106,6 +106,38 @@ describe('log text scan (timeline search)', function () {
   });
 });
 
+describe('log search split between workers', function () {
+  this.timeout(60_000);
+  const dir = mkdtempSync(join(tmpdir(), 'interlude-split-'));
+  // Two files, as a rotated log: shares are cut at byte offsets, in records and across the files' seam.
+  const first = join(dir, 'a.jsonl');
+  const second = join(dir, 'b.jsonl');
+  generateLog(first, 1024 * 1024, 7);
+  generateLog(second, 1024 * 1024, 8, Date.UTC(2026, 10, 15));
+  const files = [first, second].map((path) => ({ path, size: statSync(path).size }));
+  const searchWith = async (workers: number, query: string): Promise<{ ids: string[]; matched: number; scanned: number }> => {
+    const search = new LogSearch(undefined, { workers, splitFromBytes: 0 });
+    const ids = new Set<string>();
+    let last: LogSearchProgress | undefined;
+    await search.run({ query, files }, (update) => {
+      for (const hit of update.hits) ids.add(hit.id);
+      last = update;
+    });
+    assert.equal(last?.done, true);
+    return { ids: [...ids].sort(), matched: last.matched, scanned: last.scannedBytes };
+  };
+  for (const query of ['the', 'naïve café', 'zzqq-not-there']) {
+    it(`three workers find what one finds, each byte read once: ${JSON.stringify(query)}`, async () => {
+      const one = await searchWith(1, query);
+      const three = await searchWith(3, query);
+      assert.deepEqual(three.ids, one.ids);
+      assert.equal(three.matched, one.ids.length, 'an exchange found by two workers counts once');
+      assert.equal(three.scanned, files[0].size + files[1].size);
+      if (query !== 'zzqq-not-there') assert.ok(one.ids.length > 0);
+    });
+  }
+});
+
 describe('log text scan: case, escapes, text blocks and the parts it must not read', () => {
   // Records as a writer other than ours may store them: every non-ASCII character as a \u escape (Python's
   // ensure_ascii, in either case of hex digit), next to ours (raw UTF-8).
