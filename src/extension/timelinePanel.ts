@@ -33,6 +33,7 @@ import { isRecord } from '../core/jsonValue';
 import type { ExchangeExplanation } from '../core/analysis/explain';
 import type { Explained } from './explainSource';
 import { tokenCount, usd } from '../webview/explainFormat';
+import { countOf } from '../core/countText';
 
 /** What the hidden `agentInterlude.internal.timeline` command returns (tests read it). */
 export interface TimelineStatus {
@@ -173,7 +174,7 @@ function requestDetail(record: unknown): DetailSection[] {
   });
   if (messages.length > shown.length) messageLines.unshift(`(${messages.length - shown.length} earlier messages not shown)`);
   return [
-    { title: `System (${system?.length.toLocaleString() ?? 0} characters)`, lines: [system ? clip(system) : 'none'] },
+    { title: `System (${countOf(system?.length ?? 0, 'character')})`, lines: [system ? clip(system) : 'none'] },
     { title: `Tools (${tools.length})`, lines: [tools.length ? tools.join(', ') : 'none'] },
     { title: `Messages (${messages.length})`, lines: messageLines.length ? messageLines : ['none'] },
   ];

@@ -1,20 +1,25 @@
-// Text search over capture logs by scanning their bytes, without parsing the records: the timeline's search
-// over a 1 GiB log in about a second. Reading every exchange and parsing it (searchExchanges over
-// LogIndex.readExchange) took 17–20 s there.
+// Text search over capture logs by scanning their bytes, without parsing the records or building strings of
+// them: the timeline's search. Reading every exchange and parsing it (searchExchanges over LogIndex.readExchange)
+// took 17–20 s on a 1 GiB log.
 //
-// How: the longest whitespace-free word of the query, as JSON writes it inside a string (our writer is
-// JSON.stringify: quotes and backslashes escaped, non-ASCII raw), is looked for in each chunk of bytes by a
-// case-insensitive regular expression over the chunk read as a one-byte (latin1) string, so offsets in it are
-// byte offsets and no UTF-8 is decoded. A record holding it is then checked where the hit is: which part of the record the hit is
-// in (system prompt, messages, response text; tool schemas, headers and our own digests do not count, as in
-// searchOne), and the JSON string around the hit is decoded and searched for the whole query with snippetOf,
-// so the snippet and the case-insensitive match are the same as the parsing search gives. One snippet per
-// source per exchange is enough: the rest of that part of the record is skipped.
+// How, per record (one line): its parts are found by their keys (system prompt, messages, response text count;
+// the raw body, tool schemas, headers, ids and our own digests do not, as in searchOne), and only the parts that
+// count are searched. The anchor (scanAnchors: the longest run of plain ASCII characters of the lower-cased
+// query, which any matching text holds as it is, whatever its case, escaping or letters outside ASCII) is found
+// with Buffer.indexOf in a copy of the part with ASCII capitals lower-cased four bytes at a time, folded only as
+// far as the search reaches. Each anchor is then compared with the query byte for byte, outward from it
+// (literalMatch): most are ruled out there, with no string built. Where the bytes match, or only decoding can tell
+// (an escape, another case of a letter outside ASCII, the end of the string), the text around the anchor is
+// decoded and searched with snippetOf, so the match and the snippet are the parsing search's. One snippet per
+// source per exchange: the rest of that part is skipped.
 //
 // A query of several words may run from one JSON string into the next (two text blocks, which the parsing search
-// joins): when the word found sits near an end of its string, that one record is parsed and searched whole.
-// Limit, for the record: letters outside ASCII are matched case-sensitively by the byte scan (É does not find é),
-// then compared as snippetOf does.
+// joins): when the string's text could start or end such a match (mayJoinNeighbour), that one record is parsed
+// and searched whole.
+//
+// Limits, for the record: a character outside ASCII whose lower case is ASCII (the Kelvin sign, the dotted capital
+// I) is not found by an ASCII anchor; a word in a JSON value that is not a string (true, null, a number) between
+// two strings may count as text, as it did before.
 import { messagesOf, messagesText, responseTextOf, systemTextOf } from './recordText';
 import { snippetOf, type SearchSource, type Snippet } from './textSearch';
 
