@@ -289,7 +289,8 @@ class TimelineController extends CapturePanel {
   protected pageGone(): void {
     // A hidden or closed page needs no more hits (a shown page asks again for its query).
     this.searchSerial++;
-    this.logSearch.cancel();
+    // Its idle workers too: they are started again when a page is ready.
+    this.logSearch.dispose();
     this.rendered = this.expanded = this.shown = 0;
   }
 
@@ -305,6 +306,8 @@ class TimelineController extends CapturePanel {
         this.computeMs ??= Date.now() - started;
         await this.postRows();
         this.pageReady = true;
+        // The search's workers start now, so the first query does not wait for them.
+        void this.logSearch.warm();
         void this.followBreaks();
         return;
       }

@@ -1,8 +1,9 @@
 // Runs a log text search (logTextScan.ts) in worker threads, one search at a time: starting a new search, or
-// cancel(), terminates the one before, so a query typed over another never waits for it. A large log is split
-// in two by bytes, one worker each (two cores: the scan of 1 GiB takes about half the time); the workers read
-// the files themselves, and this thread only receives the hits. Memory: each worker's 1 MiB read buffer and
-// its lower-cased copy, and the ids matched; gone when the search ends.
+// cancel(), stops the one before mid-scan (its workers are terminated), so a query typed over another never waits
+// for it. A large log is split in two by bytes, one worker each (two cores); the workers read the files
+// themselves, and this thread only receives the hits. Workers that finished a search stay for the next one, and
+// warm() starts them ahead, so a search does not wait for a worker's start-up. Memory: per worker a Node isolate,
+// its 1 MiB read buffer and the lower-cased copy; the ids matched while a search runs.
 import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -57,8 +58,10 @@ export function shareOut(task: LogSearchTask, count: number): LogSearchShare[] {
 }
 
 export class LogSearch {
-  private workers: Worker[] = [];
-
+  /** Started workers waiting for a search (warm(), or back from one that ended): a search needs no start-up. */
+  private idle: Worker[] = [];
+  /** The running search's workers, and how to end it (cancelled: resolved without a last progress call). */
+  private running: { workers: Worker[]; end: (error?: Error) => void } | undefined;
   private readonly workerCount: number;
   private readonly splitFromBytes: number;
 
@@ -75,17 +78,43 @@ export class LogSearch {
   }
 
   /**
+   * Starts the workers a search will use, ahead of it: a worker's start-up (~50 ms, several times that on a busy
+   * machine) is then not part of the first results. Idle workers do not keep the process alive. Resolves when
+   * they are up.
+   */
+  warm(): Promise<void> {
+    const started: Array<Promise<void>> = [];
+    while (this.idle.length < this.workerCount) {
+      const worker = this.spawn();
+      this.idle.push(worker);
+      started.push(new Promise((resolve) => {
+        worker.once('online', () => resolve());
+        worker.once('exit', () => resolve());
+      }));
+    }
+    return Promise.all(started).then(() => undefined);
+  }
+
+  private spawn(): Worker {
+    const entry = workerEntry(this.workerScript);
+    const worker = new Worker(entry.script, { eval: entry.eval });
+    worker.unref();
+    // One that stops while idle is dropped (a running one's stop ends its search: run()).
+    worker.once('exit', () => (this.idle = this.idle.filter((other) => other !== worker)));
+    worker.on('error', () => undefined);
+    return worker;
+  }
+
+  /**
    * Searches `files` for `query`, calling `progress` with each batch of hits and once more at the end
    * (`done`). Resolves when the scan ended or was cancelled; rejects when a worker failed.
    */
   run(task: LogSearchTask, progress: (update: LogSearchProgress) => void): Promise<void> {
     this.cancel();
-    const entry = workerEntry(this.workerScript);
     const totalBytes = task.files.reduce((sum, file) => sum + file.size, 0);
     const shares = shareOut(task, totalBytes >= this.splitFromBytes ? this.workerCount : 1);
     if (shares.length === 0) shares.push({ query: task.query, pieces: [] });
-    const workers = shares.map((share) => new Worker(entry.script, { eval: entry.eval, workerData: { [LOG_SEARCH_TASK_MARK]: share } }));
-    this.workers = workers;
+    const workers = shares.map(() => this.idle.pop() ?? this.spawn());
     // An exchange's request and response may fall to two workers: matched counts ids once.
     const matched = new Set<string>();
     const scanned = workers.map(() => 0);
@@ -93,19 +122,28 @@ export class LogSearch {
     let running = workers.length;
     let slowest = 0;
     return new Promise((resolveRun, rejectRun) => {
+      const listeners: Array<() => void> = [];
       let settled = false;
-      const finish = (error?: Error): void => {
+      const end = (error?: Error, reuse = false): void => {
         if (settled) return;
         settled = true;
-        if (this.workers === workers) this.workers = [];
-        for (const worker of workers) void worker.terminate();
+        if (this.running?.workers === workers) this.running = undefined;
+        for (const detach of listeners) detach();
+        for (const worker of workers) {
+          // A worker that ended its share waits for the next search; one cut off mid-scan is stopped.
+          if (reuse && this.idle.length < this.workerCount) {
+            worker.unref();
+            this.idle.push(worker);
+          } else void worker.terminate();
+        }
         if (error) rejectRun(error);
         else resolveRun();
       };
+      this.running = { workers, end };
       workers.forEach((worker, index) => {
-        worker.on('message', (message: LogSearchMessage) => {
-          if (this.workers !== workers || settled) return;
-          if (message.type === 'error') return finish(new Error(`log search: ${message.message}`));
+        const onMessage = (message: LogSearchMessage): void => {
+          if (settled) return;
+          if (message.type === 'error') return end(new Error(`log search: ${message.message}`));
           scanned[index] = message.scannedBytes;
           const scannedBytes = scanned.reduce((sum, bytes) => sum + bytes, 0);
           if (message.type === 'hits') {
@@ -117,21 +155,35 @@ export class LogSearch {
           slowest = Math.max(slowest, message.ms);
           if (--running > 0) return;
           progress({ hits: [], matched: matched.size, scannedBytes, totalBytes, done: true, ms: slowest });
-          finish();
+          end(undefined, true);
+        };
+        const onError = (error: Error): void => end(error);
+        const onExit = (code: number): void => {
+          if (!finished[index]) end(new Error(`log search: a worker stopped (exit code ${code})`));
+        };
+        worker.on('message', onMessage);
+        worker.on('error', onError);
+        worker.on('exit', onExit);
+        listeners.push(() => {
+          worker.off('message', onMessage);
+          worker.off('error', onError);
+          worker.off('exit', onExit);
         });
-        worker.once('error', (error) => finish(error));
-        // Terminated by cancel() or a newer run(): resolves without a last progress call.
-        worker.once('exit', (code) => {
-          if (this.workers !== workers) finish();
-          else if (!finished[index]) finish(new Error(`log search: a worker stopped (exit code ${code})`));
-        });
+        // While it runs, the search keeps the process alive.
+        worker.ref();
+        worker.postMessage({ [LOG_SEARCH_TASK_MARK]: shares[index] });
       });
     });
   }
 
+  /** Stops the running search (its run() resolves without a last progress call). */
   cancel(): void {
-    const workers = this.workers;
-    this.workers = [];
-    for (const worker of workers) void worker.terminate();
+    this.running?.end();
+  }
+
+  /** Stops the running search and the idle workers. */
+  dispose(): void {
+    this.cancel();
+    for (const worker of this.idle.splice(0)) void worker.terminate();
   }
 }

@@ -1,8 +1,8 @@
 // The log search's worker thread (see logTextScan.ts): scans its share of the log files' bytes for one query and
 // posts its hits in batches as it goes, so the caller can show results (and a growing count) before the scan ends.
-// A newer query terminates this worker: nothing to cancel inside.
+// A newer query terminates this worker mid-scan: nothing to cancel inside.
 import { closeSync, openSync, readSync } from 'node:fs';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { LogTextScanner, type ScanHit } from './logTextScan';
 
 export const LOG_SEARCH_TASK_MARK = 'agentInterludeLogSearch';
@@ -102,12 +102,17 @@ function run(share: LogSearchShare, post: (message: LogSearchMessage) => void): 
   post({ type: 'done', scannedBytes, ms: Math.round(performance.now() - started) });
 }
 
-const share = (workerData as Record<string, unknown> | undefined)?.[LOG_SEARCH_TASK_MARK] as LogSearchShare | undefined;
-if (parentPort && share) {
+// Shares come as messages, one search after another: the worker outlives a search, so the next one does not wait
+// for a start-up (logSearch.ts keeps it).
+if (parentPort) {
   const port = parentPort;
-  try {
-    run(share, (message) => port.postMessage(message));
-  } catch (error) {
-    port.postMessage({ type: 'error', message: error instanceof Error ? error.message : String(error) } satisfies LogSearchMessage);
-  }
+  port.on('message', (message: Record<string, unknown>) => {
+    const share = message[LOG_SEARCH_TASK_MARK] as LogSearchShare | undefined;
+    if (!share) return;
+    try {
+      run(share, (reply) => port.postMessage(reply));
+    } catch (error) {
+      port.postMessage({ type: 'error', message: error instanceof Error ? error.message : String(error) } satisfies LogSearchMessage);
+    }
+  });
 }
