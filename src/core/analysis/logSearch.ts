@@ -98,7 +98,10 @@ export class LogSearch {
   private spawn(): Worker {
     const entry = workerEntry(this.workerScript);
     const worker = new Worker(entry.script, { eval: entry.eval });
-    worker.unref();
+    // Kept alive until it is up (so warm() can be awaited), then only while it runs a search.
+    worker.once('online', () => {
+      if (this.idle.includes(worker)) worker.unref();
+    });
     // One that stops while idle is dropped (a running one's stop ends its search: run()).
     worker.once('exit', () => (this.idle = this.idle.filter((other) => other !== worker)));
     worker.on('error', () => undefined);
