@@ -78,8 +78,8 @@ export class LogSearch {
   }
 
   /**
-   * Starts the workers a search will use, ahead of it: a worker's start-up (~50 ms, several times that on a busy
-   * machine) is then not part of the first results. Idle workers do not keep the process alive. Resolves when
+   * Starts the workers a search will use, ahead of it: a worker's start-up and its code's compiling (~0.1 s and
+   * ~0.5 s of a first search, several times that on a busy machine) are then not part of the first results. Idle workers do not keep the process alive. Resolves when
    * they are up.
    */
   warm(): Promise<void> {
@@ -88,7 +88,12 @@ export class LogSearch {
       const worker = this.spawn();
       this.idle.push(worker);
       started.push(new Promise((resolve) => {
-        worker.once('online', () => resolve());
+        const ready = (message: LogSearchMessage): void => {
+          if (message.type !== 'ready') return;
+          worker.off('message', ready);
+          resolve();
+        };
+        worker.on('message', ready);
         worker.once('exit', () => resolve());
       }));
     }
@@ -98,10 +103,13 @@ export class LogSearch {
   private spawn(): Worker {
     const entry = workerEntry(this.workerScript);
     const worker = new Worker(entry.script, { eval: entry.eval });
-    // Kept alive until it is up (so warm() can be awaited), then only while it runs a search.
-    worker.once('online', () => {
+    // Kept alive until it is up and warmed up (so warm() can be awaited), then only while it runs a search.
+    const ready = (message: LogSearchMessage): void => {
+      if (message.type !== 'ready') return;
+      worker.off('message', ready);
       if (this.idle.includes(worker)) worker.unref();
-    });
+    };
+    worker.on('message', ready);
     // One that stops while idle is dropped (a running one's stop ends its search: run()).
     worker.once('exit', () => (this.idle = this.idle.filter((other) => other !== worker)));
     worker.on('error', () => undefined);
@@ -145,7 +153,7 @@ export class LogSearch {
       this.running = { workers, end };
       workers.forEach((worker, index) => {
         const onMessage = (message: LogSearchMessage): void => {
-          if (settled) return;
+          if (settled || message.type === 'ready') return;
           if (message.type === 'error') return end(new Error(`log search: ${message.message}`));
           scanned[index] = message.scannedBytes;
           const scannedBytes = scanned.reduce((sum, bytes) => sum + bytes, 0);

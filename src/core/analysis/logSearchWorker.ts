@@ -25,7 +25,9 @@ export interface LogSearchShare {
 export type LogSearchMessage =
   | { type: 'hits'; hits: ScanHit[]; scannedBytes: number }
   | { type: 'done'; scannedBytes: number; ms: number }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  /** Started and warmed up: a search sent now begins at once. */
+  | { type: 'ready' };
 
 // 1 MiB: read, lower-cased and searched while it is still in the CPU cache. A fresh 16 MiB buffer (each search is
 // a fresh worker) cost more in page faults than the reading: 83 ms of CPU to read a 30 MiB log, against 13 ms in
@@ -102,10 +104,28 @@ function run(share: LogSearchShare, post: (message: LogSearchMessage) => void): 
   post({ type: 'done', scannedBytes, ms: Math.round(performance.now() - started) });
 }
 
+/**
+ * Runs the scanner over a made-up log once, as the worker starts: its code is compiled before the first real
+ * search, which otherwise ran its first ~100 MiB in the interpreter (a first search of a 100 MiB log took 0.86 s
+ * against 0.22–0.27 s for the next ones, load 2.3).
+ */
+function warmUp(): void {
+  const words = 'the quick naïve café said “hello” and\nthen wrote a file named report.txt; ÉTÉ 日本語 '.repeat(40);
+  const body = { system: [{ type: 'text', text: words }], messages: [{ role: 'user', content: [{ type: 'text', text: words }, { type: 'text', text: words }] }] };
+  const request = JSON.stringify({ id: 'warm', kind: 'request', agent: 'claude', request: body, extract: body, schema: 1 });
+  const response = JSON.stringify({ id: 'warm', kind: 'response', agent: 'claude', reconstructed: { text: words, tool_uses: [] }, schema: 1 });
+  const log = Buffer.from(`${request}\n${response}\n`.repeat(16));
+  for (const query of ['the', 'naïve café', 'zzqq-not-there']) {
+    for (let round = 0; round < 3; round++) new LogTextScanner(query).scanRecords(log, log.length);
+  }
+}
+
 // Shares come as messages, one search after another: the worker outlives a search, so the next one does not wait
 // for a start-up (logSearch.ts keeps it).
 if (parentPort) {
   const port = parentPort;
+  warmUp();
+  port.postMessage({ type: 'ready' } satisfies LogSearchMessage);
   port.on('message', (message: Record<string, unknown>) => {
     const share = message[LOG_SEARCH_TASK_MARK] as LogSearchShare | undefined;
     if (!share) return;
