@@ -18,6 +18,7 @@ import { roundHalfEven, type Spread } from '../core/analysis/stats';
 import type { SecretReport } from '../core/analysis/secretReport';
 import type { ToolCatalog } from '../core/analysis/toolCatalog';
 import type { StopReasons, TokenReport } from '../core/analysis/tokenUsage';
+import { countOf } from '../core/countText';
 
 export const DEFAULT_MAX_SLOTS = 15;
 /** Values listed per slot; the rest are counted. */
@@ -253,7 +254,7 @@ function renderAgent(out: string[], agent: AgentAnalysis, maxSlots: number): voi
   } else {
     out.push(`- representation : ${system.representation}`);
     out.push(`- size (chars)   : ${sizeLine(system.size)}`);
-    out.push(`- distinct samples: ${system.distinct} (of ${system.requests} requests)`);
+    out.push(`- distinct samples: ${system.distinct} (of ${countOf(system.requests, 'request')})`);
     if (system.distinct < 2) {
       out.push('- skeleton/slots : only 1 distinct system seen — capture more varied sessions to surface dynamic slots');
     } else {
@@ -268,7 +269,7 @@ function renderAgent(out: string[], agent: AgentAnalysis, maxSlots: number): voi
 
   if (agent.prefix) {
     out.push('', '### prompt prefix (system + system messages + context injected into the first user message)');
-    out.push(`- distinct samples: ${agent.prefix.distinct} (of ${agent.prefix.requests} requests)`);
+    out.push(`- distinct samples: ${agent.prefix.distinct} (of ${countOf(agent.prefix.requests, 'request')})`);
     out.push(`- prompt families: ${agent.prefix.families.length}`);
     for (const family of agent.prefix.families) renderFamily(out, family, maxSlots);
   }
@@ -290,7 +291,7 @@ function renderAgent(out: string[], agent: AgentAnalysis, maxSlots: number): voi
   if (invocations.byTool.length > 0) {
     out.push(
       `- invoked        : ${invocations.byTool.map((tool) => `${tool.name}×${tool.calls}`).join(', ')} ` +
-        `(in ${invocations.exchangesWithInvocations} of ${invocations.exchangesAnalyzed} exchanges)`,
+        `(in ${invocations.exchangesWithInvocations} of ${countOf(invocations.exchangesAnalyzed, 'exchange')})`,
     );
   }
 

@@ -9,6 +9,7 @@ import { ExportCancelled } from '../core/export/exportRecords';
 import { LogIndex, LogSourceError } from '../core/logIndex';
 import type { CaptureCommandHost } from './captureCommands';
 import { SECTION } from './settings';
+import { countOf } from '../core/countText';
 
 /** What a test (or another command) can pass to run the export without asking. */
 export interface ExportRequest {
@@ -75,7 +76,7 @@ export async function exportCaptures(
     if (!ids) {
       const scope = await vscode.window.showQuickPick(
         [
-          { label: 'Whole capture folder', description: `${index.exchanges().length} exchanges`, scope: 'all' as const },
+          { label: 'Whole capture folder', description: countOf(index.exchanges().length, 'exchange'), scope: 'all' as const },
           { label: 'A session…', description: 'choose a session in the Captures view and use Export… on it', scope: 'session' as const },
         ],
         { title: 'Export captures', placeHolder: 'What to export' },

@@ -33,6 +33,7 @@ import { isRecord } from '../core/jsonValue';
 import type { ExchangeExplanation } from '../core/analysis/explain';
 import type { Explained } from './explainSource';
 import { tokenCount, usd } from '../webview/explainFormat';
+import { countOf } from '../core/countText';
 
 /** What the hidden `agentInterlude.internal.timeline` command returns (tests read it). */
 export interface TimelineStatus {
@@ -173,7 +174,7 @@ function requestDetail(record: unknown): DetailSection[] {
   });
   if (messages.length > shown.length) messageLines.unshift(`(${messages.length - shown.length} earlier messages not shown)`);
   return [
-    { title: `System (${system?.length.toLocaleString() ?? 0} characters)`, lines: [system ? clip(system) : 'none'] },
+    { title: `System (${countOf(system?.length ?? 0, 'character')})`, lines: [system ? clip(system) : 'none'] },
     { title: `Tools (${tools.length})`, lines: [tools.length ? tools.join(', ') : 'none'] },
     { title: `Messages (${messages.length})`, lines: messageLines.length ? messageLines : ['none'] },
   ];
@@ -288,7 +289,8 @@ class TimelineController extends CapturePanel {
   protected pageGone(): void {
     // A hidden or closed page needs no more hits (a shown page asks again for its query).
     this.searchSerial++;
-    this.logSearch.cancel();
+    // Its idle workers too: they are started again when a page is ready.
+    this.logSearch.dispose();
     this.rendered = this.expanded = this.shown = 0;
   }
 
@@ -304,6 +306,8 @@ class TimelineController extends CapturePanel {
         this.computeMs ??= Date.now() - started;
         await this.postRows();
         this.pageReady = true;
+        // The search's workers start now, so the first query does not wait for them.
+        void this.logSearch.warm();
         void this.followBreaks();
         return;
       }

@@ -106,6 +106,95 @@ describe('log text scan (timeline search)', function () {
   });
 });
 
+describe('log search split between workers', function () {
+  this.timeout(60_000);
+  const dir = mkdtempSync(join(tmpdir(), 'interlude-split-'));
+  // Two files, as a rotated log: shares are cut at byte offsets, in records and across the files' seam.
+  const first = join(dir, 'a.jsonl');
+  const second = join(dir, 'b.jsonl');
+  generateLog(first, 1024 * 1024, 7);
+  generateLog(second, 1024 * 1024, 8, Date.UTC(2026, 10, 15));
+  const files = [first, second].map((path) => ({ path, size: statSync(path).size }));
+  // One instance for every three-worker search: its workers, started ahead, serve one search after another.
+  const shared = new LogSearch(undefined, { workers: 3, splitFromBytes: 0 });
+  before(() => shared.warm());
+  after(() => shared.dispose());
+  const searchWith = async (workers: number, query: string): Promise<{ ids: string[]; matched: number; scanned: number }> => {
+    const search = workers === 3 ? shared : new LogSearch(undefined, { workers, splitFromBytes: 0 });
+    const ids = new Set<string>();
+    let last: LogSearchProgress | undefined;
+    await search.run({ query, files }, (update) => {
+      for (const hit of update.hits) ids.add(hit.id);
+      last = update;
+    });
+    assert.equal(last?.done, true);
+    return { ids: [...ids].sort(), matched: last.matched, scanned: last.scannedBytes };
+  };
+  for (const query of ['the', 'naïve café', 'zzqq-not-there']) {
+    it(`three workers (kept from search to search) find what one finds, each byte read once: ${JSON.stringify(query)}`, async () => {
+      const one = await searchWith(1, query);
+      const three = await searchWith(3, query);
+      assert.deepEqual(three.ids, one.ids);
+      assert.equal(three.matched, one.ids.length, 'an exchange found by two workers counts once');
+      assert.equal(three.scanned, files[0].size + files[1].size);
+      if (query !== 'zzqq-not-there') assert.ok(one.ids.length > 0);
+    });
+  }
+});
+
+describe('log text scan: case, escapes, text blocks and the parts it must not read', () => {
+  // Records as a writer other than ours may store them: every non-ASCII character as a \u escape (Python's
+  // ensure_ascii, in either case of hex digit), next to ours (raw UTF-8).
+  const asciiOnly = (line: string): string => line.replace(/[\u007f-\uffff]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const request = (id: string, extract: Record<string, unknown>, extra: Record<string, unknown> = {}): string =>
+    JSON.stringify({ id, kind: 'request', agent: 'claude', wire: 'claude-messages', method: 'POST', path: '/v1/messages', headers_kept: { 'x-trace': 'header-only-words' }, request: { ...extract, raw: 'words only in the raw body' }, extract, schema: 1, ...extra });
+  const response = (id: string, text: string): string =>
+    JSON.stringify({ id, kind: 'response', agent: 'claude', wire: 'claude-messages', status: 200, reconstructed: { model: 'model-only-name', id: 'msg_only_id', text, tool_uses: [] }, schema: 1 });
+  const lines = [
+    request('upper1', { system: 'You are terse.', messages: [{ role: 'user', content: 'Ordered a NAÏVE CAFÉ au lait' }] }),
+    response('upper1', 'Noted.'),
+    asciiOnly(request('escaped1', { system: 'Plain.', messages: [{ role: 'user', content: 'line one\nthe café said "hi"\tand été 日本語 naïve\n\n  café' }] })).replace('\\u00e9t\\u00e9', '\\u00C9T\\u00c9'),
+    response('escaped1', 'OK'),
+    request('split1', {
+      system: [{ type: 'text', text: 'Say naïve' }, { type: 'text', text: 'café twice' }],
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'I like the naïve' }, { type: 'text', text: 'café downtown' }, { type: 'tool_use', id: 'toolu_only_id', name: 'Read', input: { path: 'a.txt' } }] }],
+    }),
+    response('split1', 'A naïve'),
+    // A no-break space runs on a run of spaces; a character outside ASCII before a space does not.
+    request('nbsp1', { system: 'Plain.', messages: [{ role: 'user', content: 'a naïve \u00a0\n café; 日本語 café' }] }),
+    response('nbsp1', 'OK'),
+  ];
+  const log = `${lines.join('\n')}\n`;
+  const bytes = Buffer.from(log, 'utf8');
+  const cases: Array<[string, string[]]> = [
+    ['naïve café', ['escaped1', 'nbsp1', 'split1', 'upper1']],
+    ['NAÏVE CAFÉ', ['escaped1', 'nbsp1', 'split1', 'upper1']],
+    ['CAFÉ', ['escaped1', 'nbsp1', 'split1', 'upper1']],
+    ['日本語 café', ['nbsp1']],
+    ['été', ['escaped1']],
+    ['ÉTÉ 日本語', ['escaped1']],
+    ['日本語', ['escaped1', 'nbsp1']],
+    ['é', ['escaped1', 'nbsp1', 'split1', 'upper1']],
+    ['said "hi" and', ['escaped1']],
+    ['one the café', ['escaped1']],
+    ['like the naïve café downtown', ['split1']],
+    ['say naïve café twice', ['split1']],
+    ['naïve café twice', ['split1']],
+    ['header-only-words', []],
+    ['only in the raw body', []],
+    ['upper1', []],
+    ['toolu_only_id', []],
+    ['model-only-name', []],
+    ['msg_only_id', []],
+  ];
+  for (const [query, ids] of cases) {
+    it(`${JSON.stringify(query)}: ${ids.length === 0 ? 'no exchange' : ids.join(', ')}, as the parsing search`, () => {
+      assert.deepEqual([...parsedSearch(log, query).keys()].sort(), ids, 'the parsing search (the reference) agrees with the case');
+      for (const chunk of [7, 4096, bytes.length]) assert.deepEqual([...scannedSearch(bytes, query, chunk).keys()].sort(), ids, `chunks of ${chunk} bytes`);
+    });
+  }
+});
+
 describe('bidi marking and counts', () => {
   it('shows every bidi control and zero-width character as a marker, in the stored order', () => {
     const shown = markBidiControls('invoice_\u202Egnp.exe a\u200Bb \u2066x\u2069 \uFEFF');

@@ -1,20 +1,25 @@
-// Text search over capture logs by scanning their bytes, without parsing the records: the timeline's search
-// over a 1 GiB log in about a second. Reading every exchange and parsing it (searchExchanges over
-// LogIndex.readExchange) took 17–20 s there.
+// Text search over capture logs by scanning their bytes, without parsing the records or building strings of
+// them: the timeline's search. Reading every exchange and parsing it (searchExchanges over LogIndex.readExchange)
+// took 17–20 s on a 1 GiB log.
 //
-// How: the longest whitespace-free word of the query, as JSON writes it inside a string (our writer is
-// JSON.stringify: quotes and backslashes escaped, non-ASCII raw), is looked for in each chunk of bytes by a
-// case-insensitive regular expression over the chunk read as a one-byte (latin1) string, so offsets in it are
-// byte offsets and no UTF-8 is decoded. A record holding it is then checked where the hit is: which part of the record the hit is
-// in (system prompt, messages, response text; tool schemas, headers and our own digests do not count, as in
-// searchOne), and the JSON string around the hit is decoded and searched for the whole query with snippetOf,
-// so the snippet and the case-insensitive match are the same as the parsing search gives. One snippet per
-// source per exchange is enough: the rest of that part of the record is skipped.
+// How, per record (one line): its parts are found by their keys (system prompt, messages, response text count;
+// the raw body, tool schemas, headers, ids and our own digests do not, as in searchOne), and only the parts that
+// count are searched. The anchor (scanAnchors: the longest run of plain ASCII characters of the lower-cased
+// query, which any matching text holds as it is, whatever its case, escaping or letters outside ASCII) is found
+// with Buffer.indexOf in a copy of the part with ASCII capitals lower-cased four bytes at a time, folded only as
+// far as the search reaches. Each anchor is then compared with the query byte for byte, outward from it
+// (literalMatch): most are ruled out there, with no string built. Where the bytes match, or only decoding can tell
+// (an escape, another case of a letter outside ASCII, the end of the string), the text around the anchor is
+// decoded and searched with snippetOf, so the match and the snippet are the parsing search's. One snippet per
+// source per exchange: the rest of that part is skipped.
 //
 // A query of several words may run from one JSON string into the next (two text blocks, which the parsing search
-// joins): when the word found sits near an end of its string, that one record is parsed and searched whole.
-// Limit, for the record: letters outside ASCII are matched case-sensitively by the byte scan (É does not find é),
-// then compared as snippetOf does.
+// joins): when the string's text could start or end such a match (mayJoinNeighbour), that one record is parsed
+// and searched whole.
+//
+// Limits, for the record: a character outside ASCII whose lower case is ASCII (the Kelvin sign, the dotted capital
+// I) is not found by an ASCII anchor; a word in a JSON value that is not a string (true, null, a number) between
+// two strings may count as text, as it did before.
 import { messagesOf, messagesText, responseTextOf, systemTextOf } from './recordText';
 import { snippetOf, type SearchSource, type Snippet } from './textSearch';
 
@@ -29,22 +34,22 @@ export interface ScanHit {
  * and a response's `reconstructed` text and tool uses, so only those count; the body under `request` repeats
  * the extract. Keys inside captured text never match: there their quotes are escaped (`\"tools\":`).
  */
-const REQUEST_PARTS: ReadonlyArray<[string, SearchSource | undefined]> = [
-  ['"system":', 'system'],
-  ['"messages":', 'messages'],
-  ['"tools":', undefined],
-  ['"schema":', undefined],
-  ['"request_bytes":', undefined],
+const REQUEST_PARTS: ReadonlyArray<[Buffer, SearchSource | undefined]> = [
+  [Buffer.from('"system":'), 'system'],
+  [Buffer.from('"messages":'), 'messages'],
+  [Buffer.from('"tools":'), undefined],
+  [Buffer.from('"schema":'), undefined],
+  [Buffer.from('"request_bytes":'), undefined],
 ];
-const RESPONSE_PARTS: ReadonlyArray<[string, SearchSource | undefined]> = [
-  ['"reconstructed":', undefined],
-  ['"text":', 'response'],
-  ['"tool_uses":', 'response'],
+const RESPONSE_PARTS: ReadonlyArray<[Buffer, SearchSource | undefined]> = [
+  [Buffer.from('"reconstructed":'), undefined],
+  [Buffer.from('"text":'), 'response'],
+  [Buffer.from('"tool_uses":'), 'response'],
   // A response that was not streamed: its body, read as the parsing search reconstructs it.
-  ['"body":', 'response'],
-  ['"usage":', undefined],
-  ['"content_type":', undefined],
-  ['"schema":', undefined],
+  [Buffer.from('"body":'), 'response'],
+  [Buffer.from('"usage":'), undefined],
+  [Buffer.from('"content_type":'), undefined],
+  [Buffer.from('"schema":'), undefined],
 ];
 /** Values the parsing search does not read, by their key: block types, roles, ids, tool names in messages. */
 const UNREAD_KEYS: Record<SearchSource, ReadonlySet<string>> = {
@@ -53,12 +58,72 @@ const UNREAD_KEYS: Record<SearchSource, ReadonlySet<string>> = {
   response: new Set(['type', 'id', 'role', 'model', 'stop_reason', 'stop_sequence', 'status', 'object']),
 };
 
-/** The word of the query the byte scan looks for, as it appears inside a JSON string. */
-export function scanNeedle(query: string): string | undefined {
-  const words = query.trim().split(/\s+/).filter((word) => word !== '');
-  if (words.length === 0) return undefined;
-  const longest = words.reduce((best, word) => (word.length > best.length ? word : best));
-  return JSON.stringify(longest).slice(1, -1);
+/**
+ * Whether a JSON writer always writes this ASCII character as it is inside a string: printable and not a quote,
+ * a backslash, or a character some writers escape (`/` as `\/`, `<>&` as `\u003c`… in Go).
+ */
+function isPlainAscii(code: number): boolean {
+  return code > 0x20 && code < 0x7f && code !== 0x22 && code !== 0x5c && code !== 0x2f && code !== 0x3c && code !== 0x3e && code !== 0x26;
+}
+
+/**
+ * What the byte scan looks for: byte patterns, in the log's bytes with ASCII letters lower-cased, at least one of
+ * which lies inside every text the query matches. The longest run of plain ASCII characters in the lower-cased
+ * query (whatever the case, escaping or non-ASCII letters around it, a matching text holds that run as it is);
+ * for a query without one, its first character in each case, raw and as a `\u` escape.
+ */
+export function scanAnchors(query: string): Buffer[] {
+  const lowered = query.trim().toLowerCase();
+  let best = '';
+  let run = '';
+  for (const char of lowered) {
+    if (isPlainAscii(char.charCodeAt(0)) && char.length === 1) run += char;
+    else run = '';
+    if (run.length > best.length) best = run;
+  }
+  if (best !== '') return [Buffer.from(best, 'latin1')];
+  const first = [...lowered].find((char) => !/\s/.test(char));
+  if (first === undefined) return [];
+  const forms = new Set<string>();
+  for (const variant of new Set([first, first.toUpperCase(), first.toLowerCase()])) {
+    forms.add(foldAscii(JSON.stringify(variant).slice(1, -1)));
+    forms.add([...variant].map((unit) => [...Array(unit.length).keys()].map((i) => `\\u${unit.charCodeAt(i).toString(16).padStart(4, '0')}`).join('')).join(''));
+    if (variant === '/') forms.add('\\/');
+  }
+  return [...forms].map((form) => Buffer.from(form, 'utf8'));
+}
+
+function foldAscii(text: string): string {
+  return text.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
+}
+
+/** Byte → the same byte with A–Z lower-cased (for the bytes the word-at-a-time fold leaves over). */
+const FOLD = Uint8Array.from({ length: 256 }, (_, byte) => (byte >= 0x41 && byte <= 0x5a ? byte + 0x20 : byte));
+
+/**
+ * Copies data[from, end) into `into` (at the same offsets) with every ASCII capital lower-cased, four bytes at a time (bytes above 0x7F,
+ * UTF-8's, stay as they are). Offsets in the copy are offsets in the data.
+ */
+function foldBytes(data: Buffer, from: number, end: number, into: Buffer): void {
+  let done = from;
+  if (data.byteOffset % 4 === 0 && into.byteOffset % 4 === 0) {
+    for (; done < end && done % 4 !== 0; done++) into[done] = FOLD[data[done]];
+    const firstWord = done >>> 2;
+    const words = (end >>> 2) - firstWord;
+    if (words > 0) {
+      const source = new Uint32Array(data.buffer, data.byteOffset + done, words);
+      const target = new Uint32Array(into.buffer, into.byteOffset + done, words);
+      for (let i = 0; i < words; i++) {
+        const word = source[i];
+        const low = word & 0x7f7f7f7f;
+        // Per byte: 0x80 where the byte is in A–Z (at least 0x41, below 0x5B, high bit clear); no carry crosses bytes.
+        const capitals = (low + 0x3f3f3f3f) & ~(low + 0x25252525) & ~word & 0x80808080;
+        target[i] = word | (capitals >>> 2);
+      }
+      done += words * 4;
+    }
+  }
+  for (let i = done; i < end; i++) into[i] = FOLD[data[i]];
 }
 
 /**
@@ -66,18 +131,29 @@ export function scanNeedle(query: string): string | undefined {
  * newline is kept for the next one) and call `end` at the end of the file.
  */
 export class LogTextScanner {
-  private readonly needle: RegExp | undefined;
+  private readonly anchors: Buffer[];
   private readonly query: string;
+  private readonly loweredQuery: string;
   private tail: Buffer = Buffer.alloc(0);
+  /** The chunk being scanned, ASCII letters lower-cased; reused from chunk to chunk. */
+  private folded: Buffer = Buffer.alloc(0);
+  /** How far the part being searched is folded. */
+  private foldedTo = 0;
   /** Sources already found per exchange id: the next hits in the same part are skipped. */
   private readonly found = new Map<string, Set<SearchSource>>();
 
+  /** The lower-cased query as UTF-8, and where the anchor sits in it (-1: no literal comparison). */
+  private readonly queryBytes: Buffer;
+  private readonly anchorAt: number;
+
   constructor(query: string) {
     this.query = query.trim();
-    const needle = scanNeedle(this.query);
-    // The word's UTF-8 bytes as latin1 characters: an exact-case occurrence always matches; the `i` flag adds
-    // the other cases of ASCII letters (and, for bytes above 0x7F, only false candidates, which the decoded check drops).
-    this.needle = needle ? new RegExp(Buffer.from(needle, 'utf8').toString('latin1').replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi') : undefined;
+    this.loweredQuery = this.query.toLowerCase();
+    this.anchors = scanAnchors(this.query);
+    this.queryBytes = Buffer.from(this.loweredQuery, 'utf8');
+    // A query holding a quote or a backslash is written escaped: its bytes are never the text's.
+    const escapable = this.queryBytes.includes(QUOTE) || this.queryBytes.includes(BACKSLASH);
+    this.anchorAt = this.anchors.length === 1 && !escapable ? this.queryBytes.indexOf(this.anchors[0]) : -1;
   }
 
   /** Exchanges with at least one hit so far. */
@@ -111,61 +187,116 @@ export class LogTextScanner {
   /** Hits in the whole lines of data[0, end). */
   private scan(data: Buffer, end: number): ScanHit[] {
     const hits: ScanHit[] = [];
-    const needle = this.needle;
-    if (!needle) return hits;
-    const text = data.toString('latin1', 0, end);
-    needle.lastIndex = 0;
-    for (let match = needle.exec(text); match; match = needle.exec(text)) {
-      const lineStart = data.lastIndexOf(10, match.index) + 1;
-      let lineEnd = data.indexOf(10, match.index);
+    if (this.anchors.length === 0 || end === 0) return hits;
+    if (this.folded.length < end) this.folded = Buffer.from(new ArrayBuffer(Math.max(end, this.folded.length * 2)));
+    for (let lineStart = 0; lineStart < end; ) {
+      let lineEnd = data.indexOf(10, lineStart);
       if (lineEnd < 0 || lineEnd > end) lineEnd = end;
-      this.scanLine(data, text.slice(lineStart, lineEnd), lineStart, match.index - lineStart, hits);
-      needle.lastIndex = lineEnd;
+      this.scanLine(data, lineStart, lineEnd, hits);
+      lineStart = lineEnd + 1;
     }
     return hits;
   }
 
-  /** Checks the hits of one record (`line`, from byte `start` of data) from offset `first` in it on. */
-  private scanLine(data: Buffer, line: string, start: number, first: number, hits: ScanHit[]): void {
-    const head = data.toString('utf8', start, start + Math.min(line.length, 200));
+  /**
+   * The first place in [from, part.end) where an anchor starts, or -1. The part is lower-cased into `folded`
+   * block by block as the search reaches it: a part whose first hit comes early is not folded further.
+   */
+  private next(data: Buffer, part: Part, from: number): number {
+    const longest = this.anchors.reduce((most, anchor) => Math.max(most, anchor.length), 0);
+    for (;;) {
+      if (from >= part.end) return -1;
+      if (this.foldedTo < part.end && this.foldedTo - from < FOLD_BLOCK) {
+        const to = Math.min(part.end, this.foldedTo + FOLD_BLOCK);
+        foldBytes(data, this.foldedTo, to, this.folded);
+        this.foldedTo = to;
+      }
+      const view = this.folded.subarray(0, this.foldedTo);
+      let first = -1;
+      for (const anchor of this.anchors) {
+        const at = view.indexOf(anchor, from);
+        if (at >= 0 && (first < 0 || at < first)) first = at;
+      }
+      if (first >= 0 || this.foldedTo >= part.end) return first;
+      // Not in what is folded: go on from where an anchor could still start across the block's end.
+      from = Math.max(from, this.foldedTo - longest + 1);
+    }
+  }
+
+  /**
+   * Searches the parts of one record (data[start, end)) that the parsing search reads, each up to its first hit.
+   */
+  private scanLine(data: Buffer, start: number, end: number, hits: ScanHit[]): void {
+    const head = data.toString('utf8', start, Math.min(end, start + 200));
     const id = /"id":"((?:[^"\\]|\\.)*)"/.exec(head)?.[1];
     const kind = /"kind":"(request|response)"/.exec(head)?.[1];
     if (!id || !kind) return;
-    const parts = partsOf(line, kind === 'response');
     const found = this.found.get(id) ?? new Set<SearchSource>();
-    const needle = new RegExp(this.needle!.source, 'gi');
-    const next = (from: number): number => {
-      needle.lastIndex = from;
-      return needle.exec(line)?.index ?? -1;
-    };
-    for (let at = first; at >= 0; ) {
-      const part = partAt(parts, at);
-      const source = part?.source;
-      if (!part || !source || found.has(source)) {
-        // Not a searched part, or one already matched: go on after it.
-        at = next(part?.end ?? at + 1);
-        continue;
-      }
-      const value = jsonStringAround(data, start, start + line.length, start + at);
-      const read = value !== undefined && (value.key === undefined || !UNREAD_KEYS[source].has(value.key));
-      let snippet = value === undefined || !read ? null : snippetOf(value.value, this.query, source);
-      if (!snippet && value !== undefined && read && mayRunOn(this.query, start + at, value)) {
-        // The whole record's answer for this source is final: found or not, the rest of the part is skipped.
-        snippet = wholeRecordSnippet(data.subarray(start, start + line.length), this.query, source);
-        if (!snippet) {
-          at = next(part.end);
-          continue;
-        }
-      }
+    for (const part of partsOf(data, start, end, kind === 'response')) {
+      const source = part.source;
+      if (!source || found.has(source)) continue;
+      this.foldedTo = part.start;
+      const snippet = this.scanPart(data, start, end, part, source);
       if (snippet) {
         found.add(source);
         this.found.set(id, found);
         hits.push({ id, snippet });
-        at = next(part.end);
-      } else at = next(value === undefined ? at + 1 : value.end - start);
+      }
     }
   }
 
+  /** The first hit in one part of a record (data[start, end)). */
+  private scanPart(data: Buffer, start: number, end: number, part: Part, source: SearchSource): Snippet | null {
+    for (let at = this.next(data, part, part.start); at >= 0; ) {
+      const literal = this.anchorAt < 0 ? undefined : literalMatch(data, start, end, at, this.anchorAt, this.anchors[0].length, this.queryBytes);
+      if (literal === false) {
+        // Not here, for certain; the next anchor may be in the same string.
+        at = this.next(data, part, at + 1);
+        continue;
+      }
+      const string = jsonStringAt(data, start, end, at);
+      if (!string) {
+        at = this.next(data, part, at + 1);
+        continue;
+      }
+      if (string.key !== undefined && UNREAD_KEYS[source].has(string.key)) {
+        at = this.next(data, part, string.end);
+        continue;
+      }
+      if (literal !== undefined && literal > string.start && literal + this.queryBytes.length < string.end) {
+        const around = textAround(data, string, literal - AROUND_BYTES, literal + this.queryBytes.length + AROUND_BYTES);
+        const snippet = around ? snippetIn(around, this.query, source) : null;
+        if (snippet) return snippet;
+      }
+      // Equal bytes, or not certain from them (an escape, a letter outside ASCII, a run of spaces, the string's
+      // end): the text around the anchor decoded, as the parsing search reads it.
+      const reach = Math.max(AROUND_BYTES, this.queryBytes.length * 100);
+      const around = textAround(data, string, at - reach, at + reach);
+      const snippet = around ? snippetIn(around, this.query, source) : null;
+      if (snippet) return snippet;
+      if (around && !around.cutStart && !around.cutEnd) {
+        // The whole string: not in it. The record's answer for this source is final when the query may run on
+        // into a neighbouring text block; otherwise go on after the string.
+        if (mayJoinNeighbour(this.loweredQuery, around.text)) return wholeRecordSnippet(data.subarray(start, end), this.query, source);
+        at = this.next(data, part, string.end);
+        continue;
+      }
+      // A cut piece rules out a match through this anchor only when no long run of spaces could stretch one past
+      // its edges (each query character is at most 12 bytes as written, each space at most 16 spaces of ~6).
+      if (!around || /\s{17}/.test(around.text) || around.text.includes('Σ')) {
+        const value = decodeString(data, string);
+        const whole = value === undefined ? null : snippetOf(value, this.query, source);
+        if (whole) return whole;
+        if (value !== undefined && mayJoinNeighbour(this.loweredQuery, value)) return wholeRecordSnippet(data.subarray(start, end), this.query, source);
+        at = this.next(data, part, string.end);
+        continue;
+      }
+      // The piece reaches one end of the string: a match may run on from there into a neighbouring block.
+      if ((!around.cutStart || !around.cutEnd) && mayJoinNeighbour(this.loweredQuery, around.text)) return wholeRecordSnippet(data.subarray(start, end), this.query, source);
+      at = this.next(data, part, at + 1);
+    }
+    return null;
+  }
 }
 
 interface Part {
@@ -175,18 +306,38 @@ interface Part {
 }
 
 interface JsonString {
-  value: string;
   /** Its opening quote and the byte after its closing quote. */
   start: number;
   end: number;
   key?: string;
 }
 
-/** Whether a query of several words could run past the string holding the hit at byte `at` (near either end). */
-function mayRunOn(query: string, at: number, string: JsonString): boolean {
+/**
+ * Whether a match of the (lower-cased) query could run from this string into a neighbouring one, which the parsing
+ * search joins to it with a line break: the string's normalized text must end with the query up to one of its
+ * spaces, or start with the query after one of them, or (a short string) be a piece of the query between two.
+ * Only then is the record parsed.
+ */
+function mayJoinNeighbour(query: string, text: string): boolean {
   if (!/\s/.test(query)) return false;
-  const reach = Buffer.byteLength(query) * 6 + 8;
-  return at - string.start < reach || string.end - at < reach;
+  // The final sigma is lower-cased by its neighbours: a cut piece of text may read otherwise than the whole.
+  if (text.includes('Σ')) return true;
+  const reach = query.length * 4 + 16;
+  const normalize = (piece: string): string => piece.replace(/\s+/g, ' ').toLowerCase();
+  const whole = text.length <= reach ? normalize(text).trim() : undefined;
+  const trimmedStart = text.trimStart();
+  const trimmedEnd = text.trimEnd();
+  const head = whole ?? normalize(trimmedStart.slice(0, reach));
+  const tail = whole ?? normalize(trimmedEnd.slice(-reach));
+  // Whitespace runs shrink a cut piece: too short to tell, parse.
+  if (whole === undefined && (head.length < query.length || tail.length < query.length)) return true;
+  for (let space = query.indexOf(' '); space >= 0; space = query.indexOf(' ', space + 1)) {
+    const before = query.slice(0, space);
+    const after = query.slice(space + 1);
+    if (tail.endsWith(before) || head.startsWith(after)) return true;
+    if (whole !== undefined && whole !== '' && (before.endsWith(whole) || after.startsWith(whole))) return true;
+  }
+  return false;
 }
 
 /** The parsing search's snippet for one source of one record (its line's bytes). */
@@ -201,70 +352,223 @@ function wholeRecordSnippet(line: Buffer, query: string, source: SearchSource): 
   return snippetOf(text, query, source);
 }
 
-/** The parts of one record (sorted by start), each up to the next part's start or the record's end. */
-function partsOf(line: string, response: boolean): Part[] {
+/** The parts of one record, data[start, end) (sorted by start), each up to the next part's start or the record's end. */
+function partsOf(data: Buffer, start: number, end: number, response: boolean): Part[] {
+  const line = data.subarray(start, end);
   // Everything before the extract (a request) or the reconstruction (a response) is not read.
-  const from = response ? firstOf(line, '"reconstructed":', '"body":') : line.indexOf('"extract":');
+  const from = response ? firstOf(line, KEY_RECONSTRUCTED, KEY_BODY) : keyIn(line, KEY_EXTRACT, 0);
   if (from < 0) return [];
   const starts: Array<{ at: number; source: SearchSource | undefined }> = [{ at: 0, source: undefined }];
   // Each key's first place only: the extract and the reconstruction hold each of them once at their top level
   // (a response's later "text" keys are further blocks of the same part), and searching a ~100 KB record for
   // every occurrence of every key was most of the time when every record matched.
   for (const [key, source] of response ? RESPONSE_PARTS : REQUEST_PARTS) {
-    const at = line.indexOf(key, from);
+    const at = keyIn(line, key, from);
     if (at >= 0) starts.push({ at, source });
   }
   starts.sort((a, b) => a.at - b.at);
-  return starts.map((part, index) => ({ start: part.at, end: index + 1 < starts.length ? starts[index + 1].at : line.length, source: part.source }));
+  return starts.map((part, index) => ({ start: start + part.at, end: start + (index + 1 < starts.length ? starts[index + 1].at : line.length), source: part.source }));
 }
 
-function firstOf(line: string, ...keys: string[]): number {
-  const found = keys.map((key) => line.indexOf(key)).filter((at) => at >= 0);
+function firstOf(line: Buffer, ...keys: Buffer[]): number {
+  const found = keys.map((key) => keyIn(line, key, 0)).filter((at) => at >= 0);
   return found.length > 0 ? Math.min(...found) : -1;
 }
 
-function partAt(parts: readonly Part[], at: number): Part | undefined {
-  let low = 0;
-  let high = parts.length - 1;
-  let best: Part | undefined;
-  while (low <= high) {
-    const mid = (low + high) >> 1;
-    if (parts[mid].start <= at) {
-      best = parts[mid];
-      low = mid + 1;
-    } else high = mid - 1;
-  }
-  return best;
+/**
+ * A key's first place (`"name":`) at or after `from`, found by its name and colon, the quote checked after: a
+ * quote, JSON's commonest byte, as the first byte searched made the search stop at every string.
+ */
+function keyIn(line: Buffer, key: Buffer, from: number): number {
+  const name = key.subarray(1);
+  for (let at = line.indexOf(name, from + 1); at >= 0; at = line.indexOf(name, at + 1)) if (line[at - 1] === QUOTE) return at - 1;
+  return -1;
 }
 
+const KEY_EXTRACT = Buffer.from('"extract":');
+const KEY_RECONSTRUCTED = Buffer.from('"reconstructed":');
+const KEY_BODY = Buffer.from('"body":');
+
 /**
- * The JSON string value that holds byte `at`, decoded, the byte after its closing quote, and its key when it is
- * an object member.
+ * The JSON string value that holds byte `at`: its opening quote, the byte after its closing quote, and its key
+ * when it is an object member; undefined when `at` is in a key.
  */
-function jsonStringAround(data: Buffer, start: number, end: number, at: number): JsonString | undefined {
-  const QUOTE = 0x22;
-  const BACKSLASH = 0x5c;
-  const escaped = (position: number): boolean => {
-    let backslashes = 0;
-    for (let back = position - 1; back >= start && data[back] === BACKSLASH; back--) backslashes++;
-    return backslashes % 2 === 1;
-  };
-  let open = at - 1;
-  while (open >= start && (data[open] !== QUOTE || escaped(open))) open--;
-  let close = at;
-  while (close < end && (data[close] !== QUOTE || escaped(close))) close++;
-  if (open < start || close >= end) return undefined;
+function jsonStringAt(data: Buffer, start: number, end: number, at: number): JsonString | undefined {
+  // (A negative offset would count from the end of data: guarded.)
+  let open = at - 1 >= start ? data.lastIndexOf(QUOTE, at - 1) : -1;
+  while (open >= start && escapedAt(data, start, open)) open = open - 1 >= start ? data.lastIndexOf(QUOTE, open - 1) : -1;
+  let close = data.indexOf(QUOTE, at);
+  while (close >= 0 && close < end && escapedAt(data, start, close)) close = data.indexOf(QUOTE, close + 1);
+  if (open < start || close < 0 || close >= end) return undefined;
   // A quote just before a colon closes a key, not a value: the hit was in a key.
   if (data[close + 1] === 0x3a) return undefined;
   let key: string | undefined;
   if (data[open - 1] === 0x3a && data[open - 2] === QUOTE) {
     let keyOpen = open - 3;
-    while (keyOpen >= start && (data[keyOpen] !== QUOTE || escaped(keyOpen))) keyOpen--;
+    while (keyOpen >= start && (data[keyOpen] !== QUOTE || escapedAt(data, start, keyOpen))) keyOpen--;
     if (keyOpen >= start) key = data.toString('utf8', keyOpen + 1, open - 2);
   }
+  return { start: open, end: close + 1, ...(key !== undefined ? { key } : {}) };
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const SPACE = 0x20;
+
+/** Whether the byte at `position` is escaped (an odd run of backslashes before it, not before `start`). */
+function escapedAt(data: Buffer, start: number, position: number): boolean {
+  let backslashes = 0;
+  for (let back = position - 1; back >= start && data[back] === BACKSLASH; back--) backslashes++;
+  return backslashes % 2 === 1;
+}
+
+/** Whether a backslash is among the five bytes before `position` (an escape such as `\u00e9` may hold it). */
+function nearEscape(data: Buffer, from: number, position: number): boolean {
+  for (let back = position - 1; back >= from && back >= position - 5; back--) if (data[back] === BACKSLASH) return true;
+  return false;
+}
+
+/**
+ * Compares the text around an anchor at `at` with the lower-cased query byte for byte, outward from the anchor
+ * (so an escape or a run of spaces is met before it could shift the comparison; a space in the query takes a whole
+ * run of spaces and `\n`, `\t`, `\r` escapes, as snippetOf's collapsing does): the match's start when the text is
+ * the query (case aside), false when a byte rules a match here out for certain, undefined when only decoding can
+ * tell (another escape, a letter outside ASCII in another case, a space outside ASCII, a quote: the string's end,
+ * where a match may go on in the next text block). `first` and `last`: the record's bytes.
+ */
+function literalMatch(data: Buffer, first: number, last: number, at: number, anchorAt: number, anchorLength: number, query: Buffer): number | false | undefined {
+  let position = at - 1;
+  for (let i = anchorAt - 1; i >= 0; i--) {
+    if (position < first) return undefined;
+    const wanted = query[i];
+    if (wanted === SPACE) {
+      const before = spacesBefore(data, first, position);
+      if (before === position) return differs(data, first, position, wanted);
+      // A space or an escape outside ASCII may go on with the run.
+      if (before >= first && ((data[before] >= 0x80 && spaceEndsAt(data, first, before)) || nearEscape(data, first, before + 1))) return undefined;
+      position = before;
+      continue;
+    }
+    if (FOLD[data[position]] !== wanted) return differs(data, first, position, wanted);
+    position--;
+  }
+  const begin = position + 1;
+  position = at + anchorLength;
+  for (let i = anchorAt + anchorLength; i < query.length; i++) {
+    if (position >= last) return undefined;
+    const wanted = query[i];
+    if (wanted === SPACE) {
+      const after = spacesAfter(data, last, position);
+      if (after === position) return differs(data, first, position, wanted);
+      if (after < last && ((data[after] >= 0x80 && spaceStartsAt(data, last, after)) || data[after] === BACKSLASH)) return undefined;
+      position = after;
+      continue;
+    }
+    if (FOLD[data[position]] !== wanted) return differs(data, first, position, wanted);
+    position++;
+  }
+  // Equal; still, the first byte might be the end of an escape (`\n` + "foo" is not "nfoo").
+  return nearEscape(data, first, begin) ? undefined : begin;
+}
+
+/** Whether the character outside ASCII whose last byte is at `position` is a space (U+00A0, U+2028…). */
+function spaceEndsAt(data: Buffer, first: number, position: number): boolean {
+  let lead = position;
+  while (lead > first && lead > position - 3 && (data[lead] & 0xc0) === 0x80) lead--;
+  return /\s/.test(data.toString('utf8', lead, position + 1));
+}
+
+/** Whether the character outside ASCII that starts at `position` is a space. */
+function spaceStartsAt(data: Buffer, last: number, position: number): boolean {
+  const lead = data[position];
+  const length = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+  return /\s/.test(data.toString('utf8', position, Math.min(last, position + length)));
+}
+
+/** `n`, `t`, `r`: the escapes of the spaces a JSON writer escapes. */
+const isSpaceEscape = (byte: number): boolean => byte === 0x6e || byte === 0x74 || byte === 0x72;
+
+/** Where a run of spaces (raw, or escaped line breaks and tabs) that ends at `position` begins, minus one. */
+function spacesBefore(data: Buffer, first: number, position: number): number {
+  let at = position;
+  for (;;) {
+    if (at >= first && data[at] === SPACE) at--;
+    else if (at - 1 >= first && isSpaceEscape(data[at]) && data[at - 1] === BACKSLASH && escapedAt(data, first, at)) at -= 2;
+    else return at;
+  }
+}
+
+/** Where a run of spaces that starts at `position` ends (the byte after it). */
+function spacesAfter(data: Buffer, last: number, position: number): number {
+  let at = position;
+  for (;;) {
+    if (at < last && data[at] === SPACE) at++;
+    else if (at + 1 < last && data[at] === BACKSLASH && isSpaceEscape(data[at + 1])) at += 2;
+    else return at;
+  }
+}
+
+/**
+ * Whether a text byte that is not the query's rules the match out (false) or only decoding can tell (undefined):
+ * a backslash or an escape around it, a quote (the end of the string), a byte outside ASCII where a space is wanted (other spaces) or where
+ * another letter outside ASCII is (another case of it). A character outside ASCII lower-cases to ASCII only for
+ * the Kelvin sign (k) and the dotted capital I (i).
+ */
+function differs(data: Buffer, first: number, position: number, wanted: number): false | undefined {
+  const byte = data[position];
+  if (byte === BACKSLASH || byte === QUOTE || nearEscape(data, first, position)) return undefined;
+  if (byte >= 0x80 && (wanted >= 0x80 || wanted === SPACE || wanted === 0x6b || wanted === 0x69)) return undefined;
+  return false;
+}
+
+/** The string's text (its bytes, when it holds no escape), or undefined when it is not valid JSON. */
+function decodeString(data: Buffer, string: JsonString): string | undefined {
+  if (data.subarray(string.start + 1, string.end - 1).indexOf(BACKSLASH) < 0) return data.toString('utf8', string.start + 1, string.end - 1);
   try {
-    return { value: JSON.parse(data.toString('utf8', open, close + 1)) as string, start: open, end: close + 1, ...(key !== undefined ? { key } : {}) };
+    return JSON.parse(data.toString('utf8', string.start, string.end)) as string;
   } catch {
     return undefined;
   }
+}
+
+/** Bytes each side of an anchor decoded to check it and cut the snippet from (the snippet shows 40 characters). */
+const AROUND_BYTES = 400;
+/** Bytes lower-cased at a time, as the anchor search reaches them. */
+const FOLD_BLOCK = 64 * 1024;
+
+interface TextAround {
+  text: string;
+  /** Whether the piece starts after the string's start, ends before its end. */
+  cutStart: boolean;
+  cutEnd: boolean;
+}
+
+/**
+ * The string's text over bytes [from, to) (clamped to it), widened to whole characters and escapes; undefined when
+ * it is not valid JSON.
+ */
+function textAround(data: Buffer, string: JsonString, from: number, to: number): TextAround | undefined {
+  const first = string.start + 1;
+  const last = string.end - 1;
+  let begin = Math.max(first, from);
+  let finish = Math.min(last, to);
+  // Widen to places no escape or multi-byte character runs across: next to a plain ASCII byte outside any escape.
+  while (begin > first && !(data[begin - 1] < 0x80 && data[begin - 1] !== BACKSLASH && !nearEscape(data, first, begin - 1))) begin--;
+  while (finish < last && !(data[finish] < 0x80 && data[finish] !== BACKSLASH && !nearEscape(data, first, finish))) finish++;
+  const cut = { cutStart: begin > first, cutEnd: finish < last };
+  if (data.subarray(begin, finish).indexOf(BACKSLASH) < 0) return { text: data.toString('utf8', begin, finish), ...cut };
+  try {
+    return { text: JSON.parse(`"${data.toString('utf8', begin, finish)}"`) as string, ...cut };
+  } catch {
+    return undefined;
+  }
+}
+
+/** snippetOf over a piece of a string, its cuts marked '…' like snippetOf's own. */
+function snippetIn(around: TextAround, query: string, source: SearchSource): Snippet | null {
+  const snippet = snippetOf(around.text, query, source);
+  if (!snippet) return null;
+  if (around.cutStart && !snippet.before.startsWith('…')) snippet.before = `…${snippet.before.trimStart()}`;
+  if (around.cutEnd && !snippet.after.endsWith('…')) snippet.after = `${snippet.after.trimEnd()}…`;
+  return snippet;
 }

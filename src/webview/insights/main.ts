@@ -98,7 +98,7 @@ function linkButton(text: string, onClick: () => void, label?: string): HTMLButt
 /** A tool count that opens the Tools tab at that agent's definitions. */
 function toolsLink(agent: string, tools: number): HTMLButtonElement | string {
   if (tools === 0) return '0';
-  const button = linkButton(number(tools), () => showToolsOf(agent), `Show the ${number(tools)} tools of ${agent}`);
+  const button = linkButton(number(tools), () => showToolsOf(agent), `Show the ${countOf(tools, 'tool')} of ${agent}`);
   button.dataset.toolsAgent = agent;
   return button;
 }
