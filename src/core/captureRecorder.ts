@@ -3,6 +3,7 @@
 // must not wait for, so it runs behind a message interface, normally on a worker
 // thread (captureWorker.ts), and inline only when no worker can be started.
 
+import { POOLED_BODY_MIN_BYTES } from './bodyPool';
 import { CaptureLog } from './captureLog';
 import { CaptureRing } from './captureRing';
 import { errorText } from './errorText';
@@ -60,6 +61,8 @@ export type RecorderEvent =
   | { type: 'ready'; logPath?: string; error?: string }
   | { type: 'written'; id: string; kind: CaptureRecord['kind'] }
   | { type: 'problem'; message: string }
+  /** A request body's buffer whose line is on disk, handed back to the relay for the next body (bodyPool.ts). */
+  | { type: 'body-done'; buffer: ArrayBuffer }
   | { type: 'closed' };
 
 export interface RecorderOptions {
@@ -209,7 +212,12 @@ export class CaptureRecorder {
   private writeRequest(command: Extract<RecorderCommand, { type: 'request' }>): void {
     // The body's budget is given back once its line is on disk: until then the line's pieces are views of it.
     const held = heldBytes(command.body);
-    const released = () => this.budget?.release(held);
+    const released = () => {
+      this.budget?.release(held);
+      // Nothing reads the body after this (the line's pieces were its views): its buffer can serve the next one.
+      const { buffer } = command.body;
+      if (buffer instanceof ArrayBuffer && buffer.byteLength >= POOLED_BODY_MIN_BYTES) this.emit({ type: 'body-done', buffer });
+    };
     let line: Uint8Array[] | undefined;
     try {
       line = splicedRequestLine(command);

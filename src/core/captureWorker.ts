@@ -9,9 +9,12 @@ const port = parentPort;
 if (port) {
   // Events go back in one message per batch handled: each message wakes the relay's thread.
   let pending: RecorderEvent[] | undefined;
+  // Body buffers going back to the relay move, they are not copied.
+  const post = (events: RecorderEvent[]) =>
+    port.postMessage(events, events.flatMap((event) => (event.type === 'body-done' ? [event.buffer] : [])));
   const recorder = new CaptureRecorder((event) => {
     if (pending) pending.push(event);
-    else port.postMessage([event]);
+    else post([event]);
   });
   void recorder.open(workerData as RecorderOptions).then(() => {
     port.on('message', (batch: WorkerBatch) => {
@@ -21,7 +24,7 @@ if (port) {
       } finally {
         const events = pending;
         pending = undefined;
-        if (events.length) port.postMessage(events);
+        if (events.length) post(events);
       }
     });
   });

@@ -13,6 +13,7 @@ import { LOOPBACK_HOST, validateListener, type ListenerSpec } from './listeners'
 import type { RecordingOptions, RequestMeta, ResponseEnd } from './captureRecorder';
 import { CaptureRing } from './captureRing';
 import { errorText } from './errorText';
+import { BodyBufferPool } from './bodyPool';
 import { CaptureBudget } from './captureBudget';
 import { CAPTURE_MEMORY_BUDGET_BYTES, TEE_CAP_BYTES } from './limits';
 import { startRecorder, type RecorderLink } from './recorderLink';
@@ -138,6 +139,8 @@ export class InterludeProxy extends EventEmitter<ProxyEventMap> {
   private recorder?: RecorderLink;
   private ringWriter?: RingWriter;
   private budget?: CaptureBudget;
+  /** Body buffers the recorder is done with, for the next bodies' tees. */
+  private readonly bodyPool = new BodyBufferPool();
   private ringBytes = 0;
   private stopping = false;
 
@@ -163,6 +166,11 @@ export class InterludeProxy extends EventEmitter<ProxyEventMap> {
   }
 
   /** Bytes of captured data held in memory right now, beyond the fixed response ring (0 when all is written). */
+  /** Request bodies teed into a buffer the recorder gave back (see bodyPool.ts). */
+  get reusedBodyBuffers(): number {
+    return this.bodyPool.reuseCount;
+  }
+
   get bufferedCaptureBytes(): number {
     return (this.budget?.usedBytes ?? 0) - this.ringBytes;
   }
@@ -188,6 +196,7 @@ export class InterludeProxy extends EventEmitter<ProxyEventMap> {
       (event) => {
         if (event.type === 'written') this.emit('record', { id: event.id, kind: event.kind });
         else if (event.type === 'problem') this.emit('problem', event.message);
+        else if (event.type === 'body-done') this.bodyPool.give(event.buffer);
       },
     );
     if (this.recorder.openError) this.emit('problem', this.recorder.openError);
@@ -304,7 +313,12 @@ export class InterludeProxy extends EventEmitter<ProxyEventMap> {
       (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
     const announced = Number(req.headers['content-length']);
     // Only a recording proxy holds copies; without a log there is nothing to reserve for.
-    const tee = new BodyTee(this.ringWriter ? this.budget : undefined, Number.isSafeInteger(announced) ? announced : undefined);
+    const tee = new BodyTee(
+      this.ringWriter ? this.budget : undefined,
+      Number.isSafeInteger(announced) ? announced : undefined,
+      undefined,
+      this.ringWriter ? this.bodyPool : undefined,
+    );
     req.on('error', () => tee.destroy());
     req.pipe(tee);
     if (!hasBody) tee.resume();

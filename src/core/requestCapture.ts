@@ -3,6 +3,7 @@
 import { Transform } from 'node:stream';
 import type { TransformCallback } from 'node:stream';
 import { bodyText, decodeContent, parseJson } from './bodyDecode';
+import type { BodyBufferPool } from './bodyPool';
 import type { CaptureBudget } from './captureBudget';
 import { TEE_CAP_BYTES } from './limits';
 import type { Extracted } from './records';
@@ -38,18 +39,25 @@ export class BodyTee extends Transform {
     private readonly budget?: CaptureBudget,
     expectedBytes?: number,
     private readonly capBytes = TEE_CAP_BYTES,
+    pool?: BodyBufferPool,
   ) {
     super();
     if (expectedBytes === undefined || expectedBytes <= 0) return;
     if (expectedBytes > capBytes) {
       this.overflow = 'cap';
-    } else if (budget && !budget.reserve(expectedBytes)) {
-      this.overflow = 'budget';
-    } else {
-      this.reserved = budget ? expectedBytes : 0;
-      // Not from Node's shared pool, so it can be transferred to the recorder's thread.
-      this.whole = new Uint8Array(expectedBytes);
+      return;
     }
+    // A buffer the recorder gave back, already mapped (see bodyPool.ts); its whole size is what it holds.
+    const reused = pool?.take(expectedBytes);
+    const holds = reused?.byteLength ?? expectedBytes;
+    if (budget && !budget.reserve(holds)) {
+      if (reused) pool?.give(reused);
+      this.overflow = 'budget';
+      return;
+    }
+    this.reserved = budget ? holds : 0;
+    // Not from Node's shared pool, so it can be transferred to the recorder's thread.
+    this.whole = reused ? new Uint8Array(reused, 0, expectedBytes) : new Uint8Array(expectedBytes);
   }
 
   get overflowed(): boolean {

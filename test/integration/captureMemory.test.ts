@@ -75,6 +75,28 @@ for (const recordOnWorker of [true, false]) {
       upstream.requests.length = 0;
     });
 
+    it('a large body’s buffer comes back once its line is written and takes the next body, recorded as sent, never with bytes of the one before', async () => {
+      const harness = await startHarness(upstream.url, { recordOnWorker });
+      open.push(harness);
+      // Each body a little smaller than the one before: it fits the buffer given back, whose tail holds the old bytes.
+      const bodies = [claudeCodeBody(400_000, 1), claudeCodeBody(380_000, 2), claudeCodeBody(360_000, 3), claudeCodeBody(340_000, 4)];
+      for (const [at, body] of bodies.entries()) {
+        await send(harness, body);
+        await harness.waitForResponses(at + 1);
+        assert.equal(await untilNothingBuffered(harness), 0);
+        // The buffer travels back on the recorder's next message; give it that moment.
+        await new Promise((resolveWait) => setTimeout(resolveWait, 50));
+      }
+      const records = harness.records().filter((record) => record.kind === 'request');
+      assert.equal(records.length, bodies.length);
+      for (const [at, body] of bodies.entries()) {
+        assert.deepEqual((records[at] as { request: unknown }).request, JSON.parse(body.toString('utf8')), `body ${at} as sent`);
+        assert.equal((records[at] as { request_bytes: number }).request_bytes, body.length);
+      }
+      assert.ok(inThreadProxy(harness).reusedBodyBuffers >= bodies.length - 1, `buffers reused: ${inThreadProxy(harness).reusedBodyBuffers}`);
+      upstream.requests.length = 0;
+    });
+
     it('a body that does not fit in the budget is relayed in full, not recorded, and says why; the next one is recorded', async () => {
       const harness = await startHarness(upstream.url, { recordOnWorker, memoryBudgetBytes: DEFAULT_RING_BYTES + 8 + 512 * 1024 });
       open.push(harness);

@@ -60,8 +60,11 @@ export async function startHarness(
     const path = proxy.logPath;
     if (!path) return [];
     const text = readFileSync(path, 'utf8');
-    return text
-      .split('\n')
+    // A line is written when its newline is: a read in the middle of a large line's write sees only its start,
+    // which is not yet a record (and not an invalid one). Every finished line must be JSON.
+    const lines = text.split('\n');
+    lines.pop();
+    return lines
       .filter((line) => line.length > 0)
       .map((line, index) => {
         try {
