@@ -65,6 +65,22 @@ describe('packaging (npm run package)', function () {
     }
     assert.ok(!entries.some((entry) => entry.endsWith('.map')), 'no source maps');
 
+    // What the Marketplace shows: the icon (a 128×128 PNG, read from its IHDR chunk), the links and the listing.
+    const icon = spawnSync('unzip', ['-p', vsix, 'extension/media/icon.png']).stdout;
+    assert.equal(icon.subarray(1, 4).toString('latin1'), 'PNG', 'extension/media/icon.png is a PNG');
+    assert.deepEqual([icon.readUInt32BE(16), icon.readUInt32BE(20)], [128, 128], 'the icon is 128×128');
+    const manifest = JSON.parse(spawnSync('unzip', ['-p', vsix, 'extension/package.json'], { encoding: 'utf8' }).stdout);
+    assert.equal(manifest.icon, 'media/icon.png');
+    assert.equal(manifest.repository.url, 'https://github.com/agent-interlude/agent-interlude.git');
+    assert.equal(manifest.bugs.url, 'https://github.com/agent-interlude/agent-interlude/issues');
+    assert.match(manifest.homepage, /^https:\/\/github\.com\/agent-interlude\/agent-interlude/);
+    assert.match(manifest.galleryBanner.color, /^#[0-9a-f]{6}$/i);
+    assert.ok(manifest.keywords.includes('claude code') && manifest.keywords.includes('codex'), 'keywords name both agents');
+    assert.ok(manifest.categories.length > 1, 'categories beyond Other');
+    assert.deepEqual(manifest.extensionKind, ['workspace'], 'the listeners run where the agent runs');
+    const vsixManifest = spawnSync('unzip', ['-p', vsix, 'extension.vsixmanifest'], { encoding: 'utf8' }).stdout;
+    assert.match(vsixManifest, /Microsoft\.VisualStudio\.Services\.Icons\.Default" Path="extension\/media\/icon\.png"/);
+
     const bytes = statSync(vsix).size;
     assert.ok(bytes < MAX_BYTES, `the .vsix is ${bytes} bytes (limit ${MAX_BYTES})`);
     console.log(`      agent-interlude.vsix: ${(bytes / 1024).toFixed(1)} KB, ${entries.length} entries`);
