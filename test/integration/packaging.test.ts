@@ -44,6 +44,7 @@ describe('packaging (npm run package)', function () {
       /^extension\/LICENSE(\.txt)?$/i,
       /^extension\/dist\/(webview\/)?[\w.-]+\.js$/,
       /^extension\/media\/[\w.-]+$/,
+      /^extension\/media\/walkthrough\/[\w.-]+\.md$/,
     ];
     const unexpected = entries.filter((entry) => !entry.endsWith('/') && !allowed.some((pattern) => pattern.test(entry)));
     assert.deepEqual(unexpected, [], `unexpected files in the .vsix:\n${unexpected.join('\n')}`);
@@ -60,6 +61,7 @@ describe('packaging (npm run package)', function () {
       'extension/dist/webview/request.js',
       'extension/media/interlude.svg',
       'extension/media/request.css',
+      'extension/media/walkthrough/start.md',
     ]) {
       assert.ok(entries.includes(required), `${required} is in the .vsix (entries: ${entries.join(', ')})`);
     }
