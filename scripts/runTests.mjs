@@ -1,4 +1,4 @@
-// The one test command (README, CI): type-checks, then runs each mocha suite in
+// The one test command (README, CI): type-checks, lints, then runs each mocha suite in
 // its own process and ends with the single line CI reads: "N passed, N failed".
 // Usage: node scripts/runTests.mjs [suite ...]   (default: every suite)
 import { spawnSync } from 'node:child_process';
@@ -19,7 +19,7 @@ const SUITES = {
   'ui-smoke': { script: 'scripts/runExtensionTests.mjs', args: ['--smoke'], timeoutMs: 1_200_000 },
 };
 const requested = process.argv.slice(2);
-const names = requested.length ? requested : ['typecheck', ...Object.keys(SUITES)];
+const names = requested.length ? requested : ['typecheck', 'lint', ...Object.keys(SUITES)];
 
 const scratch = mkdtempSync(join(tmpdir(), 'interlude-tests-'));
 const total = { passed: 0, failed: 0, skipped: 0 };
@@ -35,9 +35,16 @@ for (const name of names) {
     total[r.status === 0 ? 'passed' : 'failed'] += 1;
     continue;
   }
+  if (name === 'lint') {
+    // Layering (which folder may import which), floating promises, type-only imports: eslint.config.mjs.
+    console.log('\n== lint (eslint src) ==');
+    const r = run('npx', ['eslint', 'src']);
+    total[r.status === 0 ? 'passed' : 'failed'] += 1;
+    continue;
+  }
   const specs = SUITES[name];
   if (!specs) {
-    console.error(`unknown suite "${name}"; known: typecheck, ${Object.keys(SUITES).join(', ')}`);
+    console.error(`unknown suite "${name}"; known: typecheck, lint, ${Object.keys(SUITES).join(', ')}`);
     process.exit(2);
   }
   console.log(`\n== ${name} ==`);

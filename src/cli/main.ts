@@ -5,21 +5,25 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DEFAULT_CAPTURE_DIR } from '../core/captureLog';
 import { DEFAULT_LISTENERS, ListenerSpecError, parseListenerArg, type ListenerSpec } from '../core/listeners';
-import type { RelayHost as RelayHostClass } from '../core/relayHost';
-import type { runAnalyze as RunAnalyze } from './analyze';
-import type { runExport as RunExport } from './export';
+import type * as RelayHostModule from '../core/relayHost';
+import type * as AnalyzeModule from './analyze';
+import type * as ExportModule from './export';
 import { recordingFromArgs, RECORDING_HELP, RECORDING_OPTIONS } from './recordingArgs';
 
 // Each command loads only its own code: `analyze` never evaluates the relay host, and the relay never evaluates
 // the analysis. That keeps a short `analyze` run short. The proxy itself runs on the relay's own thread.
-function loadRelayHost(): typeof RelayHostClass {
-  return (require('../core/relayHost') as typeof import('../core/relayHost')).RelayHost;
+// (A synchronous require is the point here, hence the lint exceptions.)
+function loadRelayHost(): typeof RelayHostModule.RelayHost {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('../core/relayHost') as typeof RelayHostModule).RelayHost;
 }
-function loadAnalyze(): typeof RunAnalyze {
-  return (require('./analyze') as typeof import('./analyze')).runAnalyze;
+function loadAnalyze(): typeof AnalyzeModule.runAnalyze {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('./analyze') as typeof AnalyzeModule).runAnalyze;
 }
-function loadExport(): typeof RunExport {
-  return (require('./export') as typeof import('./export')).runExport;
+function loadExport(): typeof ExportModule.runExport {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('./export') as typeof ExportModule).runExport;
 }
 
 const VERSION = '0.3.0';

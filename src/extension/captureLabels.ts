@@ -1,7 +1,7 @@
 // How an exchange and a session read in the Captures tree. No `vscode` here: plain functions of the index
 // model, so the wording is the same wherever it shows.
-import { markBidiControls } from '../core/bidiText';
-import { countOf } from '../core/countText';
+import { markBidiControls } from '../shared/bidiText';
+import { countOf } from '../shared/countText';
 import type { ExchangeSummary } from '../core/indexModel';
 
 export type Outcome = 'ok' | 'error' | 'partial' | 'pending';

@@ -1,7 +1,7 @@
 // What the request, timeline and insights panels share: one panel at a time (opening again reveals it; a second panel
 // the workbench restores after a reload is dropped), the shared capture watcher held while the panel exists,
 // and the page's lifecycle — it is discarded while hidden and says `ready` again when shown.
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import type { CaptureChange, CaptureViewDeps, CaptureWatcher } from './captureWatcher';
 import { createWebviewPanel, wireWebviewPanel } from './webviewPage';
 

@@ -2,8 +2,8 @@
 // Fast with thousands of exchanges: the grouping is recomputed only after the index changed and only when
 // the view asks, and tree items are built only for the rows VS Code requests (one session's children at a
 // time). Captured strings are hostile input: they go into labels and tooltips as text, never as markup.
-import { markBidiControls } from '../core/bidiText';
-import { countOf } from '../core/countText';
+import { markBidiControls } from '../shared/bidiText';
+import { countOf } from '../shared/countText';
 import * as vscode from 'vscode';
 import { analyzeConversations, DEFAULT_SESSION_GAP_MS } from '../core/analysis/conversations';
 import type { ExchangeSummary } from '../core/indexModel';

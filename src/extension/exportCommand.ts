@@ -53,7 +53,7 @@ export async function exportCaptures(
   const request: ExportRequest = isRequest(first) ? first : {};
   const dir = await host.captureDir();
   if (!dir) return undefined;
-  let ids = request.ids ?? (isRequest(first) ? undefined : idsFromArguments(first, selected));
+  const ids = request.ids ?? (isRequest(first) ? undefined : idsFromArguments(first, selected));
   let index: LogIndex;
   try {
     // Not the views' shared index, which may lag the folder (a log removed or rewritten since it was read): an

@@ -9,7 +9,7 @@ import { isAnalyzable } from '../core/analysis/analysisInput';
 import { messagesOf } from '../core/analysis/recordText';
 import { messagesReadable, prettyCanonical, skeletonText, toolsJson, type SkeletonText } from '../core/analysis/readableRequest';
 import { toolName } from '../core/analysis/toolCatalog';
-import { markBidiControls } from '../core/bidiText';
+import { markBidiControls } from '../shared/bidiText';
 import { errorText } from '../core/errorText';
 import type { ExchangeSummary } from '../core/indexModel';
 import type { LogIndex } from '../core/logIndex';

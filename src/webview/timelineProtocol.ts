@@ -123,7 +123,7 @@ export type TimelineFromWebview =
       focused?: string;
       /** Text nodes in the page still holding a bidi control or zero-width character (should be none). */
       bidiControls: number;
-      /** Captured-text elements showing a bidi marker (core/bidiText), and whether each is isolated. */
+      /** Captured-text elements showing a bidi marker (shared/bidiText), and whether each is isolated. */
       bidiMarked: number;
       bidiIsolated: boolean;
       secretBadges?: string[];

@@ -9,8 +9,8 @@ import { generateLog } from '../../bench/generateLog';
 import { LogSearch, type LogSearchProgress } from '../../src/core/analysis/logSearch';
 import { LogTextScanner, type ScanHit } from '../../src/core/analysis/logTextScan';
 import { searchOne, type SearchableExchange } from '../../src/core/analysis/textSearch';
-import { bidiMarker, hasBidiControls, markBidiControls } from '../../src/core/bidiText';
-import { countOf } from '../../src/core/countText';
+import { bidiMarker, hasBidiControls, markBidiControls } from '../../src/shared/bidiText';
+import { countOf } from '../../src/shared/countText';
 import type { ExchangeSummary } from '../../src/core/indexModel';
 
 /** The parsing search's answer: id → sources with a hit, and their snippets. */

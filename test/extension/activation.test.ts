@@ -27,6 +27,28 @@ export function activationTests(): void {
       assert.equal(status.terminalBaseUrl, undefined, 'terminals are not wired before Start');
     });
 
+    it('contributes the getting-started walkthrough, each step completing on a registered command or the captures context', async () => {
+      const extension = await activateExtension();
+      const walkthroughs = extension.packageJSON.contributes.walkthroughs as {
+        id: string; steps: { id: string; description: string; media: { markdown: string }; completionEvents: string[] }[];
+      }[];
+      assert.equal(walkthroughs.length, 1);
+      assert.deepEqual(walkthroughs[0].steps.map((step) => step.id), ['start', 'pointAgent', 'firstCapture', 'openTimeline']);
+      const commands = await vscode.commands.getCommands(true);
+      for (const step of walkthroughs[0].steps) {
+        assert.equal(step.completionEvents.length, 1, step.id);
+        const [event] = step.completionEvents;
+        const onCommand = /^onCommand:(.+)$/.exec(event);
+        if (onCommand) assert.ok(commands.includes(onCommand[1]), `${step.id} completes on ${onCommand[1]}, a registered command`);
+        else assert.equal(event, 'onContext:agentInterlude.hasCaptures', step.id);
+        for (const [, linked] of step.description.matchAll(/\(command:([\w.]+)\)/g)) {
+          assert.ok(commands.includes(linked), `${step.id} links ${linked}, a registered command`);
+        }
+        const media = vscode.Uri.joinPath(extension.extensionUri, step.media.markdown);
+        assert.ok((await vscode.workspace.fs.stat(media)).size > 0, `${step.media.markdown} ships`);
+      }
+    });
+
     it('wiring settings default to: terminals wired, no autoStart, captures folder asked in multi-root', () => {
       const config = vscode.workspace.getConfiguration('agentInterlude');
       assert.equal(config.inspect('terminalIntegration')?.defaultValue, true);

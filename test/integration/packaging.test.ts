@@ -44,6 +44,7 @@ describe('packaging (npm run package)', function () {
       /^extension\/LICENSE(\.txt)?$/i,
       /^extension\/dist\/(webview\/)?[\w.-]+\.js$/,
       /^extension\/media\/[\w.-]+$/,
+      /^extension\/media\/walkthrough\/[\w.-]+\.md$/,
     ];
     const unexpected = entries.filter((entry) => !entry.endsWith('/') && !allowed.some((pattern) => pattern.test(entry)));
     assert.deepEqual(unexpected, [], `unexpected files in the .vsix:\n${unexpected.join('\n')}`);
@@ -60,10 +61,27 @@ describe('packaging (npm run package)', function () {
       'extension/dist/webview/request.js',
       'extension/media/interlude.svg',
       'extension/media/request.css',
+      'extension/media/walkthrough/start.md',
     ]) {
       assert.ok(entries.includes(required), `${required} is in the .vsix (entries: ${entries.join(', ')})`);
     }
     assert.ok(!entries.some((entry) => entry.endsWith('.map')), 'no source maps');
+
+    // What the Marketplace shows: the icon (a 128×128 PNG, read from its IHDR chunk), the links and the listing.
+    const icon = spawnSync('unzip', ['-p', vsix, 'extension/media/icon.png']).stdout;
+    assert.equal(icon.subarray(1, 4).toString('latin1'), 'PNG', 'extension/media/icon.png is a PNG');
+    assert.deepEqual([icon.readUInt32BE(16), icon.readUInt32BE(20)], [128, 128], 'the icon is 128×128');
+    const manifest = JSON.parse(spawnSync('unzip', ['-p', vsix, 'extension/package.json'], { encoding: 'utf8' }).stdout);
+    assert.equal(manifest.icon, 'media/icon.png');
+    assert.equal(manifest.repository.url, 'https://github.com/agent-interlude/agent-interlude.git');
+    assert.equal(manifest.bugs.url, 'https://github.com/agent-interlude/agent-interlude/issues');
+    assert.match(manifest.homepage, /^https:\/\/github\.com\/agent-interlude\/agent-interlude/);
+    assert.match(manifest.galleryBanner.color, /^#[0-9a-f]{6}$/i);
+    assert.ok(manifest.keywords.includes('claude code') && manifest.keywords.includes('codex'), 'keywords name both agents');
+    assert.ok(manifest.categories.length > 1, 'categories beyond Other');
+    assert.deepEqual(manifest.extensionKind, ['workspace'], 'the listeners run where the agent runs');
+    const vsixManifest = spawnSync('unzip', ['-p', vsix, 'extension.vsixmanifest'], { encoding: 'utf8' }).stdout;
+    assert.match(vsixManifest, /Microsoft\.VisualStudio\.Services\.Icons\.Default" Path="extension\/media\/icon\.png"/);
 
     const bytes = statSync(vsix).size;
     assert.ok(bytes < MAX_BYTES, `the .vsix is ${bytes} bytes (limit ${MAX_BYTES})`);

@@ -1,8 +1,8 @@
 // The insights panel's page: tabs over the host's analyses. Everything captured (agent, model and tool names,
 // schemas, invocation inputs, family labels) is hostile input: it reaches the DOM through textContent and
 // attribute-free DOM APIs only; the chart and the graph are SVG built with createElementNS.
-import { markBidiControls } from '../../core/bidiText';
-import { countOf } from '../../core/countText';
+import { markBidiControls } from '../../shared/bidiText';
+import { countOf } from '../../shared/countText';
 import {
   INSIGHTS_TABS,
   parseInsightsState,
@@ -55,7 +55,7 @@ function save(): void {
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, className?: string): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
-  // Captured text shows its bidi controls and zero-width characters as markers (core/bidiText).
+  // Captured text shows its bidi controls and zero-width characters as markers (shared/bidiText).
   if (text !== undefined) node.textContent = markBidiControls(text);
   if (className) node.className = className;
   return node;

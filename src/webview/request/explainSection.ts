@@ -3,7 +3,7 @@
 // the context (a bar, and the same figures as text), and what the request cost. Every captured string (a tool
 // name, a changed line, a cause naming them) reaches the DOM through textContent in a bidi-isolated element.
 import type { ExchangeExplanation, NamedAmount } from '../../core/analysis/explain';
-import { markBidiControls } from '../../core/bidiText';
+import { markBidiControls } from '../../shared/bidiText';
 import {
   costParts,
   costText,

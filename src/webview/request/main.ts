@@ -2,7 +2,7 @@
 // textContent (or an attribute-free text node), never through innerHTML or markup strings. Long text goes into
 // <pre> and is capped at TEXT_CAP characters with a "Show all" button, so a 1 MB line does not freeze the page;
 // collapsed sections are built only when first opened.
-import { markBidiControls } from '../../core/bidiText';
+import { markBidiControls } from '../../shared/bidiText';
 import type { ExchangeSummary } from '../../core/indexModel';
 import type { CaptureRecord, RequestRecord, ResponseRecord } from '../../core/records';
 import { parseToWebview, type ExchangeView, type FromWebview, type RequestPanelState } from '../protocol';
@@ -33,7 +33,7 @@ function isObject(value: unknown): value is Json {
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   if (className) node.className = className;
-  // Captured text shows its bidi controls and zero-width characters as markers (core/bidiText).
+  // Captured text shows its bidi controls and zero-width characters as markers (shared/bidiText).
   if (text !== undefined) node.textContent = markBidiControls(text);
   return node;
 }

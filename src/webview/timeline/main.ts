@@ -15,8 +15,8 @@ import {
   type Spread,
   type TimelineState,
 } from '../timelineProtocol';
-import { hasBidiControls, markBidiControls } from '../../core/bidiText';
-import { countOf } from '../../core/countText';
+import { hasBidiControls, markBidiControls } from '../../shared/bidiText';
+import { countOf } from '../../shared/countText';
 
 interface VsCodeApi {
   postMessage(message: TimelineFromWebview): void;
