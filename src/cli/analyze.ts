@@ -18,7 +18,7 @@ import { roundHalfEven, type Spread } from '../core/analysis/stats';
 import type { SecretReport } from '../core/analysis/secretReport';
 import type { ToolCatalog } from '../core/analysis/toolCatalog';
 import type { StopReasons, TokenReport } from '../core/analysis/tokenUsage';
-import { countOf } from '../core/countText';
+import { countOf } from '../shared/countText';
 
 export const DEFAULT_MAX_SLOTS = 15;
 /** Values listed per slot; the rest are counted. */

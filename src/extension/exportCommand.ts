@@ -9,7 +9,7 @@ import { ExportCancelled } from '../core/export/exportRecords';
 import { LogIndex, LogSourceError } from '../core/logIndex';
 import type { CaptureCommandHost } from './captureCommands';
 import { SECTION } from './settings';
-import { countOf } from '../core/countText';
+import { countOf } from '../shared/countText';
 
 /** What a test (or another command) can pass to run the export without asking. */
 export interface ExportRequest {

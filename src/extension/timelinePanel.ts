@@ -33,7 +33,7 @@ import { isRecord } from '../core/jsonValue';
 import type { ExchangeExplanation } from '../core/analysis/explain';
 import type { Explained } from './explainSource';
 import { tokenCount, usd } from '../webview/explainFormat';
-import { countOf } from '../core/countText';
+import { countOf } from '../shared/countText';
 
 /** What the hidden `agentInterlude.internal.timeline` command returns (tests read it). */
 export interface TimelineStatus {

@@ -40,12 +40,11 @@ function workerEntry(explicit?: string): { script: string; eval: boolean } {
 export function shareOut(task: LogSearchTask, count: number): LogSearchShare[] {
   const total = task.files.reduce((sum, file) => sum + file.size, 0);
   const shares: LogSearchShare[] = [];
-  let offset = 0;
   for (let index = 0; index < count; index++) {
     const from = Math.floor((total * index) / count);
     const to = index === count - 1 ? total : Math.floor((total * (index + 1)) / count);
     const pieces: LogSearchShare['pieces'] = [];
-    offset = 0;
+    let offset = 0;
     for (const file of task.files) {
       const start = Math.max(from, offset) - offset;
       const end = Math.min(to, offset + file.size) - offset;
