@@ -767,6 +767,8 @@ export class Explainer {
   private readonly slots = new Map<string, SlotRef | null>();
   private readonly options: ExplainOptions;
   private readonly pricing: PricingTable;
+  /** Requests explained (folded in, or again), and the times the fold started over: what an update cost. */
+  readonly work = { explained: 0, restarts: 0 };
   private readonly ttls: { shortMs: number; longMs: number };
 
   constructor(options: Omit<ExplainOptions, 'conversations' | 'agents'> = {}) {
@@ -808,7 +810,10 @@ export class Explainer {
       }
       was.node = node;
     }
-    if (restart) this.reset();
+    if (restart) {
+      this.reset();
+      this.work.restarts++;
+    }
     const families = familiesSignature(agents);
     if (this.slotAgents !== families) {
       // Families and their slots are rebuilt from every sample at each analysis: when they moved, link each
@@ -845,6 +850,7 @@ export class Explainer {
     const warm = this.warmOf.get(thread);
     const entry = priceOf(this.pricing, exchange.model);
     const cache = explainCache(comparer, exchange, { previous, warm, baseline, edge }, entry?.price);
+    this.work.explained++;
     linkSlot(comparer, this.slots, exchange, cache.segment);
     const explanation: ExchangeExplanation = {
       id: exchange.id,
