@@ -740,6 +740,8 @@ interface Folded {
   request: ExchangeSummary['request'];
   response: ExchangeSummary['response'];
   model: string | undefined;
+  /** The usage it was explained with (none while its response was pending). */
+  usage: ExchangeSummary['usage'];
   /** The previous conversation's latest main request, for a conversation's first request. */
   baseline: ExchangeSummary | undefined;
   explanation: ExchangeExplanation;
@@ -822,10 +824,23 @@ export class Explainer {
       this.slots.clear();
       for (const entry of this.folded) linkSlot(comparer, this.slots, entry.exchange, entry.explanation.cache.segment);
     }
-    for (const [thread, from] of restart ? [] : landed) this.refoldThread(comparer, thread, from);
-    if (landed.size > 0 && !restart) {
-      this.totals = new Totals();
-      for (const entry of this.folded) this.totals.add(entry, report.threads);
+    const replaced: Array<{ at: number; was: Folded }> = [];
+    for (const [thread, from] of restart ? [] : landed) this.refoldThread(comparer, thread, from, replaced);
+    if (replaced.length > 0) {
+      // Requests explained while pending added no tokens or money; when nothing after them did either, the sums
+      // take the landed ones where they stand (the same additions in the same order as a cold pass). Else anew.
+      const first = Math.min(...replaced.map((entry) => entry.at));
+      const refolded = new Set(replaced.map((entry) => entry.at));
+      let inPlace = replaced.every((entry) => entry.was.usage === undefined);
+      for (let at = first; inPlace && at < this.folded.length; at++) {
+        if (!refolded.has(at) && (this.folded[at] as Folded).usage !== undefined) inPlace = false;
+      }
+      if (inPlace) {
+        for (const { at, was } of replaced.sort((a, b) => a.at - b.at)) this.totals.replace(at, was, this.folded[at] as Folded);
+      } else {
+        this.totals = new Totals();
+        for (const entry of this.folded) this.totals.add(entry, report.threads);
+      }
     }
     for (let at = this.folded.length; at < order.length; at++) {
       const { node, exchange } = order[at] as (typeof order)[number];
@@ -865,7 +880,7 @@ export class Explainer {
     };
     this.lastOf.set(thread, exchange);
     if (exchange.usage) this.warmOf.set(thread, exchange);
-    return { node, exchange, edge, request: exchange.request, response: exchange.response, model: exchange.model, baseline, explanation };
+    return { node, exchange, edge, request: exchange.request, response: exchange.response, model: exchange.model, usage: exchange.usage, baseline, explanation };
   }
 
   private fold(comparer: Comparer, node: ConversationNode, exchange: ExchangeSummary, edge: EdgeKind | undefined, parentOf: ReadonlyMap<number, number>): void {
@@ -877,7 +892,7 @@ export class Explainer {
   }
 
   /** Explains a conversation's requests again from the one at `from` (whose response landed) on. */
-  private refoldThread(comparer: Comparer, thread: number, from: number): void {
+  private refoldThread(comparer: Comparer, thread: number, from: number, replaced: Array<{ at: number; was: Folded }>): void {
     this.lastOf.delete(thread);
     this.warmOf.delete(thread);
     for (let at = 0; at < this.folded.length; at++) {
@@ -889,6 +904,7 @@ export class Explainer {
         continue;
       }
       this.folded[at] = this.explain(comparer, entry.node, entry.exchange, entry.edge, entry.baseline);
+      replaced.push({ at, was: entry });
     }
   }
 }
@@ -936,13 +952,11 @@ class Totals {
   private readonly turns = new Map<number, ConversationTurn[]>();
   private readSum = 0;
   private inputSum = 0;
-  private readonly causeCounts: Record<string, number> = {};
 
   add({ exchange, explanation, node }: Folded, threads: ConversationReport['threads']): void {
     const thread = node.thread as number;
     const { cache, cost } = explanation;
     this.explained.push(explanation);
-    this.causeCounts[cache.cause.kind] = (this.causeCounts[cache.cause.kind] ?? 0) + 1;
     if (exchange.usage) {
       this.readSum += exchange.usage.cacheRead;
       this.inputSum += reportedInput(exchange.usage);
@@ -978,8 +992,61 @@ class Totals {
     }
   }
 
+  /**
+   * The request at `at` explained again now that its response landed. Only for a request that was explained
+   * without usage, with none after it that has usage: it added only its count to the sums, so the rest is added
+   * now, exactly as a cold pass would have added it there.
+   */
+  replace(at: number, was: Folded, now: Folded): void {
+    const thread = now.node.thread as number;
+    const { exchange, explanation } = now;
+    this.explained[at] = explanation;
+    if (exchange.usage) {
+      this.readSum += exchange.usage.cacheRead;
+      this.inputSum += reportedInput(exchange.usage);
+    }
+    const addTokensAndMoney = (total: CostTotal) => {
+      addCost(total, exchange, explanation.cost);
+      total.requests--;
+    };
+    addTokensAndMoney(this.total);
+    const before = was.model ? modelFamily(was.model) : '(unknown model)';
+    const family = exchange.model ? modelFamily(exchange.model) : '(unknown model)';
+    if (before === family) {
+      addTokensAndMoney(totalIn(this.byFamily, family));
+    } else {
+      const old = totalIn(this.byFamily, before);
+      old.requests--;
+      if (old.requests === 0) this.byFamily.delete(before);
+      addCost(totalIn(this.byFamily, family), exchange, explanation.cost);
+    }
+    addTokensAndMoney(totalIn(this.bySession, now.node.session));
+    addTokensAndMoney(totalIn(this.byConversation, thread));
+    const turns = this.turns.get(thread) ?? [];
+    let turn = turns.length - 1;
+    while (turn > 0 && turns[turn]?.id !== exchange.id) turn--;
+    turns[turn] = { id: exchange.id, time: now.node.time, inputTokens: explanation.composition.inputTokens, parts: explanation.composition.parts };
+    const conversation = this.conversations.get(thread);
+    if (conversation && turn === turns.length - 1) conversation.topToolResults = explanation.composition.toolResults;
+    if (conversation && explanation.cache.isBreak) {
+      // Nothing after it has usage, so nothing after it is a break: it is the latest break in fold order.
+      conversation.breaks++;
+      this.breaks.push({
+        id: exchange.id,
+        conversation: thread,
+        cause: explanation.cache.cause.kind,
+        text: explanation.cache.cause.text,
+        ...(explanation.cache.segment ? { segment: explanation.cache.segment } : {}),
+        missed: explanation.cache.missed,
+        usd: explanation.cache.breakCost?.usd ?? null,
+      });
+    }
+  }
+
   /** A report of its own: later folds add to these sums, never to a report handed out. */
   report(pricing: PricingTable): ExplainReport {
+    const causeCounts: Record<string, number> = {};
+    for (const explanation of this.explained) causeCounts[explanation.cache.cause.kind] = (causeCounts[explanation.cache.cause.kind] ?? 0) + 1;
     const breaks = [...this.breaks].sort(byCostThenMissed);
     const causes = new Map<string, BreakGroup>();
     const slots = new Map<string, SlotBreakGroup>();
@@ -1017,7 +1084,7 @@ class Totals {
           byConversation: [...this.byConversation].map(([conversation, row]) => ({ conversation, ...row })),
         },
         cacheHitRate: this.inputSum === 0 ? null : this.readSum / this.inputSum,
-        causes: Object.fromEntries(Object.entries(this.causeCounts).sort((a, b) => b[1] - a[1])),
+        causes: Object.fromEntries(Object.entries(causeCounts).sort((a, b) => b[1] - a[1])),
         pricing: { date: pricing.date, source: pricing.source, overridden: pricing.overridden === true },
       },
     };
