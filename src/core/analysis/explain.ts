@@ -439,6 +439,14 @@ function toolJson(input: AnalysisInput, exchange: ExchangeSummary, index: number
   return tool === undefined ? undefined : JSON.stringify(tool, null, 1);
 }
 
+/** A slot value's lines, split once per analysis (slots are looked up for every break when families move). */
+const valueLines = new WeakMap<object, string[]>();
+function linesOf(value: { text: string }): string[] {
+  let lines = valueLines.get(value);
+  if (!lines) valueLines.set(value, (lines = value.text.split('\n')));
+  return lines;
+}
+
 /** The prompt family (system or prefix) holding a sample and the slot whose values hold the changed line. */
 function slotOf(explainer: Comparer, agent: string, source: SlotRef['source'], sampleHash: string | undefined, lines: { before?: string; after?: string }): SlotRef | undefined {
   if (!sampleHash) return undefined;
@@ -449,7 +457,8 @@ function slotOf(explainer: Comparer, agent: string, source: SlotRef['source'], s
   const wanted = [lines.after, lines.before].filter((line): line is string => line !== undefined && line.trim() !== '').map((line) => line.replace(/…$/, ''));
   for (let slot = 0; slot < family.slots.length; slot++) {
     for (const value of family.slots[slot].values) {
-      if (wanted.some((line) => value.text.split('\n').some((valueLine) => valueLine.startsWith(line)))) {
+      const valueLines = linesOf(value);
+      if (wanted.some((line) => valueLines.some((valueLine) => valueLine.startsWith(line)))) {
         return { source, agent, family: family.id, slot };
       }
     }
@@ -760,6 +769,11 @@ export class Explainer {
   private warmOf = new Map<number, ExchangeSummary>();
   /** agent + wire → the latest request of a main (tool-carrying) conversation. */
   private lastMain = new Map<string, ExchangeSummary>();
+  /** The incoming edges of the folded requests, in the conversation report's order. */
+  private edges: Array<{ to: string; kind: EdgeKind }> = [];
+  /** The exchanges seen last, and each by id (the index appends; its summaries are filled in place). */
+  private seen: readonly ExchangeSummary[] = [];
+  private readonly byId = new Map<string, ExchangeSummary>();
   /** Sums over `folded`; rebuilt when a refold changed explanations already added. */
   private totals = new Totals();
   /** Line diffs by text hashes: texts never change under a hash, so these outlive an update. */
@@ -783,10 +797,21 @@ export class Explainer {
   update(input: AnalysisInput, conversations?: ConversationReport, agents: readonly AgentAnalysis[] = []): ExplainReport {
     const exchanges = this.options.agent === undefined ? input.exchanges : input.exchanges.filter((exchange) => exchange.agent === this.options.agent);
     const report = conversations ?? analyzeConversations(exchanges, this.options);
-    const byId = new Map<string, ExchangeSummary>();
-    for (const exchange of exchanges) byId.set(exchange.id, exchange);
+    const byId = this.exchangesById(exchanges);
+    // Each node has at most one incoming edge, pushed in node order: when what was folded is unchanged, so is the
+    // start of the edge list, and only the edges past it are new.
+    let edgesSame = report.edges.length >= this.edges.length;
+    for (let at = 0; edgesSame && at < this.edges.length; at++) {
+      const edge = report.edges[at] as ConversationReport['edges'][number];
+      const was = this.edges[at] as { to: string; kind: EdgeKind };
+      if (edge.to !== was.to || edge.kind !== was.kind) edgesSame = false;
+    }
     const incoming = new Map<string, EdgeKind>();
-    for (const edge of report.edges) incoming.set(edge.to, edge.kind);
+    for (let at = edgesSame ? this.edges.length : 0; at < report.edges.length; at++) {
+      const edge = report.edges[at] as ConversationReport['edges'][number];
+      incoming.set(edge.to, edge.kind);
+    }
+    this.edges = report.edges.map((edge) => ({ to: edge.to, kind: edge.kind }));
     const parentOf = new Map<number, number>();
     for (const thread of report.threads) if (thread.parent !== undefined) parentOf.set(thread.id, thread.parent);
 
@@ -799,12 +824,12 @@ export class Explainer {
     }
 
     // What is already folded must be the same requests, in the same places; only responses may have landed.
-    let restart = order.length < this.folded.length;
+    let restart = order.length < this.folded.length || !edgesSame;
     const landed = new Map<number, number>();
     for (let at = 0; !restart && at < this.folded.length; at++) {
       const was = this.folded[at] as Folded;
       const { node, exchange } = order[at] as (typeof order)[number];
-      if (was.exchange !== exchange || was.node.thread !== node.thread || was.node.session !== node.session || was.node.time !== node.time || was.edge !== incoming.get(exchange.id) || was.request !== exchange.request) {
+      if (was.exchange !== exchange || was.node.thread !== node.thread || was.node.session !== node.session || was.node.time !== node.time || was.request !== exchange.request) {
         restart = true;
       } else if (was.response !== exchange.response || was.model !== exchange.model) {
         const thread = node.thread as number;
@@ -815,6 +840,7 @@ export class Explainer {
     if (restart) {
       this.reset();
       this.work.restarts++;
+      if (edgesSame) for (const edge of report.edges) incoming.set(edge.to, edge.kind);
     }
     const families = familiesSignature(agents);
     if (this.slotAgents !== families) {
@@ -848,6 +874,19 @@ export class Explainer {
       this.totals.add(this.folded[at] as Folded, report.threads);
     }
     return this.totals.report(this.pricing);
+  }
+
+  /** Exchanges by id, kept across updates: a grown list adds its new ones, a changed one is mapped anew. */
+  private exchangesById(exchanges: readonly ExchangeSummary[]): ReadonlyMap<string, ExchangeSummary> {
+    let same = exchanges.length >= this.seen.length;
+    for (let at = 0; same && at < this.seen.length; at++) if (exchanges[at] !== this.seen[at]) same = false;
+    if (!same) this.byId.clear();
+    for (let at = same ? this.seen.length : 0; at < exchanges.length; at++) {
+      const exchange = exchanges[at] as ExchangeSummary;
+      this.byId.set(exchange.id, exchange);
+    }
+    this.seen = exchanges.slice();
+    return this.byId;
   }
 
   private reset(): void {
