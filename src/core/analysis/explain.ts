@@ -1084,8 +1084,11 @@ class Totals {
 
   /** A report of its own: later folds add to these sums, never to a report handed out. */
   report(pricing: PricingTable): ExplainReport {
-    const causeCounts: Record<string, number> = {};
-    for (const explanation of this.explained) causeCounts[explanation.cache.cause.kind] = (causeCounts[explanation.cache.cause.kind] ?? 0) + 1;
+    const causeCounts = new Map<string, number>();
+    for (const explanation of this.explained) {
+      const kind = explanation.cache.cause.kind;
+      causeCounts.set(kind, (causeCounts.get(kind) ?? 0) + 1);
+    }
     const breaks = [...this.breaks].sort(byCostThenMissed);
     const causes = new Map<string, BreakGroup>();
     const slots = new Map<string, SlotBreakGroup>();
@@ -1123,7 +1126,7 @@ class Totals {
           byConversation: [...this.byConversation].map(([conversation, row]) => ({ conversation, ...row })),
         },
         cacheHitRate: this.inputSum === 0 ? null : this.readSum / this.inputSum,
-        causes: Object.fromEntries(Object.entries(causeCounts).sort((a, b) => b[1] - a[1])),
+        causes: Object.fromEntries([...causeCounts].sort((a, b) => b[1] - a[1])),
         pricing: { date: pricing.date, source: pricing.source, overridden: pricing.overridden === true },
       },
     };
