@@ -4,6 +4,7 @@
 // whole data model instead.
 
 import { readFile } from 'node:fs/promises';
+import { stringifyChunked } from '@discoveryjs/json-ext';
 import { parseArgs } from 'node:util';
 import { DEFAULT_CAPTURE_DIR } from '../core/captureLog';
 import type { IndexedFile, LineCounts } from '../core/indexModel';
@@ -158,7 +159,8 @@ export async function runAnalyze(argv: string[]): Promise<number> {
     return 1;
   }
   const output = analyzeOutput(index, report, { agent: args.agent, pricing });
-  await writeOut(args.json ? `${JSON.stringify(output, null, 2)}\n` : renderReport(output, args.maxSlots));
+  if (args.json) await writeChunks(stringifyChunked(output, null, 2));
+  else await writeOut(renderReport(output, args.maxSlots));
   return 0;
 }
 
@@ -166,6 +168,30 @@ export async function runAnalyze(argv: string[]): Promise<number> {
 export function analyzeOutput(index: LogIndex, report: AnalysisReport, options: { agent?: string; pricing?: PricingTable } = {}): AnalyzeOutput {
   const explained = explainLog(index.analysisInput(), { ...options, agents: report.agents, conversations: report.conversations });
   return { sources: { files: index.files(), lines: index.counts() }, ...report, explain: explained.report };
+}
+
+/**
+ * The JSON in pieces, each written once the pipe took the last: a folder's JSON is tens of MB, and one string
+ * of it (twice over while it is encoded) is most of a big log's peak memory.
+ */
+async function writeChunks(chunks: Iterable<string>): Promise<void> {
+  let closed = false;
+  process.stdout.once('error', () => (closed = true));
+  for (const chunk of chunks) {
+    if (closed) return;
+    if (!process.stdout.write(chunk)) {
+      await new Promise<void>((resolveDrain) => {
+        const done = () => {
+          process.stdout.off('drain', done);
+          process.stdout.off('error', done);
+          resolveDrain();
+        };
+        process.stdout.on('drain', done);
+        process.stdout.on('error', done);
+      });
+    }
+  }
+  if (!closed) await writeOut('\n');
 }
 
 function writeOut(text: string): Promise<void> {

@@ -1,13 +1,13 @@
 // The explanation of the captures shown (why each request's cache hit or missed, what fills its context,
 // what it cost), computed once per change of the shared index and read by every view: the request panel,
 // the timeline's break marks, the insights "Cache and cost" tab and the skeleton diff's slot hover. The
-// host only composes core analyses (buildAnalysisReport, explainLog) over LogIndex.analysisInput(); a view
+// host only composes core analyses (buildAnalysisReport, one Explainer fold per index) over LogIndex.analysisInput(); a view
 // asks when it draws, so nothing is computed while no view shows an explanation.
 import * as vscode from 'vscode';
 import { buildAnalysisReport, type AnalysisReport } from '../core/analysis/analysisReport';
 import type { AnalysisInput } from '../core/analysis/analysisInput';
 import { DEFAULT_SESSION_GAP_MS } from '../core/analysis/conversations';
-import { explainLog, explanationIndex, type ExchangeExplanation, type ExplainReport } from '../core/analysis/explain';
+import { Explainer, explanationIndex, type ExchangeExplanation, type ExplainReport } from '../core/analysis/explain';
 import { DEFAULT_PRICING, withOverride, type PricingTable } from '../core/analysis/pricing';
 import { errorText } from '../core/errorText';
 import type { LogIndex } from '../core/logIndex';
@@ -57,6 +57,8 @@ export class ExplainSource implements vscode.Disposable {
   /** The last explanation computed, kept when captures change: cheap to read while a new one waits. */
   private last?: Explained;
   private table?: PricingTable;
+  /** One fold per index and settings: a grown log folds in only its new requests. */
+  private explainer?: { index: LogIndex | undefined; gap: number; pricing: PricingTable; fold: Explainer };
   private lastError?: string;
   private readonly disposables: vscode.Disposable[] = [];
 
@@ -79,7 +81,7 @@ export class ExplainSource implements vscode.Disposable {
   current(): Explained {
     const index = this.watcher.current;
     if (this.cached && this.cached.index === index) return this.cached.result;
-    const result = this.compute(index?.analysisInput() ?? EMPTY_INPUT);
+    const result = this.compute(index, index?.analysisInput() ?? EMPTY_INPUT);
     this.cached = { index, result };
     this.last = result;
     return result;
@@ -112,15 +114,20 @@ export class ExplainSource implements vscode.Disposable {
     return this.table;
   }
 
-  private compute(input: AnalysisInput): Explained {
+  private compute(index: LogIndex | undefined, input: AnalysisInput): Explained {
     const gap = sessionGapMs();
     const pricing = this.pricing();
     const analysis = buildAnalysisReport(input, { sessionGapMs: gap });
     try {
-      const explain = explainLog(input, { sessionGapMs: gap, pricing, conversations: analysis.conversations, agents: analysis.agents });
+      const known = this.explainer;
+      const fold = known && known.index === index && known.gap === gap && known.pricing === pricing ? known.fold : new Explainer({ sessionGapMs: gap, pricing });
+      this.explainer = { index, gap, pricing, fold };
+      const explain = fold.update(input, analysis.conversations, analysis.agents);
       this.lastError = undefined;
       return { analysis, explain, byId: explanationIndex(explain), pricing };
     } catch (error) {
+      // A fold that threw may be half updated: the next computation starts afresh.
+      this.explainer = undefined;
       const text = errorText(error);
       this.say(`cannot explain the captures: ${text}`);
       return { analysis, byId: new Map(), error: text, pricing };

@@ -17,6 +17,7 @@ import {
   startFakeUpstream,
 } from '../support/fakeUpstream';
 import type { FakeUpstream } from '../support/fakeUpstream';
+import { PromptCache } from '../support/promptCache';
 
 /** Parses an SSE body into its events' JSON data (skipping Chat Completions' `[DONE]`). */
 function sseData(body: string): Record<string, unknown>[] {
@@ -438,5 +439,22 @@ describe('fake upstream (driven directly by the official SDKs)', function () {
     });
     assert.equal(upgrade.status, 400);
     assert.equal(fake.requests.at(-1)?.method, 'GET');
+  });
+});
+
+describe('fake upstream prompt cache (promptCache.ts)', () => {
+  it('a message sent as a block list, then as the same text in a string, still hits (Claude Code\'s role:"system" message)', () => {
+    const cache = new PromptCache();
+    const text = 'x '.repeat(8000);
+    const body = (content: unknown) => ({
+      system: [{ type: 'text', text: 'system prompt', cache_control: { type: 'ephemeral' } }],
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }, { role: 'system', content }, { role: 'user', content: [{ type: 'text', text: 'go', cache_control: { type: 'ephemeral' } }] }],
+    });
+    const first = cache.anthropic('m', body([{ type: 'text', text, cache_control: { type: 'ephemeral' } }]));
+    assert.equal(first.cache_read_input_tokens, 0);
+    const second = cache.anthropic('m', body(text));
+    assert.equal(second.cache_read_input_tokens, first.cache_creation_input_tokens, 'everything the first wrote is read');
+    const changed = cache.anthropic('m', body(`${text}!`));
+    assert.ok(changed.cache_read_input_tokens < first.cache_creation_input_tokens, 'a changed text is a miss');
   });
 });

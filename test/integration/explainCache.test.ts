@@ -4,11 +4,12 @@
 // replayed the way Claude Code sends it (SPEC §6) and must be explained with the right cause and segment.
 
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { request } from 'undici';
 import { buildAnalysisReport } from '../../src/core/analysis/analysisReport';
-import { type ExchangeExplanation, type ExplainReport, explainLog } from '../../src/core/analysis/explain';
+import { type ExchangeExplanation, Explainer, type ExplainReport, explainLog } from '../../src/core/analysis/explain';
 import { DEFAULT_PRICING } from '../../src/core/analysis/pricing';
 import { LogIndex } from '../../src/core/logIndex';
 import { startFakeUpstream, type FakeUpstream } from '../support/fakeUpstream';
@@ -376,6 +377,50 @@ describe('explain: cache, composition and cost over real-shaped traffic through 
     const codexByHand = ((wireUsage.input_tokens - cached) * 1.25 + cached * 0.125 + wireUsage.output_tokens * 10) / 1e6;
     assert.ok(Math.abs((codex.cost.total ?? 0) - codexByHand) < 1e-12, `${codex.cost.total} vs ${codexByHand}`);
     assert.equal(codex.cache.cause.kind, 'hit', codex.cache.cause.text);
+  });
+  it('folding the log as it grows, one record at a time, equals explaining it cold at every step', async () => {
+    const files = readdirSync(harness.captureDir).filter((name) => /^log-.*\.jsonl$/.test(name)).sort();
+    const lines = files.flatMap((name) => readFileSync(join(harness.captureDir, name), 'utf8').split('\n').filter((line) => line.startsWith('{')));
+    // A late-written exchange whose request predates everything: placed first in the main conversation, so
+    // what was folded no longer matches and the fold must start over.
+    const early = lines
+      .filter((line) => (JSON.parse(line) as Json).id === ids.first.id)
+      .map((line) => {
+        const record = JSON.parse(line) as Json;
+        const ts = new Date(Date.parse(String(record.ts)) - 3_600_000).toISOString();
+        return JSON.stringify({ ...record, id: `${ids.first.id}-early`, ts });
+      });
+    assert.equal(early.length, 2, 'the first exchange has a request and a response record');
+    const dir = mkdtempSync(join(tmpdir(), 'interlude-fold-'));
+    const log = join(dir, 'log-fold.jsonl');
+    try {
+      writeFileSync(log, '');
+      const index = await LogIndex.open([dir], { workers: false });
+      const fold = new Explainer();
+      let pendingSeen = 0;
+      for (const line of [...lines, ...early]) {
+        appendFileSync(log, `${line}\n`);
+        await index.refresh();
+        const input = index.analysisInput();
+        if (input.exchanges.some((exchange) => exchange.pending)) pendingSeen++;
+        const analysis = buildAnalysisReport(input);
+        const folded = fold.update(input, analysis.conversations, analysis.agents);
+        const cold = explainLog(input, { agents: analysis.agents, conversations: analysis.conversations });
+        assert.deepEqual(folded, cold, `after ${input.exchanges.length} exchanges`);
+      }
+      const cold = new Explainer();
+      const input = index.analysisInput();
+      const analysis = buildAnalysisReport(input);
+      cold.update(input, analysis.conversations, analysis.agents);
+      assert.ok(pendingSeen >= Object.keys(ids).length, 'each request was folded while its response was pending');
+      assert.equal(fold.work.restarts, 1, 'only the request placed before everything restarted the fold');
+      // Incremental: each request explained about twice (pending, then landed; a landing refolds the rest of
+      // its conversation), never the whole log per record.
+      assert.ok(fold.work.explained < 6 * cold.work.explained, `${fold.work.explained} explanations for ${cold.work.explained} requests`);
+      assert.ok(fold.work.explained > cold.work.explained, 'a landed response was explained again');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -102,7 +102,9 @@ export class PromptCache {
       if (!isObject(message)) continue;
       const role = message.role;
       const content = message.content;
-      if (typeof content === 'string') push('messages', { role, content: [{ type: 'text', text: content }] }, ttlOf(message));
+      // A string is the one text block it stands for: Claude Code sends its role:"system" message as a block list,
+      // then as the same text in a string, and the cache still hits (SPEC §6).
+      if (typeof content === 'string') push('messages', { role, block: { type: 'text', text: content } }, ttlOf(message));
       else for (const block of Array.isArray(content) ? content : []) push('messages', { role, block }, ttlOf(block));
     }
     return blocks;

@@ -32,7 +32,7 @@
 import type { CacheMark, ExchangeSummary, SegmentDigest, TokenUsage } from '../indexModel';
 import type { AgentAnalysis } from './agentPrompts';
 import { type AnalysisInput, isConversational } from './analysisInput';
-import { analyzeConversations, type ConversationOptions, type ConversationReport, type EdgeKind } from './conversations';
+import { analyzeConversations, type ConversationNode, type ConversationOptions, type ConversationReport, type EdgeKind } from './conversations';
 import { costOfUsage, DEFAULT_PRICING, type ModelPrice, priceOf, type PricingTable } from './pricing';
 import type { PromptFamily } from './promptSkeleton';
 import { modelFamily } from './tokenUsage';
@@ -415,7 +415,7 @@ function firstChangedIndex(
   return undefined;
 }
 
-interface Explainer {
+interface Comparer {
   input: AnalysisInput;
   agents: readonly AgentAnalysis[];
   ttls: { shortMs: number; longMs: number };
@@ -426,7 +426,7 @@ interface Explainer {
   memo: Map<string, LineChange | SlotRef | null>;
 }
 
-function memoized<T extends LineChange | SlotRef>(explainer: Explainer, key: string, compute: () => T | undefined): T | undefined {
+function memoized<T extends LineChange | SlotRef>(explainer: Comparer, key: string, compute: () => T | undefined): T | undefined {
   if (explainer.memo.has(key)) return (explainer.memo.get(key) ?? undefined) as T | undefined;
   const value = compute();
   explainer.memo.set(key, value ?? null);
@@ -439,8 +439,16 @@ function toolJson(input: AnalysisInput, exchange: ExchangeSummary, index: number
   return tool === undefined ? undefined : JSON.stringify(tool, null, 1);
 }
 
+/** A slot value's lines, split once per analysis (slots are looked up for every break when families move). */
+const valueLines = new WeakMap<object, string[]>();
+function linesOf(value: { text: string }): string[] {
+  let lines = valueLines.get(value);
+  if (!lines) valueLines.set(value, (lines = value.text.split('\n')));
+  return lines;
+}
+
 /** The prompt family (system or prefix) holding a sample and the slot whose values hold the changed line. */
-function slotOf(explainer: Explainer, agent: string, source: SlotRef['source'], sampleHash: string | undefined, lines: { before?: string; after?: string }): SlotRef | undefined {
+function slotOf(explainer: Comparer, agent: string, source: SlotRef['source'], sampleHash: string | undefined, lines: { before?: string; after?: string }): SlotRef | undefined {
   if (!sampleHash) return undefined;
   const analysis = explainer.agents.find((candidate) => candidate.agent === agent);
   const families: readonly PromptFamily[] = (source === 'system' ? analysis?.system?.families : analysis?.prefix?.families) ?? [];
@@ -449,7 +457,8 @@ function slotOf(explainer: Explainer, agent: string, source: SlotRef['source'], 
   const wanted = [lines.after, lines.before].filter((line): line is string => line !== undefined && line.trim() !== '').map((line) => line.replace(/…$/, ''));
   for (let slot = 0; slot < family.slots.length; slot++) {
     for (const value of family.slots[slot].values) {
-      if (wanted.some((line) => value.text.split('\n').some((valueLine) => valueLine.startsWith(line)))) {
+      const valueLines = linesOf(value);
+      if (wanted.some((line) => valueLines.some((valueLine) => valueLine.startsWith(line)))) {
         return { source, agent, family: family.id, slot };
       }
     }
@@ -477,7 +486,7 @@ function nameOf(change: LineChange): string | undefined {
 }
 
 /** The first segment, in cache order, that differs between two requests. */
-export function changedSegment(explainer: Explainer, previous: ExchangeSummary, current: ExchangeSummary): ChangedSegment | undefined {
+export function changedSegment(explainer: Comparer, previous: ExchangeSummary, current: ExchangeSummary): ChangedSegment | undefined {
   const { input } = explainer;
   const tools = firstChangedIndex(previous.tools?.items ?? [], current.tools?.items ?? []);
   if (tools) {
@@ -511,16 +520,12 @@ export function changedSegment(explainer: Explainer, previous: ExchangeSummary, 
         current.system ? input.systemText(current.system.hash) : undefined,
       ),
     ) as LineChange;
-    const slot = memoized(explainer, `S${previous.system?.hash}:${current.system?.hash}`, () =>
-      slotOf(explainer, current.agent, 'system', current.system?.hash, change),
-    );
     const name = nameOf(change);
     return {
       part: 'system',
       index: system.index,
       change: system.change,
       ...lines(change),
-      ...(slot ? { slot } : {}),
       label: `system[${system.index}]${name ? ` (${name})` : ''} ${system.change}`,
     };
   }
@@ -538,9 +543,6 @@ export function changedSegment(explainer: Explainer, previous: ExchangeSummary, 
           ),
         ) as LineChange)
       : {};
-    const slot = inPrefix
-      ? memoized(explainer, `P${previous.prefix?.hash}:${current.prefix?.hash}`, () => slotOf(explainer, current.agent, 'prefix', current.prefix?.hash, change))
-      : undefined;
     const name = inPrefix ? nameOf(change) : undefined;
     const what = messages.change === 'removed' ? 'dropped (compaction?)' : 'edited';
     return {
@@ -548,7 +550,6 @@ export function changedSegment(explainer: Explainer, previous: ExchangeSummary, 
       index: messages.index,
       change: messages.change === 'removed' ? 'removed' : 'changed',
       ...lines(change),
-      ...(slot ? { slot } : {}),
       label: `messages[${messages.index}]${name ? ` (${name})` : ''} ${what}`,
     };
   }
@@ -573,7 +574,7 @@ function lastMark(marks: readonly CacheMark[] | undefined): [number, number] | u
 }
 
 /** The TTL of the cache the previous request left: 1 h when it wrote (or marked) only 1-hour entries. */
-function ttlOfWrite(previous: ExchangeSummary, ttls: Explainer['ttls']): number {
+function ttlOfWrite(previous: ExchangeSummary, ttls: Comparer['ttls']): number {
   const usage = previous.usage;
   if (usage && (usage.cacheCreation1h ?? 0) > 0 && (usage.cacheCreation5m ?? 0) === 0) return ttls.longMs;
   const marks = previous.cacheMarks ?? [];
@@ -617,7 +618,7 @@ interface ExplainContext {
   edge?: EdgeKind;
 }
 
-function explainCache(explainer: Explainer, exchange: ExchangeSummary, context: ExplainContext, price: ModelPrice | undefined): CacheExplanation {
+function explainCache(explainer: Comparer, exchange: ExchangeSummary, context: ExplainContext, price: ModelPrice | undefined): CacheExplanation {
   const usage = exchange.usage;
   const base = {
     uncached: usage?.input ?? 0,
@@ -739,45 +740,172 @@ function group<K>(map: Map<K, BreakGroup>, key: K, label: string, item: CacheBre
 const byCostThenMissed = (a: { usd: number | null; missed: number }, b: { usd: number | null; missed: number }) =>
   (b.usd ?? -1) - (a.usd ?? -1) || b.missed - a.missed;
 
-export function explainLog(input: AnalysisInput, options: ExplainOptions = {}): ExplainReport {
-  const pricing = options.pricing ?? DEFAULT_PRICING;
-  const exchanges = options.agent === undefined ? input.exchanges : input.exchanges.filter((exchange) => exchange.agent === options.agent);
-  const conversations = options.conversations ?? analyzeConversations(exchanges, options);
-  const explainer: Explainer = { input, agents: options.agents ?? [], ttls: options.cacheTtls ?? { shortMs: FIVE_MINUTES_MS, longMs: ONE_HOUR_MS }, memo: new Map() };
-  const byId = new Map<string, ExchangeSummary>();
-  for (const exchange of exchanges) byId.set(exchange.id, exchange);
-  const incoming = new Map<string, EdgeKind>();
-  for (const edge of conversations.edges) incoming.set(edge.to, edge.kind);
+/** What a folded request's explanation was computed from: when any of it changes, it is explained again. */
+interface Folded {
+  node: ConversationNode;
+  exchange: ExchangeSummary;
+  edge: EdgeKind | undefined;
+  /** The records the summary pointed at when folded (a landing response fills `response` in place). */
+  request: ExchangeSummary['request'];
+  response: ExchangeSummary['response'];
+  model: string | undefined;
+  /** The usage it was explained with (none while its response was pending). */
+  usage: ExchangeSummary['usage'];
+  /** The previous conversation's latest main request, for a conversation's first request. */
+  baseline: ExchangeSummary | undefined;
+  explanation: ExchangeExplanation;
+}
 
-  const explained: ExchangeExplanation[] = [];
-  const lastOf = new Map<number, ExchangeSummary>();
-  const warmOf = new Map<number, ExchangeSummary>();
+/**
+ * The explainer as a fold: each request is explained against the state its conversation reached (the previous
+ * request, the last one with usage), so a log that grows is explained by folding in only its new requests. A
+ * response that lands later refolds its conversation from that request on; any other change to what was folded
+ * (a request placed earlier, a thread or session reassigned, a retry found) restarts the fold. `explainLog` is
+ * this fold over everything at once; `update` after each refresh gives the same report.
+ */
+export class Explainer {
+  private folded: Folded[] = [];
+  private lastOf = new Map<number, ExchangeSummary>();
+  private warmOf = new Map<number, ExchangeSummary>();
   /** agent + wire → the latest request of a main (tool-carrying) conversation. */
-  const lastMain = new Map<string, ExchangeSummary>();
-  const parentOf = new Map<number, number>();
-  for (const thread of conversations.threads) if (thread.parent !== undefined) parentOf.set(thread.id, thread.parent);
+  private lastMain = new Map<string, ExchangeSummary>();
+  /** The incoming edges of the folded requests, in the conversation report's order. */
+  private edges: Array<{ to: string; kind: EdgeKind }> = [];
+  /** The exchanges seen last, and each by id (the index appends; its summaries are filled in place). */
+  private seen: readonly ExchangeSummary[] = [];
+  private readonly byId = new Map<string, ExchangeSummary>();
+  /** Sums over `folded`; rebuilt when a refold changed explanations already added. */
+  private totals = new Totals();
+  /** Line diffs by text hashes: texts never change under a hash, so these outlive an update. */
+  private readonly lineMemo = new Map<string, LineChange | SlotRef | null>();
+  /** The families slots were linked to, and those links by sample and changed line. */
+  private slotAgents?: string;
+  private readonly slots = new Map<string, SlotRef | null>();
+  private readonly options: ExplainOptions;
+  private readonly pricing: PricingTable;
+  /** Requests explained (folded in, or again), and the times the fold started over: what an update cost. */
+  readonly work = { explained: 0, restarts: 0 };
+  private readonly ttls: { shortMs: number; longMs: number };
 
-  const breaks: CacheBreak[] = [];
-  const total = emptyTotal();
-  const byFamily = new Map<string, CostTotal>();
-  const bySession = new Map<number, CostTotal>();
-  const byConversation = new Map<number, CostTotal>();
-  const conversationsOut = new Map<number, ConversationExplain>();
-  let readSum = 0;
-  let inputSum = 0;
-  const causeCounts: Record<string, number> = {};
+  constructor(options: Omit<ExplainOptions, 'conversations' | 'agents'> = {}) {
+    this.options = options;
+    this.pricing = options.pricing ?? DEFAULT_PRICING;
+    this.ttls = options.cacheTtls ?? { shortMs: FIVE_MINUTES_MS, longMs: ONE_HOUR_MS };
+  }
 
-  for (const node of conversations.nodes) {
-    const exchange = byId.get(node.id);
-    if (!exchange || !isConversational(exchange) || node.thread === null) continue;
-    const thread = node.thread;
-    const previous = lastOf.get(thread);
-    const warm = warmOf.get(thread);
-    const scope = `${exchange.agent}\u0000${exchange.wire}`;
-    const baseline = previous ? undefined : lastMain.get(scope);
-    const entry = priceOf(pricing, exchange.model);
-    const cache = explainCache(explainer, exchange, { previous, warm, baseline, edge: incoming.get(exchange.id) }, entry?.price);
-    const cost = exchangeCost(exchange, pricing);
+  /** The explanation of `input` now; `conversations` and `agents` as in ExplainOptions (built when absent). */
+  update(input: AnalysisInput, conversations?: ConversationReport, agents: readonly AgentAnalysis[] = []): ExplainReport {
+    const exchanges = this.options.agent === undefined ? input.exchanges : input.exchanges.filter((exchange) => exchange.agent === this.options.agent);
+    const report = conversations ?? analyzeConversations(exchanges, this.options);
+    const byId = this.exchangesById(exchanges);
+    // Each node has at most one incoming edge, pushed in node order: when what was folded is unchanged, so is the
+    // start of the edge list, and only the edges past it are new.
+    let edgesSame = report.edges.length >= this.edges.length;
+    for (let at = 0; edgesSame && at < this.edges.length; at++) {
+      const edge = report.edges[at] as ConversationReport['edges'][number];
+      const was = this.edges[at] as { to: string; kind: EdgeKind };
+      if (edge.to !== was.to || edge.kind !== was.kind) edgesSame = false;
+    }
+    const incoming = new Map<string, EdgeKind>();
+    for (let at = edgesSame ? this.edges.length : 0; at < report.edges.length; at++) {
+      const edge = report.edges[at] as ConversationReport['edges'][number];
+      incoming.set(edge.to, edge.kind);
+    }
+    this.edges = report.edges.map((edge) => ({ to: edge.to, kind: edge.kind }));
+    const parentOf = new Map<number, number>();
+    for (const thread of report.threads) if (thread.parent !== undefined) parentOf.set(thread.id, thread.parent);
+
+    const comparer: Comparer = { input, agents, ttls: this.ttls, memo: this.lineMemo };
+    const order: Array<{ node: ConversationNode; exchange: ExchangeSummary }> = [];
+    for (const node of report.nodes) {
+      const exchange = byId.get(node.id);
+      if (!exchange || !isConversational(exchange) || node.thread === null) continue;
+      order.push({ node, exchange });
+    }
+
+    // What is already folded must be the same requests, in the same places; only responses may have landed.
+    let restart = order.length < this.folded.length || !edgesSame;
+    const landed = new Map<number, number>();
+    for (let at = 0; !restart && at < this.folded.length; at++) {
+      const was = this.folded[at] as Folded;
+      const { node, exchange } = order[at] as (typeof order)[number];
+      if (was.exchange !== exchange || was.node.thread !== node.thread || was.node.session !== node.session || was.node.time !== node.time || was.request !== exchange.request) {
+        restart = true;
+      } else if (was.response !== exchange.response || was.model !== exchange.model) {
+        const thread = node.thread as number;
+        if (!landed.has(thread)) landed.set(thread, at);
+      }
+      was.node = node;
+    }
+    if (restart) {
+      this.reset();
+      this.work.restarts++;
+      if (edgesSame) for (const edge of report.edges) incoming.set(edge.to, edge.kind);
+    }
+    const families = familiesSignature(agents);
+    if (this.slotAgents !== families) {
+      // Families and their slots are rebuilt from every sample at each analysis: when they moved, link each
+      // segment anew (a new request of a known prompt leaves them where they were).
+      this.slotAgents = families;
+      this.slots.clear();
+      for (const entry of this.folded) linkSlot(comparer, this.slots, entry.exchange, entry.explanation.cache.segment);
+    }
+    const replaced: Array<{ at: number; was: Folded }> = [];
+    for (const [thread, from] of restart ? [] : landed) this.refoldThread(comparer, thread, from, replaced);
+    if (replaced.length > 0) {
+      // Requests explained while pending added no tokens or money; when nothing after them did either, the sums
+      // take the landed ones where they stand (the same additions in the same order as a cold pass). Else anew.
+      const first = Math.min(...replaced.map((entry) => entry.at));
+      const refolded = new Set(replaced.map((entry) => entry.at));
+      let inPlace = replaced.every((entry) => entry.was.usage === undefined);
+      for (let at = first; inPlace && at < this.folded.length; at++) {
+        if (!refolded.has(at) && (this.folded[at] as Folded).usage !== undefined) inPlace = false;
+      }
+      if (inPlace) {
+        for (const { at, was } of replaced.sort((a, b) => a.at - b.at)) this.totals.replace(at, was, this.folded[at] as Folded);
+      } else {
+        this.totals = new Totals();
+        for (const entry of this.folded) this.totals.add(entry, report.threads);
+      }
+    }
+    for (let at = this.folded.length; at < order.length; at++) {
+      const { node, exchange } = order[at] as (typeof order)[number];
+      this.fold(comparer, node, exchange, incoming.get(exchange.id), parentOf);
+      this.totals.add(this.folded[at] as Folded, report.threads);
+    }
+    return this.totals.report(this.pricing);
+  }
+
+  /** Exchanges by id, kept across updates: a grown list adds its new ones, a changed one is mapped anew. */
+  private exchangesById(exchanges: readonly ExchangeSummary[]): ReadonlyMap<string, ExchangeSummary> {
+    let same = exchanges.length >= this.seen.length;
+    for (let at = 0; same && at < this.seen.length; at++) if (exchanges[at] !== this.seen[at]) same = false;
+    if (!same) this.byId.clear();
+    for (let at = same ? this.seen.length : 0; at < exchanges.length; at++) {
+      const exchange = exchanges[at] as ExchangeSummary;
+      this.byId.set(exchange.id, exchange);
+    }
+    this.seen = exchanges.slice();
+    return this.byId;
+  }
+
+  private reset(): void {
+    this.folded = [];
+    this.lastOf = new Map();
+    this.warmOf = new Map();
+    this.lastMain = new Map();
+    this.totals = new Totals();
+    this.slotAgents = undefined;
+  }
+
+  private explain(comparer: Comparer, node: ConversationNode, exchange: ExchangeSummary, edge: EdgeKind | undefined, baseline: ExchangeSummary | undefined): Folded {
+    const thread = node.thread as number;
+    const previous = this.lastOf.get(thread);
+    const warm = this.warmOf.get(thread);
+    const entry = priceOf(this.pricing, exchange.model);
+    const cache = explainCache(comparer, exchange, { previous, warm, baseline, edge }, entry?.price);
+    this.work.explained++;
+    linkSlot(comparer, this.slots, exchange, cache.segment);
     const explanation: ExchangeExplanation = {
       id: exchange.id,
       agent: exchange.agent,
@@ -787,39 +915,111 @@ export function explainLog(input: AnalysisInput, options: ExplainOptions = {}): 
       time: node.time,
       cache,
       composition: compositionOf(exchange),
-      cost,
+      cost: exchangeCost(exchange, this.pricing),
     };
-    explained.push(explanation);
-    causeCounts[cache.cause.kind] = (causeCounts[cache.cause.kind] ?? 0) + 1;
-    lastOf.set(thread, exchange);
-    if (exchange.usage) warmOf.set(thread, exchange);
-    if (!parentOf.has(thread) && (exchange.tools?.count ?? 0) > 0) lastMain.set(scope, exchange);
+    this.lastOf.set(thread, exchange);
+    if (exchange.usage) this.warmOf.set(thread, exchange);
+    return { node, exchange, edge, request: exchange.request, response: exchange.response, model: exchange.model, usage: exchange.usage, baseline, explanation };
+  }
 
+  private fold(comparer: Comparer, node: ConversationNode, exchange: ExchangeSummary, edge: EdgeKind | undefined, parentOf: ReadonlyMap<number, number>): void {
+    const thread = node.thread as number;
+    const scope = `${exchange.agent}\u0000${exchange.wire}`;
+    const baseline = this.lastOf.has(thread) ? undefined : this.lastMain.get(scope);
+    this.folded.push(this.explain(comparer, node, exchange, edge, baseline));
+    if (!parentOf.has(thread) && (exchange.tools?.count ?? 0) > 0) this.lastMain.set(scope, exchange);
+  }
+
+  /** Explains a conversation's requests again from the one at `from` (whose response landed) on. */
+  private refoldThread(comparer: Comparer, thread: number, from: number, replaced: Array<{ at: number; was: Folded }>): void {
+    this.lastOf.delete(thread);
+    this.warmOf.delete(thread);
+    for (let at = 0; at < this.folded.length; at++) {
+      const entry = this.folded[at] as Folded;
+      if (entry.node.thread !== thread) continue;
+      if (at < from) {
+        this.lastOf.set(thread, entry.exchange);
+        if (entry.exchange.usage) this.warmOf.set(thread, entry.exchange);
+        continue;
+      }
+      this.folded[at] = this.explain(comparer, entry.node, entry.exchange, entry.edge, entry.baseline);
+      replaced.push({ at, was: entry });
+    }
+  }
+}
+
+/** What slot links depend on: each family's id, its samples and its slots' values (their sizes and starts). */
+function familiesSignature(agents: readonly AgentAnalysis[]): string {
+  const parts: string[] = [];
+  for (const agent of agents) {
+    for (const [source, families] of [['system', agent.system?.families], ['prefix', agent.prefix?.families]] as const) {
+      for (const family of families ?? []) {
+        parts.push(`${agent.agent}\u0000${source}\u0000${family.id}\u0000${family.sampleKeys.join(',')}`);
+        // A slot's values are ranked by use, which a new request can reorder; which slot a line is in cannot change.
+        for (const slot of family.slots) parts.push(slot.values.map((value) => `${value.text.length}:${value.text.slice(0, 32)}`).sort().join('\u0001'));
+      }
+    }
+  }
+  return parts.join('\u0002');
+}
+
+/**
+ * Points a system or prefix segment at the slot of the current families, or at none. Kept apart from the
+ * segment itself: families are rebuilt from every sample at each analysis, so a slot is linked anew each time.
+ */
+function linkSlot(comparer: Comparer, slots: Map<string, SlotRef | null>, exchange: ExchangeSummary, segment: ChangedSegment | undefined): void {
+  if (!segment || segment.part === 'tools') return;
+  // A message segment has lines only when it sits in the prompt prefix; later messages are conversation.
+  const source: SlotRef['source'] = segment.part === 'system' ? 'system' : 'prefix';
+  const hash = source === 'system' ? exchange.system?.hash : exchange.prefix?.hash;
+  const key = `${source}\u0000${exchange.agent}\u0000${hash}\u0000${segment.before}\u0000${segment.after}`;
+  let slot = slots.get(key);
+  if (slot === undefined) slots.set(key, (slot = slotOf(comparer, exchange.agent, source, hash, segment) ?? null));
+  if (slot) segment.slot = slot;
+  else delete segment.slot;
+}
+
+/** The folder's sums over the folded requests, added to as requests are folded in. */
+class Totals {
+  private readonly explained: ExchangeExplanation[] = [];
+  private readonly breaks: CacheBreak[] = [];
+  private readonly total = emptyTotal();
+  private readonly byFamily = new Map<string, CostTotal>();
+  private readonly bySession = new Map<number, CostTotal>();
+  private readonly byConversation = new Map<number, CostTotal>();
+  private readonly conversations = new Map<number, ConversationExplain>();
+  private readonly turns = new Map<number, ConversationTurn[]>();
+  private readSum = 0;
+  private inputSum = 0;
+
+  add({ exchange, explanation, node }: Folded, threads: ConversationReport['threads']): void {
+    const thread = node.thread as number;
+    const { cache, cost } = explanation;
+    this.explained.push(explanation);
     if (exchange.usage) {
-      readSum += exchange.usage.cacheRead;
-      inputSum += reportedInput(exchange.usage);
+      this.readSum += exchange.usage.cacheRead;
+      this.inputSum += reportedInput(exchange.usage);
     }
-    addCost(total, exchange, cost);
+    addCost(this.total, exchange, cost);
     const family = exchange.model ? modelFamily(exchange.model) : '(unknown model)';
-    if (!byFamily.has(family)) byFamily.set(family, emptyTotal());
-    addCost(byFamily.get(family) as CostTotal, exchange, cost);
-    if (!bySession.has(node.session)) bySession.set(node.session, emptyTotal());
-    addCost(bySession.get(node.session) as CostTotal, exchange, cost);
-    if (!byConversation.has(thread)) byConversation.set(thread, emptyTotal());
-    addCost(byConversation.get(thread) as CostTotal, exchange, cost);
+    addCost(totalIn(this.byFamily, family), exchange, cost);
+    addCost(totalIn(this.bySession, node.session), exchange, cost);
+    const conversationTotal = totalIn(this.byConversation, thread);
+    addCost(conversationTotal, exchange, cost);
 
-    let conversation = conversationsOut.get(thread);
+    let conversation = this.conversations.get(thread);
     if (!conversation) {
-      const key = conversations.threads[thread]?.key;
-      conversation = { conversation: thread, agent: exchange.agent, ...(key !== undefined ? { key } : {}), turns: [], topToolResults: [], cost: byConversation.get(thread) as CostTotal, breaks: 0 };
-      conversationsOut.set(thread, conversation);
+      const key = threads[thread]?.key;
+      conversation = { conversation: thread, agent: exchange.agent, ...(key !== undefined ? { key } : {}), turns: [], topToolResults: [], cost: conversationTotal, breaks: 0 };
+      this.conversations.set(thread, conversation);
+      this.turns.set(thread, []);
     }
-    conversation.turns.push({ id: exchange.id, time: node.time, inputTokens: explanation.composition.inputTokens, parts: explanation.composition.parts });
+    this.turns.get(thread)?.push({ id: exchange.id, time: node.time, inputTokens: explanation.composition.inputTokens, parts: explanation.composition.parts });
     conversation.topToolResults = explanation.composition.toolResults;
 
     if (cache.isBreak) {
       conversation.breaks++;
-      breaks.push({
+      this.breaks.push({
         id: exchange.id,
         conversation: thread,
         cause: cache.cause.kind,
@@ -831,43 +1031,116 @@ export function explainLog(input: AnalysisInput, options: ExplainOptions = {}): 
     }
   }
 
-  breaks.sort(byCostThenMissed);
-  const causes = new Map<string, BreakGroup>();
-  const slots = new Map<string, SlotBreakGroup>();
-  const tools = new Map<string, BreakGroup>();
-  for (const item of breaks) {
-    group(causes, item.cause, item.cause, item);
-    const slot = item.segment?.slot;
-    if (slot) {
-      const key = `${slot.source}\u0000${slot.agent}\u0000${slot.family}\u0000${slot.slot}`;
-      let entry = slots.get(key);
-      if (!entry) slots.set(key, (entry = { key: `${slot.agent} ${slot.source} family ${slot.family} slot ${slot.slot}`, slot, count: 0, missed: 0, usd: 0 }));
-      entry.count++;
-      entry.missed += item.missed;
-      entry.usd += item.usd ?? 0;
+  /**
+   * The request at `at` explained again now that its response landed. Only for a request that was explained
+   * without usage, with none after it that has usage: it added only its count to the sums, so the rest is added
+   * now, exactly as a cold pass would have added it there.
+   */
+  replace(at: number, was: Folded, now: Folded): void {
+    const thread = now.node.thread as number;
+    const { exchange, explanation } = now;
+    this.explained[at] = explanation;
+    if (exchange.usage) {
+      this.readSum += exchange.usage.cacheRead;
+      this.inputSum += reportedInput(exchange.usage);
     }
-    if (item.segment?.part === 'tools' && item.segment.toolName) group(tools, item.segment.toolName, item.segment.toolName, item);
+    const addTokensAndMoney = (total: CostTotal) => {
+      addCost(total, exchange, explanation.cost);
+      total.requests--;
+    };
+    addTokensAndMoney(this.total);
+    const before = was.model ? modelFamily(was.model) : '(unknown model)';
+    const family = exchange.model ? modelFamily(exchange.model) : '(unknown model)';
+    if (before === family) {
+      addTokensAndMoney(totalIn(this.byFamily, family));
+    } else {
+      const old = totalIn(this.byFamily, before);
+      old.requests--;
+      if (old.requests === 0) this.byFamily.delete(before);
+      addCost(totalIn(this.byFamily, family), exchange, explanation.cost);
+    }
+    addTokensAndMoney(totalIn(this.bySession, now.node.session));
+    addTokensAndMoney(totalIn(this.byConversation, thread));
+    const turns = this.turns.get(thread) ?? [];
+    let turn = turns.length - 1;
+    while (turn > 0 && turns[turn]?.id !== exchange.id) turn--;
+    turns[turn] = { id: exchange.id, time: now.node.time, inputTokens: explanation.composition.inputTokens, parts: explanation.composition.parts };
+    const conversation = this.conversations.get(thread);
+    if (conversation && turn === turns.length - 1) conversation.topToolResults = explanation.composition.toolResults;
+    if (conversation && explanation.cache.isBreak) {
+      // Nothing after it has usage, so nothing after it is a break: it is the latest break in fold order.
+      conversation.breaks++;
+      this.breaks.push({
+        id: exchange.id,
+        conversation: thread,
+        cause: explanation.cache.cause.kind,
+        text: explanation.cache.cause.text,
+        ...(explanation.cache.segment ? { segment: explanation.cache.segment } : {}),
+        missed: explanation.cache.missed,
+        usd: explanation.cache.breakCost?.usd ?? null,
+      });
+    }
   }
-  const ranked = <T extends BreakGroup>(values: Iterable<T>) => [...values].sort((a, b) => b.usd - a.usd || b.missed - a.missed || a.key.localeCompare(b.key));
-  return {
-    exchanges: explained,
-    report: {
-      breaks,
-      byCause: ranked(causes.values()),
-      bySlot: ranked(slots.values()),
-      byTool: ranked(tools.values()),
-      conversations: [...conversationsOut.values()],
-      cost: {
-        total,
-        byFamily: [...byFamily].map(([family, row]) => ({ family, ...row })).sort((a, b) => b.usd - a.usd || a.family.localeCompare(b.family)),
-        bySession: [...bySession].map(([session, row]) => ({ session, ...row })),
-        byConversation: [...byConversation].map(([conversation, row]) => ({ conversation, ...row })),
+
+  /** A report of its own: later folds add to these sums, never to a report handed out. */
+  report(pricing: PricingTable): ExplainReport {
+    const causeCounts = new Map<string, number>();
+    for (const explanation of this.explained) {
+      const kind = explanation.cache.cause.kind;
+      causeCounts.set(kind, (causeCounts.get(kind) ?? 0) + 1);
+    }
+    const breaks = [...this.breaks].sort(byCostThenMissed);
+    const causes = new Map<string, BreakGroup>();
+    const slots = new Map<string, SlotBreakGroup>();
+    const tools = new Map<string, BreakGroup>();
+    for (const item of breaks) {
+      group(causes, item.cause, item.cause, item);
+      const slot = item.segment?.slot;
+      if (slot) {
+        const key = `${slot.source}\u0000${slot.agent}\u0000${slot.family}\u0000${slot.slot}`;
+        let entry = slots.get(key);
+        if (!entry) slots.set(key, (entry = { key: `${slot.agent} ${slot.source} family ${slot.family} slot ${slot.slot}`, slot, count: 0, missed: 0, usd: 0 }));
+        entry.count++;
+        entry.missed += item.missed;
+        entry.usd += item.usd ?? 0;
+      }
+      if (item.segment?.part === 'tools' && item.segment.toolName) group(tools, item.segment.toolName, item.segment.toolName, item);
+    }
+    const ranked = <T extends BreakGroup>(values: Iterable<T>) => [...values].sort((a, b) => b.usd - a.usd || b.missed - a.missed || a.key.localeCompare(b.key));
+    const conversations: ConversationExplain[] = [];
+    for (const [thread, conversation] of this.conversations) {
+      conversations.push({ ...conversation, turns: [...(this.turns.get(thread) ?? [])], cost: { ...conversation.cost } });
+    }
+    return {
+      exchanges: [...this.explained],
+      report: {
+        breaks,
+        byCause: ranked(causes.values()),
+        bySlot: ranked(slots.values()),
+        byTool: ranked(tools.values()),
+        conversations,
+        cost: {
+          total: { ...this.total },
+          byFamily: [...this.byFamily].map(([family, row]) => ({ family, ...row })).sort((a, b) => b.usd - a.usd || a.family.localeCompare(b.family)),
+          bySession: [...this.bySession].map(([session, row]) => ({ session, ...row })),
+          byConversation: [...this.byConversation].map(([conversation, row]) => ({ conversation, ...row })),
+        },
+        cacheHitRate: this.inputSum === 0 ? null : this.readSum / this.inputSum,
+        causes: Object.fromEntries([...causeCounts].sort((a, b) => b[1] - a[1])),
+        pricing: { date: pricing.date, source: pricing.source, overridden: pricing.overridden === true },
       },
-      cacheHitRate: inputSum === 0 ? null : readSum / inputSum,
-      causes: Object.fromEntries(Object.entries(causeCounts).sort((a, b) => b[1] - a[1])),
-      pricing: { date: pricing.date, source: pricing.source, overridden: pricing.overridden === true },
-    },
-  };
+    };
+  }
+}
+
+function totalIn<K>(map: Map<K, CostTotal>, key: K): CostTotal {
+  let total = map.get(key);
+  if (!total) map.set(key, (total = emptyTotal()));
+  return total;
+}
+
+export function explainLog(input: AnalysisInput, options: ExplainOptions = {}): ExplainReport {
+  return new Explainer(options).update(input, options.conversations, options.agents ?? []);
 }
 
 export function explanationIndex(report: ExplainReport): Map<string, ExchangeExplanation> {
