@@ -4,36 +4,12 @@
 //                 refresh() + buildAnalysisReport + the Explainer fold + the id lookup (explainSource.ts).
 //                 Restores the file's size at the end. Prints one JSON line on stdout.
 
-import { appendFileSync, closeSync, openSync, readSync, statSync, truncateSync } from 'node:fs';
+import { appendFileSync, statSync, truncateSync } from 'node:fs';
 import { buildAnalysisReport } from '../src/core/analysis/analysisReport';
 import { Explainer, explanationIndex } from '../src/core/analysis/explain';
 import { LogIndex } from '../src/core/logIndex';
+import { nextExchange } from './appendedExchange';
 
-/** The last successful request+response pair of the file, as two lines to append under a fresh id. */
-function nextExchange(path: string, sequence: number): { request: string; response: string } {
-  const size = statSync(path).size;
-  const tailBytes = Math.min(size, 8 * 1024 * 1024);
-  const buf = Buffer.alloc(tailBytes);
-  const fd = openSync(path, 'r');
-  try {
-    readSync(fd, buf, 0, tailBytes, size - tailBytes);
-  } finally {
-    closeSync(fd);
-  }
-  const lines = buf.toString('utf8').split('\n').filter((line) => line.startsWith('{'));
-  let responseAt = lines.length - 1;
-  while (responseAt >= 0 && !(lines[responseAt]?.includes('"kind":"response"') && lines[responseAt]?.includes('"status":200'))) responseAt--;
-  const response = JSON.parse(lines[responseAt] as string) as Record<string, unknown>;
-  let requestAt = responseAt - 1;
-  while (requestAt >= 0 && !lines[requestAt]?.includes(`"id":"${String(response.id)}"`)) requestAt--;
-  const request = JSON.parse(lines[requestAt] as string) as Record<string, unknown>;
-  const id = `ab${String(process.pid % 10_000).padStart(4, '0')}${String(sequence).padStart(6, '0')}`;
-  const base = Date.parse(String(response.ts)) + 1_000 * (sequence + 1);
-  return {
-    request: `${JSON.stringify({ ...request, id, ts: new Date(base).toISOString() })}\n`,
-    response: `${JSON.stringify({ ...response, id, ts: new Date(base + 3_000).toISOString() })}\n`,
-  };
-}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -66,7 +42,7 @@ async function main(): Promise<void> {
   const refreshes: number[] = [];
   try {
     for (let i = 0; i < count; i++) {
-      const next = nextExchange(path, i);
+      const next = nextExchange(path, i, 'ab');
       // The request lands first (pending), then its response: two refreshes, as the editor sees a relay.
       for (const line of [next.request, next.response]) {
         appendFileSync(path, line);

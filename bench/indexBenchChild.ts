@@ -5,10 +5,11 @@
 //                      then N exchange bodies read by id (timed); restores the file's size at the end.
 // Prints one JSON line on stdout.
 
-import { appendFileSync, closeSync, openSync, readSync, statSync, truncateSync } from 'node:fs';
+import { appendFileSync, statSync, truncateSync } from 'node:fs';
 import { buildAnalysisReport } from '../src/core/analysis/analysisReport';
 import { explainLog } from '../src/core/analysis/explain';
 import { LogIndex } from '../src/core/logIndex';
+import { nextExchange } from './appendedExchange';
 
 const started = performance.now();
 
@@ -21,32 +22,6 @@ function analyze(index: LogIndex): number {
   return report.exchanges.total + report.agents.length + explained.exchanges.length;
 }
 
-/** The last request+response pair of the file, re-labelled with a fresh id and later timestamps. */
-function nextExchange(path: string, sequence: number): string {
-  const size = statSync(path).size;
-  const tailBytes = Math.min(size, 8 * 1024 * 1024);
-  const buf = Buffer.alloc(tailBytes);
-  const fd = openSync(path, 'r');
-  try {
-    readSync(fd, buf, 0, tailBytes, size - tailBytes);
-  } finally {
-    closeSync(fd);
-  }
-  const lines = buf.toString('utf8').split('\n').filter((line) => line.startsWith('{'));
-  let responseAt = lines.length - 1;
-  while (responseAt >= 0 && !(lines[responseAt]?.includes('"kind":"response"') && lines[responseAt]?.includes('"status":200'))) responseAt--;
-  const response = JSON.parse(lines[responseAt] as string) as Record<string, unknown>;
-  let requestAt = responseAt - 1;
-  while (requestAt >= 0 && !lines[requestAt]?.includes(`"id":"${String(response.id)}"`)) requestAt--;
-  const request = JSON.parse(lines[requestAt] as string) as Record<string, unknown>;
-  const id = `be${String(process.pid % 10_000).padStart(4, '0')}${String(sequence).padStart(6, '0')}`;
-  const base = Date.parse(String(response.ts)) + 1_000 * (sequence + 1);
-  request.id = id;
-  request.ts = new Date(base).toISOString();
-  response.id = id;
-  response.ts = new Date(base + 3_000).toISOString();
-  return `${JSON.stringify(request)}\n${JSON.stringify(response)}\n`;
-}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -82,7 +57,8 @@ async function main(): Promise<void> {
   const openMs: number[] = [];
   try {
     for (let i = 0; i < count; i++) {
-      const appended = nextExchange(path, i);
+      const next = nextExchange(path, i, 'be');
+      const appended = next.request + next.response;
       appendFileSync(path, appended);
       const begin = performance.now();
       const delta = await index.refresh();
