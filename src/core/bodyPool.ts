@@ -11,10 +11,13 @@ export const POOLED_BODY_MIN_BYTES = 256 * 1024;
 export const BODY_POOL_LIMIT_BYTES = 16 * 1024 * 1024;
 /** A kept buffer serves a body at least this share of its size, so a small body does not pin a large buffer. */
 const FIT = 0.75;
+/** Idle this long, the pool lets its buffers go: large bodies come in runs (a session's turns), memory should not stay. */
+export const BODY_POOL_IDLE_MS = 2_000;
 
 export class BodyBufferPool {
   private readonly idle: ArrayBuffer[] = [];
   private idleBytes = 0;
+  private trim?: ReturnType<typeof setTimeout>;
   /** How many bodies were teed into a buffer from here (tests, and to tell the pool does its job). */
   reuseCount = 0;
 
@@ -40,11 +43,21 @@ export class BodyBufferPool {
     if (buffer.byteLength < POOLED_BODY_MIN_BYTES || buffer.byteLength > this.limitBytes) return;
     this.idle.push(buffer);
     this.idleBytes += buffer.byteLength;
+    clearTimeout(this.trim);
+    this.trim = setTimeout(() => this.letGo(), BODY_POOL_IDLE_MS);
+    this.trim.unref?.();
     while (this.idleBytes > this.limitBytes) {
       const oldest = this.idle.shift();
       if (!oldest) break;
       this.idleBytes -= oldest.byteLength;
     }
+  }
+
+  /** Drops every idle buffer (after a quiet spell, and when the relay stops). */
+  letGo(): void {
+    clearTimeout(this.trim);
+    this.idle.length = 0;
+    this.idleBytes = 0;
   }
 
   get idleByteCount(): number {

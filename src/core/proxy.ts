@@ -590,6 +590,7 @@ export class InterludeProxy extends EventEmitter<ProxyEventMap> {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    this.bodyPool.letGo();
     const closed = this.active.map(
       (listener) => new Promise<void>((resolveClose) => listener.server.close(() => resolveClose())),
     );

@@ -1,6 +1,6 @@
 // The request-body buffer pool: a buffer comes back only for a body it fits closely, and the idle bytes stay bounded.
 import assert from 'node:assert/strict';
-import { BodyBufferPool, POOLED_BODY_MIN_BYTES } from '../../src/core/bodyPool';
+import { BODY_POOL_IDLE_MS, BodyBufferPool, POOLED_BODY_MIN_BYTES } from '../../src/core/bodyPool';
 
 describe('body buffer pool', () => {
   it('gives back the smallest idle buffer that fits a body closely, once', () => {
@@ -29,5 +29,14 @@ describe('body buffer pool', () => {
     assert.equal(pool.idleByteCount, 3 * 1024 * 1024);
     const taken = [pool.take(1024 * 1024), pool.take(1024 * 1024), pool.take(1024 * 1024)];
     assert.ok(!taken.includes(first), 'the oldest was let go');
+  });
+
+  it('lets its buffers go after a quiet spell', async () => {
+    const pool = new BodyBufferPool();
+    pool.give(new ArrayBuffer(1024 * 1024));
+    assert.equal(pool.idleByteCount, 1024 * 1024);
+    await new Promise((resolveWait) => setTimeout(resolveWait, BODY_POOL_IDLE_MS + 100));
+    assert.equal(pool.idleByteCount, 0);
+    assert.equal(pool.take(1024 * 1024), undefined);
   });
 });
