@@ -8,14 +8,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Har } from 'har-format';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { exportToFile } from '../../src/core/export/exportCaptures';
 import { LogIndex } from '../../src/core/logIndex';
+import { launchHeadlessChromium } from '../support/headlessChromium';
 
 const ROOT = resolve(__dirname, '../..');
 const FIXTURE = join(ROOT, 'test/fixtures/logs/original-format.jsonl');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
 
 interface Replayed {
   status: number;
@@ -29,7 +28,7 @@ describe('HAR export replayed in Chromium (Playwright routeFromHAR)', function (
   let scratch: string;
   before(async () => {
     scratch = mkdtempSync(join(tmpdir(), 'interlude-har-replay-'));
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
+    browser = await launchHeadlessChromium();
   });
   after(async () => {
     await browser?.close();

@@ -6,16 +6,15 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { request } from 'undici';
 import { exportToFile } from '../../src/core/export/exportCaptures';
 import { LogIndex } from '../../src/core/logIndex';
+import { launchHeadlessChromium } from '../support/headlessChromium';
 import { generateLog } from '../../bench/generateLog';
 import { startFakeUpstream } from '../support/fakeUpstream';
 import { startHarness } from '../support/proxyHarness';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
 
 const HOSTILE = [
   '</script><script>window.__pwned = "script"</script>',
@@ -52,7 +51,7 @@ describe('HTML report in Chromium', function () {
   let scratch: string;
   before(async () => {
     scratch = mkdtempSync(join(tmpdir(), 'interlude-report-'));
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
+    browser = await launchHeadlessChromium();
   });
   after(async () => {
     await browser?.close();
