@@ -780,6 +780,7 @@ export class Explainer {
   private readonly lineMemo = new Map<string, LineChange | SlotRef | null>();
   /** The families slots were linked to, and those links by sample and changed line. */
   private slotAgents?: string;
+  private analyses: unknown[] = [];
   private readonly slots = new Map<string, SlotRef | null>();
   private readonly options: ExplainOptions;
   private readonly pricing: PricingTable;
@@ -842,7 +843,11 @@ export class Explainer {
       this.work.restarts++;
       if (edgesSame) for (const edge of report.edges) incoming.set(edge.to, edge.kind);
     }
-    const families = familiesSignature(agents);
+    // An analysis fold hands back the same system and prefix analyses while their samples stay as they were.
+    const analyses = agents.flatMap((agent) => [agent.agent, agent.system, agent.prefix]);
+    const sameAnalyses = analyses.length === this.analyses.length && analyses.every((analysis, at) => analysis === this.analyses[at]);
+    this.analyses = analyses;
+    const families = sameAnalyses && this.slotAgents !== undefined ? this.slotAgents : familiesSignature(agents);
     if (this.slotAgents !== families) {
       // Families and their slots are rebuilt from every sample at each analysis: when they moved, link each
       // segment anew (a new request of a known prompt leaves them where they were).
@@ -954,7 +959,8 @@ function familiesSignature(agents: readonly AgentAnalysis[]): string {
   for (const agent of agents) {
     for (const [source, families] of [['system', agent.system?.families], ['prefix', agent.prefix?.families]] as const) {
       for (const family of families ?? []) {
-        parts.push(`${agent.agent}\u0000${source}\u0000${family.id}\u0000${family.sampleKeys.join(',')}`);
+        // Which samples a family holds and its canonical one place its slots; the order samples rank in by use does not.
+        parts.push(`${agent.agent}\u0000${source}\u0000${family.id}\u0000${family.canonicalKey}\u0000${[...family.sampleKeys].sort().join(',')}`);
         // A slot's values are ranked by use, which a new request can reorder; which slot a line is in cannot change.
         for (const slot of family.slots) parts.push(slot.values.map((value) => `${value.text.length}:${value.text.slice(0, 32)}`).sort().join('\u0001'));
       }
@@ -982,6 +988,8 @@ function linkSlot(comparer: Comparer, slots: Map<string, SlotRef | null>, exchan
 /** The folder's sums over the folded requests, added to as requests are folded in. */
 class Totals {
   private readonly explained: ExchangeExplanation[] = [];
+  /** Requests per cause, each cause where it was first seen (ties in the ranking keep that order, as a cold pass). */
+  private readonly causeCounts = new Map<string, { count: number; first: number }>();
   private readonly breaks: CacheBreak[] = [];
   private readonly total = emptyTotal();
   private readonly byFamily = new Map<string, CostTotal>();
@@ -995,6 +1003,7 @@ class Totals {
   add({ exchange, explanation, node }: Folded, threads: ConversationReport['threads']): void {
     const thread = node.thread as number;
     const { cache, cost } = explanation;
+    this.countCause(cache.cause.kind, this.explained.length);
     this.explained.push(explanation);
     if (exchange.usage) {
       this.readSum += exchange.usage.cacheRead;
@@ -1039,6 +1048,8 @@ class Totals {
   replace(at: number, was: Folded, now: Folded): void {
     const thread = now.node.thread as number;
     const { exchange, explanation } = now;
+    this.uncountCause(was.explanation.cache.cause.kind, at);
+    this.countCause(explanation.cache.cause.kind, at);
     this.explained[at] = explanation;
     if (exchange.usage) {
       this.readSum += exchange.usage.cacheRead;
@@ -1082,13 +1093,29 @@ class Totals {
     }
   }
 
+  private countCause(kind: string, at: number): void {
+    const entry = this.causeCounts.get(kind);
+    if (!entry) this.causeCounts.set(kind, { count: 1, first: at });
+    else {
+      entry.count++;
+      if (at < entry.first) entry.first = at;
+    }
+  }
+
+  private uncountCause(kind: string, at: number): void {
+    const entry = this.causeCounts.get(kind);
+    if (!entry) return;
+    entry.count--;
+    if (entry.count === 0) this.causeCounts.delete(kind);
+    else if (entry.first === at) {
+      // Where this cause is seen first now (rare: a request explained while pending was the first of its cause).
+      entry.first = this.explained.findIndex((explanation, index) => index !== at && explanation.cache.cause.kind === kind);
+    }
+  }
+
   /** A report of its own: later folds add to these sums, never to a report handed out. */
   report(pricing: PricingTable): ExplainReport {
-    const causeCounts = new Map<string, number>();
-    for (const explanation of this.explained) {
-      const kind = explanation.cache.cause.kind;
-      causeCounts.set(kind, (causeCounts.get(kind) ?? 0) + 1);
-    }
+    const causeCounts = [...this.causeCounts].sort((a, b) => a[1].first - b[1].first).map(([kind, { count }]) => [kind, count] as const);
     const breaks = [...this.breaks].sort(byCostThenMissed);
     const causes = new Map<string, BreakGroup>();
     const slots = new Map<string, SlotBreakGroup>();
@@ -1126,7 +1153,7 @@ class Totals {
           byConversation: [...this.byConversation].map(([conversation, row]) => ({ conversation, ...row })),
         },
         cacheHitRate: this.inputSum === 0 ? null : this.readSum / this.inputSum,
-        causes: Object.fromEntries([...causeCounts].sort((a, b) => b[1] - a[1])),
+        causes: Object.fromEntries(causeCounts.sort((a, b) => b[1] - a[1])),
         pricing: { date: pricing.date, source: pricing.source, overridden: pricing.overridden === true },
       },
     };
