@@ -60,6 +60,22 @@ describe('explain: composition and cost on every fixture', () => {
     assert.ok(Math.abs((codex.total ?? 0) - (2000 * 1.25 + 8000 * 0.125 + 50 * 10) / 1e6) < 1e-12, String(codex.total));
   });
 
+  it('prices by hand the default models of today\'s pinned CLIs: claude-opus-5-5 with a 1-hour write, gpt-6.2-sol with cached input', () => {
+    // The models test/fixtures/agents' requests name (Claude Code 2.1.332, Codex) are in the shipped table.
+    const opus = exchangeCost(exchange('claude-opus-5-5', { input: 12, output: 900, cacheRead: 60_000, cacheCreation: 5000, cacheCreation5m: 1000, cacheCreation1h: 4000 }));
+    // 12×4 + 900×20 + 60000×0.20 + 1000×5 + 4000×8 (USD per million; platform.claude.com's Opus 5.5 page)
+    assert.ok(Math.abs((opus.total ?? 0) - (48 + 18_000 + 12_000 + 5000 + 32_000) / 1e6) < 1e-12, String(opus.total));
+    assert.equal(opus.pricedAs, 'claude-opus-5-5');
+    const dated = exchangeCost(exchange('claude-opus-5-5-20260922', { input: 1, output: 0, cacheRead: 0, cacheCreation: 0 }));
+    assert.equal(dated.pricedAs, 'claude-opus-5-5', 'a dated id is priced by its family');
+    // Responses usage of 10000 input of which 9000 cached: 1000 uncached × $2 + 9000 read × $0.10 + 300 output × $10.
+    const sol = exchangeCost(exchange('gpt-6.2-sol', { input: 1000, output: 300, cacheRead: 9000, cacheCreation: 0 }, 'codex-responses'));
+    assert.ok(Math.abs((sol.total ?? 0) - (1000 * 2 + 9000 * 0.1 + 300 * 10) / 1e6) < 1e-12, String(sol.total));
+    // Models whose rates the providers' pages did not state in a form this table holds stay unpriced.
+    for (const model of ['claude-fable-5-1', 'claude-haiku-5-5']) assert.equal(exchangeCost(exchange(model, { input: 1, output: 1, cacheRead: 0, cacheCreation: 0 })).priced, false, model);
+    assert.equal(DEFAULT_PRICING.date, '2026-12-02');
+  });
+
   it('an unknown model is unpriced, never $0; an override prices it', () => {
     const unknown = exchangeCost(exchange('claude-future-9', { input: 100, output: 10, cacheRead: 0, cacheCreation: 0 }));
     assert.equal(unknown.priced, false);
