@@ -41,12 +41,15 @@ async function main(): Promise<void> {
   const reports: number[] = [];
   const folds: number[] = [];
   const refreshes: number[] = [];
+  /** CPU time of the process over the same span (index workers included): what the update costs on a loaded machine. */
+  const cpus: number[] = [];
   try {
     for (let i = 0; i < count; i++) {
       const next = nextExchange(path, i, 'ab');
       // The request lands first (pending), then its response: two refreshes, as the editor sees a relay.
       for (const line of [next.request, next.response]) {
         appendFileSync(path, line);
+        const cpuBegin = process.cpuUsage();
         const begin = performance.now();
         await index.refresh();
         const refreshed = performance.now() - begin;
@@ -55,6 +58,8 @@ async function main(): Promise<void> {
         reports.push(step.reportMs);
         folds.push(step.foldMs);
         totals.push(refreshed + step.reportMs + step.foldMs);
+        const cpu = process.cpuUsage(cpuBegin);
+        cpus.push((cpu.user + cpu.system) / 1000);
       }
     }
   } finally {
@@ -63,6 +68,7 @@ async function main(): Promise<void> {
   console.log(
     JSON.stringify({
       totalMs: median(totals),
+      cpuMs: median(cpus),
       totals,
       refreshMs: median(refreshes),
       reportMs: median(reports),

@@ -612,7 +612,7 @@ export class ConversationAnalyzer {
     fold.lastInSession = node;
   }
 
-  /** A report of its own (its lists are copies; the objects in them are the fold's and change as responses land). */
+  /** A report of its own. */
   private report(): ConversationReport {
     const fold = this.state;
     const placed = fold.nodes.length;
@@ -625,8 +625,10 @@ export class ConversationAnalyzer {
         ...fold.summary,
         unplaced: fold.unplaced.length,
       },
-      sessions: fold.sessions.slice(),
-      threads: fold.threads.map((state) => state.thread),
+      // Sessions and threads grow with every exchange: copies, so a report handed out stays as it was. Nodes and
+      // edges are the fold's own (thousands; only a landing response changes one, in place).
+      sessions: fold.sessions.map((session) => ({ ...session, agents: [...session.agents], threads: [...session.threads], tokens: { ...session.tokens } })),
+      threads: fold.threads.map(({ thread }) => ({ ...thread, sessions: [...thread.sessions] })),
       repeats: fold.runs.slice(),
       nodes: fold.nodes.slice(),
       edges: fold.edges.slice(),
