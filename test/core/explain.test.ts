@@ -2,6 +2,8 @@
 // composition summing to the reported input, and prices (hand-computed, unknown models unpriced).
 
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildAnalysisReport } from '../../src/core/analysis/analysisReport';
 import { compositionOf, exchangeCost, explainLog } from '../../src/core/analysis/explain';
@@ -25,6 +27,35 @@ describe('explain: the original\'s Codex records re-extracted', () => {
       [1, 5, '`additional_tools` input item (namespaces)'],
     ]);
     assert.equal(report.conversations.summary.continuations, 1);
+  });
+});
+
+describe('explain: OpenAI\'s own cache diagnosis', () => {
+  it('a Responses reply carrying prompt_cache_diagnostics gives the cause, from the provider, with its missed tokens', async () => {
+    const lines = readFileSync(join(LOGS, 'original-format-codex.jsonl'), 'utf8').split('\n').filter((line) => line.startsWith('{'));
+    const diagnosed = lines.map((line) => {
+      const record = JSON.parse(line) as Record<string, unknown> & { reconstructed?: Record<string, unknown> };
+      if (record.kind !== 'response' || record.id !== 'x9codex00002' || !record.reconstructed) return line;
+      record.reconstructed.prompt_cache_diagnostics = { type: 'cache_miss', reason: { type: 'tools_changed' }, cache_missed_tokens: 1000 };
+      return JSON.stringify(record);
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'interlude-openai-diagnosis-'));
+    try {
+      writeFileSync(join(dir, 'log-codex.jsonl'), `${diagnosed.join('\n')}\n`);
+      const index = await LogIndex.open([dir], { workers: false });
+      const input = index.analysisInput();
+      const explained = explainLog(input, { agents: buildAnalysisReport(input).agents });
+      const second = explained.exchanges.find((exchange) => exchange.id === 'x9codex00002');
+      assert.equal(second?.cache.cause.source, 'provider', second?.cache.cause.text);
+      assert.equal(second?.cache.cause.diagnosis?.provider, 'openai');
+      assert.equal(second?.cache.cause.diagnosis?.type, 'tools_changed');
+      assert.equal(second?.cache.cause.diagnosis?.missedTokens, 1000);
+      assert.match(second?.cache.cause.text ?? '', /^OpenAI says tools_changed/);
+      const first = explained.exchanges.find((exchange) => exchange.id === 'x9codex00001');
+      assert.equal(first?.cache.cause.source, 'inferred', 'the undiagnosed first request keeps the inferred cause');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
