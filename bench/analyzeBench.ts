@@ -2,7 +2,7 @@
 //   - `agent-interlude analyze --json` (the shipped dist/cli.js, a fresh process, output to a pipe) on 1 GiB:
 //     ≤ 4 s wall and ≤ 300 MB peak RSS (/usr/bin/time), with the cache, composition and cost sections; 100 MiB too
 //   - one exchange appended to an indexed 1 GiB log (its request, then its response): refresh() + what the editor
-//     recomputes (buildAnalysisReport, the Explainer fold, the id lookup) ≤ 50 ms
+//     recomputes (the kept ReportAnalyzer fold, the Explainer fold, the id lookup) ≤ 50 ms
 // Medians; the load average is printed with the figures (the machine is shared: wall times move with it).
 //
 // Run: `npm run bench:analyze` (or `npx tsx bench/analyzeBench.ts [--sizes 100MiB,1GiB] [--runs 3] [--appends 7]`),
@@ -93,13 +93,13 @@ async function main(): Promise<void> {
       const child = await bundleChild();
       const result = spawnSync(process.execPath, [child, 'warm', path, String(appends)], { encoding: 'utf8' });
       if (result.status !== 0) throw new Error(`warm run failed: ${result.stderr}`);
-      const warm = JSON.parse(result.stdout.trim()) as { totalMs: number; totals: number[]; refreshMs: number; reportMs: number; foldMs: number; exchanges: number };
+      const warm = JSON.parse(result.stdout.trim()) as { totalMs: number; cpuMs: number; totals: number[]; refreshMs: number; reportMs: number; foldMs: number; exchanges: number };
       row(
         `append one exchange to ${label} + refresh + recompute`,
         fmtMs(warm.totalMs),
         '≤ 50 ms',
         warm.totalMs <= 50,
-        `median of ${warm.totals.length} updates (request, then response, ${appends} exchanges); refresh ${fmtMs(warm.refreshMs)}, buildAnalysisReport ${fmtMs(warm.reportMs)}, explainer fold ${fmtMs(warm.foldMs)}; ${warm.exchanges} explained`,
+        `median of ${warm.totals.length} updates (request, then response, ${appends} exchanges); refresh ${fmtMs(warm.refreshMs)}, analysis fold ${fmtMs(warm.reportMs)}, explainer fold ${fmtMs(warm.foldMs)}; CPU ${fmtMs(warm.cpuMs)}; ${warm.exchanges} explained`,
       );
     }
   }

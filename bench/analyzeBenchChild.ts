@@ -1,11 +1,11 @@
 // One measured process for bench/analyzeBench.ts (bundled by it with esbuild, next to a bundled indexWorker.js):
 //   warm FILE N   index the log and explain it once, then N times append one exchange (its request, then its
 //                 response, as a relay writes them) and time what the editor recomputes after each refresh:
-//                 refresh() + buildAnalysisReport + the Explainer fold + the id lookup (explainSource.ts).
+//                 refresh() + the kept ReportAnalyzer fold + the Explainer fold + the id lookup (explainSource.ts).
 //                 Restores the file's size at the end. Prints one JSON line on stdout.
 
 import { appendFileSync, statSync, truncateSync } from 'node:fs';
-import { buildAnalysisReport } from '../src/core/analysis/analysisReport';
+import { ReportAnalyzer } from '../src/core/analysis/analysisReport';
 import { Explainer, explanationIndex } from '../src/core/analysis/explain';
 import { LogIndex } from '../src/core/logIndex';
 import { nextExchange } from './appendedExchange';
@@ -22,11 +22,12 @@ async function main(): Promise<void> {
   if (!path || mode !== 'warm') throw new Error('usage: warm FILE [N]');
   const index = await LogIndex.open([path]);
   const fold = new Explainer();
+  const analyzer = new ReportAnalyzer();
   let explained = 0;
   const recompute = (): { refreshMs: number; reportMs: number; foldMs: number } => {
     const begin = performance.now();
     const input = index.analysisInput();
-    const analysis = buildAnalysisReport(input);
+    const analysis = analyzer.update(input);
     const reported = performance.now();
     const report = fold.update(input, analysis.conversations, analysis.agents);
     explained = explanationIndex(report).size;
@@ -40,12 +41,15 @@ async function main(): Promise<void> {
   const reports: number[] = [];
   const folds: number[] = [];
   const refreshes: number[] = [];
+  /** CPU time of the process over the same span (index workers included): what the update costs on a loaded machine. */
+  const cpus: number[] = [];
   try {
     for (let i = 0; i < count; i++) {
       const next = nextExchange(path, i, 'ab');
       // The request lands first (pending), then its response: two refreshes, as the editor sees a relay.
       for (const line of [next.request, next.response]) {
         appendFileSync(path, line);
+        const cpuBegin = process.cpuUsage();
         const begin = performance.now();
         await index.refresh();
         const refreshed = performance.now() - begin;
@@ -54,6 +58,8 @@ async function main(): Promise<void> {
         reports.push(step.reportMs);
         folds.push(step.foldMs);
         totals.push(refreshed + step.reportMs + step.foldMs);
+        const cpu = process.cpuUsage(cpuBegin);
+        cpus.push((cpu.user + cpu.system) / 1000);
       }
     }
   } finally {
@@ -62,6 +68,7 @@ async function main(): Promise<void> {
   console.log(
     JSON.stringify({
       totalMs: median(totals),
+      cpuMs: median(cpus),
       totals,
       refreshMs: median(refreshes),
       reportMs: median(reports),

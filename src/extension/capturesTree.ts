@@ -5,7 +5,7 @@
 import { markBidiControls } from '../shared/bidiText';
 import { countOf } from '../shared/countText';
 import * as vscode from 'vscode';
-import { analyzeConversations, DEFAULT_SESSION_GAP_MS } from '../core/analysis/conversations';
+import { ConversationAnalyzer, DEFAULT_SESSION_GAP_MS } from '../core/analysis/conversations';
 import type { ExchangeSummary } from '../core/indexModel';
 import type { LogIndex } from '../core/logIndex';
 import type { CaptureWatcher } from './captureWatcher';
@@ -103,12 +103,18 @@ export class CapturesTreeProvider implements vscode.TreeDataProvider<CapturesNod
     await vscode.commands.executeCommand('setContext', HAS_CAPTURES_CONTEXT_KEY, has);
   }
 
+  private conversations?: { index: unknown; gap: number; fold: ConversationAnalyzer };
+
   /** Sessions newest first; each lists its exchange ids in request order. */
   model(): SessionNode[] {
     if (this.sessions) return this.sessions;
     const index = this.index;
     const exchanges = index?.exchanges() ?? [];
-    const report = analyzeConversations(exchanges, { sessionGapMs: this.sessionGapMs });
+    // One fold per index and gap: a grown log folds only its new exchanges.
+    const kept = this.conversations;
+    const fold = kept && kept.index === index && kept.gap === this.sessionGapMs ? kept.fold : new ConversationAnalyzer({ sessionGapMs: this.sessionGapMs });
+    this.conversations = { index, gap: this.sessionGapMs, fold };
+    const report = fold.update(exchanges);
     const groups: SessionNode[] = report.sessions.map((session) => ({
       kind: 'session',
       key: '',

@@ -1,10 +1,10 @@
 // The explanation of the captures shown (why each request's cache hit or missed, what fills its context,
 // what it cost), computed once per change of the shared index and read by every view: the request panel,
 // the timeline's break marks, the insights "Cache and cost" tab and the skeleton diff's slot hover. The
-// host only composes core analyses (buildAnalysisReport, one Explainer fold per index) over LogIndex.analysisInput(); a view
+// host only composes core analyses (one ReportAnalyzer and one Explainer fold per index) over LogIndex.analysisInput(); a view
 // asks when it draws, so nothing is computed while no view shows an explanation.
 import * as vscode from 'vscode';
-import { buildAnalysisReport, type AnalysisReport } from '../core/analysis/analysisReport';
+import { type AnalysisReport, ReportAnalyzer } from '../core/analysis/analysisReport';
 import type { AnalysisInput } from '../core/analysis/analysisInput';
 import { DEFAULT_SESSION_GAP_MS } from '../core/analysis/conversations';
 import { Explainer, explanationIndex, type ExchangeExplanation, type ExplainReport } from '../core/analysis/explain';
@@ -59,6 +59,8 @@ export class ExplainSource implements vscode.Disposable {
   private table?: PricingTable;
   /** One fold per index and settings: a grown log folds in only its new requests. */
   private explainer?: { index: LogIndex | undefined; gap: number; pricing: PricingTable; fold: Explainer };
+  /** One analysis fold per index and session gap, likewise. */
+  private analyzer?: { index: LogIndex | undefined; gap: number; fold: ReportAnalyzer };
   private lastError?: string;
   private readonly disposables: vscode.Disposable[] = [];
 
@@ -117,7 +119,16 @@ export class ExplainSource implements vscode.Disposable {
   private compute(index: LogIndex | undefined, input: AnalysisInput): Explained {
     const gap = sessionGapMs();
     const pricing = this.pricing();
-    const analysis = buildAnalysisReport(input, { sessionGapMs: gap });
+    const keptAnalyzer = this.analyzer;
+    const analyzer = keptAnalyzer && keptAnalyzer.index === index && keptAnalyzer.gap === gap ? keptAnalyzer.fold : new ReportAnalyzer({ sessionGapMs: gap });
+    this.analyzer = { index, gap, fold: analyzer };
+    let analysis: AnalysisReport;
+    try {
+      analysis = analyzer.update(input);
+    } catch (error) {
+      this.analyzer = undefined;
+      throw error;
+    }
     try {
       const known = this.explainer;
       const fold = known && known.index === index && known.gap === gap && known.pricing === pricing ? known.fold : new Explainer({ sessionGapMs: gap, pricing });

@@ -3,7 +3,7 @@
 // for sessions / edges / repeats, searchExchanges for the text filter, and LogIndex.readExchange for the half
 // the user expands. The page gets compact rows once and then appended rows, and draws only what is in view.
 import * as vscode from 'vscode';
-import { analyzeConversations, DEFAULT_SESSION_GAP_MS, type ConversationReport } from '../core/analysis/conversations';
+import { ConversationAnalyzer, DEFAULT_SESSION_GAP_MS, type ConversationReport } from '../core/analysis/conversations';
 import { messagesOf, messagesText, responseTextOf, systemTextOf, toolsOf } from '../core/analysis/recordText';
 import { LogSearch } from '../core/analysis/logSearch';
 import { errorText } from '../core/errorText';
@@ -346,10 +346,17 @@ class TimelineController extends CapturePanel {
     }
   }
 
+  private conversations?: { index: unknown; gap: number; fold: ConversationAnalyzer };
+
   private recompute(): TimelineRow[] {
     const index = this.watcher.current;
     const exchanges = index ? index.exchanges() : [];
-    const report = analyzeConversations(exchanges, { sessionGapMs: this.gapSeconds * 1000 });
+    // One fold per index and gap: a grown log folds only its new exchanges.
+    const gap = this.gapSeconds * 1000;
+    const kept = this.conversations;
+    const fold = kept && kept.index === index && kept.gap === gap ? kept.fold : new ConversationAnalyzer({ sessionGapMs: gap });
+    this.conversations = { index, gap, fold };
+    const report = fold.update(exchanges);
     this.sessions = report.sessions.length;
     const previous = this.rows;
     // The break marks: the window's shared explanation as last computed (followBreaks brings the newer one).

@@ -8,7 +8,7 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFi
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { request } from 'undici';
-import { buildAnalysisReport } from '../../src/core/analysis/analysisReport';
+import { buildAnalysisReport, ReportAnalyzer } from '../../src/core/analysis/analysisReport';
 import { type ExchangeExplanation, Explainer, type ExplainReport, explainLog } from '../../src/core/analysis/explain';
 import { DEFAULT_PRICING } from '../../src/core/analysis/pricing';
 import { LogIndex } from '../../src/core/logIndex';
@@ -378,7 +378,7 @@ describe('explain: cache, composition and cost over real-shaped traffic through 
     assert.ok(Math.abs((codex.cost.total ?? 0) - codexByHand) < 1e-12, `${codex.cost.total} vs ${codexByHand}`);
     assert.equal(codex.cache.cause.kind, 'hit', codex.cache.cause.text);
   });
-  it('folding the log as it grows, one record at a time, equals explaining it cold at every step', async () => {
+  it('folding the log as it grows, one record at a time (analysis and explainer), equals a cold pass at every step', async () => {
     const files = readdirSync(harness.captureDir).filter((name) => /^log-.*\.jsonl$/.test(name)).sort();
     const lines = files.flatMap((name) => readFileSync(join(harness.captureDir, name), 'utf8').split('\n').filter((line) => line.startsWith('{')));
     // A late-written exchange whose request predates everything: placed first in the main conversation, so
@@ -397,15 +397,19 @@ describe('explain: cache, composition and cost over real-shaped traffic through 
       writeFileSync(log, '');
       const index = await LogIndex.open([dir], { workers: false });
       const fold = new Explainer();
+      const analyzer = new ReportAnalyzer();
       let pendingSeen = 0;
       for (const line of [...lines, ...early]) {
         appendFileSync(log, `${line}\n`);
         await index.refresh();
         const input = index.analysisInput();
         if (input.exchanges.some((exchange) => exchange.pending)) pendingSeen++;
-        const analysis = buildAnalysisReport(input);
+        // The editor's way: the analysis kept and folded too, then the explainer over it.
+        const analysis = analyzer.update(input);
+        const coldAnalysis = buildAnalysisReport(input);
+        assert.deepStrictEqual(analysis, coldAnalysis, `analysis after ${input.exchanges.length} exchanges`);
         const folded = fold.update(input, analysis.conversations, analysis.agents);
-        const cold = explainLog(input, { agents: analysis.agents, conversations: analysis.conversations });
+        const cold = explainLog(input, { agents: coldAnalysis.agents, conversations: coldAnalysis.conversations });
         assert.deepEqual(folded, cold, `after ${input.exchanges.length} exchanges`);
       }
       const cold = new Explainer();
@@ -414,6 +418,7 @@ describe('explain: cache, composition and cost over real-shaped traffic through 
       cold.update(input, analysis.conversations, analysis.agents);
       assert.ok(pendingSeen >= Object.keys(ids).length, 'each request was folded while its response was pending');
       assert.equal(fold.work.restarts, 1, 'only the request placed before everything restarted the fold');
+      assert.equal(analyzer.work.restarts, 1, 'the analysis fold too');
       // Incremental: each request explained about twice (pending, then landed; a landing refolds the rest of
       // its conversation), never the whole log per record.
       assert.ok(fold.work.explained < 6 * cold.work.explained, `${fold.work.explained} explanations for ${cold.work.explained} requests`);

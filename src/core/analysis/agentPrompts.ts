@@ -5,7 +5,7 @@
 
 import type { ExchangeSummary, PrefixPart } from '../indexModel';
 import { type AnalysisInput, isAnalyzable } from './analysisInput';
-import { type MessageShapes, messageShapes } from './messageShapes';
+import { MessageFold, type MessageShapes, messageShapes } from './messageShapes';
 import {
   analyzePrompts,
   type LineSkeleton,
@@ -14,9 +14,9 @@ import {
   promptFamilies,
   sampleSizes,
 } from './promptSkeleton';
-import { increment, median, roundHalfEven, type Spread, spread } from './stats';
-import { type ToolCatalog, toolCatalog } from './toolCatalog';
-import { type InvocationCounts, invocationCounts } from './toolInvocations';
+import { Histogram, increment, median, roundHalfEven, type Spread, spread } from './stats';
+import { type ToolCatalog, toolCatalog, ToolFold } from './toolCatalog';
+import { InvocationFold, type InvocationCounts, invocationCounts } from './toolInvocations';
 
 export interface SystemFamily extends PromptFamily {
   /** The tools of this family's requests: a side request's empty list no longer hides what is always there. */
@@ -230,6 +230,159 @@ export function analyzeAgent(
     messages: messageShapes(analyzable),
     invocations: invocationCounts(mine),
   };
+}
+
+/** `collectSamples` as a fold: the same samples, keys and counts, exchanges taken one at a time in list order. */
+class SampleFold {
+  private readonly byText = new Map<string, PromptSample>();
+  private readonly sampleOfHash = new Map<string, PromptSample>();
+  readonly keyOfHash = new Map<string, string>();
+  requests = 0;
+  /** Samples or counts changed since `samples()` was last read. */
+  changed = false;
+
+  constructor(private readonly textOf: (hash: string) => string | undefined) {}
+
+  /** Counts one request of `hash`; its sample's key, or undefined when the hash has no text. */
+  add(hash: string): string | undefined {
+    let sample = this.sampleOfHash.get(hash);
+    if (!sample) {
+      if (this.keyOfHash.has(hash)) return undefined; // known to have no text
+      const text = this.textOf(hash);
+      if (text !== undefined) {
+        sample = this.byText.get(text);
+        if (!sample) this.byText.set(text, (sample = { key: hash, text, requests: 0 }));
+        this.sampleOfHash.set(hash, sample);
+      }
+      this.keyOfHash.set(hash, sample?.key ?? '');
+      if (!sample) return undefined;
+    }
+    this.requests++;
+    sample.requests++;
+    this.changed = true;
+    return sample.key;
+  }
+
+  /** Copies: an analysis handed out keeps its counts. */
+  samples(): PromptSample[] {
+    this.changed = false;
+    return [...this.byText.values()].map((sample) => ({ ...sample }));
+  }
+
+  get size(): number {
+    return this.byText.size;
+  }
+}
+
+/**
+ * `analyzeAgent` as a fold over one agent's exchanges in list order: counts, samples, tool and message folds kept;
+ * the prompt families are analyzed again only when a sample or its count changed. A response that lands adds its
+ * tool calls (the rest of the analysis reads requests only).
+ */
+export class AgentFold {
+  private mine = 0;
+  private requests = 0;
+  private readonly wires: Record<string, number> = {};
+  private readonly blocks = new Histogram();
+  private withSystem = 0;
+  private readonly systems: SampleFold;
+  private readonly prefixes: SampleFold;
+  private readonly systemTools = new Map<string, ToolFold>();
+  private readonly tools = new ToolFold();
+  private readonly messages = new MessageFold();
+  private readonly invocations = new InvocationFold();
+  private system: SystemAnalysis | null = null;
+  private prefix: PrefixAnalysis | null = null;
+  private toolsChanged = false;
+
+  constructor(
+    readonly agent: string,
+    private readonly input: AnalysisInput,
+    private readonly options: AgentOptions = {},
+  ) {
+    this.systems = new SampleFold((hash) => input.systemText(hash));
+    this.prefixes = new SampleFold((hash) => prefixTextOf(input, hash));
+  }
+
+  /** One exchange of this agent, at position `at` of the list. */
+  add(exchange: ExchangeSummary, at: number): void {
+    this.mine++;
+    this.invocations.add(exchange);
+    if (!isAnalyzable(exchange)) return;
+    this.requests++;
+    increment(this.wires, exchange.wire);
+    if (exchange.system !== undefined) {
+      this.withSystem++;
+      this.blocks.add(exchange.system.parts ?? 0);
+      const key = this.systems.add(exchange.system.hash);
+      if (key !== undefined && key !== '') {
+        let tools = this.systemTools.get(key);
+        if (!tools) this.systemTools.set(key, (tools = new ToolFold()));
+        tools.add(exchange, at);
+      }
+    }
+    if (exchange.prefix !== undefined) this.prefixes.add(exchange.prefix.hash);
+    this.tools.add(exchange, at);
+    this.toolsChanged = true;
+    this.messages.add(exchange);
+  }
+
+  /** A folded exchange's response arrived. */
+  land(exchange: ExchangeSummary): void {
+    this.invocations.add(exchange);
+  }
+
+  private analysis?: AgentAnalysis;
+
+  analyze(): AgentAnalysis {
+    if (this.systems.changed) this.system = this.systemAnalysis();
+    if (this.prefixes.changed) this.prefix = this.prefixAnalysis();
+    const tools = this.toolsChanged || !this.analysis ? this.tools.catalog(this.input) : this.analysis.tools;
+    this.toolsChanged = false;
+    this.analysis = {
+      agent: this.agent,
+      requests: this.requests,
+      wires: { ...this.wires },
+      system: this.system,
+      prefix: this.prefix,
+      tools,
+      messages: this.messages.shapes(),
+      invocations: this.invocations.counts(this.mine),
+    };
+    return this.analysis;
+  }
+
+  private systemAnalysis(): SystemAnalysis | null {
+    const samples = this.systems.samples();
+    if (samples.length === 0) return null;
+    const blockSpread = this.blocks.spread();
+    const { pooled, families } = analyzePrompts(samples, { similarity: this.options.similarity });
+    return {
+      requests: this.systems.requests,
+      representation: blockSpread.max > 1 ? `${roundHalfEven(blockSpread.median)} block(s)/req` : 'single string',
+      blocks: blockSpread,
+      size: sampleSizes(samples),
+      distinct: samples.length,
+      pooled,
+      families: families.map((family) => ({
+        ...family,
+        tools: ToolFold.merge(family.sampleKeys.flatMap((key) => this.systemTools.get(key) ?? [])).catalog(this.input),
+      })),
+    };
+  }
+
+  private prefixAnalysis(): PrefixAnalysis | null {
+    const samples = this.prefixes.samples();
+    if (samples.length === 0) return null;
+    return {
+      requests: this.prefixes.requests,
+      distinct: samples.length,
+      families: promptFamilies(samples, {
+        similarity: this.options.similarity,
+        lineSections: (key) => prefixLineSections(this.input.prefixParts?.(key)),
+      }),
+    };
+  }
 }
 
 /** The original's cross-agent table: one column per agent. */

@@ -36,7 +36,7 @@
 
 import type { ExchangeSummary, TokenUsage } from '../indexModel';
 import { isConversational } from './analysisInput';
-import { increment, isoTime } from './stats';
+import { isoTime } from './stats';
 
 export const DEFAULT_SESSION_GAP_MS = 30_000;
 
@@ -225,42 +225,188 @@ function emptyUsage(): TokenUsage {
   return { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 };
 }
 
+/** The exchanges a fold has taken in, and whether a new list only adds to them. */
+export interface FoldedExchange {
+  exchange: ExchangeSummary;
+  /** What the fold read of it: a change to its request or a second response means folding again from the start. */
+  request: ExchangeSummary['request'];
+  response: ExchangeSummary['response'];
+}
+
+/**
+ * How `exchanges` relates to the list folded before (`seen`): the same exchanges first (the index appends and fills
+ * summaries in place), with `landed` the positions whose response arrived since; or `restart` when anything already
+ * folded moved, lost or changed its request, or got a second response.
+ */
+export function compareFolded(seen: readonly FoldedExchange[], exchanges: readonly ExchangeSummary[]): { restart: boolean; landed: number[] } {
+  const landed: number[] = [];
+  if (exchanges.length < seen.length) return { restart: true, landed };
+  for (let at = 0; at < seen.length; at++) {
+    const was = seen[at] as FoldedExchange;
+    const exchange = exchanges[at] as ExchangeSummary;
+    if (was.exchange !== exchange || was.request !== exchange.request) return { restart: true, landed };
+    if (was.response !== exchange.response) {
+      if (was.response !== undefined) return { restart: true, landed };
+      landed.push(at);
+    }
+  }
+  return { restart: false, landed };
+}
+
+/** Counts keyed by name, each ordered where its first contribution stands: a late one lands where a cold pass puts it. */
+export class FirstSeenCounts {
+  private readonly counts = new Map<string, { count: number; first: number }>();
+
+  add(key: string, position: number): void {
+    const entry = this.counts.get(key);
+    if (!entry) this.counts.set(key, { count: 1, first: position });
+    else {
+      entry.count++;
+      if (position < entry.first) entry.first = position;
+    }
+  }
+
+  get size(): number {
+    return this.counts.size;
+  }
+
+  record(): Record<string, number> {
+    const entries = [...this.counts.entries()].sort((a, b) => a[1].first - b[1].first);
+    const out: Record<string, number> = {};
+    for (const [key, { count }] of entries) out[key] = count;
+    return out;
+  }
+}
+
+/** The same report as a cold `analyzeConversations`, kept across updates: a grown list folds only its new exchanges. */
 export function analyzeConversations(
   exchanges: readonly ExchangeSummary[],
   options: ConversationOptions = {},
 ): ConversationReport {
-  const sessionGapMs = options.sessionGapMs ?? DEFAULT_SESSION_GAP_MS;
-  const placed = exchanges.filter((exchange) => exchange.requestTime !== undefined);
-  placed.sort((a, b) => (a.requestTime ?? 0) - (b.requestTime ?? 0));
+  return new ConversationAnalyzer(options).update(exchanges);
+}
 
-  const sessions: Session[] = [];
-  const threads: ThreadState[] = [];
-  const nodes: ConversationNode[] = [];
-  const edges: ConversationEdge[] = [];
-  const runs: RepeatRun[] = [];
-  const openThreads: OpenThreads = new Map();
-  /** agent, wire and conversation id → its threads' open tails (the same structure as openThreads). */
-  const keyedOpen = new Map<string, Map<string, ThreadState[]>>();
-  /** agent, wire and conversation id → its main thread (the first with tools, else the first). */
-  const keyedMain = new Map<string, ThreadState>();
-  const hourly = new Map<number, number>();
-  const rtts: number[] = [];
-  const summary = { continuations: 0, retries: 0, nexts: 0, probes: 0 };
+interface PlacedFold {
+  /** Position in the list of placed exchanges (request order). */
+  at: number;
+  node: ConversationNode;
+  /** Outgoing edges (they carry the tools its response invoked). */
+  out: ConversationEdge[];
+  stopCounted: boolean;
+  usageCounted: boolean;
+  rttCounted: boolean;
+}
 
-  let sessionEnd = -Infinity;
-  let sessionStartMs = 0;
-  let lastInSession: ConversationNode | undefined;
-  const threadsInSession: Set<number>[] = [];
-  // Ends are kept as numbers while walking and written as ISO once at the end.
-  const sessionEnds: number[] = [];
-  const threadEnds: number[] = [];
+/**
+ * `analyzeConversations` as a fold: exchanges are taken in request order into kept sessions, threads, nodes and edges.
+ * An update that only appends (and fills in responses of requests already folded) costs what the new exchanges cost;
+ * anything else (a request placed before the last one folded, a changed request, a response that would join two
+ * sessions) folds everything again, which is what a cold pass does.
+ */
+export class ConversationAnalyzer {
+  private readonly sessionGapMs: number;
+  private seen: FoldedExchange[] = [];
+  private state!: ReturnType<typeof emptyFold>;
+  /** Folds from the start, for tests and the work counter. */
+  readonly work = { folded: 0, restarts: 0 };
 
-  for (const exchange of placed) {
+  constructor(options: ConversationOptions = {}) {
+    this.sessionGapMs = options.sessionGapMs ?? DEFAULT_SESSION_GAP_MS;
+    this.state = emptyFold();
+  }
+
+  update(exchanges: readonly ExchangeSummary[]): ConversationReport {
+    const compared = compareFolded(this.seen, exchanges);
+    const landed = compared.landed;
+    let restart = compared.restart;
+    const fold = this.state;
+    if (!restart) {
+      // New exchanges must come after the last placed one (a stable sort keeps ties in list order), and an exchange
+      // folded unplaced must still be unplaced.
+      for (let at = this.seen.length; !restart && at < exchanges.length; at++) {
+        const time = (exchanges[at] as ExchangeSummary).requestTime;
+        if (time !== undefined && time < fold.lastRequestTime) restart = true;
+      }
+      for (const exchange of fold.unplaced) if (exchange.requestTime !== undefined) restart = true;
+      for (let at = 0; !restart && at < landed.length; at++) {
+        if (!this.land((this.seen[landed[at] as number] as FoldedExchange).exchange)) restart = true;
+      }
+    }
+    if (restart) {
+      this.state = emptyFold();
+      this.seen = [];
+      this.work.restarts++;
+    }
+    const start = this.seen.length;
+    const fresh: ExchangeSummary[] = [];
+    for (let at = start; at < exchanges.length; at++) {
+      const exchange = exchanges[at] as ExchangeSummary;
+      this.seen.push({ exchange, request: exchange.request, response: exchange.response });
+      if (exchange.requestTime === undefined) this.state.unplaced.push(exchange);
+      else fresh.push(exchange);
+    }
+    if (fresh.length > 1) fresh.sort((a, b) => (a.requestTime ?? 0) - (b.requestTime ?? 0));
+    for (const exchange of fresh) this.fold(exchange);
+    return this.report();
+  }
+
+  /** A response landed on a folded request: what it changes, in place; false when only a fold from the start is exact. */
+  private land(exchange: ExchangeSummary): boolean {
+    const fold = this.state;
+    const placed = fold.placedOf.get(exchange);
+    if (!placed) return true; // unplaced: only counted
+    const { node } = placed;
+    const session = fold.sessions[node.session] as Session;
+    const responseEnd = exchange.responseTime ?? (exchange.requestTime as number);
+    const end = fold.sessionEnds[session.id] as number;
+    if (responseEnd > end) {
+      const next = fold.sessions[session.id + 1];
+      if (next && fold.sessionStarts[next.id]! - responseEnd <= this.sessionGapMs) return false;
+      fold.sessionEnds[session.id] = responseEnd;
+      session.durationMs = responseEnd - (fold.sessionStarts[session.id] as number);
+      session.end = iso(responseEnd);
+      if (!next) fold.sessionEnd = responseEnd;
+    }
+    if (exchange.usage && !placed.usageCounted) {
+      placed.usageCounted = true;
+      session.tokens.input += exchange.usage.input;
+      session.tokens.output += exchange.usage.output;
+      session.tokens.cacheRead += exchange.usage.cacheRead;
+      session.tokens.cacheCreation += exchange.usage.cacheCreation;
+    }
+    if (exchange.stopReason && !placed.stopCounted) {
+      placed.stopCounted = true;
+      const counts = fold.sessionStops[session.id] as FirstSeenCounts;
+      counts.add(exchange.stopReason, placed.at);
+      session.stopReasons = counts.record();
+    }
+    if (exchange.rttMs !== undefined && !placed.rttCounted) {
+      placed.rttCounted = true;
+      insertSorted(fold.rtts, exchange.rttMs);
+    }
+    const toolsInvoked = exchange.toolUses ?? [];
+    node.status = exchange.status;
+    node.model = exchange.model;
+    node.stopReason = exchange.stopReason;
+    node.rttMs = exchange.rttMs;
+    node.pending = exchange.pending;
+    node.toolsInvoked = toolsInvoked;
+    for (const edge of placed.out) edge.toolsAtFrom = toolsInvoked;
+    const state = node.thread === null ? undefined : fold.threads[node.thread];
+    if (state && state.tailId === exchange.id) state.tailInvoked = toolsInvoked;
+    return true;
+  }
+
+  private fold(exchange: ExchangeSummary): void {
+    const fold = this.state;
     const requestTime = exchange.requestTime as number;
+    fold.lastRequestTime = requestTime;
+    const placed: PlacedFold = { at: fold.nodes.length, node: undefined as unknown as ConversationNode, out: [], stopCounted: false, usageCounted: false, rttCounted: false };
+    const { sessions, threads, edges } = fold;
 
     // --- session
-    if (sessions.length === 0 || requestTime - sessionEnd > sessionGapMs) {
-      sessionStartMs = requestTime;
+    if (sessions.length === 0 || requestTime - fold.sessionEnd > this.sessionGapMs) {
+      fold.sessionStarts.push(requestTime);
       sessions.push({
         id: sessions.length,
         start: iso(requestTime),
@@ -273,27 +419,42 @@ export function analyzeConversations(
         tokens: emptyUsage(),
         stopReasons: {},
       });
-      threadsInSession.push(new Set());
-      lastInSession = undefined;
+      fold.sessionStops.push(new FirstSeenCounts());
+      fold.threadsInSession.push(new Set());
+      fold.lastInSession = undefined;
     }
-    const session = sessions[sessions.length - 1];
-    const end = Math.max(sessionEnd, exchange.responseTime ?? requestTime, requestTime);
-    sessionEnd = end;
-    sessionEnds[session.id] = end;
-    session.durationMs = end - sessionStartMs;
+    const session = sessions[sessions.length - 1] as Session;
+    const end = Math.max(fold.sessionEnd, exchange.responseTime ?? requestTime, requestTime);
+    fold.sessionEnd = end;
+    if (fold.sessionEnds[session.id] !== end) {
+      fold.sessionEnds[session.id] = end;
+      session.end = iso(end);
+    }
+    session.durationMs = end - (fold.sessionStarts[session.id] as number);
     session.exchanges++;
     if (!session.agents.includes(exchange.agent)) session.agents.push(exchange.agent);
     if (exchange.usage) {
+      placed.usageCounted = true;
       session.tokens.input += exchange.usage.input;
       session.tokens.output += exchange.usage.output;
       session.tokens.cacheRead += exchange.usage.cacheRead;
       session.tokens.cacheCreation += exchange.usage.cacheCreation;
     }
-    if (exchange.stopReason) increment(session.stopReasons, exchange.stopReason);
+    if (exchange.stopReason) {
+      placed.stopCounted = true;
+      const counts = fold.sessionStops[session.id] as FirstSeenCounts;
+      counts.add(exchange.stopReason, placed.at);
+      session.stopReasons = counts.record();
+    }
 
     const hour = Math.floor(requestTime / HOUR_MS) * HOUR_MS;
-    hourly.set(hour, (hourly.get(hour) ?? 0) + 1);
-    if (exchange.rttMs !== undefined) rtts.push(exchange.rttMs);
+    const lastHour = fold.hourly[fold.hourly.length - 1];
+    if (lastHour && lastHour.ms === hour) lastHour.count++;
+    else fold.hourly.push({ ms: hour, count: 1 });
+    if (exchange.rttMs !== undefined) {
+      placed.rttCounted = true;
+      insertSorted(fold.rtts, exchange.rttMs);
+    }
 
     const toolsInvoked = exchange.toolUses ?? [];
     const systemHash = exchange.system?.hash ?? '';
@@ -315,12 +476,14 @@ export function analyzeConversations(
       pending: exchange.pending,
       toolsInvoked,
     };
-    nodes.push(node);
+    placed.node = node;
+    fold.nodes.push(node);
+    fold.placedOf.set(exchange, placed);
 
     if (!isConversational(exchange) || !exchange.messages) {
       session.probes++;
-      summary.probes++;
-      continue;
+      fold.summary.probes++;
+      return;
     }
 
     // --- thread: the open thread whose latest request is the longest prefix of this one
@@ -329,14 +492,14 @@ export function analyzeConversations(
     const scope = key === undefined ? undefined : `${exchange.agent}\u0000${exchange.wire}\u0000${key}`;
     let open: Map<string, ThreadState[]>;
     if (scope === undefined) {
-      let byWire = openThreads.get(exchange.agent);
-      if (!byWire) openThreads.set(exchange.agent, (byWire = new Map()));
+      let byWire = fold.openThreads.get(exchange.agent);
+      if (!byWire) fold.openThreads.set(exchange.agent, (byWire = new Map()));
       let keyless = byWire.get(exchange.wire);
       if (!keyless) byWire.set(exchange.wire, (keyless = new Map()));
       open = keyless;
     } else {
-      let keyed = keyedOpen.get(scope);
-      if (!keyed) keyedOpen.set(scope, (keyed = new Map()));
+      let keyed = fold.keyedOpen.get(scope);
+      if (!keyed) fold.keyedOpen.set(scope, (keyed = new Map()));
       open = keyed;
     }
     let match =
@@ -345,7 +508,7 @@ export function analyzeConversations(
         : continuedThread(open, messages.hashes);
     // Same conversation id, extends none of its threads: a side request gets its own thread; anything
     // else stays in the conversation, its prefix laid out anew.
-    const main = scope === undefined ? undefined : keyedMain.get(scope);
+    const main = scope === undefined ? undefined : fold.keyedMain.get(scope);
     const isSide = !match && main !== undefined && main.hasTools && !hasTools;
     const relaid = !match && main !== undefined && !isSide;
     if (relaid) match = main;
@@ -363,33 +526,35 @@ export function analyzeConversations(
         state.tailTools === toolsHash;
       const added = relaid ? messages.count : messages.count - state.tailHashes.length;
       const kind: EdgeKind = isRetry ? 'retry' : relaid ? 'next' : 'continuation';
-      edges.push({
+      const edge: ConversationEdge = {
         from: state.tailId,
         to: exchange.id,
         kind,
         session: session.id,
         toolsAtFrom: state.tailInvoked,
         newMessages: relaid ? undefined : added,
-      });
+      };
+      edges.push(edge);
+      fold.placedById.get(state.tailId)?.out.push(edge);
       if (isRetry) {
         thread.retries++;
-        summary.retries++;
+        fold.summary.retries++;
         let run = state.tailRun;
         if (!run) {
           run = { ids: [state.tailId], count: 1, agent: exchange.agent, thread: thread.id };
-          runs.push(run);
+          fold.runs.push(run);
         }
         run.ids.push(exchange.id);
         run.count++;
         nextRun = run;
       } else if (relaid) {
-        summary.nexts++;
+        fold.summary.nexts++;
       } else {
-        summary.continuations++;
+        fold.summary.continuations++;
       }
       thread.exchanges++;
       thread.newMessages += added;
-      threadEnds[thread.id] = requestTime;
+      thread.end = iso(requestTime);
       thread.lastId = exchange.id;
       if (thread.sessions[thread.sessions.length - 1] !== session.id) thread.sessions.push(session.id);
     } else {
@@ -411,18 +576,22 @@ export function analyzeConversations(
       if (isSide && main) thread.parent = main.thread.id;
       state = { thread, tailHashes: [], tailExact: '', tailId: exchange.id, tailInvoked: [], tailSystem: '', tailTools: '', hasTools };
       threads.push(state);
-      if (scope !== undefined && (!main || (!main.hasTools && hasTools))) keyedMain.set(scope, state);
-      if (lastInSession) {
-        edges.push({
-          from: lastInSession.id,
+      if (scope !== undefined && (!main || (!main.hasTools && hasTools))) fold.keyedMain.set(scope, state);
+      const previous = fold.lastInSession;
+      if (previous) {
+        const edge: ConversationEdge = {
+          from: previous.id,
           to: exchange.id,
           kind: 'next',
           session: session.id,
-          toolsAtFrom: lastInSession.toolsInvoked,
-        });
-        summary.nexts++;
+          toolsAtFrom: previous.toolsInvoked,
+        };
+        edges.push(edge);
+        fold.placedById.get(previous.id)?.out.push(edge);
+        fold.summary.nexts++;
       }
     }
+    fold.placedById.set(exchange.id, placed);
     state.thread.lastMessageCount = messages.count;
     forget(open, state);
     state.tailHashes = messages.hashes;
@@ -435,46 +604,89 @@ export function analyzeConversations(
     state.tailRun = nextRun;
     remember(open, state);
     node.thread = state.thread.id;
-    const inSession = threadsInSession[session.id];
+    const inSession = fold.threadsInSession[session.id] as Set<number>;
     if (!inSession.has(state.thread.id)) {
       inSession.add(state.thread.id);
       session.threads.push(state.thread.id);
     }
-    lastInSession = node;
+    fold.lastInSession = node;
   }
 
-  sessions.forEach((session) => (session.end = iso(sessionEnds[session.id] ?? Date.parse(session.start))));
-  threads.forEach(({ thread }) => {
-    if (threadEnds[thread.id] !== undefined) thread.end = iso(threadEnds[thread.id]);
-  });
+  /** A report of its own. */
+  private report(): ConversationReport {
+    const fold = this.state;
+    const placed = fold.nodes.length;
+    return {
+      sessionGapMs: this.sessionGapMs,
+      summary: {
+        exchanges: placed,
+        sessions: fold.sessions.length,
+        threads: fold.threads.length,
+        ...fold.summary,
+        unplaced: fold.unplaced.length,
+      },
+      // Sessions and threads grow with every exchange: copies, so a report handed out stays as it was. Nodes and
+      // edges are the fold's own (thousands; only a landing response changes one, in place).
+      sessions: fold.sessions.map((session) => ({ ...session, agents: [...session.agents], threads: [...session.threads], tokens: { ...session.tokens } })),
+      threads: fold.threads.map(({ thread }) => ({ ...thread, sessions: [...thread.sessions] })),
+      repeats: fold.runs.slice(),
+      nodes: fold.nodes.slice(),
+      edges: fold.edges.slice(),
+      hourly: fold.hourly.map(({ ms, count }) => ({ hour: iso(ms), count })),
+      roundTrips: roundTrips(fold.rtts),
+    };
+  }
+}
+
+function emptyFold() {
   return {
-    sessionGapMs,
-    summary: {
-      exchanges: placed.length,
-      sessions: sessions.length,
-      threads: threads.length,
-      ...summary,
-      unplaced: exchanges.length - placed.length,
-    },
-    sessions,
-    threads: threads.map((state) => state.thread),
-    repeats: runs,
-    nodes,
-    edges,
-    hourly: [...hourly.entries()].sort((a, b) => a[0] - b[0]).map(([hour, count]) => ({ hour: iso(hour), count })),
-    roundTrips: roundTrips(rtts),
+    sessions: [] as Session[],
+    sessionStarts: [] as number[],
+    sessionEnds: [] as number[],
+    sessionStops: [] as FirstSeenCounts[],
+    threadsInSession: [] as Set<number>[],
+    threads: [] as ThreadState[],
+    nodes: [] as ConversationNode[],
+    edges: [] as ConversationEdge[],
+    runs: [] as RepeatRun[],
+    openThreads: new Map() as OpenThreads,
+    /** agent, wire and conversation id → its threads' open tails (the same structure as openThreads). */
+    keyedOpen: new Map<string, Map<string, ThreadState[]>>(),
+    /** agent, wire and conversation id → its main thread (the first with tools, else the first). */
+    keyedMain: new Map<string, ThreadState>(),
+    hourly: [] as Array<{ ms: number; count: number }>,
+    /** Round trips, kept sorted. */
+    rtts: [] as number[],
+    summary: { continuations: 0, retries: 0, nexts: 0, probes: 0 },
+    sessionEnd: -Infinity,
+    lastRequestTime: -Infinity,
+    lastInSession: undefined as ConversationNode | undefined,
+    placedOf: new Map<ExchangeSummary, PlacedFold>(),
+    placedById: new Map<string, PlacedFold>(),
+    unplaced: [] as ExchangeSummary[],
   };
 }
 
-function roundTrips(rtts: readonly number[]): RoundTrips | null {
-  if (rtts.length === 0) return null;
-  const sorted = Float64Array.from(rtts).sort();
+function insertSorted(sorted: number[], value: number): void {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if ((sorted[middle] as number) <= value) low = middle + 1;
+    else high = middle;
+  }
+  if (low === sorted.length) sorted.push(value);
+  else sorted.splice(low, 0, value);
+}
+
+function roundTrips(sorted: readonly number[]): RoundTrips | null {
+  if (sorted.length === 0) return null;
   const middle = sorted.length >> 1;
   return {
     count: sorted.length,
-    minMs: sorted[0],
-    medianMs: sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2,
-    p90Ms: sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(0.9 * sorted.length) - 1))],
-    maxMs: sorted[sorted.length - 1],
+    minMs: sorted[0] as number,
+    medianMs: sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2,
+    p90Ms: sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(0.9 * sorted.length) - 1))] as number,
+    maxMs: sorted[sorted.length - 1] as number,
   };
 }

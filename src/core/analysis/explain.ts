@@ -740,6 +740,19 @@ function group<K>(map: Map<K, BreakGroup>, key: K, label: string, item: CacheBre
 const byCostThenMissed = (a: { usd: number | null; missed: number }, b: { usd: number | null; missed: number }) =>
   (b.usd ?? -1) - (a.usd ?? -1) || b.missed - a.missed;
 
+/** Inserts after every break that ranks before or with it: the order `[...added].sort(byCostThenMissed)` gives. */
+function insertRanked(ranked: CacheBreak[], item: CacheBreak): void {
+  let low = 0;
+  let high = ranked.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (byCostThenMissed(ranked[middle] as CacheBreak, item) <= 0) low = middle + 1;
+    else high = middle;
+  }
+  if (low === ranked.length) ranked.push(item);
+  else ranked.splice(low, 0, item);
+}
+
 /** What a folded request's explanation was computed from: when any of it changes, it is explained again. */
 interface Folded {
   node: ConversationNode;
@@ -770,7 +783,7 @@ export class Explainer {
   /** agent + wire → the latest request of a main (tool-carrying) conversation. */
   private lastMain = new Map<string, ExchangeSummary>();
   /** The incoming edges of the folded requests, in the conversation report's order. */
-  private edges: Array<{ to: string; kind: EdgeKind }> = [];
+  private edges: ReadonlyArray<{ to: string; kind: EdgeKind }> = [];
   /** The exchanges seen last, and each by id (the index appends; its summaries are filled in place). */
   private seen: readonly ExchangeSummary[] = [];
   private readonly byId = new Map<string, ExchangeSummary>();
@@ -780,6 +793,7 @@ export class Explainer {
   private readonly lineMemo = new Map<string, LineChange | SlotRef | null>();
   /** The families slots were linked to, and those links by sample and changed line. */
   private slotAgents?: string;
+  private analyses: unknown[] = [];
   private readonly slots = new Map<string, SlotRef | null>();
   private readonly options: ExplainOptions;
   private readonly pricing: PricingTable;
@@ -804,31 +818,37 @@ export class Explainer {
     for (let at = 0; edgesSame && at < this.edges.length; at++) {
       const edge = report.edges[at] as ConversationReport['edges'][number];
       const was = this.edges[at] as { to: string; kind: EdgeKind };
-      if (edge.to !== was.to || edge.kind !== was.kind) edgesSame = false;
+      if (edge !== was && (edge.to !== was.to || edge.kind !== was.kind)) edgesSame = false;
     }
     const incoming = new Map<string, EdgeKind>();
     for (let at = edgesSame ? this.edges.length : 0; at < report.edges.length; at++) {
       const edge = report.edges[at] as ConversationReport['edges'][number];
       incoming.set(edge.to, edge.kind);
     }
-    this.edges = report.edges.map((edge) => ({ to: edge.to, kind: edge.kind }));
+    // The report's own list (a copy per report): kept as it is, its edges' `to` and `kind` never change.
+    this.edges = report.edges;
     const parentOf = new Map<number, number>();
     for (const thread of report.threads) if (thread.parent !== undefined) parentOf.set(thread.id, thread.parent);
 
     const comparer: Comparer = { input, agents, ttls: this.ttls, memo: this.lineMemo };
-    const order: Array<{ node: ConversationNode; exchange: ExchangeSummary }> = [];
+    // The requests to explain, in node order (two parallel lists: no object per request per update).
+    const orderNodes: ConversationNode[] = [];
+    const orderExchanges: ExchangeSummary[] = [];
     for (const node of report.nodes) {
+      if (node.thread === null) continue;
       const exchange = byId.get(node.id);
-      if (!exchange || !isConversational(exchange) || node.thread === null) continue;
-      order.push({ node, exchange });
+      if (!exchange || !isConversational(exchange)) continue;
+      orderNodes.push(node);
+      orderExchanges.push(exchange);
     }
 
     // What is already folded must be the same requests, in the same places; only responses may have landed.
-    let restart = order.length < this.folded.length || !edgesSame;
+    let restart = orderNodes.length < this.folded.length || !edgesSame;
     const landed = new Map<number, number>();
     for (let at = 0; !restart && at < this.folded.length; at++) {
       const was = this.folded[at] as Folded;
-      const { node, exchange } = order[at] as (typeof order)[number];
+      const node = orderNodes[at] as ConversationNode;
+      const exchange = orderExchanges[at] as ExchangeSummary;
       if (was.exchange !== exchange || was.node.thread !== node.thread || was.node.session !== node.session || was.node.time !== node.time || was.request !== exchange.request) {
         restart = true;
       } else if (was.response !== exchange.response || was.model !== exchange.model) {
@@ -842,7 +862,11 @@ export class Explainer {
       this.work.restarts++;
       if (edgesSame) for (const edge of report.edges) incoming.set(edge.to, edge.kind);
     }
-    const families = familiesSignature(agents);
+    // An analysis fold hands back the same system and prefix analyses while their samples stay as they were.
+    const analyses = agents.flatMap((agent) => [agent.agent, agent.system, agent.prefix]);
+    const sameAnalyses = analyses.length === this.analyses.length && analyses.every((analysis, at) => analysis === this.analyses[at]);
+    this.analyses = analyses;
+    const families = sameAnalyses && this.slotAgents !== undefined ? this.slotAgents : familiesSignature(agents);
     if (this.slotAgents !== families) {
       // Families and their slots are rebuilt from every sample at each analysis: when they moved, link each
       // segment anew (a new request of a known prompt leaves them where they were).
@@ -868,8 +892,9 @@ export class Explainer {
         for (const entry of this.folded) this.totals.add(entry, report.threads);
       }
     }
-    for (let at = this.folded.length; at < order.length; at++) {
-      const { node, exchange } = order[at] as (typeof order)[number];
+    for (let at = this.folded.length; at < orderNodes.length; at++) {
+      const node = orderNodes[at] as ConversationNode;
+      const exchange = orderExchanges[at] as ExchangeSummary;
       this.fold(comparer, node, exchange, incoming.get(exchange.id), parentOf);
       this.totals.add(this.folded[at] as Folded, report.threads);
     }
@@ -954,9 +979,11 @@ function familiesSignature(agents: readonly AgentAnalysis[]): string {
   for (const agent of agents) {
     for (const [source, families] of [['system', agent.system?.families], ['prefix', agent.prefix?.families]] as const) {
       for (const family of families ?? []) {
-        parts.push(`${agent.agent}\u0000${source}\u0000${family.id}\u0000${family.sampleKeys.join(',')}`);
-        // A slot's values are ranked by use, which a new request can reorder; which slot a line is in cannot change.
-        for (const slot of family.slots) parts.push(slot.values.map((value) => `${value.text.length}:${value.text.slice(0, 32)}`).sort().join('\u0001'));
+        // Which samples a family holds and its canonical one place its slots; the order samples rank in by use does not.
+        // A family's slots and their values come from its samples' texts (a text never changes under its key) laid
+        // against its canonical sample: the same members and canonical give the same slots. Ranking by use can
+        // reorder members and values, which moves no line into another slot.
+        parts.push(`${agent.agent}\u0000${source}\u0000${family.id}\u0000${family.canonicalKey}\u0000${[...family.sampleKeys].sort().join(',')}`);
       }
     }
   }
@@ -982,6 +1009,10 @@ function linkSlot(comparer: Comparer, slots: Map<string, SlotRef | null>, exchan
 /** The folder's sums over the folded requests, added to as requests are folded in. */
 class Totals {
   private readonly explained: ExchangeExplanation[] = [];
+  private readonly byId = new Map<string, ExchangeExplanation>();
+  /** Requests per cause, each cause where it was first seen (ties in the ranking keep that order, as a cold pass). */
+  private readonly causeCounts = new Map<string, { count: number; first: number }>();
+  /** Ranked by cost then missed tokens as they are added (a stable sort of the added order). */
   private readonly breaks: CacheBreak[] = [];
   private readonly total = emptyTotal();
   private readonly byFamily = new Map<string, CostTotal>();
@@ -995,7 +1026,9 @@ class Totals {
   add({ exchange, explanation, node }: Folded, threads: ConversationReport['threads']): void {
     const thread = node.thread as number;
     const { cache, cost } = explanation;
+    this.countCause(cache.cause.kind, this.explained.length);
     this.explained.push(explanation);
+    this.byId.set(explanation.id, explanation);
     if (exchange.usage) {
       this.readSum += exchange.usage.cacheRead;
       this.inputSum += reportedInput(exchange.usage);
@@ -1019,7 +1052,7 @@ class Totals {
 
     if (cache.isBreak) {
       conversation.breaks++;
-      this.breaks.push({
+      insertRanked(this.breaks, {
         id: exchange.id,
         conversation: thread,
         cause: cache.cause.kind,
@@ -1039,7 +1072,10 @@ class Totals {
   replace(at: number, was: Folded, now: Folded): void {
     const thread = now.node.thread as number;
     const { exchange, explanation } = now;
+    this.uncountCause(was.explanation.cache.cause.kind, at);
+    this.countCause(explanation.cache.cause.kind, at);
     this.explained[at] = explanation;
+    this.byId.set(explanation.id, explanation);
     if (exchange.usage) {
       this.readSum += exchange.usage.cacheRead;
       this.inputSum += reportedInput(exchange.usage);
@@ -1070,7 +1106,7 @@ class Totals {
     if (conversation && explanation.cache.isBreak) {
       // Nothing after it has usage, so nothing after it is a break: it is the latest break in fold order.
       conversation.breaks++;
-      this.breaks.push({
+      insertRanked(this.breaks, {
         id: exchange.id,
         conversation: thread,
         cause: explanation.cache.cause.kind,
@@ -1082,14 +1118,30 @@ class Totals {
     }
   }
 
+  private countCause(kind: string, at: number): void {
+    const entry = this.causeCounts.get(kind);
+    if (!entry) this.causeCounts.set(kind, { count: 1, first: at });
+    else {
+      entry.count++;
+      if (at < entry.first) entry.first = at;
+    }
+  }
+
+  private uncountCause(kind: string, at: number): void {
+    const entry = this.causeCounts.get(kind);
+    if (!entry) return;
+    entry.count--;
+    if (entry.count === 0) this.causeCounts.delete(kind);
+    else if (entry.first === at) {
+      // Where this cause is seen first now (rare: a request explained while pending was the first of its cause).
+      entry.first = this.explained.findIndex((explanation, index) => index !== at && explanation.cache.cause.kind === kind);
+    }
+  }
+
   /** A report of its own: later folds add to these sums, never to a report handed out. */
   report(pricing: PricingTable): ExplainReport {
-    const causeCounts = new Map<string, number>();
-    for (const explanation of this.explained) {
-      const kind = explanation.cache.cause.kind;
-      causeCounts.set(kind, (causeCounts.get(kind) ?? 0) + 1);
-    }
-    const breaks = [...this.breaks].sort(byCostThenMissed);
+    const causeCounts = [...this.causeCounts].sort((a, b) => a[1].first - b[1].first).map(([kind, { count }]) => [kind, count] as const);
+    const breaks = [...this.breaks];
     const causes = new Map<string, BreakGroup>();
     const slots = new Map<string, SlotBreakGroup>();
     const tools = new Map<string, BreakGroup>();
@@ -1111,7 +1163,7 @@ class Totals {
     for (const [thread, conversation] of this.conversations) {
       conversations.push({ ...conversation, turns: [...(this.turns.get(thread) ?? [])], cost: { ...conversation.cost } });
     }
-    return {
+    const explained: ExplainReport = {
       exchanges: [...this.explained],
       report: {
         breaks,
@@ -1126,10 +1178,12 @@ class Totals {
           byConversation: [...this.byConversation].map(([conversation, row]) => ({ conversation, ...row })),
         },
         cacheHitRate: this.inputSum === 0 ? null : this.readSum / this.inputSum,
-        causes: Object.fromEntries([...causeCounts].sort((a, b) => b[1] - a[1])),
+        causes: Object.fromEntries(causeCounts.sort((a, b) => b[1] - a[1])),
         pricing: { date: pricing.date, source: pricing.source, overridden: pricing.overridden === true },
       },
     };
+    indexOfReport.set(explained, new Map(this.byId));
+    return explained;
   }
 }
 
@@ -1143,9 +1197,17 @@ export function explainLog(input: AnalysisInput, options: ExplainOptions = {}): 
   return new Explainer(options).update(input, options.conversations, options.agents ?? []);
 }
 
-export function explanationIndex(report: ExplainReport): Map<string, ExchangeExplanation> {
-  return new Map(report.exchanges.map((exchange) => [exchange.id, exchange]));
+export function explanationIndex(report: ExplainReport): ReadonlyMap<string, ExchangeExplanation> {
+  let index = indexOfReport.get(report);
+  if (!index) indexOfReport.set(report, (index = new Map(report.exchanges.map((exchange) => [exchange.id, exchange]))));
+  return index;
 }
+
+/**
+ * One id → explanation map per report, built once: by the Explainer as it folds (a copy of the map it keeps, cheaper
+ * than one built from the list), else on the first lookup.
+ */
+const indexOfReport = new WeakMap<ExplainReport, ReadonlyMap<string, ExchangeExplanation>>();
 
 /** How often a slot broke the cache and what that cost (the skeleton diff's slot hover). */
 export function slotBreaks(report: ExplainReport, source: SlotRef['source'], agent: string, family: number, slot: number): SlotBreakGroup | undefined {

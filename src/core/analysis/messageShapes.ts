@@ -2,7 +2,7 @@
 // which roles (or item types) and which content-block types, summed over requests.
 
 import type { ExchangeSummary } from '../indexModel';
-import { addCounts, spread, type Spread } from './stats';
+import { addCounts, Histogram, spread, type Spread } from './stats';
 
 export interface MessageShapes {
   /** Requests that carried a messages / input list. */
@@ -27,4 +27,24 @@ export function messageShapes(exchanges: readonly ExchangeSummary[]): MessageSha
   }
   if (counts.length === 0) return null;
   return { requests: counts.length, perRequest: spread(counts), roles, blockTypes };
+}
+
+/** `messageShapes` as a fold over exchanges in list order. */
+export class MessageFold {
+  private readonly counts = new Histogram();
+  private readonly roles: Record<string, number> = {};
+  private readonly blockTypes: Record<string, number> = {};
+
+  add(exchange: ExchangeSummary): void {
+    const messages = exchange.messages;
+    if (!messages) return;
+    this.counts.add(messages.count);
+    addCounts(this.roles, messages.roles);
+    addCounts(this.blockTypes, messages.blockTypes);
+  }
+
+  shapes(): MessageShapes | null {
+    if (this.counts.size === 0) return null;
+    return { requests: this.counts.size, perRequest: this.counts.spread(), roles: { ...this.roles }, blockTypes: { ...this.blockTypes } };
+  }
 }

@@ -112,3 +112,58 @@ export function isoTime(ms: number): string {
   const millis = rest - seconds * 1000;
   return `${isoDayPrefix}${pad(hours, 2)}:${pad(minutes, 2)}:${pad(seconds, 2)}.${pad(millis, 3)}Z`;
 }
+
+/**
+ * Counts of values (message counts, tool counts, blocks per request): the same min, median and max as `spread`
+ * over the list they stand for, kept as values are added, computed over the distinct values only.
+ */
+export class Histogram {
+  private readonly counts = new Map<number, number>();
+  private total = 0;
+  private sorted: Float64Array | undefined;
+
+  add(value: number): void {
+    const count = this.counts.get(value);
+    if (count === undefined) {
+      this.counts.set(value, 1);
+      this.sorted = undefined;
+    } else this.counts.set(value, count + 1);
+    this.total++;
+  }
+
+  get size(): number {
+    return this.total;
+  }
+
+  /** Python's statistics.median of the list, as `median`. */
+  median(): number {
+    if (this.total === 0) return 0;
+    const values = (this.sorted ??= Float64Array.from(this.counts.keys()).sort());
+    const at = (rank: number): number => {
+      let seen = 0;
+      for (const value of values) {
+        seen += this.counts.get(value) as number;
+        if (rank < seen) return value;
+      }
+      return values[values.length - 1] as number;
+    };
+    const middle = this.total >> 1;
+    return this.total % 2 === 1 ? at(middle) : (at(middle - 1) + at(middle)) / 2;
+  }
+
+  spread(): Spread {
+    if (this.total === 0) return { min: 0, median: 0, max: 0 };
+    const values = (this.sorted ??= Float64Array.from(this.counts.keys()).sort());
+    return { min: values[0] as number, median: this.median(), max: values[values.length - 1] as number };
+  }
+
+  /** Another histogram's values added to this one's. */
+  merge(other: Histogram): void {
+    for (const [value, count] of other.counts) {
+      const mine = this.counts.get(value);
+      if (mine === undefined) this.sorted = undefined;
+      this.counts.set(value, (mine ?? 0) + count);
+    }
+    this.total += other.total;
+  }
+}

@@ -4,7 +4,7 @@
 
 import type { ExchangeSummary } from '../indexModel';
 import type { AnalysisInput } from './analysisInput';
-import { median } from './stats';
+import { Histogram, median } from './stats';
 import { isRecord } from '../jsonValue';
 
 /** The original's label for where tools travel; it only ever knew this one place. */
@@ -93,6 +93,92 @@ export function toolCatalog(input: AnalysisInput, exchanges: readonly ExchangeSu
   };
 }
 
+/**
+ * `toolCatalog` as a fold: exchanges added in list order (with their position in it), the catalog read at any time.
+ * Folds merge (a prompt family's tools are its samples' folds merged), keeping what comes first by position.
+ */
+export class ToolFold {
+  private requests = 0;
+  private readonly lengths = new Histogram();
+  private readonly setUse = new Map<string, number>();
+  private readonly namesOf = new Map<string, readonly string[]>();
+  private readonly containers = new Map<string, number>();
+  private schemaKey: { key: string; at: number } | undefined;
+
+  add(exchange: ExchangeSummary, at: number): void {
+    const tools = exchange.tools;
+    if (!tools) return;
+    const container = containerOf(exchange);
+    const seen = this.containers.get(container);
+    if (seen === undefined || at < seen) this.containers.set(container, at);
+    this.requests++;
+    this.lengths.add(tools.names.length);
+    this.setUse.set(tools.hash, (this.setUse.get(tools.hash) ?? 0) + 1);
+    if (!this.namesOf.has(tools.hash)) this.namesOf.set(tools.hash, tools.names);
+    if (tools.schemaKey && (this.schemaKey === undefined || at < this.schemaKey.at)) this.schemaKey = { key: tools.schemaKey, at };
+  }
+
+  static merge(folds: Iterable<ToolFold>): ToolFold {
+    const merged = new ToolFold();
+    for (const fold of folds) {
+      merged.requests += fold.requests;
+      merged.lengths.merge(fold.lengths);
+      for (const [hash, uses] of fold.setUse) merged.setUse.set(hash, (merged.setUse.get(hash) ?? 0) + uses);
+      for (const [hash, names] of fold.namesOf) if (!merged.namesOf.has(hash)) merged.namesOf.set(hash, names);
+      for (const [container, at] of fold.containers) {
+        const seen = merged.containers.get(container);
+        if (seen === undefined || at < seen) merged.containers.set(container, at);
+      }
+      if (fold.schemaKey && (merged.schemaKey === undefined || fold.schemaKey.at < merged.schemaKey.at)) merged.schemaKey = fold.schemaKey;
+    }
+    return merged;
+  }
+
+  catalog(input: AnalysisInput): ToolCatalog | null {
+    if (this.requests === 0) return null;
+    const union = new Set<string>();
+    const presence = new Map<string, number>();
+    for (const [hash, names] of this.namesOf) {
+      const uses = this.setUse.get(hash) ?? 0;
+      for (const name of new Set(names)) {
+        union.add(name);
+        presence.set(name, (presence.get(name) ?? 0) + uses);
+      }
+    }
+    const names = [...union].sort();
+    return {
+      requests: this.requests,
+      medianCount: this.lengths.median(),
+      schemaKey: this.schemaKey?.key ?? 'n/a',
+      container: [...this.containers.entries()].sort((a, b) => a[1] - b[1]).map(([container]) => container).join(' + '),
+      always: names.filter((name) => presence.get(name) === this.requests),
+      sometimes: names.filter((name) => presence.get(name) !== this.requests),
+      names,
+      distinctSets: this.namesOf.size,
+      changing: changingTools(input, this.setUse, presence),
+    };
+  }
+}
+
+const MAX_DEFINITIONS = 20_000;
+/** Each tool set's definitions as canonical JSON by name: a set never changes under its hash. */
+const definitionsOfSet = new Map<string, { tools: unknown[]; definitions: Array<[string, string]> }>();
+
+function definitionsOf(input: AnalysisInput, hash: string): Array<[string, string]> | undefined {
+  const tools = input.toolSet(hash);
+  if (!tools) return undefined;
+  const known = definitionsOfSet.get(hash);
+  if (known && known.tools === tools) return known.definitions;
+  const definitions: Array<[string, string]> = [];
+  for (const tool of tools) {
+    const name = toolName(tool);
+    if (name !== undefined) definitions.push([name, canonicalJson(tool)]);
+  }
+  if (definitionsOfSet.size >= MAX_DEFINITIONS) definitionsOfSet.clear();
+  definitionsOfSet.set(hash, { tools, definitions });
+  return definitions;
+}
+
 function changingTools(
   input: AnalysisInput,
   setUse: ReadonlyMap<string, number>,
@@ -101,14 +187,10 @@ function changingTools(
   if (setUse.size < 2) return [];
   const definitions = new Map<string, Set<string>>();
   for (const hash of setUse.keys()) {
-    const tools = input.toolSet(hash);
-    if (!tools) continue;
-    for (const tool of tools) {
-      const name = toolName(tool);
-      if (name === undefined) continue;
+    for (const [name, definition] of definitionsOf(input, hash) ?? []) {
       let seen = definitions.get(name);
       if (!seen) definitions.set(name, (seen = new Set()));
-      seen.add(canonicalJson(tool));
+      seen.add(definition);
     }
   }
   const changing: ToolVariation[] = [];

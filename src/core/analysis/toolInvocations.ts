@@ -46,6 +46,39 @@ export function invocationCounts(exchanges: readonly ExchangeSummary[]): Invocat
   };
 }
 
+/**
+ * `invocationCounts` as a fold: each exchange's tool calls added once, when it is folded or when its response lands
+ * (the counts do not depend on the order they are added in).
+ */
+export class InvocationFold {
+  private readonly byName = new Map<string, ToolCallCount>();
+  private withInvocations = 0;
+
+  add(exchange: ExchangeSummary): void {
+    const names = exchange.toolUses ?? [];
+    if (names.length === 0) return;
+    this.withInvocations++;
+    const seen = new Set<string>();
+    for (const name of names) {
+      let count = this.byName.get(name);
+      if (!count) this.byName.set(name, (count = { name, calls: 0, exchanges: 0 }));
+      count.calls++;
+      if (!seen.has(name)) {
+        seen.add(name);
+        count.exchanges++;
+      }
+    }
+  }
+
+  counts(exchangesAnalyzed: number): InvocationCounts {
+    return {
+      byTool: [...this.byName.values()].map((count) => ({ ...count })).sort((a, b) => b.calls - a.calls || a.name.localeCompare(b.name)),
+      exchangesWithInvocations: this.withInvocations,
+      exchangesAnalyzed,
+    };
+  }
+}
+
 export interface ToolInvocation {
   name: string;
   exchangeId: string;
