@@ -160,6 +160,12 @@ describe('log text scan: case, escapes, text blocks and the parts it must not re
       messages: [{ role: 'user', content: [{ type: 'text', text: 'I like the naïve' }, { type: 'text', text: 'café downtown' }, { type: 'tool_use', id: 'toolu_only_id', name: 'Read', input: { path: 'a.txt' } }] }],
     }),
     response('split1', 'A naïve'),
+    // A key of a part (`schema`) inside a tool's input cuts the messages part short: parsed from the whole record.
+    request('split2', {
+      system: 'Plain.',
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'Ask the naïve' }, { type: 'text', text: 'café owner' }, { type: 'tool_use', id: 'toolu_2', name: 'Write', input: { schema: 'x' } }] }],
+    }),
+    response('split2', 'OK'),
     // A no-break space runs on a run of spaces; a character outside ASCII before a space does not.
     request('nbsp1', { system: 'Plain.', messages: [{ role: 'user', content: 'a naïve \u00a0\n café; 日本語 café' }] }),
     response('nbsp1', 'OK'),
@@ -167,14 +173,15 @@ describe('log text scan: case, escapes, text blocks and the parts it must not re
   const log = `${lines.join('\n')}\n`;
   const bytes = Buffer.from(log, 'utf8');
   const cases: Array<[string, string[]]> = [
-    ['naïve café', ['escaped1', 'nbsp1', 'split1', 'upper1']],
-    ['NAÏVE CAFÉ', ['escaped1', 'nbsp1', 'split1', 'upper1']],
-    ['CAFÉ', ['escaped1', 'nbsp1', 'split1', 'upper1']],
+    ['naïve café', ['escaped1', 'nbsp1', 'split1', 'split2', 'upper1']],
+    ['NAÏVE CAFÉ', ['escaped1', 'nbsp1', 'split1', 'split2', 'upper1']],
+    ['CAFÉ', ['escaped1', 'nbsp1', 'split1', 'split2', 'upper1']],
     ['日本語 café', ['nbsp1']],
     ['été', ['escaped1']],
     ['ÉTÉ 日本語', ['escaped1']],
     ['日本語', ['escaped1', 'nbsp1']],
-    ['é', ['escaped1', 'nbsp1', 'split1', 'upper1']],
+    ['é', ['escaped1', 'nbsp1', 'split1', 'split2', 'upper1']],
+    ['the naïve café owner', ['split2']],
     ['said "hi" and', ['escaped1']],
     ['one the café', ['escaped1']],
     ['like the naïve café downtown', ['split1']],
