@@ -32,8 +32,8 @@ import { CapturePanel } from './capturePanel';
 import { isRecord } from '../core/jsonValue';
 import type { ExchangeExplanation } from '../core/analysis/explain';
 import type { Explained } from './explainSource';
-import { tokenCount, usd } from '../webview/explainFormat';
-import { countOf } from '../shared/countText';
+import { usd } from '../webview/explainFormat';
+import { countOf, tokensOf } from '../shared/countText';
 
 /** What the hidden `agentInterlude.internal.timeline` command returns (tests read it). */
 export interface TimelineStatus {
@@ -102,7 +102,7 @@ function clip(text: string, cap = DETAIL_TEXT_CAP): string {
 /** `prefix changed: tools[4] WebSearch · 12,000 tokens missed · $0.0450`: what the break mark says. */
 function breakText(explanation: ExchangeExplanation): string {
   const { cache } = explanation;
-  const parts = [cache.cause.text, `${tokenCount(cache.missed)} tokens missed`];
+  const parts = [cache.cause.text, `${tokensOf(cache.missed)} missed`];
   if (cache.breakCost) parts.push(cache.breakCost.usd !== null ? `cost ${usd(cache.breakCost.usd)}` : 'unpriced');
   return parts.join(' · ');
 }
