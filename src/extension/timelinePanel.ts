@@ -212,6 +212,9 @@ function responseDetail(summary: ExchangeSummary | undefined, record: unknown): 
   return sections;
 }
 
+/** Rows sent ahead of the whole list on a page's first load: a few screens of 46 px rows. */
+const FIRST_ROWS = 120;
+
 class TimelineController extends CapturePanel {
   private rows: TimelineRow[] = [];
   /** The explanation the rows' break marks come from. */
@@ -304,7 +307,7 @@ class TimelineController extends CapturePanel {
         await this.watcher.currentIndex();
         this.recompute();
         this.computeMs ??= Date.now() - started;
-        await this.postRows();
+        await this.postRows(true);
         this.pageReady = true;
         // The search's workers start now, so the first query does not wait for them.
         void this.logSearch.warm();
@@ -369,8 +372,17 @@ class TimelineController extends CapturePanel {
     await this.capturesChanged({ dir: this.watcher.directory ?? '', reset: false });
   }
 
-  private async postRows(): Promise<void> {
-    await this.panel?.webview.postMessage({ type: 'rows', rows: packRows(this.rows), gapSeconds: this.gapSeconds, sessions: this.sessions } satisfies TimelineToWebview);
+  /**
+   * The row list to the page. On its first load (`ahead`), a long list goes in two messages: the first screens
+   * (FIRST_ROWS rows), which the page draws at once, then the whole list: carrying 7 611 rows to the page was
+   * most of our share of a first paint.
+   */
+  private async postRows(ahead = false): Promise<void> {
+    const common = { gapSeconds: this.gapSeconds, sessions: this.sessions };
+    if (ahead && this.rows.length > FIRST_ROWS) {
+      await this.panel?.webview.postMessage({ type: 'rows', rows: packRows(this.rows.slice(0, FIRST_ROWS)), ...common, partial: true } satisfies TimelineToWebview);
+    }
+    await this.panel?.webview.postMessage({ type: 'rows', rows: packRows(this.rows), ...common } satisfies TimelineToWebview);
   }
 
   /** New captures: the page gets only appended and changed rows when the order held, so it keeps its place. */
