@@ -119,16 +119,19 @@ describe('log search split between workers', function () {
   const shared = new LogSearch(undefined, { workers: 3, splitFromBytes: 0 });
   before(() => shared.warm());
   after(() => shared.dispose());
-  const searchWith = async (workers: number, query: string): Promise<{ ids: string[]; matched: number; scanned: number }> => {
+  const searchWith = async (workers: number, query: string): Promise<{ ids: string[]; matched: number; scanned: number; counts: number[] }> => {
     const search = workers === 3 ? shared : new LogSearch(undefined, { workers, splitFromBytes: 0 });
     const ids = new Set<string>();
     let last: LogSearchProgress | undefined;
+    // The count each batch of hits reports (what the timeline shows while the scan runs).
+    const counts: number[] = [];
     await search.run({ query, files }, (update) => {
       for (const hit of update.hits) ids.add(hit.id);
+      if (update.hits.length > 0) counts.push(update.matched);
       last = update;
     });
     assert.equal(last?.done, true);
-    return { ids: [...ids].sort(), matched: last.matched, scanned: last.scannedBytes };
+    return { ids: [...ids].sort(), matched: last.matched, scanned: last.scannedBytes, counts };
   };
   for (const query of ['the', 'naïve café', 'zzqq-not-there']) {
     it(`three workers (kept from search to search) find what one finds, each byte read once: ${JSON.stringify(query)}`, async () => {
@@ -138,6 +141,13 @@ describe('log search split between workers', function () {
       assert.equal(three.matched, one.ids.length, 'an exchange found by two workers counts once');
       assert.equal(three.scanned, files[0].size + files[1].size);
       if (query !== 'zzqq-not-there') assert.ok(one.ids.length > 0);
+      // The count grows as the batches come (each worker posts its first hits at once), and ends at the total.
+      if (query === 'the') {
+        assert.ok(three.counts.length >= 2, `several batches: ${three.counts.join(', ')}`);
+        assert.ok(three.counts.every((count, index) => index === 0 || count >= three.counts[index - 1]), `never shrinks: ${three.counts.join(', ')}`);
+        assert.ok(three.counts[0] < three.matched, `the first batch is not every match: ${three.counts.join(', ')}`);
+        assert.equal(three.counts.at(-1), three.matched);
+      }
     });
   }
 });
