@@ -380,6 +380,19 @@ async function smoke(workbench) {
     await contrastSteps(workbench, step);
     return finish();
   }
+  // INTERLUDE_SMOKE_ONLY=keys: only the Timeline's keyboard step (on the seeded log), for working on keys.
+  if (process.env.INTERLUDE_SMOKE_ONLY === 'keys') {
+    let opened = false;
+    await step('UI smoke (keys): F1 → "Open Timeline" on the seeded log', async () => {
+      if (seedError) throw seedError;
+      if (await workbench.locator('.part.sidebar').first().isVisible().catch(() => false)) await runFromPalette(workbench, 'View: Close Primary Side Bar');
+      await runFromPalette(workbench, 'Open Timeline');
+      await waitForTimeline(await waitForWebview(workbench, '#viewport', 60_000), seeded.exchanges, 60_000);
+      opened = true;
+    });
+    await timelineKeysStep(workbench, step, seeded?.exchanges ?? NaN, () => opened);
+    return finish();
+  }
 
   await step('UI smoke: F1 → "Start Interlude" → the status bar shows the real ports, and they accept connections', async () => {
     await workbench.locator('.monaco-workbench .part.statusbar').waitFor({ state: 'visible', timeout: 90_000 });
@@ -671,50 +684,7 @@ async function smoke(workbench) {
       left.timeline = true;
     });
 
-    if (theme === 'dark') {
-      await step('UI smoke (dark): the Timeline by keyboard: End acts on the first press on a freshly focused list, Home, ↓ moves between exchanges, Enter expands, → and ← switch halves, Esc collapses, O opens the request', async () => {
-        if (!left.timeline) throw new Error('the Timeline did not open');
-        const timeline = await waitForWebview(workbench, '#viewport', 30_000);
-        const focused = () =>
-          timeline.locator(':focus').evaluate((node) => ({ id: node.dataset.id ?? '', half: node.dataset.half ?? '', expanded: node.getAttribute('aria-expanded') }), undefined, { timeout: 1_000 });
-        const expect = async (what, want) => {
-          const got = await until(5_000, what, async () => {
-            const now = await focused();
-            return [Object.entries(want).every(([key, value]) => now[key] === value), JSON.stringify(now)];
-          });
-          say(`Timeline keyboard: ${what}: ${got}`);
-        };
-        const ids = await timeline.locator('#viewport .row').evaluateAll((rows) => rows.map((row) => row.dataset.id));
-        if (ids.length < 2) throw new Error(`the Timeline draws ${ids.length} rows`);
-        // A freshly focused list (no exchange chosen yet): End acts on the first press.
-        await timeline.locator('#viewport').focus();
-        await workbench.keyboard.press('End');
-        const atEnd = await until(5_000, 'End, pressed once on the freshly focused list, to reach the last exchange', async () => {
-          const now = await focused();
-          const last = await timeline.locator('#viewport .row').last().evaluate((row) => row.dataset.id);
-          const bottom = await timeline.locator('#viewport').evaluate((node) => node.scrollTop + node.clientHeight >= node.scrollHeight - 1);
-          return [bottom && now.id === last && now.id !== ids[0], `focused ${JSON.stringify(now)}, last row ${last}, scrolled to the bottom: ${bottom}`];
-        });
-        say(`Timeline keyboard: End on a fresh focus: ${atEnd}`);
-        await workbench.keyboard.press('Home');
-        await expect('Home, the first exchange', { id: ids[0], half: 'request', expanded: 'false' });
-        await workbench.keyboard.press('ArrowDown');
-        await expect('↓, the next one', { id: ids[1], half: 'request' });
-        await workbench.keyboard.press('Enter');
-        await expect('Enter expands its request half, focus kept', { id: ids[1], half: 'request', expanded: 'true' });
-        if ((await timeline.locator('.detail.request').count()) !== 1) throw new Error('no expanded request half is drawn');
-        await workbench.keyboard.press('ArrowRight');
-        await expect('→ moves to its response', { id: ids[1], half: 'response' });
-        await workbench.keyboard.press('ArrowLeft');
-        await workbench.keyboard.press('Escape');
-        await expect('← and Esc collapse the request half', { id: ids[1], half: 'request', expanded: 'false' });
-        if ((await timeline.locator('.detail').count()) !== 0) throw new Error('the expanded half is still drawn after Esc');
-        await workbench.keyboard.press('o');
-        await editorTab(workbench, 'Request').waitFor({ state: 'visible', timeout: 30_000 });
-        const text = await waitForRequestPanel(workbench, 30_000);
-        say(`Timeline keyboard: O opened the request panel: "${text.slice(0, 80).replace(/\s+/g, ' ')}…"`);
-      });
-    }
+    if (theme === 'dark') await timelineKeysStep(workbench, step, expected(), () => left.timeline);
 
     await step(`UI smoke (${theme}): F1 → "Open Insights": Overview counts every exchange per agent (claude, codex), screenshot`, async () => {
       if (seedError) throw seedError;
@@ -866,6 +836,101 @@ const CONTRAST_MARKS = {
   ],
   request: [],
 };
+
+// The Timeline by keyboard (dark smoke pass, or INTERLUDE_SMOKE_ONLY=keys): Home, PageDown, PageUp and End each
+// act on the first press on a freshly focused list; ↓, Enter, → ←, Esc and O after. `total`: the exchanges the
+// Timeline should list; `open()`: whether it is open.
+async function timelineKeysStep(workbench, step, total, open) {
+  await step('UI smoke (dark): the Timeline by keyboard: Home, PageDown, PageUp and End act on the first press on a freshly focused list, ↓ moves between exchanges, Enter expands, → and ← switch halves, Esc collapses, O opens the request', async () => {
+    if (!open()) throw new Error('the Timeline did not open');
+    let timeline = await waitForWebview(workbench, '#viewport', 30_000);
+    const focused = () =>
+      timeline.locator(':focus').evaluate((node) => ({ id: node.dataset.id ?? '', half: node.dataset.half ?? '', expanded: node.getAttribute('aria-expanded') }), undefined, { timeout: 1_000 });
+    const expect = async (what, want) => {
+      const got = await until(5_000, what, async () => {
+        const now = await focused();
+        return [Object.entries(want).every(([key, value]) => now[key] === value), JSON.stringify(now)];
+      });
+      say(`Timeline keyboard: ${what}: ${got}`);
+    };
+    const ids = await timeline.locator('#viewport .row').evaluateAll((rows) => rows.map((row) => row.dataset.id));
+    if (ids.length < 2) throw new Error(`the Timeline draws ${ids.length} rows`);
+    // Home and the Page keys on a freshly focused list (a Timeline just opened, no exchange chosen yet), the list
+    // scrolled to its middle first so that the first exchange in view is neither the first nor the one the key
+    // reaches: each acts on the first press (before, the first press only chose the first exchange in view).
+    const where = (frame) =>
+      frame.locator('#viewport').evaluate((viewport) => {
+        const top = viewport.getBoundingClientRect().top;
+        const at = (node) => node.getBoundingClientRect().top - top + viewport.scrollTop;
+        const shown = [...viewport.querySelectorAll('.row')].filter((row) => at(row) >= viewport.scrollTop).sort((a, b) => at(a) - at(b));
+        const active = document.activeElement;
+        const focusedRow = active && viewport.contains(active) && active !== viewport ? (active.closest('.row') ?? active) : undefined;
+        return {
+          scrollTop: viewport.scrollTop,
+          height: viewport.clientHeight,
+          first: shown[0] ? { id: shown[0].dataset.id, at: at(shown[0]) } : undefined,
+          focused: focusedRow ? { id: active.dataset.id ?? '', at: at(focusedRow) } : undefined,
+        };
+      });
+    for (const [keyName, reached] of [
+      ['Home', (before, now) => now.focused?.id === ids[0] && now.scrollTop === 0],
+      ['PageDown', (before, now) => now.focused !== undefined && now.focused.at - before.first.at >= now.height / 2],
+      ['PageUp', (before, now) => now.focused !== undefined && before.first.at - now.focused.at >= now.height / 2],
+    ]) {
+      // Closed by a middle click on its tab (as a user may): the page goes; the reopened one starts afresh.
+      await editorTab(workbench, 'Timeline').click({ button: 'middle' });
+      await editorTab(workbench, 'Timeline').waitFor({ state: 'detached', timeout: 15_000 });
+      await runFromPalette(workbench, 'Open Timeline');
+      timeline = await waitForWebview(workbench, '#viewport', 60_000);
+      await waitForTimeline(timeline, total, 60_000);
+      await timeline.locator('#viewport').evaluate((viewport) => (viewport.scrollTop = Math.floor((viewport.scrollHeight - viewport.clientHeight) / 2)));
+      const before = JSON.parse(await until(5_000, 'the list scrolled to its middle and drawn there', async () => {
+        const now = await where(timeline);
+        return [now.scrollTop > 0 && now.first !== undefined && now.first.id !== ids[0], JSON.stringify(now)];
+      }));
+      await timeline.locator('#viewport').focus();
+      await workbench.keyboard.press(keyName);
+      const got = await until(5_000, `${keyName}, pressed once on the freshly focused list (first in view ${before.first.id}), to move the cursor`, async () => {
+        const now = await where(timeline);
+        return [reached(before, now) && now.focused.id !== before.first.id, JSON.stringify(now)];
+      });
+      say(`Timeline keyboard: ${keyName} on a fresh focus from the middle (first in view ${before.first.id} at ${before.first.at} px): ${got}`);
+    }
+    // And End, on one more fresh focus (scrolled to the top).
+    await editorTab(workbench, 'Timeline').click({ button: 'middle' });
+    await editorTab(workbench, 'Timeline').waitFor({ state: 'detached', timeout: 15_000 });
+    await runFromPalette(workbench, 'Open Timeline');
+    timeline = await waitForWebview(workbench, '#viewport', 60_000);
+    await waitForTimeline(timeline, total, 60_000);
+    // A freshly focused list (no exchange chosen yet): End acts on the first press.
+    await timeline.locator('#viewport').focus();
+    await workbench.keyboard.press('End');
+    const atEnd = await until(5_000, 'End, pressed once on the freshly focused list, to reach the last exchange', async () => {
+      const now = await focused();
+      const last = await timeline.locator('#viewport .row').last().evaluate((row) => row.dataset.id);
+      const bottom = await timeline.locator('#viewport').evaluate((node) => node.scrollTop + node.clientHeight >= node.scrollHeight - 1);
+      return [bottom && now.id === last && now.id !== ids[0], `focused ${JSON.stringify(now)}, last row ${last}, scrolled to the bottom: ${bottom}`];
+    });
+    say(`Timeline keyboard: End on a fresh focus: ${atEnd}`);
+    await workbench.keyboard.press('Home');
+    await expect('Home, the first exchange', { id: ids[0], half: 'request', expanded: 'false' });
+    await workbench.keyboard.press('ArrowDown');
+    await expect('↓, the next one', { id: ids[1], half: 'request' });
+    await workbench.keyboard.press('Enter');
+    await expect('Enter expands its request half, focus kept', { id: ids[1], half: 'request', expanded: 'true' });
+    if ((await timeline.locator('.detail.request').count()) !== 1) throw new Error('no expanded request half is drawn');
+    await workbench.keyboard.press('ArrowRight');
+    await expect('→ moves to its response', { id: ids[1], half: 'response' });
+    await workbench.keyboard.press('ArrowLeft');
+    await workbench.keyboard.press('Escape');
+    await expect('← and Esc collapse the request half', { id: ids[1], half: 'request', expanded: 'false' });
+    if ((await timeline.locator('.detail').count()) !== 0) throw new Error('the expanded half is still drawn after Esc');
+    await workbench.keyboard.press('o');
+    await editorTab(workbench, 'Request').waitFor({ state: 'visible', timeout: 30_000 });
+    const text = await waitForRequestPanel(workbench, 30_000);
+    say(`Timeline keyboard: O opened the request panel: "${text.slice(0, 80).replace(/\s+/g, ' ')}…"`);
+  });
+}
 
 async function contrastSteps(workbench, step) {
   let ready = false;

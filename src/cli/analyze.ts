@@ -19,7 +19,7 @@ import { roundHalfEven, type Spread } from '../core/analysis/stats';
 import type { SecretReport } from '../core/analysis/secretReport';
 import type { ToolCatalog } from '../core/analysis/toolCatalog';
 import type { StopReasons, TokenReport } from '../core/analysis/tokenUsage';
-import { countOf } from '../shared/countText';
+import { countOf, nounOf } from '../shared/countText';
 
 export const DEFAULT_MAX_SLOTS = 15;
 /** Values listed per slot; the rest are counted. */
@@ -148,7 +148,7 @@ export async function runAnalyze(argv: string[]): Promise<number> {
   if (index.exchanges().length === 0) {
     process.stderr.write(
       `agent-interlude analyze: no exchanges in ${args.paths.join(', ')} ` +
-        `(${lines.records} record(s), ${lines.invalid} invalid line(s))\n`,
+        `(${plural(lines.records, 'record')}, ${plural(lines.invalid, 'invalid line')})\n`,
     );
     return 1;
   }
@@ -232,8 +232,9 @@ function sizeLine(size: Spread): string {
   return `min=${size.min} median=${roundHalfEven(size.median)} max=${size.max}`;
 }
 
+/** A count as this report prints it (digits only, as the original's): the noun from the shared helper. */
 function plural(count: number, one: string, many = `${one}s`): string {
-  return `${count} ${count === 1 ? one : many}`;
+  return `${count} ${nounOf(count, one, many)}`;
 }
 
 export function renderReport(output: AnalyzeOutput, maxSlots = DEFAULT_MAX_SLOTS): string {
@@ -483,32 +484,32 @@ function renderConversations(out: string[], report: ConversationReport): void {
   out.push(
     `- ${plural(summary.sessions, 'session')}, ${plural(summary.threads, 'thread')}: ` +
       `${plural(summary.continuations, 'continuation')}, ${plural(summary.retries, 'retry', 'retries')}, ` +
-      `${summary.nexts} new start(s) within a session` +
+      `${plural(summary.nexts, 'new start')} within a session` +
       (summary.probes > 0 ? `; ${plural(summary.probes, 'request')} outside conversations (probes)` : ''),
   );
   if (report.roundTrips) {
     const trips = report.roundTrips;
     out.push(
       `- round trips    : median ${seconds(trips.medianMs)}, p90 ${seconds(trips.p90Ms)}, ` +
-        `max ${seconds(trips.maxMs)} (${trips.count} responses)`,
+        `max ${seconds(trips.maxMs)} (${plural(trips.count, 'response')})`,
     );
   }
   if (report.hourly.length > 0) {
     const busiest = [...report.hourly].sort((a, b) => b.count - a.count)[0];
     out.push(
-      `- active hours   : ${report.hourly.length} (UTC); busiest ${clock(busiest.hour).slice(0, 16)} with ${busiest.count} request(s)`,
+      `- active hours   : ${report.hourly.length} (UTC); busiest ${clock(busiest.hour).slice(0, 16)} with ${plural(busiest.count, 'request')}`,
     );
   }
   if (report.repeats.length > 0) {
     out.push(`- resent bodies  : ${report.repeats.map((run) => `${run.ids[0]} ×${run.count}`).join(', ')}`);
   }
   const shown = report.sessions.slice(-SESSIONS_LISTED);
-  if (report.sessions.length > shown.length) out.push(`  … ${report.sessions.length - shown.length} earlier session(s)`);
+  if (report.sessions.length > shown.length) out.push(`  … ${plural(report.sessions.length - shown.length, 'earlier session')}`);
   for (const session of shown) {
     out.push(
       `  #${session.id + 1} ${clock(session.start)} (${seconds(session.durationMs)}): ` +
         `${plural(session.exchanges, 'exchange')}, ${plural(session.threads.length, 'thread')}, ${session.agents.join('+')}` +
-        (session.tokens.output > 0 ? `, ${session.tokens.output} output tokens` : ''),
+        (session.tokens.output > 0 ? `, ${plural(session.tokens.output, 'output token')}` : ''),
     );
   }
 }
@@ -530,20 +531,20 @@ function renderCache(out: string[], explain: FolderExplain): void {
   if (explain.breaks.length === 0) return;
   const missed = explain.breaks.reduce((sum, item) => sum + item.missed, 0);
   const cost = explain.breaks.reduce((sum, item) => sum + (item.usd ?? 0), 0);
-  out.push(`- breaks cost ${usd(cost)} against a warm cache (${missed} tokens written or sent again)`);
+  out.push(`- breaks cost ${usd(cost)} against a warm cache (${plural(missed, 'token')} written or sent again)`);
   out.push('', 'breaks by cause:');
-  for (const group of explain.byCause) out.push(`  ${group.key.padEnd(16)} ${String(group.count).padStart(4)}×  ${String(group.missed).padStart(9)} tokens  ${usd(group.usd)}`);
+  for (const group of explain.byCause) out.push(`  ${group.key.padEnd(16)} ${String(group.count).padStart(4)}×  ${String(group.missed).padStart(9)} ${nounOf(group.missed, 'token ', 'tokens')}  ${usd(group.usd)}`);
   if (explain.bySlot.length > 0) {
     out.push('', 'breaks by prompt slot:');
-    for (const group of explain.bySlot) out.push(`  ${group.key}: ${group.count}×, ${group.missed} tokens, ${usd(group.usd)}`);
+    for (const group of explain.bySlot) out.push(`  ${group.key}: ${group.count}×, ${plural(group.missed, 'token')}, ${usd(group.usd)}`);
   }
   if (explain.byTool.length > 0) {
     out.push('', 'breaks by tool definition:');
-    for (const group of explain.byTool) out.push(`  ${group.key}: ${group.count}×, ${group.missed} tokens, ${usd(group.usd)}`);
+    for (const group of explain.byTool) out.push(`  ${group.key}: ${group.count}×, ${plural(group.missed, 'token')}, ${usd(group.usd)}`);
   }
   out.push('', `costliest breaks (of ${explain.breaks.length}):`);
   for (const item of explain.breaks.slice(0, BREAKS_LISTED)) {
-    out.push(`  ${item.id} ${item.cause}: ${trunc(item.text, 120)} — ${item.missed} tokens, ${usd(item.usd)}`);
+    out.push(`  ${item.id} ${item.cause}: ${trunc(item.text, 120)} — ${plural(item.missed, 'token')}, ${usd(item.usd)}`);
   }
 }
 

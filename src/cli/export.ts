@@ -9,6 +9,7 @@ import { threadConversations } from '../core/export/otlpExport';
 import { exchangeSpan } from '../core/export/otelSpans';
 import { OtlpPusher, parseOtlpHeaders } from '../core/export/otlpPush';
 import { LogIndex, LogSourceError } from '../core/logIndex';
+import { countOf } from '../shared/countText';
 
 export const EXPORT_HELP = `Usage:
   agent-interlude export --format har|html|jsonl|otlp [--out FILE] [paths...]
@@ -44,10 +45,10 @@ function progressPrinter(): (progress: ExportProgress) => void {
   return ({ done, total }) => {
     if (total < 200) return;
     const tenth = Math.floor((done / total) * 10);
-    if (process.stderr.isTTY) process.stderr.write(`\rexporting ${done}/${total} exchanges${done === total ? '\n' : ''}`);
+    if (process.stderr.isTTY) process.stderr.write(`\rexporting ${done}/${countOf(total, 'exchange')}${done === total ? '\n' : ''}`);
     else if (tenth !== lastShown) {
       lastShown = tenth;
-      process.stderr.write(`exporting ${done}/${total} exchanges\n`);
+      process.stderr.write(`exporting ${done}/${countOf(total, 'exchange')}\n`);
     }
   };
 }
@@ -109,13 +110,13 @@ export async function runExport(argv: string[]): Promise<number> {
       }
       await pusher.close(30_000);
       const { sent, queued, dropped } = pusher.stats;
-      process.stderr.write(`agent-interlude export: pushed ${sent} span(s) to ${values['otlp-endpoint']}${queued || dropped ? `; ${queued + dropped} not delivered` : ''}\n`);
+      process.stderr.write(`agent-interlude export: pushed ${countOf(sent, 'span')} to ${values['otlp-endpoint']}${queued || dropped ? `; ${queued + dropped} not delivered` : ''}\n`);
       return sent === exchanges.length ? 0 : 1;
     }
     const out = values.out ?? `agent-interlude-export.${EXPORT_EXTENSIONS[format]}`;
     const result = await exportToFile(index, { format, ids, mask, content: values.content, onProgress }, out);
     process.stderr.write(
-      `agent-interlude export: ${result.exchanges} exchange(s) → ${result.path} (${result.bytes} bytes, ${format}${mask ? ', secrets masked' : ', UNMASKED'}) in ${Date.now() - started} ms\n`,
+      `agent-interlude export: ${countOf(result.exchanges, 'exchange')} → ${result.path} (${countOf(result.bytes, 'byte')}, ${format}${mask ? ', secrets masked' : ', UNMASKED'}) in ${Date.now() - started} ms\n`,
     );
     return 0;
   } catch (error) {

@@ -87,7 +87,7 @@ export async function exportCaptures(
         return undefined;
       }
     }
-    const pick = await vscode.window.showQuickPick(FORMAT_PICKS, { title: `Export ${ids ? `${ids.length} exchange(s)` : 'the capture folder'}`, placeHolder: 'Format' });
+    const pick = await vscode.window.showQuickPick(FORMAT_PICKS, { title: `Export ${ids ? countOf(ids.length, 'exchange') : 'the capture folder'}`, placeHolder: 'Format' });
     if (!pick) return undefined;
     format = pick.format;
   }
@@ -131,9 +131,9 @@ export async function exportCaptures(
         );
       },
     );
-    host.log.info(`exported ${result.exchanges} exchange(s) as ${format} to ${result.path} (${result.bytes} bytes${mask ? ', secrets masked' : ', secrets NOT masked'})`);
+    host.log.info(`exported ${countOf(result.exchanges, 'exchange')} as ${format} to ${result.path} (${countOf(result.bytes, 'byte')}${mask ? ', secrets masked' : ', secrets NOT masked'})`);
     if (!request.quiet) {
-      void vscode.window.showInformationMessage(`Agent Interlude: exported ${result.exchanges} exchange(s) to ${basename(result.path)}.`, 'Open').then((choice) => {
+      void vscode.window.showInformationMessage(`Agent Interlude: exported ${countOf(result.exchanges, 'exchange')} to ${basename(result.path)}.`, 'Open').then((choice) => {
         if (choice === 'Open') void vscode.env.openExternal(vscode.Uri.file(result.path));
       });
     }

@@ -5,7 +5,8 @@
 import * as vscode from 'vscode';
 import { slotBreaks } from '../core/analysis/explain';
 import { slotValuesMarkdownLines } from '../core/analysis/readableRequest';
-import { tokenCount, usd } from '../webview/explainFormat';
+import { usd } from '../webview/explainFormat';
+import { countOf, tokensOf } from '../shared/countText';
 import type { ExplainSource } from './explainSource';
 import { parsePromptUri, PROMPT_SCHEME, type PromptDocumentProvider } from './promptDocuments';
 
@@ -72,7 +73,7 @@ export class SlotDecorations implements vscode.Disposable {
     if (!slot || !document.lineAt(position.line).text.startsWith('⟪slot ')) return undefined;
     const markdown = new vscode.MarkdownString();
     markdown.appendMarkdown(
-      `**Slot ${slot.number}**: ${slot.slot.values.length} distinct value(s); line ${slot.slot.canonicalLine} of the canonical prompt\n\n`,
+      `**Slot ${slot.number}**: ${countOf(slot.slot.values.length, 'distinct value')}; line ${slot.slot.canonicalLine} of the canonical prompt\n\n`,
     );
     for (const line of slotValuesMarkdownLines(slot.slot)) {
       markdown.appendMarkdown('- ');
@@ -95,7 +96,7 @@ export class SlotDecorations implements vscode.Disposable {
     const times = `${group.count} time${group.count === 1 ? '' : 's'}`;
     // The group sums only priced breaks: $0 there means none was priced, not free.
     const cost = group.usd > 0 ? `cost ${usd(group.usd)}` : 'cost unpriced';
-    return `Broke the prompt cache ${times} (${tokenCount(group.missed)} tokens missed), ${cost}`;
+    return `Broke the prompt cache ${times} (${tokensOf(group.missed)} missed), ${cost}`;
   }
 
   dispose(): void {

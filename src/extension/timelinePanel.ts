@@ -32,8 +32,8 @@ import { CapturePanel } from './capturePanel';
 import { isRecord } from '../core/jsonValue';
 import type { ExchangeExplanation } from '../core/analysis/explain';
 import type { Explained } from './explainSource';
-import { tokenCount, usd } from '../webview/explainFormat';
-import { countOf } from '../shared/countText';
+import { usd } from '../webview/explainFormat';
+import { countOf, tokensOf } from '../shared/countText';
 
 /** What the hidden `agentInterlude.internal.timeline` command returns (tests read it). */
 export interface TimelineStatus {
@@ -102,7 +102,7 @@ function clip(text: string, cap = DETAIL_TEXT_CAP): string {
 /** `prefix changed: tools[4] WebSearch · 12,000 tokens missed · $0.0450`: what the break mark says. */
 function breakText(explanation: ExchangeExplanation): string {
   const { cache } = explanation;
-  const parts = [cache.cause.text, `${tokenCount(cache.missed)} tokens missed`];
+  const parts = [cache.cause.text, `${tokensOf(cache.missed)} missed`];
   if (cache.breakCost) parts.push(cache.breakCost.usd !== null ? `cost ${usd(cache.breakCost.usd)}` : 'unpriced');
   return parts.join(' · ');
 }
@@ -212,6 +212,9 @@ function responseDetail(summary: ExchangeSummary | undefined, record: unknown): 
   return sections;
 }
 
+/** Rows sent ahead of the whole list on a page's first load: a few screens of 46 px rows. */
+const FIRST_ROWS = 120;
+
 class TimelineController extends CapturePanel {
   private rows: TimelineRow[] = [];
   /** The explanation the rows' break marks come from. */
@@ -304,7 +307,7 @@ class TimelineController extends CapturePanel {
         await this.watcher.currentIndex();
         this.recompute();
         this.computeMs ??= Date.now() - started;
-        await this.postRows();
+        await this.postRows(true);
         this.pageReady = true;
         // The search's workers start now, so the first query does not wait for them.
         void this.logSearch.warm();
@@ -376,8 +379,17 @@ class TimelineController extends CapturePanel {
     await this.capturesChanged({ dir: this.watcher.directory ?? '', reset: false });
   }
 
-  private async postRows(): Promise<void> {
-    await this.panel?.webview.postMessage({ type: 'rows', rows: packRows(this.rows), gapSeconds: this.gapSeconds, sessions: this.sessions } satisfies TimelineToWebview);
+  /**
+   * The row list to the page. On its first load (`ahead`), a long list goes in two messages: the first screens
+   * (FIRST_ROWS rows), which the page draws at once, then the whole list: carrying 7 611 rows to the page was
+   * most of our share of a first paint.
+   */
+  private async postRows(ahead = false): Promise<void> {
+    const common = { gapSeconds: this.gapSeconds, sessions: this.sessions };
+    if (ahead && this.rows.length > FIRST_ROWS) {
+      await this.panel?.webview.postMessage({ type: 'rows', rows: packRows(this.rows.slice(0, FIRST_ROWS)), ...common, partial: true } satisfies TimelineToWebview);
+    }
+    await this.panel?.webview.postMessage({ type: 'rows', rows: packRows(this.rows), ...common } satisfies TimelineToWebview);
   }
 
   /** New captures: the page gets only appended and changed rows when the order held, so it keeps its place. */

@@ -3,6 +3,7 @@
 // Plain functions only: page bundles import this file, so it must never import `vscode` or runtime code.
 import type { CacheExplanation, CompositionPartKind, CostBreakdown } from '../core/analysis/explain';
 import type { TokenUsage } from '../core/indexModel';
+import { tokensOf } from '../shared/countText';
 
 const counts = new Intl.NumberFormat('en-US');
 
@@ -76,5 +77,5 @@ export const PART_LABELS: Record<CompositionPartKind, string> = {
 
 /** The composition's parts in words, e.g. `System prompt 3,100 tokens (12%)`. */
 export function partText(kind: CompositionPartKind, tokens: number, total: number): string {
-  return `${PART_LABELS[kind]} ${tokenCount(tokens)} tokens (${total > 0 ? percent(tokens / total) : '0%'})`;
+  return `${PART_LABELS[kind]} ${tokensOf(tokens)} (${total > 0 ? percent(tokens / total) : '0%'})`;
 }

@@ -52,8 +52,12 @@ export interface TimelineDetail {
 }
 
 export type TimelineToWebview =
-  /** The whole row list (first load, a new session gap, or the index was rebuilt). */
-  | { type: 'rows'; rows: PackedRows; gapSeconds: number; sessions: number }
+  /**
+   * The whole row list (first load, a new session gap, or the index was rebuilt). `partial`: only the first
+   * screens of it, sent ahead of the rest on a page's first load so it draws before the whole list has crossed;
+   * the whole list follows in the next `rows` message.
+   */
+  | { type: 'rows'; rows: PackedRows; gapSeconds: number; sessions: number; partial?: boolean }
   /** Rows appended by new captures, and rows that changed (a response arrived). */
   | { type: 'append'; rows: TimelineRow[]; updated: TimelineRow[]; sessions: number }
   /**
@@ -330,7 +334,7 @@ export function parseTimelineToWebview(value: unknown): TimelineToWebview | unde
   switch (value.type) {
     case 'rows':
       return isPackedRows(value.rows) && typeof value.gapSeconds === 'number'
-        ? { type: 'rows', rows: value.rows, gapSeconds: value.gapSeconds, sessions: Number(value.sessions) || 0 }
+        ? { type: 'rows', rows: value.rows, gapSeconds: value.gapSeconds, sessions: Number(value.sessions) || 0, ...(value.partial === true ? { partial: true } : {}) }
         : undefined;
     case 'append':
       return Array.isArray(value.rows) && Array.isArray(value.updated)

@@ -119,16 +119,19 @@ describe('log search split between workers', function () {
   const shared = new LogSearch(undefined, { workers: 3, splitFromBytes: 0 });
   before(() => shared.warm());
   after(() => shared.dispose());
-  const searchWith = async (workers: number, query: string): Promise<{ ids: string[]; matched: number; scanned: number }> => {
+  const searchWith = async (workers: number, query: string): Promise<{ ids: string[]; matched: number; scanned: number; counts: number[] }> => {
     const search = workers === 3 ? shared : new LogSearch(undefined, { workers, splitFromBytes: 0 });
     const ids = new Set<string>();
     let last: LogSearchProgress | undefined;
+    // The count each batch of hits reports (what the timeline shows while the scan runs).
+    const counts: number[] = [];
     await search.run({ query, files }, (update) => {
       for (const hit of update.hits) ids.add(hit.id);
+      if (update.hits.length > 0) counts.push(update.matched);
       last = update;
     });
     assert.equal(last?.done, true);
-    return { ids: [...ids].sort(), matched: last.matched, scanned: last.scannedBytes };
+    return { ids: [...ids].sort(), matched: last.matched, scanned: last.scannedBytes, counts };
   };
   for (const query of ['the', 'naïve café', 'zzqq-not-there']) {
     it(`three workers (kept from search to search) find what one finds, each byte read once: ${JSON.stringify(query)}`, async () => {
@@ -138,6 +141,13 @@ describe('log search split between workers', function () {
       assert.equal(three.matched, one.ids.length, 'an exchange found by two workers counts once');
       assert.equal(three.scanned, files[0].size + files[1].size);
       if (query !== 'zzqq-not-there') assert.ok(one.ids.length > 0);
+      // The count grows as the batches come (each worker posts its first hits at once), and ends at the total.
+      if (query === 'the') {
+        assert.ok(three.counts.length >= 2, `several batches: ${three.counts.join(', ')}`);
+        assert.ok(three.counts.every((count, index) => index === 0 || count >= three.counts[index - 1]), `never shrinks: ${three.counts.join(', ')}`);
+        assert.ok(three.counts[0] < three.matched, `the first batch is not every match: ${three.counts.join(', ')}`);
+        assert.equal(three.counts.at(-1), three.matched);
+      }
     });
   }
 });
@@ -160,6 +170,12 @@ describe('log text scan: case, escapes, text blocks and the parts it must not re
       messages: [{ role: 'user', content: [{ type: 'text', text: 'I like the naïve' }, { type: 'text', text: 'café downtown' }, { type: 'tool_use', id: 'toolu_only_id', name: 'Read', input: { path: 'a.txt' } }] }],
     }),
     response('split1', 'A naïve'),
+    // A key of a part (`schema`) inside a tool's input cuts the messages part short: parsed from the whole record.
+    request('split2', {
+      system: 'Plain.',
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'Ask the naïve' }, { type: 'text', text: 'café owner' }, { type: 'tool_use', id: 'toolu_2', name: 'Write', input: { schema: 'x' } }] }],
+    }),
+    response('split2', 'OK'),
     // A no-break space runs on a run of spaces; a character outside ASCII before a space does not.
     request('nbsp1', { system: 'Plain.', messages: [{ role: 'user', content: 'a naïve \u00a0\n café; 日本語 café' }] }),
     response('nbsp1', 'OK'),
@@ -167,14 +183,15 @@ describe('log text scan: case, escapes, text blocks and the parts it must not re
   const log = `${lines.join('\n')}\n`;
   const bytes = Buffer.from(log, 'utf8');
   const cases: Array<[string, string[]]> = [
-    ['naïve café', ['escaped1', 'nbsp1', 'split1', 'upper1']],
-    ['NAÏVE CAFÉ', ['escaped1', 'nbsp1', 'split1', 'upper1']],
-    ['CAFÉ', ['escaped1', 'nbsp1', 'split1', 'upper1']],
+    ['naïve café', ['escaped1', 'nbsp1', 'split1', 'split2', 'upper1']],
+    ['NAÏVE CAFÉ', ['escaped1', 'nbsp1', 'split1', 'split2', 'upper1']],
+    ['CAFÉ', ['escaped1', 'nbsp1', 'split1', 'split2', 'upper1']],
     ['日本語 café', ['nbsp1']],
     ['été', ['escaped1']],
     ['ÉTÉ 日本語', ['escaped1']],
     ['日本語', ['escaped1', 'nbsp1']],
-    ['é', ['escaped1', 'nbsp1', 'split1', 'upper1']],
+    ['é', ['escaped1', 'nbsp1', 'split1', 'split2', 'upper1']],
+    ['the naïve café owner', ['split2']],
     ['said "hi" and', ['escaped1']],
     ['one the café', ['escaped1']],
     ['like the naïve café downtown', ['split1']],

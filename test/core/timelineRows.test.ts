@@ -30,4 +30,14 @@ describe('timeline packed rows', () => {
     assert.equal(message?.type, 'rows');
     assert.equal(parseTimelineToWebview({ type: 'rows', rows: { ...packed, cells: packed.cells.slice(1) }, gapSeconds: 30 }), undefined, 'a malformed list is refused');
   });
+
+  it('marks the first screens sent ahead of the whole list as partial, and only those', () => {
+    const packed = packRows(rows);
+    const ahead = parseTimelineToWebview(JSON.parse(JSON.stringify({ type: 'rows', rows: packed, gapSeconds: 30, sessions: 2, partial: true })));
+    assert.equal(ahead?.type === 'rows' && ahead.partial, true);
+    const whole = parseTimelineToWebview(JSON.parse(JSON.stringify({ type: 'rows', rows: packed, gapSeconds: 30, sessions: 2 })));
+    assert.equal(whole?.type === 'rows' && whole.partial, undefined);
+    const odd = parseTimelineToWebview({ type: 'rows', rows: packed, gapSeconds: 30, sessions: 2, partial: 'yes' });
+    assert.equal(odd?.type === 'rows' && odd.partial, undefined, 'only true marks a partial list');
+  });
 });

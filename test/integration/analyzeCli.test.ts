@@ -121,7 +121,7 @@ describe('agent-interlude analyze', function () {
     // Writes count in the hit rate: read / (uncached + read + written) = 56600 / 85628, not 100%.
     assert.match(stdout, /claude-sonnet-4-5\s+7\s+28\s+320\s+56600\s+29000\s+66\.1%/);
     assert.match(stdout, /gpt-5-codex\s+2\s+1700\s+55\s+1400\s+0\s+45\.2%/);
-    assert.match(stdout, /3 sessions, 5 threads: 5 continuations, 1 retry, 2 new start\(s\) within a session; 2 requests outside conversations/);
+    assert.match(stdout, /3 sessions, 5 threads: 5 continuations, 1 retry, 2 new starts within a session; 2 requests outside conversations/);
   });
 
   it('--json prints the whole data model', () => {
@@ -188,7 +188,7 @@ describe('agent-interlude analyze', function () {
     writeFileSync(join(cwd, 'junk.jsonl'), 'not json\n\n');
     const junk = analyze([join(cwd, 'junk.jsonl')]);
     assert.equal(junk.status, 1);
-    assert.match(junk.stderr, /no exchanges in .*junk\.jsonl \(0 record\(s\), 1 invalid line\(s\)\)/);
+    assert.match(junk.stderr, /no exchanges in .*junk\.jsonl \(0 records, 1 invalid line\)/);
 
     const badSlots = analyze([WITH_SIDE_REQUESTS, '--max-slots', 'many']);
     assert.equal(badSlots.status, 2);

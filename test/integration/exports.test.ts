@@ -169,7 +169,7 @@ describe('exports', () => {
     const out = join(scratch, 'cli.har');
     const run = spawnSync('node', [CLI, 'export', '--format', 'har', '--out', out, FIXTURES[1]], { encoding: 'utf8' });
     assert.equal(run.status, 0, run.stderr);
-    assert.match(run.stderr, /exchange\(s\) → .*cli\.har \(\d+ bytes, har, secrets masked\)/);
+    assert.match(run.stderr, /\d+ exchanges? → .*cli\.har \([\d,]+ bytes, har, secrets masked\)/);
     assert.ok(statSync(out).size > 1000);
     const bad = spawnSync('node', [CLI, 'export', '--format', 'pdf', FIXTURES[1]], { encoding: 'utf8' });
     assert.equal(bad.status, 2);

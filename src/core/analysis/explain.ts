@@ -36,6 +36,7 @@ import { analyzeConversations, type ConversationNode, type ConversationOptions, 
 import { costOfUsage, DEFAULT_PRICING, type ModelPrice, priceOf, type PricingTable } from './pricing';
 import type { PromptFamily } from './promptSkeleton';
 import { modelFamily } from './tokenUsage';
+import { countOf } from '../../shared/countText';
 
 /** Where in the cache order (tools → system → messages) a segment sits. */
 export type CachePart = 'tools' | 'system' | 'messages';
@@ -662,7 +663,7 @@ function explainCache(explainer: Comparer, exchange: ExchangeSummary, context: E
   if (diagnosis && (isBreak || diagnosis.type !== 'cache_hit')) {
     const kind = providerCause(diagnosis.type);
     const segment = warm && kind === 'prefix-changed' ? changedSegment(explainer, warm, exchange) : undefined;
-    const missedText = diagnosis.missedTokens !== undefined ? `, ${diagnosis.missedTokens} tokens missed` : '';
+    const missedText = diagnosis.missedTokens !== undefined ? `, ${countOf(diagnosis.missedTokens, 'token')} missed` : '';
     return result(
       {
         kind,

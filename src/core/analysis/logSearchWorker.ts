@@ -111,8 +111,9 @@ function run(share: LogSearchShare, post: (message: LogSearchMessage) => void): 
  */
 function warmUp(): void {
   const words = 'the quick naïve café said “hello” and\nthen wrote a file named report.txt; ÉTÉ 日本語 '.repeat(40);
-  const body = { system: [{ type: 'text', text: words }], messages: [{ role: 'user', content: [{ type: 'text', text: words }, { type: 'text', text: words }] }] };
-  const request = JSON.stringify({ id: 'warm', kind: 'request', agent: 'claude', request: body, extract: body, schema: 1 });
+  // Text blocks that end and start with a piece of a query of two words: the path that joins blocks runs too.
+  const body = { system: [{ type: 'text', text: words }], messages: [{ role: 'user', content: [{ type: 'text', text: words }, { type: 'text', text: `${words} naïve` }, { type: 'text', text: `café ${words}` }] }] };
+  const request = JSON.stringify({ id: 'warm', kind: 'request', agent: 'claude', request: body, extract: body, schema: 1, request_bytes: 1 });
   const response = JSON.stringify({ id: 'warm', kind: 'response', agent: 'claude', reconstructed: { text: words, tool_uses: [] }, schema: 1 });
   const log = Buffer.from(`${request}\n${response}\n`.repeat(16));
   for (const query of ['the', 'naïve café', 'zzqq-not-there']) {

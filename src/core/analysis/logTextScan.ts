@@ -14,13 +14,17 @@
 // source per exchange: the rest of that part is skipped.
 //
 // A query of several words may run from one JSON string into the next (two text blocks, which the parsing search
-// joins): when the string's text could start or end such a match (mayJoinNeighbour), that one record is parsed
-// and searched whole.
+// joins): when the string's text could start or end such a match (mayJoinNeighbour), that record's part (its
+// system prompt or messages list) is parsed alone, and the blocks around that string are joined and searched as
+// far as such a match could reach (a response, an older record or a part cut short: the whole record).
+//
+// Parts are found by their keys' first places after the extract, except the recorder's own trailing keys
+// (schema, request_bytes; content_type), found from the record's end.
 //
 // Limits, for the record: a character outside ASCII whose lower case is ASCII (the Kelvin sign, the dotted capital
 // I) is not found by an ASCII anchor; a word in a JSON value that is not a string (true, null, a number) between
 // two strings may count as text, as it did before.
-import { messagesOf, messagesText, responseTextOf, systemTextOf } from './recordText';
+import { messagesOf, messagesPieces, messagesText, responseTextOf, systemPieces, systemTextOf } from './recordText';
 import { snippetOf, type SearchSource, type Snippet } from './textSearch';
 
 export interface ScanHit {
@@ -34,23 +38,30 @@ export interface ScanHit {
  * and a response's `reconstructed` text and tool uses, so only those count; the body under `request` repeats
  * the extract. Keys inside captured text never match: there their quotes are escaped (`\"tools\":`).
  */
-const REQUEST_PARTS: ReadonlyArray<[Buffer, SearchSource | undefined]> = [
+const REQUEST_PARTS: ReadonlyArray<PartKey> = [
   [Buffer.from('"system":'), 'system'],
   [Buffer.from('"messages":'), 'messages'],
   [Buffer.from('"tools":'), undefined],
-  [Buffer.from('"schema":'), undefined],
-  [Buffer.from('"request_bytes":'), undefined],
+  [Buffer.from('"schema":'), undefined, 'trailer'],
+  [Buffer.from('"request_bytes":'), undefined, 'trailer'],
 ];
-const RESPONSE_PARTS: ReadonlyArray<[Buffer, SearchSource | undefined]> = [
+const RESPONSE_PARTS: ReadonlyArray<PartKey> = [
   [Buffer.from('"reconstructed":'), undefined],
   [Buffer.from('"text":'), 'response'],
   [Buffer.from('"tool_uses":'), 'response'],
   // A response that was not streamed: its body, read as the parsing search reconstructs it.
   [Buffer.from('"body":'), 'response'],
   [Buffer.from('"usage":'), undefined],
-  [Buffer.from('"content_type":'), undefined],
-  [Buffer.from('"schema":'), undefined],
+  [Buffer.from('"content_type":'), undefined, 'trailer'],
+  [Buffer.from('"schema":'), undefined, 'trailer'],
 ];
+/**
+ * A part's key, the source it holds, and 'trailer' for the recorder's own keys written after the bodies
+ * (captureRecorder.ts): those are found from the record's end, in a few hundred bytes, where finding their first
+ * place from the extract read through the whole messages list (the key search was ~1 s of every 1 GiB search).
+ * Found from the end, a `"schema":` key inside a tool's input no longer cuts the messages part short.
+ */
+type PartKey = readonly [Buffer, SearchSource | undefined, 'trailer'?];
 /** Values the parsing search does not read, by their key: block types, roles, ids, tool names in messages. */
 const UNREAD_KEYS: Record<SearchSource, ReadonlySet<string>> = {
   system: new Set(['type', 'cache_control']),
@@ -139,6 +150,10 @@ export class LogTextScanner {
   private folded: Buffer = Buffer.alloc(0);
   /** How far the part being searched is folded. */
   private foldedTo = 0;
+  /** The text blocks of this record's part last parsed for a join (by the part's start), null when it did not parse. */
+  private pieces: { start: number; pieces: string[] | null } | undefined;
+  /** Whether the record being searched has a `schema` (its extract is read as it is, not derived again). */
+  private structured = false;
   /** Sources already found per exchange id: the next hits in the same part are skipped. */
   private readonly found = new Map<string, Set<SearchSource>>();
 
@@ -232,7 +247,11 @@ export class LogTextScanner {
     const kind = /"kind":"(request|response)"/.exec(head)?.[1];
     if (!id || !kind) return;
     const found = this.found.get(id) ?? new Set<SearchSource>();
-    for (const part of partsOf(data, start, end, kind === 'response')) {
+    const parts = partsOf(data, start, end, kind === 'response');
+    this.structured = parts.some((part) => part.key === 'schema');
+    // (The caller's buffer is reused from chunk to chunk: a part parsed before is another record's.)
+    this.pieces = undefined;
+    for (const part of parts) {
       const source = part.source;
       if (!source || found.has(source)) continue;
       this.foldedTo = part.start;
@@ -243,6 +262,43 @@ export class LogTextScanner {
         hits.push({ id, snippet });
       }
     }
+  }
+
+  /**
+   * The parsing search's snippet for one source when a match may run from the string whose text is `text` into a
+   * neighbouring text block (the parsing search joins them). A request's system prompt or messages are parsed from
+   * their part alone (a tenth of the record or less), when the record is in today's format (`schema`: its extract
+   * is what the parsing search reads) and the part holds just that value; when the text is one of the source's
+   * blocks, only the blocks around it are joined and searched, as far as a match touching it could reach (joining
+   * and searching every block of a long session was most of a search for "naïve café"). `final`: the whole source
+   * was searched, so no other place in it needs a look.
+   */
+  private joinedSnippet(data: Buffer, start: number, end: number, part: Part, source: SearchSource, text: string): { snippet: Snippet | null; final: boolean } {
+    if (source !== 'response' && this.structured) {
+      // One parse per part: several of its strings may need this.
+      if (this.pieces?.start !== part.start) {
+        const value = partValue(data, part);
+        this.pieces = { start: part.start, pieces: source === 'messages' ? (Array.isArray(value) ? messagesPieces(value) : null) : systemPieces(value) };
+      }
+      const pieces = this.pieces.pieces;
+      if (pieces) {
+        const separator = source === 'messages' ? '\n\n' : '\n';
+        const reach = 2 * this.query.length + 1;
+        let placed = false;
+        for (let index = pieces.indexOf(text); index >= 0; index = pieces.indexOf(text, index + 1)) {
+          placed = true;
+          let first = index;
+          for (let seen = 0; first > 0 && seen < reach; ) seen += nonSpaceLength(pieces[--first]);
+          let last = index;
+          for (let seen = 0; last < pieces.length - 1 && seen < reach; ) seen += nonSpaceLength(pieces[++last]);
+          const snippet = snippetOf(pieces.slice(first, last + 1).join(separator), this.query, source);
+          if (snippet) return { snippet, final: false };
+        }
+        if (placed) return { snippet: null, final: false };
+        return { snippet: snippetOf(pieces.join(separator), this.query, source), final: true };
+      }
+    }
+    return { snippet: wholeRecordSnippet(data.subarray(start, end), this.query, source), final: true };
   }
 
   /** The first hit in one part of a record (data[start, end)). */
@@ -277,7 +333,10 @@ export class LogTextScanner {
       if (around && !around.cutStart && !around.cutEnd) {
         // The whole string: not in it. The record's answer for this source is final when the query may run on
         // into a neighbouring text block; otherwise go on after the string.
-        if (mayJoinNeighbour(this.loweredQuery, around.text)) return wholeRecordSnippet(data.subarray(start, end), this.query, source);
+        if (mayJoinNeighbour(this.loweredQuery, around.text)) {
+          const joined = this.joinedSnippet(data, start, end, part, source, around.text);
+          if (joined.snippet || joined.final) return joined.snippet;
+        }
         at = this.next(data, part, string.end);
         continue;
       }
@@ -287,12 +346,22 @@ export class LogTextScanner {
         const value = decodeString(data, string);
         const whole = value === undefined ? null : snippetOf(value, this.query, source);
         if (whole) return whole;
-        if (value !== undefined && mayJoinNeighbour(this.loweredQuery, value)) return wholeRecordSnippet(data.subarray(start, end), this.query, source);
+        if (value !== undefined && mayJoinNeighbour(this.loweredQuery, value)) {
+          const joined = this.joinedSnippet(data, start, end, part, source, value);
+          if (joined.snippet || joined.final) return joined.snippet;
+        }
         at = this.next(data, part, string.end);
         continue;
       }
       // The piece reaches one end of the string: a match may run on from there into a neighbouring block.
-      if ((!around.cutStart || !around.cutEnd) && mayJoinNeighbour(this.loweredQuery, around.text)) return wholeRecordSnippet(data.subarray(start, end), this.query, source);
+      if ((!around.cutStart || !around.cutEnd) && mayJoinNeighbour(this.loweredQuery, around.text)) {
+        const value = decodeString(data, string);
+        const joined = value === undefined ? { snippet: wholeRecordSnippet(data.subarray(start, end), this.query, source), final: true } : this.joinedSnippet(data, start, end, part, source, value);
+        if (joined.snippet || joined.final) return joined.snippet;
+        // Not through this string: its other anchors were the same check.
+        at = this.next(data, part, string.end);
+        continue;
+      }
       at = this.next(data, part, at + 1);
     }
     return null;
@@ -303,6 +372,27 @@ interface Part {
   start: number;
   end: number;
   source: SearchSource | undefined;
+  /** Its key's name (empty for the record's head). */
+  key: string;
+}
+
+/**
+ * A part's value parsed alone: the bytes after its key up to the next part, less the commas and closing braces
+ * of the objects it ends; undefined when that is not one JSON value (another key cut it short).
+ */
+function partValue(data: Buffer, part: Part): unknown {
+  let last = part.end;
+  for (; last > part.start; last--) {
+    const byte = data[last - 1];
+    if (byte !== 0x2c && byte !== 0x7d && byte !== SPACE && byte !== 0x0a && byte !== 0x0d && byte !== 0x09) break;
+  }
+  const from = part.start + part.key.length + 3;
+  if (last <= from) return undefined;
+  try {
+    return JSON.parse(data.toString('utf8', from, last));
+  } catch {
+    return undefined;
+  }
 }
 
 interface JsonString {
@@ -340,6 +430,13 @@ function mayJoinNeighbour(query: string, text: string): boolean {
   return false;
 }
 
+/** Characters that are not white space (what is left of a text block once snippetOf collapses its spaces). */
+function nonSpaceLength(text: string): number {
+  let count = 0;
+  for (let i = 0; i < text.length; i++) if (!/\s/.test(text[i])) count++;
+  return count;
+}
+
 /** The parsing search's snippet for one source of one record (its line's bytes). */
 function wholeRecordSnippet(line: Buffer, query: string, source: SearchSource): Snippet | null {
   let record: unknown;
@@ -358,16 +455,16 @@ function partsOf(data: Buffer, start: number, end: number, response: boolean): P
   // Everything before the extract (a request) or the reconstruction (a response) is not read.
   const from = response ? firstOf(line, KEY_RECONSTRUCTED, KEY_BODY) : keyIn(line, KEY_EXTRACT, 0);
   if (from < 0) return [];
-  const starts: Array<{ at: number; source: SearchSource | undefined }> = [{ at: 0, source: undefined }];
+  const starts: Array<{ at: number; source: SearchSource | undefined; key: string }> = [{ at: 0, source: undefined, key: '' }];
   // Each key's first place only: the extract and the reconstruction hold each of them once at their top level
   // (a response's later "text" keys are further blocks of the same part), and searching a ~100 KB record for
   // every occurrence of every key was most of the time when every record matched.
-  for (const [key, source] of response ? RESPONSE_PARTS : REQUEST_PARTS) {
-    const at = keyIn(line, key, from);
-    if (at >= 0) starts.push({ at, source });
+  for (const [key, source, trailer] of response ? RESPONSE_PARTS : REQUEST_PARTS) {
+    const at = trailer ? lastKeyIn(line, key, from) : keyIn(line, key, from);
+    if (at >= 0) starts.push({ at, source, key: key.toString('latin1', 1, key.length - 2) });
   }
   starts.sort((a, b) => a.at - b.at);
-  return starts.map((part, index) => ({ start: start + part.at, end: start + (index + 1 < starts.length ? starts[index + 1].at : line.length), source: part.source }));
+  return starts.map((part, index) => ({ start: start + part.at, end: start + (index + 1 < starts.length ? starts[index + 1].at : line.length), source: part.source, key: part.key }));
 }
 
 function firstOf(line: Buffer, ...keys: Buffer[]): number {
@@ -382,6 +479,13 @@ function firstOf(line: Buffer, ...keys: Buffer[]): number {
 function keyIn(line: Buffer, key: Buffer, from: number): number {
   const name = key.subarray(1);
   for (let at = line.indexOf(name, from + 1); at >= 0; at = line.indexOf(name, at + 1)) if (line[at - 1] === QUOTE) return at - 1;
+  return -1;
+}
+
+/** A key's last place, if it is after `from` (as keyIn, from the end). */
+function lastKeyIn(line: Buffer, key: Buffer, from: number): number {
+  const name = key.subarray(1);
+  for (let at = line.lastIndexOf(name); at > from; at = at - 1 > from ? line.lastIndexOf(name, at - 1) : -1) if (line[at - 1] === QUOTE) return at - 1;
   return -1;
 }
 

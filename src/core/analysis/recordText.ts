@@ -20,8 +20,12 @@ export function extractOf(record: unknown): JsonRecord {
 
 /** The flattened system text (blocks / items joined by '\n'), or null when there is none. */
 export function systemTextOf(record: unknown): string | null {
-  const system = extractOf(record).system;
-  if (typeof system === 'string') return system;
+  return systemPieces(extractOf(record).system)?.join('\n') ?? null;
+}
+
+/** The system prompt's texts in order (systemTextOf joins them with '\n'), or null when there is none. */
+export function systemPieces(system: unknown): string[] | null {
+  if (typeof system === 'string') return [system];
   if (!Array.isArray(system)) return null;
   const parts: string[] = [];
   for (const block of system) {
@@ -39,7 +43,7 @@ export function systemTextOf(record: unknown): string | null {
       }
     }
   }
-  return parts.join('\n');
+  return parts;
 }
 
 export function toolsOf(record: unknown): unknown[] {
@@ -61,6 +65,11 @@ export function wireOf(record: unknown): string | undefined {
  * and (beyond the original) Responses items' `arguments` and `output`.
  */
 export function messagesText(messages: readonly unknown[]): string {
+  return messagesPieces(messages).join('\n\n');
+}
+
+/** The readable fragments of a messages / input list in order (messagesText joins them with a blank line). */
+export function messagesPieces(messages: readonly unknown[]): string[] {
   const parts: string[] = [];
   for (const message of messages) {
     if (!isRecord(message)) continue;
@@ -85,7 +94,7 @@ export function messagesText(messages: readonly unknown[]): string {
       if (typeof message[key] === 'string') parts.push(message[key]);
     }
   }
-  return parts.join('\n\n');
+  return parts;
 }
 
 /** The response's reassembled text (streamed, or reconstructed from a plain body). */

@@ -12,6 +12,7 @@ import { normalizeUsage } from '../recordDigest';
 import type { RequestRecord, ResponseRecord } from '../records';
 import { LineRedactor, type RecordSecrets } from '../secrets/lineRedactor';
 import { exchangeSpan } from './otelSpans';
+import { countOf } from '../../shared/countText';
 
 export interface OtlpPushOptions {
   /** OTLP/HTTP endpoint: a base (`http://host:4318`) or the traces URL itself (`…/v1/traces`). */
@@ -151,7 +152,7 @@ export class OtlpPusher {
         this.backoffMs = 0;
         if (this.reportedDown) {
           this.reportedDown = false;
-          this.onProblem(`OpenTelemetry endpoint reachable again (${this.stats.dropped} span(s) dropped while it was not)`);
+          this.onProblem(`OpenTelemetry endpoint reachable again (${countOf(this.stats.dropped, 'span')} dropped while it was not)`);
         }
         this.pump();
         return;

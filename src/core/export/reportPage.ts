@@ -35,6 +35,8 @@ export const REPORT_PAGE_SCRIPT = String.raw`
   var data = JSON.parse(document.getElementById('report-data').textContent);
   var CONTROLS = /[\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF]/g;
 
+  // Counts in the right number, as src/shared/countText.ts words them (the page is standalone: no imports).
+  function countOf(n, one, many) { return n.toLocaleString('en-US') + ' ' + (n === 1 ? one : many || one + 's'); }
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
     if (attrs) for (var key in attrs) {
@@ -90,11 +92,11 @@ export const REPORT_PAGE_SCRIPT = String.raw`
 
   var header = el('header', {}, [
     el('h1', { text: data.title }),
-    el('div', { className: 'muted', text: data.exchanges.length + ' exchanges in ' + data.sessions.length + ' session(s) · ' +
+    el('div', { className: 'muted', text: countOf(data.exchanges.length, 'exchange') + ' in ' + countOf(data.sessions.length, 'session') + ' · ' +
       (data.masked ? 'secrets masked' : 'secrets NOT masked') + ' · ' + data.generator + ' · ' + data.generated }),
   ]);
   var withSecrets = data.exchanges.filter(function (x) { return x.secrets.length; }).length;
-  if (withSecrets) header.appendChild(el('div', {}, [el('span', { className: 'badge', text: withSecrets + ' exchange(s) carry secrets' })]));
+  if (withSecrets) header.appendChild(el('div', {}, [el('span', { className: 'badge', text: countOf(withSecrets, 'exchange') + (withSecrets === 1 ? ' carries' : ' carry') + ' secrets' })]));
   document.body.appendChild(header);
 
   var tabs = el('nav', { className: 'tabs', role: 'tablist' });
@@ -123,7 +125,7 @@ export const REPORT_PAGE_SCRIPT = String.raw`
     if (x.session !== session) {
       session = x.session;
       var info = data.sessions.filter(function (s) { return s.id === session; })[0];
-      list.appendChild(el('div', { className: 'session', text: info ? 'Session ' + info.id + ' · ' + info.start.slice(0, 19).replace('T', ' ') + ' · ' + info.exchanges + ' exchanges' : 'Outside sessions' }));
+      list.appendChild(el('div', { className: 'session', text: info ? 'Session ' + info.id + ' · ' + info.start.slice(0, 19).replace('T', ' ') + ' · ' + countOf(info.exchanges, 'exchange') : 'Outside sessions' }));
     }
     var row = el('button', { className: 'row', role: 'listitem', 'data-id': x.id }, [
       el('span', { className: 'muted', text: clock(x.time).slice(5) }),
@@ -181,7 +183,7 @@ export const REPORT_PAGE_SCRIPT = String.raw`
   data.skeletons.forEach(function (agent) {
     skeleton.appendChild(el('h2', { text: agent.agent }));
     agent.families.forEach(function (family) {
-      var box = el('details', {}, [el('summary', {}, [captured(family.label + ' — ' + family.requests + ' request(s), ' + family.fixedPercent + '% fixed', 'span')])]);
+      var box = el('details', {}, [el('summary', {}, [captured(family.label + ' — ' + countOf(family.requests, 'request') + ', ' + family.fixedPercent + '% fixed', 'span')])]);
       var slotsAt = {};
       family.slots.forEach(function (slot) { (slotsAt[slot.position] = slotsAt[slot.position] || []).push(slot); });
       for (var i = 0; i <= family.skeleton.length; i++) {

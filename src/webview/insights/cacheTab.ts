@@ -4,6 +4,7 @@
 // naming them) reach the DOM through textContent only, in bidi-isolated cells.
 import type { CompositionPartKind, CostTotal } from '../../core/analysis/explain';
 import { PART_LABELS, percent, tokenCount, usd } from '../explainFormat';
+import { countOf } from '../../shared/countText';
 import type { CacheCostData } from '../insightsProtocol';
 
 export interface CacheTabDeps {
@@ -52,7 +53,7 @@ export function renderCacheTab(section: HTMLElement, data: CacheCostData, deps: 
   section.append(
     el(
       'p',
-      `Cache hit ${percent(data.hitRate)} (read / (uncached + read + written)) · ${tokenCount(data.breakCount)} cache break(s) · cost ${money(total)} over ${tokenCount(total.requests)} request(s) · list prices of ${data.pricing.date}${data.pricing.overridden ? ' with your overrides' : ''}`,
+      `Cache hit ${percent(data.hitRate)} (read / (uncached + read + written)) · ${countOf(data.breakCount, 'cache break')} · cost ${money(total)} over ${countOf(total.requests, 'request')} · list prices of ${data.pricing.date}${data.pricing.overridden ? ' with your overrides' : ''}`,
       'cache-summary',
     ),
   );
@@ -141,7 +142,7 @@ function renderComposition(section: HTMLElement, data: CacheCostData, deps: Cach
   const picker = el('select');
   picker.setAttribute('aria-label', 'Conversation');
   for (const conversation of data.conversations) {
-    const option = el('option', `Conversation ${conversation.conversation} · ${conversation.agent} · ${conversation.turns.length} turn(s)`);
+    const option = el('option', `Conversation ${conversation.conversation} · ${conversation.agent} · ${countOf(conversation.turns.length, 'turn')}`);
     option.value = String(conversation.conversation);
     option.selected = conversation === chosen;
     picker.append(option);
@@ -156,7 +157,7 @@ function renderComposition(section: HTMLElement, data: CacheCostData, deps: Cach
   for (const turn of chosen.turns) {
     const column = el('div', undefined, 'composition-turn');
     column.style.height = `${Math.max(2, (turn.inputTokens / max) * 100)}%`;
-    column.title = `${turn.time} · ${tokenCount(turn.inputTokens)} input tokens`;
+    column.title = `${turn.time} · ${countOf(Math.round(turn.inputTokens), 'input token')}`;
     for (const part of turn.parts) {
       if (part.tokens <= 0) continue;
       const piece = el('span', undefined, `explain-part part-${part.kind}`);

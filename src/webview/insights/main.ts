@@ -396,7 +396,7 @@ function renderGraph(section: HTMLElement, d: InsightsData): void {
     group.setAttribute('data-id', node.id);
     group.append(svg('rect', { x: lane, y: y + 4, width: width - lane - 4, height: rowHeight - 8, rx: 4 }));
     const line1 = svg('text', { x: lane + 8, y: y + 19 });
-    line1.textContent = markBidiControls(`${node.id} · ${node.model ?? 'no model'} · ${node.tokens === undefined ? '—' : `${number(node.tokens)} tokens`} · ${node.stopReason ?? '—'}`);
+    line1.textContent = markBidiControls(`${node.id} · ${node.model ?? 'no model'} · ${node.tokens === undefined ? '—' : countOf(node.tokens, 'token')} · ${node.stopReason ?? '—'}`);
     const line2 = svg('text', { x: lane + 8, y: y + 33, class: 'muted' });
     line2.textContent = markBidiControls(node.tools.length ? `tools: ${node.tools.join(', ')}` : 'no tools invoked');
     group.append(line1, line2);

@@ -4,6 +4,7 @@
 // name, a changed line, a cause naming them) reaches the DOM through textContent in a bidi-isolated element.
 import type { ExchangeExplanation, NamedAmount } from '../../core/analysis/explain';
 import { markBidiControls } from '../../shared/bidiText';
+import { nounOf, tokensOf } from '../../shared/countText';
 import {
   costParts,
   costText,
@@ -61,9 +62,9 @@ function cacheBody(view: ExchangeView, deps: ExplainDeps, rendered: ExplainRende
       nodes.push(
         rows(
           [
-            ['Read from cache', `${tokenCount(usage.cacheRead)} tokens`],
-            ['Written to cache', `${tokenCount(usage.cacheCreation)} tokens`],
-            ['Uncached input', `${tokenCount(usage.input)} tokens`],
+            ['Read from cache', tokensOf(usage.cacheRead)],
+            ['Written to cache', tokensOf(usage.cacheCreation)],
+            ['Uncached input', tokensOf(usage.input)],
             ['Cache hit', percent(hitRateOfUsage(usage))],
           ],
           rendered.cache,
@@ -86,10 +87,10 @@ function cacheBody(view: ExchangeView, deps: ExplainDeps, rendered: ExplainRende
   nodes.push(
     rows(
       [
-        ['Read from cache', `${tokenCount(cache.read)} tokens`],
-        ['Written to cache', `${writtenText(cache)} tokens`],
-        ['Uncached input', `${tokenCount(cache.uncached)} tokens`],
-        ['Missed', `${tokenCount(cache.missed)} tokens`],
+        ['Read from cache', tokensOf(cache.read)],
+        ['Written to cache', `${writtenText(cache)} ${nounOf(Math.round(cache.written), 'token')}`],
+        ['Uncached input', tokensOf(cache.uncached)],
+        ['Missed', tokensOf(cache.missed)],
         ['Cache hit', percent(cache.hitRate)],
         ['Cause', cache.cause.text],
         ['Cause from', causeSource(explanation)],
@@ -99,7 +100,7 @@ function cacheBody(view: ExchangeView, deps: ExplainDeps, rendered: ExplainRende
         ['After', cache.segment?.after],
         [
           'Break cost',
-          cache.breakCost ? `${tokenCount(cache.breakCost.tokens)} tokens${cache.breakCost.usd !== null ? ` · ${usd(cache.breakCost.usd)}` : ' · unpriced'}` : undefined,
+          cache.breakCost ? `${tokensOf(cache.breakCost.tokens)}${cache.breakCost.usd !== null ? ` · ${usd(cache.breakCost.usd)}` : ' · unpriced'}` : undefined,
         ],
         ['Compared with', cache.previousId ? `${cache.previousId}${cache.gapMs !== undefined ? ` (${gapText(cache.gapMs)})` : ''}` : undefined],
       ],
@@ -125,9 +126,9 @@ function namedList(title: string, amounts: NamedAmount[], rendered: string[]): H
   const list = el('ul', 'explain-named-list');
   for (const amount of amounts.slice(0, 50)) {
     const item = el('li');
-    item.append(el('span', 'captured', amount.name), el('span', 'explain-figure', ` ${tokenCount(amount.tokens)} tokens`));
+    item.append(el('span', 'captured', amount.name), el('span', 'explain-figure', ` ${tokensOf(amount.tokens)}`));
     list.append(item);
-    rendered.push(`${title}: ${amount.name} ${tokenCount(amount.tokens)} tokens`);
+    rendered.push(`${title}: ${amount.name} ${tokensOf(amount.tokens)}`);
   }
   if (amounts.length > 50) list.append(el('li', 'note', `… ${amounts.length - 50} more`));
   wrap.append(list);

@@ -765,6 +765,13 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
       gapInput.value = String(message.gapSeconds);
       setRows(unpackRows(message.rows));
       layout();
+      // The first screens, ahead of the whole list: drawn at once; a restored place, a search and expanded halves
+      // wait for the whole list.
+      if (message.partial) {
+        render();
+        vscode.postMessage({ type: 'drawn', rows: rows.length, ms: Math.round((performance.now() - received) * 10) / 10 });
+        return;
+      }
       if (pendingScroll !== undefined) {
         viewport.scrollTop = pendingScroll;
         pendingScroll = undefined;
