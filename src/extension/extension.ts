@@ -2,6 +2,7 @@
 // `vscode` there) with commands, a status bar item and a log output channel.
 import { secretReport } from '../core/analysis/secretReport';
 import * as vscode from 'vscode';
+import * as l10n from '@vscode/l10n';
 import type { ListenerSpec } from '../core/listeners';
 import type { ListenerStatus } from '../core/proxy';
 import { copyAgentSetup, runCodexInTerminal } from './agentSetup';
@@ -46,6 +47,9 @@ const RESTART_WAIT_MS = 30_000;
 const SETTINGS_RECHECKS_MS = [2_000, 5_000, 10_000, 20_000];
 
 export function activate(context: vscode.ExtensionContext): void {
+  // The vscode-free modules the host runs (captureLabels, agentSetupLines) translate with @vscode/l10n: the same
+  // bundle VS Code loaded for vscode.l10n (none in English).
+  if (vscode.l10n.bundle) l10n.config({ contents: vscode.l10n.bundle });
   const output = vscode.window.createOutputChannel('Agent Interlude', { log: true });
   const statusBar = new InterludeStatusBar();
   const terminals = new TerminalWiring(context.environmentVariableCollection);
@@ -83,8 +87,9 @@ export function activate(context: vscode.ExtensionContext): void {
   registerCapturesTree(context, viewDeps);
 
   const openOutput = async (message: string, ...extra: string[]): Promise<string | undefined> => {
-    const choice = await vscode.window.showErrorMessage(message, ...extra, 'Open Output');
-    if (choice === 'Open Output') output.show();
+    const open = vscode.l10n.t('Open Output');
+    const choice = await vscode.window.showErrorMessage(message, ...extra, open);
+    if (choice === open) output.show();
     return choice;
   };
 
@@ -96,7 +101,7 @@ export function activate(context: vscode.ExtensionContext): void {
     if (choice.kind === 'unknownName') {
       output.error(`agentInterlude.captureWorkspaceFolder names "${choice.name}", which is not a folder of this workspace`);
       void settingsProblem(
-        `Agent Interlude: no workspace folder is named "${choice.name}" (setting agentInterlude.captureWorkspaceFolder).`,
+        vscode.l10n.t('Agent Interlude: no workspace folder is named "{0}" (setting agentInterlude.captureWorkspaceFolder).', choice.name),
         'captureWorkspaceFolder',
       );
       return undefined;
@@ -114,7 +119,7 @@ export function activate(context: vscode.ExtensionContext): void {
       outcome = await activeService.start({ listeners: settings.listeners, captureDir: location.dir, recording: recordingOptions(settings, output) });
     } catch (error) {
       output.error(`Start Interlude failed: ${error instanceof Error ? error.message : String(error)}`);
-      void openOutput('Agent Interlude could not start. See output channel for more details.');
+      void openOutput(vscode.l10n.t('Agent Interlude could not start. See output channel for more details.'));
       return status();
     }
     switch (outcome.kind) {
@@ -122,11 +127,11 @@ export function activate(context: vscode.ExtensionContext): void {
         break;
       case 'invalid':
         output.error(`Start Interlude: ${outcome.reason}`);
-        void settingsProblem(`Agent Interlude cannot start: ${outcome.reason}.`);
+        void settingsProblem(vscode.l10n.t('Agent Interlude cannot start: {0}.', outcome.reason));
         break;
       case 'noneListening':
         for (const listener of outcome.listeners) output.error(`port ${listener.spec.port}: ${listener.error}`);
-        void openOutput('Agent Interlude could not open any of its ports. See output channel for more details.');
+        void openOutput(vscode.l10n.t('Agent Interlude could not open any of its ports. See output channel for more details.'));
         break;
       case 'started': {
         const { state } = outcome;
@@ -141,7 +146,7 @@ export function activate(context: vscode.ExtensionContext): void {
           }
         }
         reportFailedListeners(state);
-        if (location.note) void vscode.window.showInformationMessage(`Agent Interlude: ${location.note} (${state.captureDir}).`);
+        if (location.note) void vscode.window.showInformationMessage(vscode.l10n.t('Agent Interlude: {0} ({1}).', location.note, state.captureDir));
         // The setting may have changed while this start was under way (its change event found nothing running).
         void restartForListeners();
         break;
@@ -154,8 +159,7 @@ export function activate(context: vscode.ExtensionContext): void {
     for (const listener of state.listeners.filter((candidate) => candidate.error !== undefined)) {
       output.error(`port ${listener.spec.port}: ${listener.error}`);
       void settingsProblem(
-        `Agent Interlude: port ${listener.spec.port} (${listener.spec.agent}) is not listening: ${listener.error}. ` +
-          'The other listeners are running.',
+        vscode.l10n.t('Agent Interlude: port {0} ({1}) is not listening: {2}. The other listeners are running.', listener.spec.port, listener.spec.agent, listener.error ?? ''),
       );
     }
   };
@@ -168,14 +172,16 @@ export function activate(context: vscode.ExtensionContext): void {
     if (moved.length === 0) return;
     const pairs = moved.map((listener) => `${listener.spec.agent} ${listener.fallbackFrom} → ${listener.port}`).join(', ');
     void vscode.window.showInformationMessage(
-      `Agent Interlude: ${moved.length === 1 ? 'a port was' : 'ports were'} in use (often another window), so this window ` +
-        `listens elsewhere: ${pairs}. Terminals, Copy Agent Setup and the status bar use the new ${moved.length === 1 ? 'port' : 'ports'}.`,
+      moved.length === 1
+        ? vscode.l10n.t('Agent Interlude: a port was in use (often another window), so this window listens elsewhere: {0}. Terminals, Copy Agent Setup and the status bar use the new port.', pairs)
+        : vscode.l10n.t('Agent Interlude: ports were in use (often another window), so this window listens elsewhere: {0}. Terminals, Copy Agent Setup and the status bar use the new ports.', pairs),
     );
   };
 
   const settingsProblem = async (message: string, setting = 'listeners'): Promise<void> => {
-    const choice = await openOutput(message, 'Open Settings');
-    if (choice === 'Open Settings') {
+    const openSettings = vscode.l10n.t('Open Settings');
+    const choice = await openOutput(message, openSettings);
+    if (choice === openSettings) {
       await vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.${setting}`);
     }
   };
@@ -192,7 +198,7 @@ export function activate(context: vscode.ExtensionContext): void {
   // show stopped, as after Stop, and say so.
   const crashed = async (): Promise<void> => {
     await stop();
-    void openOutput('Agent Interlude stopped unexpectedly: its listeners are closed. Start Interlude again to resume capturing.');
+    void openOutput(vscode.l10n.t('Agent Interlude stopped unexpectedly: its listeners are closed. Start Interlude again to resume capturing.'));
   };
 
   // The listeners are read when Interlude starts. When their setting changes while it runs (the user edits it;
@@ -240,11 +246,12 @@ export function activate(context: vscode.ExtensionContext): void {
   /** Copy Agent Setup and Run Codex need running listeners: offer to start first. */
   const runningListeners = async (): Promise<ListenerStatus[] | undefined> => {
     if (!activeService.running) {
+      const startLabel = vscode.l10n.t('Start Interlude');
       const answer = await vscode.window.showInformationMessage(
-        'Agent Interlude is not running. Start it to point the agent at the real ports?',
-        'Start Interlude',
+        vscode.l10n.t('Agent Interlude is not running. Start it to point the agent at the real ports?'),
+        startLabel,
       );
-      if (answer !== 'Start Interlude') return undefined;
+      if (answer !== startLabel) return undefined;
       await start();
     }
     return activeService.running?.listeners;

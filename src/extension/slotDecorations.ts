@@ -72,7 +72,7 @@ export class SlotDecorations implements vscode.Disposable {
     if (!slot || !document.lineAt(position.line).text.startsWith('⟪slot ')) return undefined;
     const markdown = new vscode.MarkdownString();
     markdown.appendMarkdown(
-      `**Slot ${slot.number}**: ${slot.slot.values.length} distinct value(s); line ${slot.slot.canonicalLine} of the canonical prompt\n\n`,
+      `${vscode.l10n.t('**Slot {0}**: {1} distinct value(s); line {2} of the canonical prompt', slot.number, slot.slot.values.length, slot.slot.canonicalLine)}\n\n`,
     );
     for (const line of slotValuesMarkdownLines(slot.slot)) {
       markdown.appendMarkdown('- ');
