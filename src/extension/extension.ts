@@ -1,8 +1,8 @@
 // Entry point of the VS Code extension. Thin by design: it composes the core capture engine (src/core, no
 // `vscode` there) with commands, a status bar item and a log output channel.
+import './l10nSetup';
 import { secretReport } from '../core/analysis/secretReport';
 import * as vscode from 'vscode';
-import * as l10n from '@vscode/l10n';
 import type { ListenerSpec } from '../core/listeners';
 import type { ListenerStatus } from '../core/proxy';
 import { copyAgentSetup, runCodexInTerminal } from './agentSetup';
@@ -47,9 +47,6 @@ const RESTART_WAIT_MS = 30_000;
 const SETTINGS_RECHECKS_MS = [2_000, 5_000, 10_000, 20_000];
 
 export function activate(context: vscode.ExtensionContext): void {
-  // The vscode-free modules the host runs (captureLabels, agentSetupLines) translate with @vscode/l10n: the same
-  // bundle VS Code loaded for vscode.l10n (none in English).
-  if (vscode.l10n.bundle) l10n.config({ contents: vscode.l10n.bundle });
   const output = vscode.window.createOutputChannel('Agent Interlude', { log: true });
   const statusBar = new InterludeStatusBar();
   const terminals = new TerminalWiring(context.environmentVariableCollection);
