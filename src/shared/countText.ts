@@ -1,4 +1,4 @@
-// Counts as users read them: "1 exchange", "2 exchanges", "1,024 exchanges". English only, like the rest of the UI.
+// Counts as users read them: "1 exchange", "2 exchanges", "1,024 exchanges". Callers pass the nouns through l10n.t.
 
 const numbers = new Intl.NumberFormat('en-US');
 
