@@ -6,6 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
+import { build } from 'esbuild';
+import { chromium, type Browser } from 'playwright-core';
 import { auditFile, auditSource, type Finding } from '../support/l10nAudit';
 
 const root = resolve(__dirname, '../..');
@@ -125,5 +127,50 @@ describe('localization (package.nls*.json, l10n/)', function () {
     ].join('\n');
     const page = auditSource('src/webview/lintProbe.ts', pageProbe, 'page').map((finding) => `${finding.line}:${finding.text}`);
     assert.deepEqual(page, ['3:Per agent', '4:Session …', '5:Open request']);
+  });
+});
+
+// The page half in a real browser: the request panel's bundle (built here, not dist/) reads the JSON block the host
+// writes (src/extension/webviewPage.ts: the bundle, `<` escaped) with @vscode/l10n's browser build.
+describe('localization in a webview page (Chromium)', function () {
+  this.timeout(120_000);
+  const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  let browser: Browser;
+  let script: string;
+
+  before(async () => {
+    const built = await build({
+      entryPoints: [join(root, 'src/webview/request/main.ts')], bundle: true, platform: 'browser', target: 'es2022', format: 'iife', write: false, logLevel: 'silent',
+    });
+    script = built.outputFiles[0].text;
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'], headless: true });
+  });
+  after(async () => {
+    await browser?.close();
+  });
+
+  async function missingTitle(bundle: Record<string, unknown> | undefined): Promise<{ title: string; lang: string }> {
+    const page = await browser.newPage();
+    try {
+      const data = JSON.stringify(bundle ?? {}).replace(/</g, '\\u003c');
+      await page.setContent(`<!DOCTYPE html><html lang="${bundle ? 'zh-tw' : 'en'}"><body><main id="root"></main>
+<script type="application/json" id="interlude-l10n">${data}</script>
+<script>window.acquireVsCodeApi = () => ({ postMessage() {}, setState() {}, getState() { return undefined; } });</script>
+<script>${script.replace(/<\/script/g, '<\\/script')}</script></body></html>`);
+      await page.evaluate(() => window.postMessage({ type: 'missing', id: 'ex-1', reason: 'gone' }, '*'));
+      await page.waitForSelector('h1');
+      return { title: await page.locator('h1').innerText(), lang: await page.evaluate(() => document.documentElement.lang) };
+    } finally {
+      await page.close();
+    }
+  }
+
+  it('shows the zh-TW text with the zh-TW bundle and English with none', async () => {
+    const chinese = readJson('l10n/bundle.l10n.zh-tw.json');
+    assert.equal(chinese['Request {0}'], '請求 {0}');
+    assert.deepEqual(await missingTitle(chinese), { title: '請求 ex-1', lang: 'zh-tw' });
+    assert.deepEqual(await missingTitle(undefined), { title: 'Request ex-1', lang: 'en' });
+    // A message holding `</script>` cannot end the data block early (the host escapes `<`).
+    assert.deepEqual(await missingTitle({ ...chinese, 'Request {0}': '</script><b>{0}' }), { title: '</script><b>ex-1', lang: 'zh-tw' });
   });
 });
