@@ -52,8 +52,16 @@ describe('localization (package.nls*.json, l10n/)', function () {
       assert.deepEqual(tokens(chinese[key] as string), tokens(english[key] as string), `${key} keeps its code, links and placeholders`);
     }
     // Real translations: everything but the product name reads in Chinese.
-    const untranslated = keys.filter((key) => !han.test(chinese[key] as string) && english[key] !== 'Agent Interlude');
+    const media = keys.filter((key) => key.endsWith('.media'));
+    const untranslated = keys.filter((key) => !media.includes(key) && !han.test(chinese[key] as string) && english[key] !== 'Agent Interlude');
     assert.deepEqual(untranslated, [], 'zh-TW strings without Chinese text');
+    // The walkthrough's pages: one Markdown file per language, the zh-TW one in Chinese.
+    assert.equal(media.length, 4);
+    for (const key of media) {
+      assert.match(chinese[key] as string, /^media\/walkthrough\/[\w-]+\.zh-tw\.md$/);
+      assert.ok(readFileSync(join(root, english[key] as string), 'utf8').startsWith('# '), `${english[key] as string}`);
+      assert.match(readFileSync(join(root, chinese[key] as string), 'utf8'), han, `${chinese[key] as string} is in Chinese`);
+    }
     // No manifest string left as a literal where a user reads it.
     const contributes = manifest.contributes as Record<string, Array<Record<string, unknown>>>;
     for (const command of contributes.commands) assert.match(String(command.title), /^%[\w.]+%$/, `${String(command.command)} title`);
