@@ -4,7 +4,7 @@ import { activateExtension } from './helpers';
 
 type Manifest = {
   l10n: string;
-  contributes: { commands: { command: string; title: string; category: string }[]; walkthroughs: { title: string; steps: { title: string }[] }[] };
+  contributes: { commands: { command: string; title: string; category: string }[]; walkthroughs: { title: string; steps: { title: string; media: { markdown: string } }[] }[] };
 };
 
 async function readJsonAt(uri: vscode.Uri): Promise<Record<string, string>> {
@@ -27,6 +27,8 @@ export function l10nTests(): void {
         assert.equal(start?.title, 'Start Interlude');
         assert.equal(start?.category, 'Agent Interlude');
         assert.equal(manifest.contributes.walkthroughs[0].title, nls['walkthrough.gettingStarted.title']);
+        // Placeholders resolve anywhere in the manifest: the walkthrough's pages are chosen per language too.
+        assert.equal(manifest.contributes.walkthroughs[0].steps[0].media.markdown, 'media/walkthrough/start.md');
       } else {
         assert.doesNotMatch(String(start?.title), /^%.*%$/, 'a placeholder left unresolved');
       }
