@@ -35,7 +35,8 @@
 //                 overview, tokens, tools, graph (each -dark.png, -light.png and -hc.png), restored-light.png and
 //                 restored-side-by-side-hc.png.
 //
-// Env: INTERLUDE_EXTENSION_TIMEOUT_MS (default 240000), CHROMIUM_PATH (default /usr/bin/chromium).
+// Env: INTERLUDE_EXTENSION_TIMEOUT_MS (default 240000), CHROMIUM_PATH (default /usr/bin/chromium), INTERLUDE_LOCALE
+// (code-server --locale, e.g. zh-tw: test/extension/l10n.test.ts checks the bundle VS Code then loads).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
@@ -277,6 +278,8 @@ function startCodeServer() {
       ...(MODE === 'untrusted' ? [] : ['--disable-workspace-trust']),
       '--user-data-dir', dirs.userData,
       '--extensions-dir', dirs.extensions,
+      // INTERLUDE_LOCALE=zh-tw: the display language the workbench and the extension host run in.
+      ...(process.env.INTERLUDE_LOCALE ? ['--locale', process.env.INTERLUDE_LOCALE] : []),
     ],
     {
       cwd: dirs.workspace,

@@ -17,10 +17,10 @@ export async function copyAgentSetup(
   listeners: readonly ListenerStatus[],
   choice?: unknown,
 ): Promise<CopiedSetup | undefined> {
-  const setup = await pickSetup(agentSetups(listeners), choice, 'Agent Interlude: copy the command that points an agent here', 'claude or codex');
+  const setup = await pickSetup(agentSetups(listeners), choice, vscode.l10n.t('Agent Interlude: copy the command that points an agent here'), vscode.l10n.t('claude or codex'));
   if (!setup) return undefined;
   await vscode.env.clipboard.writeText(setup.text);
-  void vscode.window.showInformationMessage(`Agent Interlude: copied the ${setup.label} command (port ${setup.port}).`);
+  void vscode.window.showInformationMessage(vscode.l10n.t('Agent Interlude: copied the {0} command (port {1}).', setup.label, setup.port));
   return { id: setup.id, text: setup.text };
 }
 
@@ -41,7 +41,7 @@ export interface CodexTerminal {
  */
 export async function runCodexInTerminal(listeners: readonly ListenerStatus[], choice?: unknown): Promise<CodexTerminal | undefined> {
   const codexSetups = agentSetups(listeners).filter((setup) => setup.terminalLine !== undefined);
-  const setup = await pickSetup(codexSetups, choice, 'Agent Interlude: run Codex through Interlude, signed in with…', 'codex');
+  const setup = await pickSetup(codexSetups, choice, vscode.l10n.t('Agent Interlude: run Codex through Interlude, signed in with…'), 'codex');
   if (!setup?.terminalLine) return undefined;
   const terminal = vscode.window.createTerminal({ name: CODEX_TERMINAL_NAME, iconPath: new vscode.ThemeIcon('terminal') });
   terminal.show();
@@ -52,13 +52,13 @@ export async function runCodexInTerminal(listeners: readonly ListenerStatus[], c
 /** `choice` skips the pick (tests, keybindings: `"args": "codexChatGpt"`). */
 async function pickSetup(setups: AgentSetup[], choice: unknown, title: string, wanted: string): Promise<AgentSetup | undefined> {
   if (setups.length === 0) {
-    void vscode.window.showWarningMessage(`Agent Interlude: no ${wanted} listener is running.`);
+    void vscode.window.showWarningMessage(vscode.l10n.t('Agent Interlude: no {0} listener is running.', wanted));
     return undefined;
   }
   let setup = typeof choice === 'string' ? setups.find((candidate) => candidate.id === choice) : undefined;
   if (typeof choice === 'string' && !setup) {
     void vscode.window.showWarningMessage(
-      `Agent Interlude: no running listener for "${choice}" (available: ${setups.map((item) => item.id).join(', ')}).`,
+      vscode.l10n.t('Agent Interlude: no running listener for "{0}" (available: {1}).', choice, setups.map((item) => item.id).join(', ')),
     );
     return undefined;
   }

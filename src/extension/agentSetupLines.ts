@@ -1,5 +1,6 @@
 // The exact commands that point each agent at the running listeners (README "Pointing an agent at it"), built
 // from the real ports. No `vscode` here: plain data in, strings out.
+import * as l10n from '@vscode/l10n';
 import type { ListenerStatus } from '../core/proxy';
 import { LOOPBACK_HOST } from '../core/listeners';
 
@@ -58,7 +59,7 @@ export function agentSetups(listeners: readonly ListenerStatus[]): AgentSetup[] 
     setups.push({
       id: 'claude',
       label: 'Claude Code',
-      detail: `ANTHROPIC_BASE_URL → port ${claude.port}`,
+      detail: l10n.t('ANTHROPIC_BASE_URL → port {0}', claude.port),
       port: claude.port,
       text: `ANTHROPIC_BASE_URL=http://${LOOPBACK_HOST}:${claude.port} claude`,
     });
@@ -69,8 +70,8 @@ export function agentSetups(listeners: readonly ListenerStatus[]): AgentSetup[] 
   if (apiKey?.port !== undefined) {
     setups.push({
       id: 'codexApiKey',
-      label: 'Codex with an OpenAI API key',
-      detail: `custom provider → port ${apiKey.port}/v1, key from OPENAI_API_KEY`,
+      label: l10n.t('Codex with an OpenAI API key'),
+      detail: l10n.t('custom provider → port {0}/v1, key from OPENAI_API_KEY', apiKey.port),
       port: apiKey.port,
       text: codexCommand(`http://${LOOPBACK_HOST}:${apiKey.port}/v1`, `model_providers.${PROVIDER}.env_key="OPENAI_API_KEY"`),
       terminalLine: codexTerminalLine(`http://${LOOPBACK_HOST}:${apiKey.port}/v1`, `model_providers.${PROVIDER}.env_key=OPENAI_API_KEY`),
@@ -79,8 +80,8 @@ export function agentSetups(listeners: readonly ListenerStatus[]): AgentSetup[] 
   if (chatGpt?.port !== undefined) {
     setups.push({
       id: 'codexChatGpt',
-      label: 'Codex with ChatGPT login',
-      detail: `custom provider → port ${chatGpt.port}/backend-api/codex, your ChatGPT login`,
+      label: l10n.t('Codex with ChatGPT login'),
+      detail: l10n.t('custom provider → port {0}/backend-api/codex, your ChatGPT login', chatGpt.port),
       port: chatGpt.port,
       text: codexCommand(
         `http://${LOOPBACK_HOST}:${chatGpt.port}/backend-api/codex`,

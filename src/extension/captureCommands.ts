@@ -42,7 +42,7 @@ export async function openCaptureFolder(host: CaptureCommandHost): Promise<OpenF
   const dir = await host.captureDir();
   if (!dir) return { revealed: 'none' };
   if (!existsSync(dir)) {
-    void vscode.window.showInformationMessage(`Agent Interlude: nothing captured yet; captures will go to ${dir}.`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('Agent Interlude: nothing captured yet; captures will go to {0}.', dir));
     return { revealed: 'none', path: dir };
   }
   const uri = vscode.Uri.file(dir);
@@ -50,7 +50,7 @@ export async function openCaptureFolder(host: CaptureCommandHost): Promise<OpenF
     await vscode.commands.executeCommand('revealInExplorer', uri);
     return { revealed: 'explorer', path: dir };
   }
-  if (!(await vscode.env.openExternal(uri))) host.fail(`Agent Interlude could not open ${dir}.`);
+  if (!(await vscode.env.openExternal(uri))) host.fail(vscode.l10n.t('Agent Interlude could not open {0}.', dir));
   return { revealed: 'external', path: dir };
 }
 
@@ -71,7 +71,7 @@ export async function analyzeCaptures(
   const dir = await host.captureDir();
   if (!dir) return undefined;
   const text = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: 'Agent Interlude: analyzing captures…' },
+    { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Agent Interlude: analyzing captures…') },
     async (): Promise<string | undefined> => {
       let index: LogIndex;
       try {
@@ -91,13 +91,13 @@ export async function analyzeCaptures(
     (value) => value,
     (error: unknown) => {
       host.log.error(`Analyze Captures failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-      host.fail('Agent Interlude could not analyze the captures. See output channel for more details.');
+      host.fail(vscode.l10n.t('Agent Interlude could not analyze the captures. See output channel for more details.'));
       return null;
     },
   );
   if (text === null) return undefined;
   if (text === undefined) {
-    void vscode.window.showInformationMessage(`Agent Interlude: no captured exchanges to analyze in ${dir}.`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('Agent Interlude: no captured exchanges to analyze in {0}.', dir));
     return undefined;
   }
   const uri = vscode.Uri.from({ scheme: REPORT_SCHEME, path: '/Interlude Analysis.txt' });

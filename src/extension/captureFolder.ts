@@ -19,8 +19,8 @@ export async function chooseCaptureFolder(settings: InterludeSettings): Promise<
   const picked = await vscode.window.showQuickPick(
     folders.map((folder) => ({ label: folder.name, description: folder.uri.fsPath, folder })),
     {
-      title: 'Agent Interlude: where should captures go?',
-      placeHolder: 'Workspace folder for .agent-interlude/ (set agentInterlude.captureWorkspaceFolder to skip this)',
+      title: vscode.l10n.t('Agent Interlude: where should captures go?'),
+      placeHolder: vscode.l10n.t('Workspace folder for .agent-interlude/ (set agentInterlude.captureWorkspaceFolder to skip this)'),
       ignoreFocusOut: true,
     },
   );

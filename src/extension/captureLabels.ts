@@ -1,5 +1,6 @@
 // How an exchange and a session read in the Captures tree. No `vscode` here: plain functions of the index
 // model, so the wording is the same wherever it shows.
+import * as l10n from '@vscode/l10n';
 import { markBidiControls } from '../shared/bidiText';
 import { countOf } from '../shared/countText';
 import type { ExchangeSummary } from '../core/indexModel';
@@ -46,11 +47,11 @@ export function exchangeDescription(summary: ExchangeSummary): string {
   const parts: string[] = [];
   const secrets = secretsBadge(summary);
   if (secrets) parts.push(secrets);
-  if (summary.pending) parts.push('streaming…');
+  if (summary.pending) parts.push(l10n.t('streaming…'));
   else {
     if (summary.rttMs !== undefined) parts.push(formatDuration(summary.rttMs));
-    if (summary.status !== undefined) parts.push(summary.partial ? `${summary.status} partial` : String(summary.status));
-    else parts.push('no response');
+    if (summary.status !== undefined) parts.push(summary.partial ? l10n.t('{0} partial', summary.status) : String(summary.status));
+    else parts.push(l10n.t('no response'));
   }
   parts.push(`${summary.method} ${summary.path.split('?')[0]}`);
   return markBidiControls(parts.join(' · '));
@@ -85,9 +86,9 @@ function pad(value: number): string {
 
 /** `14:03:07 · claude, codex · 12 exchanges`, with the date when it is not today. */
 export function sessionLabel(start: number | undefined, agents: readonly string[], count: number, now = Date.now()): string {
-  const plural = countOf(count, 'exchange');
+  const plural = countOf(count, l10n.t('exchange'), l10n.t('exchanges'));
   const who = markBidiControls(agents.join(', '));
-  if (start === undefined) return `Without request · ${who} · ${plural}`;
+  if (start === undefined) return `${l10n.t('Without request')} · ${who} · ${plural}`;
   const at = new Date(start);
   const today = new Date(now);
   const time = clockTime(at);
@@ -101,6 +102,6 @@ export function sessionLabel(start: number | undefined, agents: readonly string[
 export function secretsBadge(summary: Pick<ExchangeSummary, 'secrets'>): string | undefined {
   const count = summary.secrets?.found.length ?? 0;
   if (!count) return undefined;
-  const noun = `${count} secret${count === 1 ? '' : 's'}`;
-  return summary.secrets?.masked ? `${noun} masked` : `⚠ ${noun}`;
+  const noun = count === 1 ? l10n.t('1 secret') : l10n.t('{0} secrets', count);
+  return summary.secrets?.masked ? l10n.t('{0} masked', noun) : `⚠ ${noun}`;
 }

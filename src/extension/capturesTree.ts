@@ -183,7 +183,7 @@ export class CapturesTreeProvider implements vscode.TreeDataProvider<CapturesNod
     item.tooltip = exchangeTooltip(summary, outcome, this.pricing());
     item.description = exchangeDescription(summary);
     item.accessibilityInformation = { label: `${exchangeLabel(summary)}, ${item.description}, ${summary.agent}, ${outcome}` };
-    item.command = { command: OPEN_REQUEST_COMMAND, title: 'Open Request', arguments: [{ id: element.id }] };
+    item.command = { command: OPEN_REQUEST_COMMAND, title: vscode.l10n.t('Open Request'), arguments: [{ id: element.id }] };
     return item;
   }
 
@@ -232,9 +232,9 @@ function sessionTooltip(session: SessionNode): vscode.MarkdownString {
   if (session.start !== undefined) {
     tooltip.appendText(`${new Date(session.start).toLocaleString()} – ${new Date(session.end ?? session.start).toLocaleTimeString()}\n\n`);
   } else {
-    tooltip.appendText('Responses whose request is not in the log\n\n');
+    tooltip.appendText(`${vscode.l10n.t('Responses whose request is not in the log')}\n\n`);
   }
-  tooltip.appendText(`${countOf(session.ids.length, 'exchange')} · ${markBidiControls(session.agents.join(', '))}`);
+  tooltip.appendText(`${countOf(session.ids.length, vscode.l10n.t('exchange'), vscode.l10n.t('exchanges'))} · ${markBidiControls(session.agents.join(', '))}`);
   return tooltip;
 }
 
@@ -251,7 +251,7 @@ function cacheHitRow(summary: ExchangeSummary): string | undefined {
   const usage = summary.usage;
   if (!usage) return undefined;
   const input = usage.input + usage.cacheRead + usage.cacheCreation;
-  return `${percent(cacheHitRate(usage))} (read ${tokenCount(usage.cacheRead)} of ${tokenCount(input)} input tokens; written ${tokenCount(usage.cacheCreation)})`;
+  return vscode.l10n.t('{0} (read {1} of {2} input tokens; written {3})', percent(cacheHitRate(usage)), tokenCount(usage.cacheRead), tokenCount(input), tokenCount(usage.cacheCreation));
 }
 
 function exchangeTooltip(summary: ExchangeSummary, outcome: Outcome, pricing: PricingTable): vscode.MarkdownString {
@@ -259,27 +259,27 @@ function exchangeTooltip(summary: ExchangeSummary, outcome: Outcome, pricing: Pr
   tooltip.isTrusted = false;
   tooltip.supportHtml = false;
   const rows: Array<[string, string | number | undefined]> = [
-    ['Request', `${summary.method} ${summary.path}`],
-    ['Agent', `${summary.agent} (${summary.wire})`],
-    ['Model', summary.model],
-    ['Outcome', summary.status !== undefined ? `${outcome} (HTTP ${summary.status})` : outcome],
-    ['Error', summary.error],
-    ['Sent', summary.requestTime !== undefined ? new Date(summary.requestTime).toLocaleString() : undefined],
-    ['Round trip', summary.rttMs !== undefined ? `${Math.round(summary.rttMs)} ms` : undefined],
-    ['First byte', summary.ttfbMs !== undefined ? `${Math.round(summary.ttfbMs)} ms` : undefined],
+    [vscode.l10n.t('Request'), `${summary.method} ${summary.path}`],
+    [vscode.l10n.t('Agent'), `${summary.agent} (${summary.wire})`],
+    [vscode.l10n.t('Model'), summary.model],
+    [vscode.l10n.t('Outcome'), summary.status !== undefined ? `${outcome} (HTTP ${summary.status})` : outcome],
+    [vscode.l10n.t('Error'), summary.error],
+    [vscode.l10n.t('Sent'), summary.requestTime !== undefined ? new Date(summary.requestTime).toLocaleString() : undefined],
+    [vscode.l10n.t('Round trip'), summary.rttMs !== undefined ? `${Math.round(summary.rttMs)} ms` : undefined],
+    [vscode.l10n.t('First byte'), summary.ttfbMs !== undefined ? `${Math.round(summary.ttfbMs)} ms` : undefined],
     [
-      'Tokens',
+      vscode.l10n.t('Tokens'),
       summary.usage
-        ? `${summary.usage.input} in, ${summary.usage.output} out, ${summary.usage.cacheRead} cache read, ${summary.usage.cacheCreation} cache write`
+        ? vscode.l10n.t('{0} in, {1} out, {2} cache read, {3} cache write', summary.usage.input, summary.usage.output, summary.usage.cacheRead, summary.usage.cacheCreation)
         : undefined,
     ],
-    ['Cache hit', cacheHitRow(summary)],
-    ['Cost', costRow(summary, pricing)],
-    ['Stop reason', summary.stopReason],
-    ['Messages', summary.messages?.count],
-    ['Tools offered', summary.tools?.count],
-    ['Tools used', summary.toolUses?.length ? summary.toolUses.join(', ') : undefined],
-    ['Secrets', summary.secrets?.found.length ? `${summary.secrets.found.map((secret) => secret.kind).join(', ')}${summary.secrets.masked ? ' (masked in the log)' : ' (the log holds them)'}` : undefined],
+    [vscode.l10n.t('Cache hit'), cacheHitRow(summary)],
+    [vscode.l10n.t('Cost'), costRow(summary, pricing)],
+    [vscode.l10n.t('Stop reason'), summary.stopReason],
+    [vscode.l10n.t('Messages'), summary.messages?.count],
+    [vscode.l10n.t('Tools offered'), summary.tools?.count],
+    [vscode.l10n.t('Tools used'), summary.toolUses?.length ? summary.toolUses.join(', ') : undefined],
+    [vscode.l10n.t('Secrets'), summary.secrets?.found.length ? `${summary.secrets.found.map((secret) => secret.kind).join(', ')}${summary.secrets.masked ? vscode.l10n.t(' (masked in the log)') : vscode.l10n.t(' (the log holds them)')}` : undefined],
     ['ID', summary.id],
   ];
   for (const [name, value] of rows) {

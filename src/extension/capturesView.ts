@@ -75,26 +75,26 @@ export function registerCapturesTree(context: vscode.ExtensionContext, deps: Cap
   service.changes.on('state', onState);
 
   const missing = (what: string): undefined => {
-    void vscode.window.showWarningMessage(`Agent Interlude: ${what}`);
+    void vscode.window.showWarningMessage(vscode.l10n.t('Agent Interlude: {0}', what));
     return undefined;
   };
 
   const copyId = async (argument?: unknown): Promise<string | undefined> => {
     const id = exchangeIdOf(argument, view);
-    if (!id) return missing('select an exchange in the Captures view first.');
+    if (!id) return missing(vscode.l10n.t('select an exchange in the Captures view first.'));
     await vscode.env.clipboard.writeText(id);
-    vscode.window.setStatusBarMessage(`Copied exchange ID ${id}`, 3000);
+    vscode.window.setStatusBarMessage(vscode.l10n.t('Copied exchange ID {0}', id), 3000);
     return id;
   };
 
   const revealInLog = async (argument?: unknown): Promise<RevealedRecord | undefined> => {
     const id = exchangeIdOf(argument, view);
-    if (!id) return missing('select an exchange in the Captures view first.');
+    if (!id) return missing(vscode.l10n.t('select an exchange in the Captures view first.'));
     const index = watcher.current;
     const summary = index?.get(id);
     const ref = summary?.request ?? summary?.response;
     const file = ref ? index?.files()[ref.file] : undefined;
-    if (!ref || !file) return missing(`exchange ${id} is not in the capture logs shown.`);
+    if (!ref || !file) return missing(vscode.l10n.t('exchange {0} is not in the capture logs shown.', id));
     try {
       const line = await lineAtOffset(file.path, ref.offset);
       const document = await vscode.workspace.openTextDocument(vscode.Uri.file(file.path));
@@ -104,11 +104,12 @@ export function registerCapturesTree(context: vscode.ExtensionContext, deps: Cap
       return { path: file.path, line };
     } catch (error) {
       output.error(`Reveal in Log ${id}: ${errorText(error)}`);
+      const openOutput = vscode.l10n.t('Open Output');
       const choice = await vscode.window.showErrorMessage(
-        'Agent Interlude could not open the capture log. See output channel for more details.',
-        'Open Output',
+        vscode.l10n.t('Agent Interlude could not open the capture log. See output channel for more details.'),
+        openOutput,
       );
-      if (choice === 'Open Output') output.show();
+      if (choice === openOutput) output.show();
       return undefined;
     }
   };

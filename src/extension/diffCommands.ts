@@ -101,7 +101,7 @@ export function registerDiffs(context: vscode.ExtensionContext, deps: CaptureVie
   const decorations = new SlotDecorations(provider, context.extensionUri, deps.explain);
 
   const missing = (what: string): undefined => {
-    void vscode.window.showWarningMessage(`Agent Interlude: ${what}`);
+    void vscode.window.showWarningMessage(vscode.l10n.t('Agent Interlude: {0}', what));
     return undefined;
   };
 
@@ -110,7 +110,7 @@ export function registerDiffs(context: vscode.ExtensionContext, deps: CaptureVie
     const hold = {};
     try {
       const index = await model.index(hold);
-      if (!index) return missing('no capture logs are readable yet.');
+      if (!index) return missing(vscode.l10n.t('no capture logs are readable yet.'));
       return await work(index);
     } finally {
       model.release(hold);
@@ -123,16 +123,16 @@ export function registerDiffs(context: vscode.ExtensionContext, deps: CaptureVie
       .filter((agent) => args.agent === undefined || agent === args.agent)
       .flatMap((agent) => (model.system(index, agent)?.families ?? []).map((family) => ({ agent, family })))
       .filter((candidate) => args.family === undefined || candidate.family.id === args.family);
-    if (candidates.length === 0) return missing('no captured system prompt matches.');
+    if (candidates.length === 0) return missing(vscode.l10n.t('no captured system prompt matches.'));
     if (candidates.length === 1) return candidates[0];
     const picked = await vscode.window.showQuickPick(
       candidates.map((candidate) => ({
-        label: `${candidate.agent} · family ${candidate.family.id}`,
-        description: `${countOf(candidate.family.samples, 'sample')} · ${countOf(candidate.family.requests, 'request')} · ${countOf(candidate.family.slots.length, 'slot')}`,
+        label: vscode.l10n.t('{0} · family {1}', candidate.agent, candidate.family.id),
+        description: `${countOf(candidate.family.samples, vscode.l10n.t('sample'), vscode.l10n.t('samples'))} · ${countOf(candidate.family.requests, vscode.l10n.t('request'), vscode.l10n.t('requests'))} · ${countOf(candidate.family.slots.length, vscode.l10n.t('slot'), vscode.l10n.t('slots'))}`,
         detail: candidate.family.label,
         candidate,
       })),
-      { title: 'Show Skeleton Diff: which system prompt family?', matchOnDetail: true },
+      { title: vscode.l10n.t('Show Skeleton Diff: which system prompt family?'), matchOnDetail: true },
     );
     return picked?.candidate;
   };
@@ -146,12 +146,12 @@ export function registerDiffs(context: vscode.ExtensionContext, deps: CaptureVie
         const differing = text.split('\n').filter((line) => line.trim() !== '' && !fixed.has(line));
         return {
           label: exchangeTime(sample.exchange),
-          description: `${sample.hash === family.canonicalKey ? 'canonical · ' : ''}${countOf(sample.requests, 'request')}`,
-          detail: differing.length === 0 ? '(only the skeleton)' : shorten(differing.join(' ⏎ '), 200),
+          description: `${sample.hash === family.canonicalKey ? vscode.l10n.t('canonical · ') : ''}${countOf(sample.requests, vscode.l10n.t('request'), vscode.l10n.t('requests'))}`,
+          detail: differing.length === 0 ? vscode.l10n.t('(only the skeleton)') : shorten(differing.join(' ⏎ '), 200),
           sample,
         };
       }),
-      { title: 'Show Skeleton Diff: which sample?', matchOnDescription: true, matchOnDetail: true },
+      { title: vscode.l10n.t('Show Skeleton Diff: which sample?'), matchOnDescription: true, matchOnDetail: true },
     );
     return picked?.sample;
   };
@@ -165,10 +165,10 @@ export function registerDiffs(context: vscode.ExtensionContext, deps: CaptureVie
       let args: SkeletonDiffArgs = {};
       if (isTreeExchange(argument) || typeof argument === 'string') {
         const summary = index.get(exchangeIdOf(argument) ?? '');
-        if (!summary) return missing('that exchange is not in the capture logs shown.');
-        if (!summary.system) return missing('that exchange sent no system prompt.');
+        if (!summary) return missing(vscode.l10n.t('that exchange is not in the capture logs shown.'));
+        if (!summary.system) return missing(vscode.l10n.t('that exchange sent no system prompt.'));
         const family = model.familyOf(index, summary);
-        if (!family) return missing('that exchange’s system prompt is in no family.');
+        if (!family) return missing(vscode.l10n.t('that exchange’s system prompt is in no family.'));
         args = { agent: summary.agent, family: family.id, sampleId: summary.id };
       } else if (typeof argument === 'object' && argument !== null) {
         args = argument as SkeletonDiffArgs;
@@ -183,14 +183,14 @@ export function registerDiffs(context: vscode.ExtensionContext, deps: CaptureVie
         sampleExchange = inFamily
           ? direct
           : model.samples(index, agent, family).find((sample) => sample.hash === args.sampleId)?.exchange;
-        if (!sampleExchange) return missing(`${args.sampleId} is not a sample of ${agent} family ${family.id}.`);
+        if (!sampleExchange) return missing(vscode.l10n.t('{0} is not a sample of {1} family {2}.', args.sampleId, agent, family.id));
       } else {
         sampleExchange = (await pickSample(index, family, model.samples(index, agent, family)))?.exchange;
         if (!sampleExchange) return undefined;
       }
       const left = promptUri({ kind: 'skeleton', agent, family: family.id });
       const right = promptUri({ kind: 'exchange', id: sampleExchange.id, part: 'system' });
-      const title = `${agent} · family ${family.id}: skeleton ↔ sample ${exchangeTime(sampleExchange)}`;
+      const title = vscode.l10n.t('{0} · family {1}: skeleton ↔ sample {2}', agent, family.id, exchangeTime(sampleExchange));
       await openDiff(left, right, title);
       return { title, multi: false, diffs: [{ left: left.toString(), right: right.toString(), title }] };
     });
@@ -201,7 +201,7 @@ export function registerDiffs(context: vscode.ExtensionContext, deps: CaptureVie
    * path (its own id in the query), since that editor marks a pair whose paths differ "R" and strikes one through.
    */
   const compareExchanges = async (a: ExchangeSummary, b: ExchangeSummary): Promise<OpenedDiff> => {
-    const title = `Compare exchanges: ${markBidiControls(a.agent)} ${exchangeTime(a)} ↔ ${markBidiControls(b.agent)} ${exchangeTime(b)}`;
+    const title = vscode.l10n.t('Compare exchanges: {0} {1} ↔ {2} {3}', markBidiControls(a.agent), exchangeTime(a), markBidiControls(b.agent), exchangeTime(b));
     const multi = (await vscode.commands.getCommands(true)).includes('vscode.changes');
     const pairs = EXCHANGE_PARTS.map((part) => ({
       left: promptUri({ kind: 'exchange', id: a.id, part, ...(multi ? { shownAs: b.id } : {}) }),
@@ -227,16 +227,16 @@ export function registerDiffs(context: vscode.ExtensionContext, deps: CaptureVie
   const diffWithPrevious = (argument?: unknown): Promise<OpenedDiff | undefined> =>
     withIndex(async (index) => {
       const id = exchangeIdOf(argument);
-      if (!id) return missing('choose an exchange in the Captures view first.');
+      if (!id) return missing(vscode.l10n.t('choose an exchange in the Captures view first.'));
       const summary = index.get(id);
-      if (!summary) return missing(`exchange ${id} is not in the capture logs shown.`);
+      if (!summary) return missing(vscode.l10n.t('exchange {0} is not in the capture logs shown.', id));
       const list = index.exchanges();
       let previous: ExchangeSummary | undefined;
       for (let at = list.indexOf(summary) - 1; at >= 0 && !previous; at--) {
         const candidate = list[at] as ExchangeSummary;
         if (candidate.agent === summary.agent && candidate.wire === summary.wire && candidate.request) previous = candidate;
       }
-      if (!previous) return missing(`no earlier ${summary.agent} request on the same API before ${exchangeTime(summary)}.`);
+      if (!previous) return missing(vscode.l10n.t('no earlier {0} request on the same API before {1}.', summary.agent, exchangeTime(summary)));
       return compareExchanges(previous, summary);
     });
 
@@ -260,14 +260,14 @@ export function registerDiffs(context: vscode.ExtensionContext, deps: CaptureVie
             picked: exchangeIdOf(first) === exchange.id,
             exchange,
           })),
-          { title: 'Compare Requests: pick two', canPickMany: true, matchOnDescription: true, matchOnDetail: true },
+          { title: vscode.l10n.t('Compare Requests: pick two'), canPickMany: true, matchOnDescription: true, matchOnDetail: true },
         );
         if (!picked) return undefined;
-        if (picked.length !== 2) return missing(`pick exactly two requests to compare (${picked.length} picked).`);
+        if (picked.length !== 2) return missing(vscode.l10n.t('pick exactly two requests to compare ({0} picked).', picked.length));
         ids = picked.map((item) => item.exchange.id);
       }
       const found = ids.map((id) => index.get(id));
-      if (found.some((summary) => !summary)) return missing('an exchange to compare is not in the capture logs shown.');
+      if (found.some((summary) => !summary)) return missing(vscode.l10n.t('an exchange to compare is not in the capture logs shown.'));
       // The older one on the left, as in Diff with Previous.
       const order = index.exchanges();
       const [a, b] = (found as ExchangeSummary[]).sort((x, y) => order.indexOf(x) - order.indexOf(y));
@@ -285,7 +285,7 @@ export function registerDiffs(context: vscode.ExtensionContext, deps: CaptureVie
         const target = injected && resolveInjectedFile(injected.path, folders());
         if (!injected || !target) continue;
         const link = new vscode.DocumentLink(new vscode.Range(line, injected.start, line, injected.end), vscode.Uri.file(target));
-        link.tooltip = `Open ${target}`;
+        link.tooltip = vscode.l10n.t('Open {0}', target);
         found.push(link);
       }
       return found;

@@ -22,10 +22,10 @@ export interface ExportRequest {
 }
 
 const FORMAT_PICKS: Array<vscode.QuickPickItem & { format: ExportFormat }> = [
-  { format: 'html', label: 'HTML report', description: 'one file: timeline, request details, prompt skeleton; opens offline' },
-  { format: 'har', label: 'HAR 1.2', description: 'browser devtools, HTTP Toolkit' },
-  { format: 'jsonl', label: 'Original JSONL', description: "the original agent-interlude's record format (its analyze and report)" },
-  { format: 'otlp', label: 'OpenTelemetry (OTLP/JSON)', description: 'GenAI spans, a trace per conversation (Jaeger, Tempo, Langfuse, Phoenix)' },
+  { format: 'html', label: vscode.l10n.t('HTML report'), description: vscode.l10n.t('one file: timeline, request details, prompt skeleton; opens offline') },
+  { format: 'har', label: 'HAR 1.2', description: vscode.l10n.t('browser devtools, HTTP Toolkit') },
+  { format: 'jsonl', label: vscode.l10n.t('Original JSONL'), description: vscode.l10n.t("the original agent-interlude's record format (its analyze and report)") },
+  { format: 'otlp', label: 'OpenTelemetry (OTLP/JSON)', description: vscode.l10n.t('GenAI spans, a trace per conversation (Jaeger, Tempo, Langfuse, Phoenix)') },
 ];
 
 /** Ids from the tree: a session node (all its exchanges), exchange nodes (the selection), or `{ ids }`. */
@@ -61,13 +61,13 @@ export async function exportCaptures(
     index = await LogIndex.open([dir]);
   } catch (error) {
     if (error instanceof LogSourceError) {
-      void vscode.window.showInformationMessage(`Agent Interlude: nothing to export yet: ${error.message}`);
+      void vscode.window.showInformationMessage(vscode.l10n.t('Agent Interlude: nothing to export yet: {0}', error.message));
       return undefined;
     }
     throw error;
   }
   if (!index.exchanges().length) {
-    void vscode.window.showInformationMessage(`Agent Interlude: no captured exchanges in ${dir} to export.`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('Agent Interlude: no captured exchanges in {0} to export.', dir));
     return undefined;
   }
 
@@ -76,10 +76,10 @@ export async function exportCaptures(
     if (!ids) {
       const scope = await vscode.window.showQuickPick(
         [
-          { label: 'Whole capture folder', description: countOf(index.exchanges().length, 'exchange'), scope: 'all' as const },
-          { label: 'A session…', description: 'choose a session in the Captures view and use Export… on it', scope: 'session' as const },
+          { label: vscode.l10n.t('Whole capture folder'), description: countOf(index.exchanges().length, vscode.l10n.t('exchange'), vscode.l10n.t('exchanges')), scope: 'all' as const },
+          { label: vscode.l10n.t('A session…'), description: vscode.l10n.t('choose a session in the Captures view and use Export… on it'), scope: 'session' as const },
         ],
-        { title: 'Export captures', placeHolder: 'What to export' },
+        { title: vscode.l10n.t('Export captures'), placeHolder: vscode.l10n.t('What to export') },
       );
       if (!scope) return undefined;
       if (scope.scope === 'session') {
@@ -87,7 +87,8 @@ export async function exportCaptures(
         return undefined;
       }
     }
-    const pick = await vscode.window.showQuickPick(FORMAT_PICKS, { title: `Export ${ids ? countOf(ids.length, 'exchange') : 'the capture folder'}`, placeHolder: 'Format' });
+    const exportTitle = ids ? (ids.length === 1 ? vscode.l10n.t('Export {0} exchange', ids.length) : vscode.l10n.t('Export {0} exchanges', ids.length)) : vscode.l10n.t('Export the capture folder');
+    const pick = await vscode.window.showQuickPick(FORMAT_PICKS, { title: exportTitle, placeHolder: vscode.l10n.t('Format') });
     if (!pick) return undefined;
     format = pick.format;
   }
@@ -98,7 +99,7 @@ export async function exportCaptures(
     const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
     const target = await vscode.window.showSaveDialog({
       defaultUri: vscode.Uri.file(join(dirname(dir), `agent-interlude-${stamp}.${EXPORT_EXTENSIONS[format]}`)),
-      title: 'Export captures',
+      title: vscode.l10n.t('Export captures'),
     });
     if (!target) return undefined;
     path = target.fsPath;
@@ -108,7 +109,7 @@ export async function exportCaptures(
   const output = path;
   try {
     const result = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Exporting to ${basename(output)}`, cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Exporting to {0}', basename(output)), cancellable: true },
       async (progress, token) => {
         const abort = new AbortController();
         token.onCancellationRequested(() => abort.abort());
@@ -133,8 +134,12 @@ export async function exportCaptures(
     );
     host.log.info(`exported ${countOf(result.exchanges, 'exchange')} as ${format} to ${result.path} (${countOf(result.bytes, 'byte')}${mask ? ', secrets masked' : ', secrets NOT masked'})`);
     if (!request.quiet) {
-      void vscode.window.showInformationMessage(`Agent Interlude: exported ${countOf(result.exchanges, 'exchange')} to ${basename(result.path)}.`, 'Open').then((choice) => {
-        if (choice === 'Open') void vscode.env.openExternal(vscode.Uri.file(result.path));
+      const open = vscode.l10n.t('Open');
+      const exported = result.exchanges === 1
+        ? vscode.l10n.t('Agent Interlude: exported {0} exchange to {1}.', result.exchanges, basename(result.path))
+        : vscode.l10n.t('Agent Interlude: exported {0} exchanges to {1}.', result.exchanges, basename(result.path));
+      void vscode.window.showInformationMessage(exported, open).then((choice) => {
+        if (choice === open) void vscode.env.openExternal(vscode.Uri.file(result.path));
       });
     }
     return result;
@@ -144,7 +149,7 @@ export async function exportCaptures(
       return undefined;
     }
     host.log.error(`Export failed: ${error instanceof Error ? error.message : String(error)}`);
-    host.fail('Agent Interlude: the export failed. See output channel for more details.');
+    host.fail(vscode.l10n.t('Agent Interlude: the export failed. See output channel for more details.'));
     return undefined;
   }
 }

@@ -1,5 +1,6 @@
 // Entry point of the VS Code extension. Thin by design: it composes the core capture engine (src/core, no
 // `vscode` there) with commands, a status bar item and a log output channel.
+import './l10nSetup';
 import { secretReport } from '../core/analysis/secretReport';
 import * as vscode from 'vscode';
 import type { ListenerSpec } from '../core/listeners';
@@ -83,8 +84,9 @@ export function activate(context: vscode.ExtensionContext): void {
   registerCapturesTree(context, viewDeps);
 
   const openOutput = async (message: string, ...extra: string[]): Promise<string | undefined> => {
-    const choice = await vscode.window.showErrorMessage(message, ...extra, 'Open Output');
-    if (choice === 'Open Output') output.show();
+    const open = vscode.l10n.t('Open Output');
+    const choice = await vscode.window.showErrorMessage(message, ...extra, open);
+    if (choice === open) output.show();
     return choice;
   };
 
@@ -96,7 +98,7 @@ export function activate(context: vscode.ExtensionContext): void {
     if (choice.kind === 'unknownName') {
       output.error(`agentInterlude.captureWorkspaceFolder names "${choice.name}", which is not a folder of this workspace`);
       void settingsProblem(
-        `Agent Interlude: no workspace folder is named "${choice.name}" (setting agentInterlude.captureWorkspaceFolder).`,
+        vscode.l10n.t('Agent Interlude: no workspace folder is named "{0}" (setting agentInterlude.captureWorkspaceFolder).', choice.name),
         'captureWorkspaceFolder',
       );
       return undefined;
@@ -114,7 +116,7 @@ export function activate(context: vscode.ExtensionContext): void {
       outcome = await activeService.start({ listeners: settings.listeners, captureDir: location.dir, recording: recordingOptions(settings, output) });
     } catch (error) {
       output.error(`Start Interlude failed: ${error instanceof Error ? error.message : String(error)}`);
-      void openOutput('Agent Interlude could not start. See output channel for more details.');
+      void openOutput(vscode.l10n.t('Agent Interlude could not start. See output channel for more details.'));
       return status();
     }
     switch (outcome.kind) {
@@ -122,11 +124,11 @@ export function activate(context: vscode.ExtensionContext): void {
         break;
       case 'invalid':
         output.error(`Start Interlude: ${outcome.reason}`);
-        void settingsProblem(`Agent Interlude cannot start: ${outcome.reason}.`);
+        void settingsProblem(vscode.l10n.t('Agent Interlude cannot start: {0}.', outcome.reason));
         break;
       case 'noneListening':
         for (const listener of outcome.listeners) output.error(`port ${listener.spec.port}: ${listener.error}`);
-        void openOutput('Agent Interlude could not open any of its ports. See output channel for more details.');
+        void openOutput(vscode.l10n.t('Agent Interlude could not open any of its ports. See output channel for more details.'));
         break;
       case 'started': {
         const { state } = outcome;
@@ -141,7 +143,7 @@ export function activate(context: vscode.ExtensionContext): void {
           }
         }
         reportFailedListeners(state);
-        if (location.note) void vscode.window.showInformationMessage(`Agent Interlude: ${location.note} (${state.captureDir}).`);
+        if (location.note) void vscode.window.showInformationMessage(vscode.l10n.t('Agent Interlude: {0} ({1}).', location.note, state.captureDir));
         // The setting may have changed while this start was under way (its change event found nothing running).
         void restartForListeners();
         break;
@@ -154,8 +156,7 @@ export function activate(context: vscode.ExtensionContext): void {
     for (const listener of state.listeners.filter((candidate) => candidate.error !== undefined)) {
       output.error(`port ${listener.spec.port}: ${listener.error}`);
       void settingsProblem(
-        `Agent Interlude: port ${listener.spec.port} (${listener.spec.agent}) is not listening: ${listener.error}. ` +
-          'The other listeners are running.',
+        vscode.l10n.t('Agent Interlude: port {0} ({1}) is not listening: {2}. The other listeners are running.', listener.spec.port, listener.spec.agent, listener.error ?? ''),
       );
     }
   };
@@ -168,14 +169,16 @@ export function activate(context: vscode.ExtensionContext): void {
     if (moved.length === 0) return;
     const pairs = moved.map((listener) => `${listener.spec.agent} ${listener.fallbackFrom} → ${listener.port}`).join(', ');
     void vscode.window.showInformationMessage(
-      `Agent Interlude: ${moved.length === 1 ? 'a port was' : 'ports were'} in use (often another window), so this window ` +
-        `listens elsewhere: ${pairs}. Terminals, Copy Agent Setup and the status bar use the new ${moved.length === 1 ? 'port' : 'ports'}.`,
+      moved.length === 1
+        ? vscode.l10n.t('Agent Interlude: a port was in use (often another window), so this window listens elsewhere: {0}. Terminals, Copy Agent Setup and the status bar use the new port.', pairs)
+        : vscode.l10n.t('Agent Interlude: ports were in use (often another window), so this window listens elsewhere: {0}. Terminals, Copy Agent Setup and the status bar use the new ports.', pairs),
     );
   };
 
   const settingsProblem = async (message: string, setting = 'listeners'): Promise<void> => {
-    const choice = await openOutput(message, 'Open Settings');
-    if (choice === 'Open Settings') {
+    const openSettings = vscode.l10n.t('Open Settings');
+    const choice = await openOutput(message, openSettings);
+    if (choice === openSettings) {
       await vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.${setting}`);
     }
   };
@@ -192,7 +195,7 @@ export function activate(context: vscode.ExtensionContext): void {
   // show stopped, as after Stop, and say so.
   const crashed = async (): Promise<void> => {
     await stop();
-    void openOutput('Agent Interlude stopped unexpectedly: its listeners are closed. Start Interlude again to resume capturing.');
+    void openOutput(vscode.l10n.t('Agent Interlude stopped unexpectedly: its listeners are closed. Start Interlude again to resume capturing.'));
   };
 
   // The listeners are read when Interlude starts. When their setting changes while it runs (the user edits it;
@@ -240,11 +243,12 @@ export function activate(context: vscode.ExtensionContext): void {
   /** Copy Agent Setup and Run Codex need running listeners: offer to start first. */
   const runningListeners = async (): Promise<ListenerStatus[] | undefined> => {
     if (!activeService.running) {
+      const startLabel = vscode.l10n.t('Start Interlude');
       const answer = await vscode.window.showInformationMessage(
-        'Agent Interlude is not running. Start it to point the agent at the real ports?',
-        'Start Interlude',
+        vscode.l10n.t('Agent Interlude is not running. Start it to point the agent at the real ports?'),
+        startLabel,
       );
-      if (answer !== 'Start Interlude') return undefined;
+      if (answer !== startLabel) return undefined;
       await start();
     }
     return activeService.running?.listeners;

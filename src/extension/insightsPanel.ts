@@ -208,7 +208,7 @@ class InsightsController extends CapturePanel {
   private probe?: InsightsStatus['probe'];
 
   constructor(context: vscode.ExtensionContext, deps: CaptureViewDeps) {
-    super(context, deps, INSIGHTS_VIEW_TYPE, 'Insights');
+    super(context, deps, INSIGHTS_VIEW_TYPE, vscode.l10n.t('Insights'));
   }
 
   protected capturesChanged(): Promise<void> {
@@ -361,14 +361,14 @@ class InsightsController extends CapturePanel {
   protected html(webview: vscode.Webview): string {
     return webviewPageHtml(webview, this.context.extensionUri, {
       page: 'insights',
-      title: 'Insights',
+      title: vscode.l10n.t('Insights'),
       sharedStyles: ['explain'],
-      body: `<nav class="tabs" role="tablist" aria-label="Insights">
-  <button type="button" role="tab" id="tab-overview" data-tab="overview" aria-controls="panel-overview">Overview</button>
-  <button type="button" role="tab" id="tab-tokens" data-tab="tokens" aria-controls="panel-tokens">Tokens and cache</button>
-  <button type="button" role="tab" id="tab-cache" data-tab="cache" aria-controls="panel-cache">Cache and cost</button>
-  <button type="button" role="tab" id="tab-tools" data-tab="tools" aria-controls="panel-tools">Tools</button>
-  <button type="button" role="tab" id="tab-graph" data-tab="graph" aria-controls="panel-graph">Conversation graph</button>
+      body: `<nav class="tabs" role="tablist" aria-label="${vscode.l10n.t('Insights')}">
+  <button type="button" role="tab" id="tab-overview" data-tab="overview" aria-controls="panel-overview">${vscode.l10n.t('Overview')}</button>
+  <button type="button" role="tab" id="tab-tokens" data-tab="tokens" aria-controls="panel-tokens">${vscode.l10n.t('Tokens and cache')}</button>
+  <button type="button" role="tab" id="tab-cache" data-tab="cache" aria-controls="panel-cache">${vscode.l10n.t('Cache and cost')}</button>
+  <button type="button" role="tab" id="tab-tools" data-tab="tools" aria-controls="panel-tools">${vscode.l10n.t('Tools')}</button>
+  <button type="button" role="tab" id="tab-graph" data-tab="graph" aria-controls="panel-graph">${vscode.l10n.t('Conversation graph')}</button>
   <span id="summary" class="summary" aria-live="polite"></span>
 </nav>
 <main>

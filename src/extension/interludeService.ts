@@ -2,6 +2,7 @@
 // what is running now. No UI here; the extension entry turns its results into the status bar, notifications
 // and the output channel.
 import { EventEmitter } from 'node:events';
+import * as l10n from '@vscode/l10n';
 import type { ListenerStatus, RecordWritten } from '../core/proxy';
 import { RelayHost } from '../core/relayHost';
 import type { RecordingOptions } from '../core/captureRecorder';
@@ -107,7 +108,7 @@ export class InterludeService {
 
   private async doStart(request: StartRequest): Promise<StartOutcome> {
     if (this.state) return { kind: 'alreadyRunning', state: this.state };
-    if (request.listeners.length === 0) return { kind: 'invalid', reason: 'no listeners are configured' };
+    if (request.listeners.length === 0) return { kind: 'invalid', reason: l10n.t('no listeners are configured') };
     for (const spec of request.listeners) {
       try {
         validateListener(spec);

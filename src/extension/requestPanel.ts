@@ -75,7 +75,7 @@ export function exchangeLabel(summary: ExchangeSummary): string {
 }
 
 function panelTitle(summary: ExchangeSummary | undefined, id: string): string {
-  return summary ? `Request: ${summary.method} ${summary.path}` : `Request ${id}`;
+  return summary ? vscode.l10n.t('Request: {0} {1}', summary.method, summary.path) : vscode.l10n.t('Request {0}', id);
 }
 
 class RequestPanelController extends CapturePanel {
@@ -90,7 +90,7 @@ class RequestPanelController extends CapturePanel {
     deps: CaptureViewDeps,
     private readonly captureDir: () => string,
   ) {
-    super(context, deps, REQUEST_VIEW_TYPE, 'Request');
+    super(context, deps, REQUEST_VIEW_TYPE, vscode.l10n.t('Request'));
   }
 
   /** Tests may pass `{ clickSegment: true }`: the page clicks the changed segment's link as a user would. */
@@ -219,7 +219,7 @@ class RequestPanelController extends CapturePanel {
         await index.refresh();
         records = await index.readExchange(id);
       }
-      if (!records) return { type: 'missing', id, reason: `No exchange ${id} in ${this.captureDir()}.` };
+      if (!records) return { type: 'missing', id, reason: vscode.l10n.t('No exchange {0} in {1}.', id, this.captureDir()) };
       const exchange: ExchangeView = { summary: records.summary };
       if (records.request) {
         exchange.request = records.request;
@@ -296,15 +296,16 @@ class RequestPanelController extends CapturePanel {
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       this.deps.output.error(`Open Request: ${reason}`);
+      const openOutput = vscode.l10n.t('Open Output');
       const choice = await vscode.window.showErrorMessage(
-        'Agent Interlude could not read the capture logs. See output channel for more details.',
-        'Open Output',
+        vscode.l10n.t('Agent Interlude could not read the capture logs. See output channel for more details.'),
+        openOutput,
       );
-      if (choice === 'Open Output') this.deps.output.show();
+      if (choice === openOutput) this.deps.output.show();
       return undefined;
     }
     if (exchanges.length === 0) {
-      void vscode.window.showInformationMessage(`Agent Interlude: nothing captured yet in ${this.captureDir()}.`);
+      void vscode.window.showInformationMessage(vscode.l10n.t('Agent Interlude: nothing captured yet in {0}.', this.captureDir()));
       return undefined;
     }
     const items = exchanges
@@ -320,8 +321,8 @@ class RequestPanelController extends CapturePanel {
         };
       });
     const chosen = await vscode.window.showQuickPick(items, {
-      title: 'Open Request',
-      placeHolder: 'Pick a captured exchange (most recent first)',
+      title: vscode.l10n.t('Open Request'),
+      placeHolder: vscode.l10n.t('Pick a captured exchange (most recent first)'),
       matchOnDescription: true,
     });
     return chosen?.id;
@@ -350,9 +351,9 @@ class RequestPanelController extends CapturePanel {
   protected html(webview: vscode.Webview): string {
     return webviewPageHtml(webview, this.context.extensionUri, {
       page: 'request',
-      title: 'Request',
+      title: vscode.l10n.t('Request'),
       sharedStyles: ['explain'],
-      body: `<main id="root" aria-live="polite"><p class="placeholder">Loading…</p></main>`,
+      body: `<main id="root" aria-live="polite"><p class="placeholder">${vscode.l10n.t('Loading…')}</p></main>`,
     });
   }
 

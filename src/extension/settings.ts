@@ -72,7 +72,7 @@ export function resolveCaptureDir(
   if (folder) return { dir: join(folder.uri.fsPath, configured || CAPTURE_FOLDER_NAME) };
   return {
     dir: join(globalStorage.fsPath, configured || 'captures'),
-    note: 'no folder is open, so captures go to the extension’s global storage',
+    note: vscode.l10n.t('no folder is open, so captures go to the extension’s global storage'),
   };
 }
 

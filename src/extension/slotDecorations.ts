@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { slotBreaks } from '../core/analysis/explain';
 import { slotValuesMarkdownLines } from '../core/analysis/readableRequest';
 import { usd } from '../webview/explainFormat';
-import { countOf, tokensOf } from '../shared/countText';
+import { tokensOf } from '../shared/countText';
 import type { ExplainSource } from './explainSource';
 import { parsePromptUri, PROMPT_SCHEME, type PromptDocumentProvider } from './promptDocuments';
 
@@ -73,7 +73,9 @@ export class SlotDecorations implements vscode.Disposable {
     if (!slot || !document.lineAt(position.line).text.startsWith('⟪slot ')) return undefined;
     const markdown = new vscode.MarkdownString();
     markdown.appendMarkdown(
-      `**Slot ${slot.number}**: ${countOf(slot.slot.values.length, 'distinct value')}; line ${slot.slot.canonicalLine} of the canonical prompt\n\n`,
+      `${slot.slot.values.length === 1
+        ? vscode.l10n.t('**Slot {0}**: {1} distinct value; line {2} of the canonical prompt', slot.number, slot.slot.values.length, slot.slot.canonicalLine)
+        : vscode.l10n.t('**Slot {0}**: {1} distinct values; line {2} of the canonical prompt', slot.number, slot.slot.values.length, slot.slot.canonicalLine)}\n\n`,
     );
     for (const line of slotValuesMarkdownLines(slot.slot)) {
       markdown.appendMarkdown('- ');

@@ -14,7 +14,7 @@ export class InterludeStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('agentInterlude.status', vscode.StatusBarAlignment.Right, 100);
 
   constructor() {
-    this.item.name = 'Agent Interlude';
+    this.item.name = vscode.l10n.t('Agent Interlude');
     this.showStopped();
     this.item.show();
   }
@@ -32,36 +32,38 @@ export class InterludeStatusBar implements vscode.Disposable {
   showRunning(listeners: readonly ListenerStatus[], captureDir: string, captures = 0, busy = false, secrets?: SecretCount): void {
     const running = listeners.filter((listener) => listener.port !== undefined);
     const ports = running.map((listener) => listener.port).join(' · ');
-    this.item.text = `${busy ? '$(sync~spin) ' : ''}$(radio-tower) Interlude ${ports} · ${captures}`;
+    this.item.text = `${busy ? '$(sync~spin) ' : ''}${vscode.l10n.t('$(radio-tower) Interlude {0} · {1}', ports, captures)}`;
     const tooltip = new vscode.MarkdownString(undefined, true);
     tooltip.isTrusted = false;
-    tooltip.appendMarkdown('**Agent Interlude** is capturing\n\n');
+    tooltip.appendMarkdown(`${vscode.l10n.t('**Agent Interlude** is capturing')}\n\n`);
     for (const listener of listeners) {
       const line = listener.port !== undefined
         ? `${listener.port} → ${listener.spec.upstream} (${listener.spec.agent})` +
-          (listener.fallbackFrom !== undefined ? ` — ${listener.fallbackFrom} was in use` : '')
-        : `${listener.spec.port} not running: ${listener.error ?? 'unknown error'}`;
+          (listener.fallbackFrom !== undefined ? vscode.l10n.t(' — {0} was in use', listener.fallbackFrom) : '')
+        : vscode.l10n.t('{0} not running: {1}', listener.spec.port, listener.error ?? vscode.l10n.t('unknown error'));
       tooltip.appendText(`${line}\n`);
       tooltip.appendMarkdown('\n');
     }
-    tooltip.appendText(`Captures: ${captureDir}\n`);
+    tooltip.appendText(`${vscode.l10n.t('Captures: {0}', captureDir)}\n`);
     tooltip.appendMarkdown('\n');
     if (secrets?.exchanges) {
       tooltip.appendText(
-        `⚠ ${secrets.exchanges} exchange${secrets.exchanges === 1 ? ' carries' : 's carry'} secrets in the capture folder` +
-          (secrets.masked === secrets.exchanges ? ' (masked in the log)' : ' (the log holds them; see agentInterlude.redact)') + '\n',
+        (secrets.exchanges === 1
+          ? vscode.l10n.t('⚠ 1 exchange carries secrets in the capture folder')
+          : vscode.l10n.t('⚠ {0} exchanges carry secrets in the capture folder', secrets.exchanges)) +
+          (secrets.masked === secrets.exchanges ? vscode.l10n.t(' (masked in the log)') : vscode.l10n.t(' (the log holds them; see agentInterlude.redact)')) + '\n',
       );
       tooltip.appendMarkdown('\n');
     }
-    tooltip.appendText(`${captures} captured this run${busy ? ', streaming now' : ''}. Click for actions.`);
+    tooltip.appendText(busy ? vscode.l10n.t('{0} captured this run, streaming now. Click for actions.', captures) : vscode.l10n.t('{0} captured this run. Click for actions.', captures));
     this.item.tooltip = tooltip;
-    this.item.command = { command: CommandId.InternalStatusMenu, title: 'Agent Interlude actions' };
+    this.item.command = { command: CommandId.InternalStatusMenu, title: vscode.l10n.t('Agent Interlude actions') };
   }
 
   showStopped(): void {
-    this.item.text = '$(radio-tower) Interlude';
-    this.item.tooltip = 'Agent Interlude is stopped. Click to start capturing.';
-    this.item.command = { command: CommandId.Start, title: 'Start Interlude' };
+    this.item.text = vscode.l10n.t('$(radio-tower) Interlude');
+    this.item.tooltip = vscode.l10n.t('Agent Interlude is stopped. Click to start capturing.');
+    this.item.command = { command: CommandId.Start, title: vscode.l10n.t('Start Interlude') };
   }
 
   dispose(): void {

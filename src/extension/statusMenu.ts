@@ -12,14 +12,14 @@ export async function showStatusMenu(running: boolean): Promise<void> {
     return;
   }
   const items: MenuItem[] = [
-    { label: '$(debug-stop) Stop Interlude', description: 'free every port', command: CommandId.Stop },
-    { label: '$(copy) Copy Agent Setup', description: 'the command that points Claude Code or Codex here', command: CommandId.CopyAgentSetup },
-    { label: '$(terminal) Run Codex through Interlude', description: 'a terminal running codex on this listener', command: CommandId.RunCodex },
-    { label: '$(timeline-view-icon) Open Timeline', description: 'the exchanges as a sequence diagram', command: CommandId.OpenTimeline },
-    { label: '$(graph-line) Open Insights', description: 'prompts, tokens and cache, tools, conversation graph', command: CommandId.OpenInsights },
-    { label: '$(folder-opened) Open Capture Folder', command: CommandId.OpenCaptureFolder },
-    { label: '$(graph) Analyze Captures', command: CommandId.Analyze },
+    { label: `$(debug-stop) ${vscode.l10n.t('Stop Interlude')}`, description: vscode.l10n.t('free every port'), command: CommandId.Stop },
+    { label: `$(copy) ${vscode.l10n.t('Copy Agent Setup')}`, description: vscode.l10n.t('the command that points Claude Code or Codex here'), command: CommandId.CopyAgentSetup },
+    { label: `$(terminal) ${vscode.l10n.t('Run Codex through Interlude')}`, description: vscode.l10n.t('a terminal running codex on this listener'), command: CommandId.RunCodex },
+    { label: `$(timeline-view-icon) ${vscode.l10n.t('Open Timeline')}`, description: vscode.l10n.t('the exchanges as a sequence diagram'), command: CommandId.OpenTimeline },
+    { label: `$(graph-line) ${vscode.l10n.t('Open Insights')}`, description: vscode.l10n.t('prompts, tokens and cache, tools, conversation graph'), command: CommandId.OpenInsights },
+    { label: `$(folder-opened) ${vscode.l10n.t('Open Capture Folder')}`, command: CommandId.OpenCaptureFolder },
+    { label: `$(graph) ${vscode.l10n.t('Analyze Captures')}`, command: CommandId.Analyze },
   ];
-  const picked = await vscode.window.showQuickPick(items, { title: 'Agent Interlude' });
+  const picked = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Agent Interlude') });
   if (picked) await vscode.commands.executeCommand(picked.command);
 }

@@ -1,7 +1,7 @@
 // Wires new integrated terminals to the claude listener: ANTHROPIC_BASE_URL through the terminal environment
 // API, so `claude` typed in any VS Code terminal is captured. Not persistent: after a reload nothing listens
 // until Interlude starts again, and a stale URL would break `claude`.
-import type * as vscode from 'vscode';
+import * as vscode from 'vscode';
 import type { ListenerStatus } from '../core/proxy';
 import { LOOPBACK_HOST } from '../core/listeners';
 
@@ -21,9 +21,11 @@ export class TerminalWiring {
     }
     const url = `http://${LOOPBACK_HOST}:${claude.port}`;
     this.collection.replace(CLAUDE_ENV, url);
-    this.collection.description =
-      `Agent Interlude sets ${CLAUDE_ENV}=${url} so Claude Code in this terminal is captured ` +
-      '(setting agentInterlude.terminalIntegration turns this off).';
+    this.collection.description = vscode.l10n.t(
+      'Agent Interlude sets {0}={1} so Claude Code in this terminal is captured (setting agentInterlude.terminalIntegration turns this off).',
+      CLAUDE_ENV,
+      url,
+    );
   }
 
   clear(): void {

@@ -160,7 +160,7 @@ function sameRow(a: TimelineRow, b: TimelineRow): boolean {
 }
 
 function requestDetail(record: unknown): DetailSection[] {
-  if (!record) return [{ title: 'Request', lines: ['The request record was not logged.'] }];
+  if (!record) return [{ title: vscode.l10n.t('Request'), lines: [vscode.l10n.t('The request record was not logged.')] }];
   const system = systemTextOf(record);
   const tools = toolsOf(record)
     .map((tool) => (isRecord(tool) ? (typeof tool.name === 'string' ? tool.name : isRecord(tool.function) ? String(tool.function.name) : '?') : '?'))
@@ -172,43 +172,43 @@ function requestDetail(record: unknown): DetailSection[] {
     const text = messagesText([message]).replace(/\s+/g, ' ').trim();
     return `#${messages.length - shown.length + index + 1} ${role}: ${clip(text, 600)}`;
   });
-  if (messages.length > shown.length) messageLines.unshift(`(${messages.length - shown.length} earlier messages not shown)`);
+  if (messages.length > shown.length) messageLines.unshift(vscode.l10n.t('({0} earlier messages not shown)', messages.length - shown.length));
   return [
-    { title: `System (${countOf(system?.length ?? 0, 'character')})`, lines: [system ? clip(system) : 'none'] },
-    { title: `Tools (${tools.length})`, lines: [tools.length ? tools.join(', ') : 'none'] },
-    { title: `Messages (${messages.length})`, lines: messageLines.length ? messageLines : ['none'] },
+    { title: vscode.l10n.t('System ({0})', countOf(system?.length ?? 0, vscode.l10n.t('character'), vscode.l10n.t('characters'))), lines: [system ? clip(system) : vscode.l10n.t('none')] },
+    { title: vscode.l10n.t('Tools ({0})', tools.length), lines: [tools.length ? tools.join(', ') : vscode.l10n.t('none')] },
+    { title: vscode.l10n.t('Messages ({0})', messages.length), lines: messageLines.length ? messageLines : [vscode.l10n.t('none')] },
   ];
 }
 
 function responseDetail(summary: ExchangeSummary | undefined, record: unknown): DetailSection[] {
-  if (!record) return [{ title: 'Response', lines: [summary?.pending ? 'The response is still pending.' : 'The response record was not logged.'] }];
+  if (!record) return [{ title: vscode.l10n.t('Response'), lines: [summary?.pending ? vscode.l10n.t('The response is still pending.') : vscode.l10n.t('The response record was not logged.')] }];
   const sections: DetailSection[] = [];
   const response = record as Record<string, unknown>;
   const reconstructed = isRecord(response.reconstructed) ? response.reconstructed : undefined;
   const text = reconstructed && typeof reconstructed.text === 'string' ? reconstructed.text : responseTextOf(record);
-  sections.push({ title: 'Text', lines: [text ? clip(text) : 'none'] });
+  sections.push({ title: vscode.l10n.t('Text'), lines: [text ? clip(text) : vscode.l10n.t('none')] });
   const toolUses = reconstructed && Array.isArray(reconstructed.tool_uses) ? reconstructed.tool_uses : [];
   sections.push({
-    title: `Tool uses (${toolUses.length || summary?.toolUses?.length || 0})`,
+    title: vscode.l10n.t('Tool uses ({0})', toolUses.length || summary?.toolUses?.length || 0),
     lines: toolUses.length
       ? toolUses.map((use) => (isRecord(use) ? `${String(use.name)} ${clip(typeof use.input === 'string' ? use.input : JSON.stringify(use.input ?? null), 600)}` : '?'))
       : summary?.toolUses?.length
         ? [summary.toolUses.join(', ')]
-        : ['none'],
+        : [vscode.l10n.t('none')],
   });
   const usage = summary?.usage;
   sections.push({
-    title: 'Usage',
+    title: vscode.l10n.t('Usage'),
     lines: [
       usage
-        ? `in ${usage.input.toLocaleString()} · out ${usage.output.toLocaleString()} · cache read ${usage.cacheRead.toLocaleString()} · cache write ${usage.cacheCreation.toLocaleString()}`
-        : 'not reported',
-      `status ${String(response.status ?? '—')}${summary?.stopReason ? ` · stop ${summary.stopReason}` : ''}${summary?.rttMs !== undefined ? ` · round trip ${summary.rttMs} ms` : ''}`,
+        ? vscode.l10n.t('in {0} · out {1} · cache read {2} · cache write {3}', usage.input.toLocaleString(), usage.output.toLocaleString(), usage.cacheRead.toLocaleString(), usage.cacheCreation.toLocaleString())
+        : vscode.l10n.t('not reported'),
+      `${vscode.l10n.t('status {0}', String(response.status ?? '—'))}${summary?.stopReason ? vscode.l10n.t(' · stop {0}', summary.stopReason) : ''}${summary?.rttMs !== undefined ? vscode.l10n.t(' · round trip {0} ms', summary.rttMs) : ''}`,
     ],
   });
   const events = isRecord(response.event_types) ? Object.entries(response.event_types) : [];
-  sections.push({ title: 'Event types', lines: events.length ? events.map(([name, n]) => `${name} × ${String(n)}`) : [response.stream ? 'none' : 'not streamed'] });
-  if (typeof response.error === 'string') sections.push({ title: 'Error', lines: [clip(response.error)] });
+  sections.push({ title: vscode.l10n.t('Event types'), lines: events.length ? events.map(([name, n]) => `${name} × ${String(n)}`) : [response.stream ? vscode.l10n.t('none') : vscode.l10n.t('not streamed')] });
+  if (typeof response.error === 'string') sections.push({ title: vscode.l10n.t('Error'), lines: [clip(response.error)] });
   return sections;
 }
 
@@ -236,7 +236,7 @@ class TimelineController extends CapturePanel {
   private searchSerial = 0;
 
   constructor(context: vscode.ExtensionContext, deps: CaptureViewDeps) {
-    super(context, deps, TIMELINE_VIEW_TYPE, 'Timeline');
+    super(context, deps, TIMELINE_VIEW_TYPE, vscode.l10n.t('Timeline'));
   }
 
   async status(action?: unknown): Promise<TimelineStatus> {
@@ -462,12 +462,12 @@ class TimelineController extends CapturePanel {
     let detail: TimelineDetail;
     try {
       const records = index ? await index.readExchange(id) : undefined;
-      if (!records) detail = { id, half, sections: [{ title: 'Missing', lines: [`No exchange ${id} in the capture folder.`] }] };
+      if (!records) detail = { id, half, sections: [{ title: vscode.l10n.t('Missing'), lines: [vscode.l10n.t('No exchange {0} in the capture folder.', id)] }] };
       else if (half === 'request') detail = { id, half, sections: requestDetail(records.request) };
       else detail = { id, half, sections: responseDetail(records.summary, records.response) };
     } catch (error) {
       this.deps.output.error(`Timeline ${id}: ${errorText(error)}`);
-      detail = { id, half, sections: [{ title: 'Error', lines: [errorText(error)] }] };
+      detail = { id, half, sections: [{ title: vscode.l10n.t('Error'), lines: [errorText(error)] }] };
     }
     await this.panel?.webview.postMessage({ type: 'detail', detail } satisfies TimelineToWebview);
   }
@@ -475,24 +475,24 @@ class TimelineController extends CapturePanel {
   protected html(webview: vscode.Webview): string {
     return webviewPageHtml(webview, this.context.extensionUri, {
       page: 'timeline',
-      title: 'Timeline',
+      title: vscode.l10n.t('Timeline'),
       sharedStyles: ['explain'],
-      body: `<header class="toolbar" role="toolbar" aria-label="Timeline filters">
-  <label>Agent <select id="agent"><option value="">All agents</option></select></label>
-  <label>Tool invoked <select id="tool"><option value="">Any or none</option></select></label>
-  <label>Search <input id="query" type="search" placeholder="Text in prompts and responses" spellcheck="false"></label>
-  <label><input id="repeats" type="checkbox"> Repeats only</label>
-  <span class="range" role="group" aria-label="Time range">
-    <label>From <input id="from" type="datetime-local" step="1"></label>
-    <label>to <input id="to" type="datetime-local" step="1"></label>
-    <button id="clear-range" type="button" title="Show every time">All times</button>
+      body: `<header class="toolbar" role="toolbar" aria-label="${vscode.l10n.t('Timeline filters')}">
+  <label>${vscode.l10n.t('Agent')} <select id="agent"><option value="">${vscode.l10n.t('All agents')}</option></select></label>
+  <label>${vscode.l10n.t('Tool invoked')} <select id="tool"><option value="">${vscode.l10n.t('Any or none')}</option></select></label>
+  <label>${vscode.l10n.t('Search')} <input id="query" type="search" placeholder="${vscode.l10n.t('Text in prompts and responses')}" spellcheck="false"></label>
+  <label><input id="repeats" type="checkbox"> ${vscode.l10n.t('Repeats only')}</label>
+  <span class="range" role="group" aria-label="${vscode.l10n.t('Time range')}">
+    <label>${vscode.l10n.t('From')} <input id="from" type="datetime-local" step="1"></label>
+    <label>${vscode.l10n.t('to')} <input id="to" type="datetime-local" step="1"></label>
+    <button id="clear-range" type="button" title="${vscode.l10n.t('Show every time')}">${vscode.l10n.t('All times')}</button>
   </span>
-  <label>Session gap (s) <input id="gap" type="number" min="0" step="1" value="${String(Math.round(this.gapSeconds))}"></label>
+  <label>${vscode.l10n.t('Session gap (s)')} <input id="gap" type="number" min="0" step="1" value="${String(Math.round(this.gapSeconds))}"></label>
   <span id="summary" class="summary" aria-live="polite"></span>
 </header>
-<div id="density" class="density" role="group" aria-label="Exchanges per hour: choose an hour to show only it"></div>
-<div class="lanes" aria-hidden="true"><span>Agent</span><span>API</span></div>
-<div id="viewport" class="viewport" tabindex="0" role="list" aria-label="Exchanges (arrow keys move, Enter expands, O opens the request)"><div id="spacer" class="spacer"></div></div>`,
+<div id="density" class="density" role="group" aria-label="${vscode.l10n.t('Exchanges per hour: choose an hour to show only it')}"></div>
+<div class="lanes" aria-hidden="true"><span>${vscode.l10n.t('Agent')}</span><span>${vscode.l10n.t('API')}</span></div>
+<div id="viewport" class="viewport" tabindex="0" role="list" aria-label="${vscode.l10n.t('Exchanges (arrow keys move, Enter expands, O opens the request)')}"><div id="spacer" class="spacer"></div></div>`,
     });
   }
 

@@ -30,8 +30,11 @@ export function webviewPageHtml(webview: vscode.Webview, extensionUri: vscode.Ur
     `font-src ${webview.cspSource}`,
     `script-src 'nonce-${nonce}'`,
   ].join('; ');
+  // The page's strings: the bundle VS Code loaded for this display language (none in English), read by
+  // src/webview/l10n.ts. JSON in a data block, never run; `<` escaped so no string can close the element.
+  const bundle = JSON.stringify(vscode.l10n.bundle ?? {}).replace(/</g, '\\u003c');
   return `<!DOCTYPE html>
-<html lang="en">
+<html lang="${vscode.env.language}">
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
@@ -41,6 +44,7 @@ ${styles.map((style) => `<link rel="stylesheet" href="${style.toString()}">`).jo
 </head>
 <body>
 ${spec.body}
+<script type="application/json" id="interlude-l10n">${bundle}</script>
 <script nonce="${nonce}" src="${script.toString()}"></script>
 </body>
 </html>`;

@@ -1,4 +1,6 @@
-// Counts as users read them: "1 exchange", "2 exchanges", "1,024 exchanges". English only, like the rest of the UI.
+// Counts as users read them: "1 exchange", "2 exchanges", "1,024 exchanges". Callers pass the nouns through l10n.t.
+
+import * as l10n from '@vscode/l10n';
 
 const numbers = new Intl.NumberFormat('en-US');
 
@@ -15,4 +17,13 @@ export function nounOf(count: number, one: string, many = `${one}s`): string {
 /** A token count as the UI shows it: rounded, grouped, "1 token", "2,048 tokens". */
 export function tokensOf(count: number): string {
   return countOf(Math.round(count), 'token');
+}
+
+/**
+ * A token count in the UI's language: "1 token", "2,048 tokens" (or `shown` in place of the number, e.g. a count
+ * with its 5m / 1h split). @vscode/l10n is configured from vscode.l10n.bundle in the host and from the bundle the
+ * page embeds in a webview; with none it is English.
+ */
+export function tokensText(count: number, shown = numbers.format(Math.round(count))): string {
+  return Math.round(count) === 1 ? l10n.t('{0} token', shown) : l10n.t('{0} tokens', shown);
 }

@@ -1,9 +1,10 @@
 // How cache, composition and cost figures read, the same in every place that shows them: the request panel,
 // the timeline's marks, the insights tab (page bundles) and the Captures tree tooltip and slot hover (host).
 // Plain functions only: page bundles import this file, so it must never import `vscode` or runtime code.
+import * as l10n from '@vscode/l10n';
 import type { CacheExplanation, CompositionPartKind, CostBreakdown } from '../core/analysis/explain';
 import type { TokenUsage } from '../core/indexModel';
-import { tokensOf } from '../shared/countText';
+import { tokensText } from '../shared/countText';
 
 const counts = new Intl.NumberFormat('en-US');
 
@@ -35,7 +36,7 @@ export function hitRateOfUsage(usage: TokenUsage): number | null {
 
 /** `$0.0123`, or `unpriced (why)`: an unknown model is never shown as $0. */
 export function costText(cost: CostBreakdown): string {
-  if (!cost.priced || cost.total === null) return `unpriced${cost.unpricedReason ? ` (${cost.unpricedReason})` : ''}`;
+  if (!cost.priced || cost.total === null) return `${l10n.t('unpriced')}${cost.unpricedReason ? ` (${cost.unpricedReason})` : ''}`;
   return usd(cost.total);
 }
 
@@ -43,11 +44,11 @@ export function costText(cost: CostBreakdown): string {
 export function costParts(cost: CostBreakdown): string {
   if (!cost.priced) return '';
   const parts: Array<[string, number]> = [
-    ['input', cost.input],
-    ['output', cost.output],
-    ['cache read', cost.cacheRead],
-    ['cache write 5m', cost.cacheWrite5m],
-    ['cache write 1h', cost.cacheWrite1h],
+    [l10n.t('input'), cost.input],
+    [l10n.t('output'), cost.output],
+    [l10n.t('cache read'), cost.cacheRead],
+    [l10n.t('cache write 5m'), cost.cacheWrite5m],
+    [l10n.t('cache write 1h'), cost.cacheWrite1h],
   ];
   return parts
     .filter(([, value]) => value > 0)
@@ -63,19 +64,19 @@ export function writtenText(cache: Pick<CacheExplanation, 'written' | 'written5m
 
 /** One line for a tooltip: `hit 64% · read 9,000 · written 1,200 · uncached 12 · missed 0`. */
 export function cacheLine(cache: CacheExplanation): string {
-  return `hit ${percent(cache.hitRate)} · read ${tokenCount(cache.read)} · written ${writtenText(cache)} · uncached ${tokenCount(cache.uncached)} · missed ${tokenCount(cache.missed)}`;
+  return l10n.t('hit {0} · read {1} · written {2} · uncached {3} · missed {4}', percent(cache.hitRate), tokenCount(cache.read), writtenText(cache), tokenCount(cache.uncached), tokenCount(cache.missed));
 }
 
 export const PART_LABELS: Record<CompositionPartKind, string> = {
-  system: 'System prompt',
-  tools: 'Tool definitions',
-  context: 'Injected context',
-  history: 'Conversation history',
-  toolResults: 'Tool results',
-  newTurn: 'New user turn',
+  system: l10n.t('System prompt'),
+  tools: l10n.t('Tool definitions'),
+  context: l10n.t('Injected context'),
+  history: l10n.t('Conversation history'),
+  toolResults: l10n.t('Tool results'),
+  newTurn: l10n.t('New user turn'),
 };
 
 /** The composition's parts in words, e.g. `System prompt 3,100 tokens (12%)`. */
 export function partText(kind: CompositionPartKind, tokens: number, total: number): string {
-  return `${PART_LABELS[kind]} ${tokensOf(tokens)} (${total > 0 ? percent(tokens / total) : '0%'})`;
+  return `${PART_LABELS[kind]} ${tokensText(tokens)} (${total > 0 ? percent(tokens / total) : '0%'})`;
 }

@@ -6,6 +6,7 @@ import { capturesTreeTests } from './capturesTree.test';
 import { diffsTests } from './diffs.test';
 import { explainTests } from './explain.test';
 import { insightsTests } from './insights.test';
+import { l10nTests } from './l10n.test';
 import { relayCrashTests } from './relayCrash.test';
 import { requestPanelTests } from './requestPanel.test';
 import { secretsExportTests } from './secretsExport.test';
@@ -29,5 +30,6 @@ export function run(): Promise<void> {
     threadBlockTests();
     relayCrashTests();
     explainTests();
+    l10nTests();
   });
 }

@@ -45,6 +45,8 @@ describe('packaging (npm run package)', function () {
       /^extension\/dist\/(webview\/)?[\w.-]+\.js$/,
       /^extension\/media\/[\w.-]+$/,
       /^extension\/media\/walkthrough\/[\w.-]+\.md$/,
+      /^extension\/package\.nls(\.[\w-]+)?\.json$/,
+      /^extension\/l10n\/bundle\.l10n(\.[\w-]+)?\.json$/,
     ];
     const unexpected = entries.filter((entry) => !entry.endsWith('/') && !allowed.some((pattern) => pattern.test(entry)));
     assert.deepEqual(unexpected, [], `unexpected files in the .vsix:\n${unexpected.join('\n')}`);
@@ -62,6 +64,10 @@ describe('packaging (npm run package)', function () {
       'extension/media/interlude.svg',
       'extension/media/request.css',
       'extension/media/walkthrough/start.md',
+      'extension/package.nls.json',
+      'extension/package.nls.zh-tw.json',
+      'extension/l10n/bundle.l10n.json',
+      'extension/l10n/bundle.l10n.zh-tw.json',
     ]) {
       assert.ok(entries.includes(required), `${required} is in the .vsix (entries: ${entries.join(', ')})`);
     }

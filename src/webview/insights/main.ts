@@ -1,8 +1,10 @@
 // The insights panel's page: tabs over the host's analyses. Everything captured (agent, model and tool names,
 // schemas, invocation inputs, family labels) is hostile input: it reaches the DOM through textContent and
 // attribute-free DOM APIs only; the chart and the graph are SVG built with createElementNS.
+import '../l10n';
+import * as l10n from '@vscode/l10n';
 import { markBidiControls } from '../../shared/bidiText';
-import { countOf } from '../../shared/countText';
+import { countOf, tokensText } from '../../shared/countText';
 import {
   INSIGHTS_TABS,
   parseInsightsState,
@@ -25,7 +27,7 @@ declare function acquireVsCodeApi(): VsCodeApi;
 
 const vscode = acquireVsCodeApi();
 const SVG = 'http://www.w3.org/2000/svg';
-const TABS: Record<InsightsTab, string> = { overview: 'Overview', tokens: 'Tokens and cache', cache: 'Cache and cost', tools: 'Tools', graph: 'Conversation graph' };
+const TABS: Record<InsightsTab, string> = { overview: l10n.t('Overview'), tokens: l10n.t('Tokens and cache'), cache: l10n.t('Cache and cost'), tools: l10n.t('Tools'), graph: l10n.t('Conversation graph') };
 
 function byId<T extends HTMLElement>(id: string): T {
   const node = document.getElementById(id);
@@ -98,7 +100,7 @@ function linkButton(text: string, onClick: () => void, label?: string): HTMLButt
 /** A tool count that opens the Tools tab at that agent's definitions. */
 function toolsLink(agent: string, tools: number): HTMLButtonElement | string {
   if (tools === 0) return '0';
-  const button = linkButton(number(tools), () => showToolsOf(agent), `Show the ${countOf(tools, 'tool')} of ${agent}`);
+  const button = linkButton(number(tools), () => showToolsOf(agent), l10n.t('Show the {0} of {1}', countOf(tools, l10n.t('tool'), l10n.t('tools')), agent));
   button.dataset.toolsAgent = agent;
   return button;
 }
@@ -117,12 +119,12 @@ function empty(section: HTMLElement, text: string): void {
 }
 
 function renderOverview(section: HTMLElement, d: InsightsData): void {
-  section.append(el('h2', 'Per agent'));
-  if (d.agents.length === 0) empty(section, 'No analyzable exchanges in the capture folder yet.');
+  section.append(el('h2', l10n.t('Per agent')));
+  if (d.agents.length === 0) empty(section, l10n.t('No analyzable exchanges in the capture folder yet.'));
   else
     section.append(
       table(
-        ['Agent', 'Requests', 'Distinct system samples', 'Median system size (chars)', 'Fixed-line share', 'Slots', 'Tools'],
+        [l10n.t('Agent'), l10n.t('Requests'), l10n.t('Distinct system samples'), l10n.t('Median system size (chars)'), l10n.t('Fixed-line share'), l10n.t('Slots'), l10n.t('Tools')],
         d.agents.map((agent) => [
           agent.agent,
           number(agent.requests),
@@ -132,14 +134,14 @@ function renderOverview(section: HTMLElement, d: InsightsData): void {
           number(agent.slots),
           toolsLink(agent.agent, agent.tools),
         ]),
-        'Per-agent figures',
+        l10n.t('Per-agent figures'),
       ),
     );
   if (d.comparison.length > 0) {
-    section.append(el('h2', 'Cross-agent comparison'));
+    section.append(el('h2', l10n.t('Cross-agent comparison')));
     section.append(
       table(
-        ['Agent', 'System representation', 'Median system (chars)', 'Distinct systems', 'Tools', 'Schema key', 'Container'],
+        [l10n.t('Agent'), l10n.t('System representation'), l10n.t('Median system (chars)'), l10n.t('Distinct systems'), l10n.t('Tools'), l10n.t('Schema key'), l10n.t('Container')],
         d.comparison.map((column) => [
           column.agent,
           column.systemRepresentation,
@@ -149,17 +151,17 @@ function renderOverview(section: HTMLElement, d: InsightsData): void {
           column.toolSchemaKey,
           column.toolContainer,
         ]),
-        'Cross-agent comparison',
+        l10n.t('Cross-agent comparison'),
       ),
     );
   }
   const families = d.agents.flatMap((agent) => agent.families.map((family) => ({ agent: agent.agent, family })));
-  section.append(el('h2', 'System prompt families'));
-  if (families.length === 0) empty(section, 'No system prompts.');
+  section.append(el('h2', l10n.t('System prompt families')));
+  if (families.length === 0) empty(section, l10n.t('No system prompts.'));
   else
     section.append(
       table(
-        ['Agent', 'Family', 'First line', 'Requests', 'Slots', ''],
+        [l10n.t('Agent'), l10n.t('Family'), l10n.t('First line'), l10n.t('Requests'), l10n.t('Slots'), ''],
         families.map(({ agent, family }) => [
           agent,
           String(family.id),
@@ -168,22 +170,22 @@ function renderOverview(section: HTMLElement, d: InsightsData): void {
           number(family.slots),
           linkButton('Skeleton diff', () => vscode.postMessage({ type: 'skeletonDiff', agent, family: family.id }), `Show skeleton diff of ${agent} family ${family.id}`),
         ]),
-        'System prompt families',
+        l10n.t('System prompt families'),
       ),
     );
 }
 
 const SERIES = [
-  { key: 'input', label: 'Input', className: 's-input' },
-  { key: 'output', label: 'Output', className: 's-output' },
-  { key: 'cacheRead', label: 'Cache read', className: 's-read' },
-  { key: 'cacheCreation', label: 'Cache creation', className: 's-write' },
+  { key: 'input', label: l10n.t('Input'), className: 's-input' },
+  { key: 'output', label: l10n.t('Output'), className: 's-output' },
+  { key: 'cacheRead', label: l10n.t('Cache read'), className: 's-read' },
+  { key: 'cacheCreation', label: l10n.t('Cache creation'), className: 's-write' },
 ] as const;
 
 function renderChart(d: InsightsData): Element {
   const wrap = el('figure', undefined, 'chart');
   if (d.buckets.length === 0) {
-    wrap.append(el('figcaption', 'No token usage recorded yet.'));
+    wrap.append(el('figcaption', l10n.t('No token usage recorded yet.')));
     return wrap;
   }
   const width = 720;
@@ -191,7 +193,7 @@ function renderChart(d: InsightsData): Element {
   const pad = 28;
   const max = Math.max(1, ...d.buckets.map((b) => b.input + b.output + b.cacheRead + b.cacheCreation));
   const chart = svg('svg', { viewBox: `0 0 ${width} ${height + pad}`, role: 'img', class: 'bars' });
-  chart.setAttribute('aria-label', `Tokens per ${Math.round(d.bucketMs / 60_000)} minutes`);
+  chart.setAttribute('aria-label', l10n.t('Tokens per {0} minutes', Math.round(d.bucketMs / 60_000)));
   // Bars stand at their time: quiet stretches stay visible as gaps instead of closing up.
   const start = d.buckets[0].t;
   const slots = Math.max(1, Math.round((d.buckets[d.buckets.length - 1].t - start) / Math.max(1, d.bucketMs)) + 1);
@@ -238,12 +240,12 @@ function renderChart(d: InsightsData): Element {
 }
 
 function renderTokens(section: HTMLElement, d: InsightsData): void {
-  section.append(el('h2', 'By model family'));
-  if (d.tokens.length === 0) empty(section, 'No responses named a model yet.');
+  section.append(el('h2', l10n.t('By model family')));
+  if (d.tokens.length === 0) empty(section, l10n.t('No responses named a model yet.'));
   else
     section.append(
       table(
-        ['Family', 'Models', 'Calls', 'Input', 'Output', 'Cache read', 'Cache creation', 'Cache-hit rate'],
+        [l10n.t('Family'), l10n.t('Models'), l10n.t('Calls'), l10n.t('Input'), l10n.t('Output'), l10n.t('Cache read'), l10n.t('Cache creation'), l10n.t('Cache-hit rate')],
         d.tokens.map((family) => [
           family.family,
           family.models.join(', '),
@@ -254,18 +256,18 @@ function renderTokens(section: HTMLElement, d: InsightsData): void {
           number(family.cacheCreation),
           percent(family.cacheHitRate),
         ]),
-        'Tokens by model family',
+        l10n.t('Tokens by model family'),
       ),
     );
-  section.append(el('h2', 'Tokens over time'));
+  section.append(el('h2', l10n.t('Tokens over time')));
   section.append(renderChart(d));
-  section.append(el('h2', 'Stop reasons'));
+  section.append(el('h2', l10n.t('Stop reasons')));
   const reasons = Object.entries(d.stopReasons);
-  if (reasons.length === 0 && d.stopNone === 0) empty(section, 'No responses yet.');
+  if (reasons.length === 0 && d.stopNone === 0) empty(section, l10n.t('No responses yet.'));
   else {
     const rows = reasons.map(([reason, n]) => [reason, number(n)]);
-    if (d.stopNone > 0) rows.push(['(none)', number(d.stopNone)]);
-    section.append(table(['Stop reason', 'Responses'], rows, 'Stop reasons'));
+    if (d.stopNone > 0) rows.push([l10n.t('(none)'), number(d.stopNone)]);
+    section.append(table([l10n.t('Stop reason'), l10n.t('Responses')], rows, l10n.t('Stop reasons')));
   }
 }
 
@@ -273,29 +275,29 @@ function renderInvocations(container: HTMLElement, agent: string, tool: string):
   container.replaceChildren();
   const rows = invocations.get(keyOf(agent, tool));
   if (!rows) {
-    container.append(el('p', 'Loading invocations…', 'empty'));
+    container.append(el('p', l10n.t('Loading invocations…'), 'empty'));
     return;
   }
   if (rows.length === 0) {
-    container.append(el('p', 'Never invoked.', 'empty'));
+    container.append(el('p', l10n.t('Never invoked.'), 'empty'));
     return;
   }
   container.append(
     table(
-      ['Time', 'Input', 'Exchange'],
+      [l10n.t('Time'), l10n.t('Input'), l10n.t('Exchange')],
       rows.map((row) => [
         row.time?.slice(0, 19).replace('T', ' ') ?? '—',
         el('pre', row.input),
         linkButton(row.exchangeId, () => vscode.postMessage({ type: 'openRequest', id: row.exchangeId }), `Open request ${row.exchangeId}`),
       ]),
-      `Invocations of ${tool}`,
+      l10n.t('Invocations of {0}', tool),
     ),
   );
 }
 
 function renderTools(section: HTMLElement, d: InsightsData): void {
   if (d.tools.length === 0) {
-    empty(section, 'No tool definitions captured yet.');
+    empty(section, l10n.t('No tool definitions captured yet.'));
     return;
   }
   let agent = '';
@@ -312,10 +314,10 @@ function renderTools(section: HTMLElement, d: InsightsData): void {
     const details = el('details', undefined, 'tool');
     details.dataset.key = key;
     const title = el('summary');
-    title.append(el('span', tool.name, 'tool-name'), el('span', ` · ${countOf(tool.calls, 'call')}`, 'muted'));
+    title.append(el('span', tool.name, 'tool-name'), el('span', ` · ${countOf(tool.calls, l10n.t('call'), l10n.t('calls'))}`, 'muted'));
     details.append(title);
     const body = el('div', undefined, 'tool-body');
-    body.append(el('h3', 'Definition'), el('pre', tool.schema), el('h3', 'Invocations'));
+    body.append(el('h3', l10n.t('Definition')), el('pre', tool.schema), el('h3', l10n.t('Invocations')));
     const log = el('div', undefined, 'invocations');
     body.append(log);
     details.append(body);
@@ -342,17 +344,18 @@ function renderTools(section: HTMLElement, d: InsightsData): void {
 }
 
 const EDGE_CLASS = { retry: 'e-retry', continuation: 'e-continuation', next: 'e-next' } as const;
+const EDGE_NAMES = { retry: l10n.t('retry'), continuation: l10n.t('continuation'), next: l10n.t('next') } as const;
 
 function renderGraph(section: HTMLElement, d: InsightsData): void {
   if (d.sessions.length === 0) {
-    empty(section, 'No sessions yet.');
+    empty(section, l10n.t('No sessions yet.'));
     return;
   }
-  const label = el('label', 'Session ');
+  const label = el('label', l10n.t('Session '));
   const select = el('select');
   select.id = 'session';
   for (const session of d.sessions) {
-    const option = el('option', `#${session.id} · ${session.start.slice(0, 19).replace('T', ' ')} · ${countOf(session.nodes.length, 'exchange')}`);
+    const option = el('option', `#${session.id} · ${session.start.slice(0, 19).replace('T', ' ')} · ${countOf(session.nodes.length, l10n.t('exchange'), l10n.t('exchanges'))}`);
     option.value = String(session.id);
     select.append(option);
   }
@@ -368,14 +371,14 @@ function renderGraph(section: HTMLElement, d: InsightsData): void {
   label.append(select);
   section.append(label);
   const legend = el('p', undefined, 'legend');
-  for (const kind of ['next', 'continuation', 'retry'] as const) legend.append(el('span', kind, `legend-edge ${EDGE_CLASS[kind]}`));
+  for (const kind of ['next', 'continuation', 'retry'] as const) legend.append(el('span', EDGE_NAMES[kind], `legend-edge ${EDGE_CLASS[kind]}`));
   section.append(legend);
   const rowHeight = 44;
   const lane = 140;
   const width = 760;
   const height = chosen.nodes.length * rowHeight + 10;
   const graph = svg('svg', { viewBox: `0 0 ${width} ${height}`, width, height, class: 'graph' });
-  graph.setAttribute('aria-label', `Conversation graph of session ${chosen.id}`);
+  graph.setAttribute('aria-label', l10n.t('Conversation graph of session {0}', chosen.id));
   const yOf = new Map(chosen.nodes.map((node, index) => [node.id, 5 + index * rowHeight + rowHeight / 2]));
   for (const edge of chosen.edges) {
     const y1 = yOf.get(edge.from);
@@ -384,7 +387,7 @@ function renderGraph(section: HTMLElement, d: InsightsData): void {
     const bend = Math.min(lane - 10, 20 + Math.abs(y2 - y1) / 4);
     const path = svg('path', { d: `M ${lane} ${y1} C ${lane - bend} ${y1}, ${lane - bend} ${y2}, ${lane} ${y2}`, class: `edge ${EDGE_CLASS[edge.kind]}` });
     const title = svg('title');
-    title.textContent = edge.kind;
+    title.textContent = EDGE_NAMES[edge.kind];
     path.append(title);
     graph.append(path);
   }
@@ -392,13 +395,13 @@ function renderGraph(section: HTMLElement, d: InsightsData): void {
     const y = 5 + index * rowHeight;
     // One node in the tab order (the first); ↑ ↓ Home End move along the session, Enter opens.
     const group = svg('g', { class: 'node', tabindex: index === 0 ? 0 : -1, role: 'button' });
-    group.setAttribute('aria-label', `Open request ${node.id}`);
+    group.setAttribute('aria-label', l10n.t('Open request {0}', node.id));
     group.setAttribute('data-id', node.id);
     group.append(svg('rect', { x: lane, y: y + 4, width: width - lane - 4, height: rowHeight - 8, rx: 4 }));
     const line1 = svg('text', { x: lane + 8, y: y + 19 });
-    line1.textContent = markBidiControls(`${node.id} · ${node.model ?? 'no model'} · ${node.tokens === undefined ? '—' : countOf(node.tokens, 'token')} · ${node.stopReason ?? '—'}`);
+    line1.textContent = markBidiControls(`${node.id} · ${node.model ?? l10n.t('no model')} · ${node.tokens === undefined ? '—' : tokensText(node.tokens)} · ${node.stopReason ?? '—'}`);
     const line2 = svg('text', { x: lane + 8, y: y + 33, class: 'muted' });
-    line2.textContent = markBidiControls(node.tools.length ? `tools: ${node.tools.join(', ')}` : 'no tools invoked');
+    line2.textContent = markBidiControls(node.tools.length ? l10n.t('tools: {0}', node.tools.join(', ')) : l10n.t('no tools invoked'));
     group.append(line1, line2);
     const open = (): void => vscode.postMessage({ type: 'openRequest', id: node.id });
     group.addEventListener('click', open);
@@ -455,7 +458,7 @@ function renderSection(name: InsightsTab): void {
   const section = byId<HTMLElement>(`panel-${name}`);
   section.replaceChildren();
   if (!data) {
-    empty(section, 'Loading…');
+    empty(section, l10n.t('Loading…'));
     return;
   }
   if (name === 'overview') renderOverview(section, data);
@@ -469,7 +472,7 @@ function renderSection(name: InsightsTab): void {
 function render(): void {
   showTab();
   for (const name of INSIGHTS_TABS) renderSection(name);
-  if (data) summary.textContent = `${countOf(data.exchanges, 'exchange')} · ${countOf(data.agents.length, 'agent')}`;
+  if (data) summary.textContent = `${countOf(data.exchanges, l10n.t('exchange'), l10n.t('exchanges'))} · ${countOf(data.agents.length, l10n.t('agent'), l10n.t('agents'))}`;
   report();
 }
 

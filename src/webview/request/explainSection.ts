@@ -2,9 +2,10 @@
 // provider's diagnosis or what the wire shows), the segment that changed with a link to its diff, what fills
 // the context (a bar, and the same figures as text), and what the request cost. Every captured string (a tool
 // name, a changed line, a cause naming them) reaches the DOM through textContent in a bidi-isolated element.
+import * as l10n from '@vscode/l10n';
 import type { ExchangeExplanation, NamedAmount } from '../../core/analysis/explain';
 import { markBidiControls } from '../../shared/bidiText';
-import { nounOf, tokensOf } from '../../shared/countText';
+import { tokensOf, tokensText } from '../../shared/countText';
 import {
   costParts,
   costText,
@@ -49,8 +50,8 @@ function causeSource(explanation: ExchangeExplanation): string {
 
 function gapText(ms: number | undefined): string | undefined {
   if (ms === undefined) return undefined;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s after the previous request`;
-  return `${Math.round(ms / 60_000)} min after the previous request`;
+  if (ms < 60_000) return l10n.t('{0} s after the previous request', (ms / 1000).toFixed(1));
+  return l10n.t('{0} min after the previous request', Math.round(ms / 60_000));
 }
 
 function cacheBody(view: ExchangeView, deps: ExplainDeps, rendered: ExplainRendered): Node[] {
@@ -62,22 +63,22 @@ function cacheBody(view: ExchangeView, deps: ExplainDeps, rendered: ExplainRende
       nodes.push(
         rows(
           [
-            ['Read from cache', tokensOf(usage.cacheRead)],
-            ['Written to cache', tokensOf(usage.cacheCreation)],
-            ['Uncached input', tokensOf(usage.input)],
-            ['Cache hit', percent(hitRateOfUsage(usage))],
+            [l10n.t('Read from cache'), tokensText(usage.cacheRead)],
+            [l10n.t('Written to cache'), tokensText(usage.cacheCreation)],
+            [l10n.t('Uncached input'), tokensText(usage.input)],
+            [l10n.t('Cache hit'), percent(hitRateOfUsage(usage))],
           ],
           rendered.cache,
         ),
       );
     } else {
-      nodes.push(el('p', 'note', view.summary.pending ? 'No usage yet: the response is still streaming.' : 'The response carries no usage.'));
+      nodes.push(el('p', 'note', view.summary.pending ? l10n.t('No usage yet: the response is still streaming.') : l10n.t('The response carries no usage.')));
     }
     const why = view.explainError
-      ? `The cause is not explained: ${view.explainError}`
+      ? l10n.t('The cause is not explained: {0}', view.explainError)
       : view.pricingDate && !view.summary.pending && view.summary.usage
-        ? 'The cause is being explained (or this request is not part of a conversation).'
-        : 'No cause to explain yet.';
+        ? l10n.t('The cause is being explained (or this request is not part of a conversation).')
+        : l10n.t('No cause to explain yet.');
     nodes.push(el('p', 'note captured', why));
     rendered.cache.push(why);
     return nodes;
@@ -87,22 +88,22 @@ function cacheBody(view: ExchangeView, deps: ExplainDeps, rendered: ExplainRende
   nodes.push(
     rows(
       [
-        ['Read from cache', tokensOf(cache.read)],
-        ['Written to cache', `${writtenText(cache)} ${nounOf(Math.round(cache.written), 'token')}`],
-        ['Uncached input', tokensOf(cache.uncached)],
-        ['Missed', tokensOf(cache.missed)],
-        ['Cache hit', percent(cache.hitRate)],
-        ['Cause', cache.cause.text],
-        ['Cause from', causeSource(explanation)],
-        ['Provider diagnosis', cache.cause.diagnosis ? `${cache.cause.diagnosis.provider}: ${cache.cause.diagnosis.type}` : undefined],
-        ['Changed segment', cache.segment?.label],
-        ['Before', cache.segment?.before],
-        ['After', cache.segment?.after],
+        [l10n.t('Read from cache'), tokensText(cache.read)],
+        [l10n.t('Written to cache'), tokensText(cache.written, writtenText(cache))],
+        [l10n.t('Uncached input'), tokensText(cache.uncached)],
+        [l10n.t('Missed'), tokensText(cache.missed)],
+        [l10n.t('Cache hit'), percent(cache.hitRate)],
+        [l10n.t('Cause'), cache.cause.text],
+        [l10n.t('Cause from'), causeSource(explanation)],
+        [l10n.t('Provider diagnosis'), cache.cause.diagnosis ? `${cache.cause.diagnosis.provider}: ${cache.cause.diagnosis.type}` : undefined],
+        [l10n.t('Changed segment'), cache.segment?.label],
+        [l10n.t('Before'), cache.segment?.before],
+        [l10n.t('After'), cache.segment?.after],
         [
-          'Break cost',
-          cache.breakCost ? `${tokensOf(cache.breakCost.tokens)}${cache.breakCost.usd !== null ? ` · ${usd(cache.breakCost.usd)}` : ' · unpriced'}` : undefined,
+          l10n.t('Break cost'),
+          cache.breakCost ? `${tokensText(cache.breakCost.tokens)}${cache.breakCost.usd !== null ? ` · ${usd(cache.breakCost.usd)}` : ` · ${l10n.t('unpriced')}`}` : undefined,
         ],
-        ['Compared with', cache.previousId ? `${cache.previousId}${cache.gapMs !== undefined ? ` (${gapText(cache.gapMs)})` : ''}` : undefined],
+        [l10n.t('Compared with'), cache.previousId ? `${cache.previousId}${cache.gapMs !== undefined ? ` (${gapText(cache.gapMs)})` : ''}` : undefined],
       ],
       rendered.cache,
     ),
@@ -126,11 +127,11 @@ function namedList(title: string, amounts: NamedAmount[], rendered: string[]): H
   const list = el('ul', 'explain-named-list');
   for (const amount of amounts.slice(0, 50)) {
     const item = el('li');
-    item.append(el('span', 'captured', amount.name), el('span', 'explain-figure', ` ${tokensOf(amount.tokens)}`));
+    item.append(el('span', 'captured', amount.name), el('span', 'explain-figure', ` ${tokensText(amount.tokens)}`));
     list.append(item);
     rendered.push(`${title}: ${amount.name} ${tokensOf(amount.tokens)}`);
   }
-  if (amounts.length > 50) list.append(el('li', 'note', `… ${amounts.length - 50} more`));
+  if (amounts.length > 50) list.append(el('li', 'note', l10n.t('… {0} more', amounts.length - 50)));
   wrap.append(list);
   return wrap;
 }
@@ -139,7 +140,7 @@ function compositionBody(explanation: ExchangeExplanation, rendered: ExplainRend
   const { composition } = explanation;
   const total = composition.inputTokens;
   if (total === 0) {
-    const text = 'No reported input to split (the response carries no usage).';
+    const text = l10n.t('No reported input to split (the response carries no usage).');
     rendered.composition.push(text);
     return [el('p', 'note', text)];
   }
@@ -147,7 +148,7 @@ function compositionBody(explanation: ExchangeExplanation, rendered: ExplainRend
   const bar = el('div', 'explain-bar');
   bar.setAttribute('aria-hidden', 'true');
   const list = el('ul', 'explain-legend');
-  list.setAttribute('aria-label', `Context of ${tokenCount(total)} input tokens`);
+  list.setAttribute('aria-label', l10n.t('Context of {0} input tokens', tokenCount(total)));
   for (const part of composition.parts) {
     const text = partText(part.kind, part.tokens, total);
     rendered.composition.push(text);
@@ -161,10 +162,10 @@ function compositionBody(explanation: ExchangeExplanation, rendered: ExplainRend
     item.append(el('span', `explain-swatch part-${part.kind}`), el('span', undefined, text));
     list.append(item);
   }
-  const nodes: Node[] = [el('p', undefined, `${tokenCount(total)} input tokens (uncached + read + written), split by part:`), bar, list];
-  const tools = namedList(`${PART_LABELS.tools} by tool`, composition.tools, rendered.composition);
+  const nodes: Node[] = [el('p', undefined, l10n.t('{0} input tokens (uncached + read + written), split by part:', tokenCount(total))), bar, list];
+  const tools = namedList(l10n.t('{0} by tool', PART_LABELS.tools), composition.tools, rendered.composition);
   if (tools) nodes.push(tools);
-  const results = namedList(`${PART_LABELS.toolResults} by tool`, composition.toolResults, rendered.composition);
+  const results = namedList(l10n.t('{0} by tool', PART_LABELS.toolResults), composition.toolResults, rendered.composition);
   if (results) nodes.push(results);
   return nodes;
 }
@@ -172,7 +173,7 @@ function compositionBody(explanation: ExchangeExplanation, rendered: ExplainRend
 function costBody(view: ExchangeView, rendered: ExplainRendered): Node[] {
   const cost = view.explanation?.cost ?? view.cost;
   if (!cost) {
-    rendered.cost = 'unpriced (no usage)';
+    rendered.cost = l10n.t('unpriced (no usage)');
     return [el('p', 'note', rendered.cost)];
   }
   rendered.cost = costText(cost);
@@ -181,9 +182,9 @@ function costBody(view: ExchangeView, rendered: ExplainRendered): Node[] {
   nodes.push(
     rows(
       [
-        ['Cost', rendered.cost],
-        ['Of which', costParts(cost) || undefined],
-        ['Priced as', cost.pricedAs ? `${cost.pricedAs}${view.pricingDate ? ` (list prices of ${view.pricingDate})` : ''}` : undefined],
+        [l10n.t('Cost'), rendered.cost],
+        [l10n.t('Of which'), costParts(cost) || undefined],
+        [l10n.t('Priced as'), cost.pricedAs ? `${cost.pricedAs}${view.pricingDate ? l10n.t(' (list prices of {0})', view.pricingDate) : ''}` : undefined],
       ],
       figures,
     ),
@@ -198,12 +199,12 @@ export function explainSections(view: ExchangeView, deps: ExplainDeps): { nodes:
   // Built now (not when first opened), so what is posted back is what the reader can open.
   const cache = cacheBody(view, deps, rendered);
   // Titles stay fixed: the page keeps sections open or closed by title when the exchange is shown again.
-  nodes.push(deps.section('Cache', () => cache, { open: true, className: 'section explain' }));
+  nodes.push(deps.section(l10n.t('Cache'), () => cache, { open: true, className: 'section explain' }));
   if (view.explanation) {
     const composition = compositionBody(view.explanation, rendered);
-    nodes.push(deps.section('Context', () => composition, { open: true, className: 'section explain' }));
+    nodes.push(deps.section(l10n.t('Context'), () => composition, { open: true, className: 'section explain' }));
   }
   const cost = costBody(view, rendered);
-  nodes.push(deps.section('Cost', () => cost, { open: true, className: 'section explain' }));
+  nodes.push(deps.section(l10n.t('Cost'), () => cost, { open: true, className: 'section explain' }));
   return { nodes, rendered };
 }

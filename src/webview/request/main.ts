@@ -2,6 +2,8 @@
 // textContent (or an attribute-free text node), never through innerHTML or markup strings. Long text goes into
 // <pre> and is capped at TEXT_CAP characters with a "Show all" button, so a 1 MB line does not freeze the page;
 // collapsed sections are built only when first opened.
+import '../l10n';
+import * as l10n from '@vscode/l10n';
 import { markBidiControls } from '../../shared/bidiText';
 import type { ExchangeSummary } from '../../core/indexModel';
 import type { CaptureRecord, RequestRecord, ResponseRecord } from '../../core/records';
@@ -48,7 +50,7 @@ function textBlock(text: string, className = 'text'): HTMLElement {
     return wrap;
   }
   pre.textContent = markBidiControls(text.slice(0, TEXT_CAP));
-  const more = el('button', 'show-all', `Show all (${text.length.toLocaleString()} characters, ${(text.length - TEXT_CAP).toLocaleString()} hidden)`);
+  const more = el('button', 'show-all', l10n.t('Show all ({0} characters, {1} hidden)', text.length.toLocaleString(), (text.length - TEXT_CAP).toLocaleString()));
   more.type = 'button';
   more.addEventListener('click', () => {
     pre.textContent = markBidiControls(text);
@@ -128,14 +130,14 @@ function time(value: number | undefined): string | undefined {
 function usageText(summary: ExchangeSummary): string | undefined {
   const usage = summary.usage;
   if (!usage) return undefined;
-  return `in ${usage.input.toLocaleString()} · out ${usage.output.toLocaleString()} · cache read ${usage.cacheRead.toLocaleString()} · cache write ${usage.cacheCreation.toLocaleString()}`;
+  return l10n.t('in {0} · out {1} · cache read {2} · cache write {3}', usage.input.toLocaleString(), usage.output.toLocaleString(), usage.cacheRead.toLocaleString(), usage.cacheCreation.toLocaleString());
 }
 
 function statusText(summary: ExchangeSummary): string {
-  if (summary.pending) return 'pending';
-  const parts = [summary.status !== undefined ? String(summary.status) : 'no status'];
-  if (summary.partial) parts.push('partial');
-  if (summary.error) parts.push(`error: ${summary.error}`);
+  if (summary.pending) return l10n.t('pending');
+  const parts = [summary.status !== undefined ? String(summary.status) : l10n.t('no status')];
+  if (summary.partial) parts.push(l10n.t('partial'));
+  if (summary.error) parts.push(l10n.t('error: {0}', summary.error));
   return parts.join(' · ');
 }
 
@@ -147,30 +149,30 @@ function header(view: ExchangeView): HTMLElement {
   head.append(el('h1', undefined, `${summary.method} ${summary.path}`));
   head.append(
     keyValues([
-      ['Agent', summary.agent],
-      ['Wire', String(summary.wire)],
-      ['Time', time(summary.requestTime ?? summary.responseTime)],
-      ['Status', statusText(summary)],
-      ['Model', summary.model],
-      ['Usage', usageText(summary)],
-      ['Stop reason', summary.stopReason],
-      ['TTFB', ms(summary.ttfbMs)],
-      ['Duration', ms(summary.durationMs ?? summary.rttMs)],
-      ['Request bytes', summary.requestBytes?.toLocaleString()],
-      ['Response bytes', summary.responseBytes?.toLocaleString()],
-      ['ID', summary.id],
+      [l10n.t('Agent'), summary.agent],
+      [l10n.t('Wire'), String(summary.wire)],
+      [l10n.t('Time'), time(summary.requestTime ?? summary.responseTime)],
+      [l10n.t('Status'), statusText(summary)],
+      [l10n.t('Model'), summary.model],
+      [l10n.t('Usage'), usageText(summary)],
+      [l10n.t('Stop reason'), summary.stopReason],
+      [l10n.t('TTFB'), ms(summary.ttfbMs)],
+      [l10n.t('Duration'), ms(summary.durationMs ?? summary.rttMs)],
+      [l10n.t('Request bytes'), summary.requestBytes?.toLocaleString()],
+      [l10n.t('Response bytes'), summary.responseBytes?.toLocaleString()],
+      [l10n.t('ID'), summary.id],
     ]),
   );
   const actions = el('div', 'actions');
   for (const record of ['request', 'response'] as const) {
     if (!summary[record]) continue;
-    const button = el('button', undefined, `Open ${record} in log`);
+    const button = el('button', undefined, record === 'request' ? l10n.t('Open request in log') : l10n.t('Open response in log'));
     button.type = 'button';
     button.addEventListener('click', () => vscode.postMessage({ type: 'openLog', id: summary.id, record }));
     actions.append(button);
   }
   head.append(actions);
-  if (summary.requestTruncated) head.append(note('The log copy of this request body hit its cap or could not be decoded.', 'warning'));
+  if (summary.requestTruncated) head.append(note(l10n.t('The log copy of this request body hit its cap or could not be decoded.'), 'warning'));
   return head;
 }
 
@@ -233,7 +235,7 @@ function contentBlock(block: unknown): HTMLElement {
       box.append(jsonBlock(block.input));
       break;
     case 'tool_result':
-      label.textContent = markBidiControls(`tool_result${block.tool_use_id ? ` · ${str(block.tool_use_id)}` : ''}${block.is_error ? ' · error' : ''}`);
+      label.textContent = markBidiControls(`tool_result${block.tool_use_id ? ` · ${str(block.tool_use_id)}` : ''}${block.is_error ? ` · ${l10n.t('error')}` : ''}`);
       for (const inner of list(block.content)) box.append(contentBlock(inner));
       break;
     case 'function_call':
@@ -291,8 +293,8 @@ function message(item: unknown, position: number, open: boolean): HTMLElement {
 function systemSection(system: unknown): HTMLElement {
   const items = list(system);
   return section(
-    'System',
-    () => (items.length === 0 ? [note('No system prompt.')] : items.map((item, position) => systemItem(item, position))),
+    l10n.t('System'),
+    () => (items.length === 0 ? [note(l10n.t('No system prompt.'))] : items.map((item, position) => systemItem(item, position))),
     { count: items.length },
   );
 }
@@ -305,10 +307,10 @@ function systemItem(item: unknown, position: number): HTMLElement {
 function toolsSection(tools: unknown): HTMLElement {
   const items = list(tools);
   return section(
-    'Tools',
+    l10n.t('Tools'),
     () =>
       items.length === 0
-        ? [note('No tools.')]
+        ? [note(l10n.t('No tools.'))]
         : items.map((tool) => {
             const record = isObject(tool) ? tool : {};
             const fn = isObject(record.function) ? record.function : undefined;
@@ -331,8 +333,8 @@ function messagesSection(messages: unknown): HTMLElement {
   const items = list(messages);
   const firstOpen = items.length <= OPEN_ALL_MESSAGES ? 0 : items.length - OPEN_LAST_MESSAGES;
   return section(
-    'Messages',
-    () => (items.length === 0 ? [note('No messages.')] : items.map((item, position) => message(item, position, position >= firstOpen))),
+    l10n.t('Messages'),
+    () => (items.length === 0 ? [note(l10n.t('No messages.'))] : items.map((item, position) => message(item, position, position >= firstOpen))),
     { open: true, count: items.length },
   );
 }
@@ -340,33 +342,33 @@ function messagesSection(messages: unknown): HTMLElement {
 function responseSection(view: ExchangeView): HTMLElement {
   const response = asResponse(view.response);
   return section(
-    'Response',
+    l10n.t('Response'),
     () => {
-      if (!response) return [note(view.summary.pending ? 'No response logged yet (still streaming, or the writer stopped).' : 'No response record.')];
+      if (!response) return [note(view.summary.pending ? l10n.t('No response logged yet (still streaming, or the writer stopped).') : l10n.t('No response record.'))];
       const nodes: Node[] = [];
       const rebuilt = isObject(response.reconstructed) ? response.reconstructed : undefined;
       const stop = rebuilt ? str(rebuilt.stop_reason ?? rebuilt.status ?? rebuilt.finish_reason) : undefined;
       nodes.push(
         keyValues([
-          ['Status', String(response.status)],
-          ['Streamed', response.stream === undefined ? undefined : response.stream ? 'yes' : 'no'],
-          ['Stop reason', stop ?? view.summary.stopReason],
-          ['Events', response.event_count?.toLocaleString()],
-          ['Error', str(response.error ?? rebuilt?.error)],
-          ['Note', response.note],
-          ['Partial', response.partial ? 'yes: the stream ended early' : undefined],
-          ['Truncated', response.truncated ? 'yes' : undefined],
+          [l10n.t('Status'), String(response.status)],
+          [l10n.t('Streamed'), response.stream === undefined ? undefined : response.stream ? l10n.t('yes') : l10n.t('no')],
+          [l10n.t('Stop reason'), stop ?? view.summary.stopReason],
+          [l10n.t('Events'), response.event_count?.toLocaleString()],
+          [l10n.t('Error'), str(response.error ?? rebuilt?.error)],
+          [l10n.t('Note'), response.note],
+          [l10n.t('Partial'), response.partial ? l10n.t('yes: the stream ended early') : undefined],
+          [l10n.t('Truncated'), response.truncated ? l10n.t('yes') : undefined],
         ]),
       );
       if (rebuilt) {
         if (typeof rebuilt.thinking === 'string' && rebuilt.thinking !== '') {
-          nodes.push(el('h3', undefined, 'Thinking'), textBlock(rebuilt.thinking));
+          nodes.push(el('h3', undefined, l10n.t('Thinking')), textBlock(rebuilt.thinking));
         }
-        nodes.push(el('h3', undefined, 'Text'));
-        nodes.push(typeof rebuilt.text === 'string' && rebuilt.text !== '' ? textBlock(rebuilt.text) : note('No text.'));
+        nodes.push(el('h3', undefined, l10n.t('Text')));
+        nodes.push(typeof rebuilt.text === 'string' && rebuilt.text !== '' ? textBlock(rebuilt.text) : note(l10n.t('No text.')));
         const uses = list(rebuilt.tool_uses);
         if (uses.length > 0) {
-          nodes.push(el('h3', undefined, `Tool uses (${uses.length})`));
+          nodes.push(el('h3', undefined, l10n.t('Tool uses ({0})', uses.length)));
           for (const use of uses) {
             const record = isObject(use) ? use : {};
             const box = el('div', 'block');
@@ -375,12 +377,12 @@ function responseSection(view: ExchangeView): HTMLElement {
             nodes.push(box);
           }
         }
-        if (rebuilt.usage !== undefined) nodes.push(el('h3', undefined, 'Usage'), jsonBlock(rebuilt.usage));
+        if (rebuilt.usage !== undefined) nodes.push(el('h3', undefined, l10n.t('Usage')), jsonBlock(rebuilt.usage));
       } else if (response.body !== undefined) {
-        nodes.push(el('h3', undefined, 'Body'), jsonBlock(response.body));
+        nodes.push(el('h3', undefined, l10n.t('Body')), jsonBlock(response.body));
       }
       if (response.event_types && Object.keys(response.event_types).length > 0) {
-        nodes.push(el('h3', undefined, 'Event types'));
+        nodes.push(el('h3', undefined, l10n.t('Event types')));
         nodes.push(keyValues(Object.entries(response.event_types).map(([type, count]) => [type, String(count)])));
       }
       return nodes;
@@ -393,8 +395,8 @@ function headersSection(request: RequestRecord | undefined): HTMLElement {
   const headers = request && isObject(request.headers_kept) ? request.headers_kept : {};
   const entries = Object.entries(headers);
   return section(
-    'Kept headers',
-    () => (entries.length === 0 ? [note('No headers kept.')] : [keyValues(entries.map(([name, value]) => [name, str(value) ?? '']))]),
+    l10n.t('Kept headers'),
+    () => (entries.length === 0 ? [note(l10n.t('No headers kept.'))] : [keyValues(entries.map(([name, value]) => [name, str(value) ?? '']))]),
     { count: entries.length },
   );
 }
@@ -405,27 +407,27 @@ function secretsSection(view: ExchangeView): HTMLElement | undefined {
   const flagged = view.summary.secrets;
   if (!secrets.length && !flagged?.found.length) return undefined;
   return section(
-    'Secrets',
+    l10n.t('Secrets'),
     () => [
       note(
         flagged?.masked
-          ? 'Masked in the log: it holds the placeholders below; the upstream received the values.'
-          : 'Flagged: the log holds these values. Set agentInterlude.redact to "mask" to keep them out of new captures; exports mask them.',
+          ? l10n.t('Masked in the log: it holds the placeholders below; the upstream received the values.')
+          : l10n.t('Flagged: the log holds these values. Set agentInterlude.redact to "mask" to keep them out of new captures; exports mask them.'),
       ),
-      ...secrets.map((secret) => keyValues([['Kind', secret.kind], ['Where', secret.where], ['Masked', secret.masked]])),
+      ...secrets.map((secret) => keyValues([[l10n.t('Kind'), secret.kind], [l10n.t('Where'), secret.where], [l10n.t('Masked'), secret.masked]])),
     ],
     { open: true, count: secrets.length || flagged?.found.length, className: 'section secrets' },
   );
 }
 
 function rawSection(view: ExchangeView): HTMLElement {
-  return section('Raw JSON', () => {
+  return section(l10n.t('Raw JSON'), () => {
     const nodes: Node[] = [];
-    for (const [name, record] of [['Request record', view.request], ['Response record', view.response]] as const) {
+    for (const [name, record] of [[l10n.t('Request record'), view.request], [l10n.t('Response record'), view.response]] as const) {
       if (record === undefined) continue;
       nodes.push(section(name, () => [jsonBlock(record)], { className: 'raw' }));
     }
-    return nodes.length > 0 ? nodes : [note('No records.')];
+    return nodes.length > 0 ? nodes : [note(l10n.t('No records.'))];
   });
 }
 
@@ -483,7 +485,7 @@ function show(view: ExchangeView): void {
     const { system, tools, messages } = view.extract ?? extracted(request);
     nodes.push(systemSection(system), toolsSection(tools), messagesSection(messages));
   } else {
-    nodes.push(note('No request record for this exchange.'));
+    nodes.push(note(l10n.t('No request record for this exchange.')));
   }
   nodes.push(responseSection(view), headersSection(request), rawSection(view));
   root.replaceChildren(...nodes);
@@ -495,7 +497,7 @@ function show(view: ExchangeView): void {
 
 function showMissing(id: string, reason: string): void {
   shownId = undefined;
-  root.replaceChildren(el('h1', undefined, `Request ${id}`), note(reason, 'warning'));
+  root.replaceChildren(el('h1', undefined, l10n.t('Request {0}', id)), note(reason, 'warning'));
   vscode.setState({ id });
 }
 

@@ -2,6 +2,8 @@
 // sessions. Only the items in view are in the DOM: the page keeps the compact row list, lays it out as items of
 // fixed heights (session header, exchange, expanded half) and draws the slice the viewport shows. Captured text
 // (paths, models, snippets, expanded halves) is hostile input: it reaches the DOM through textContent only.
+import '../l10n';
+import * as l10n from '@vscode/l10n';
 import {
   unpackRows,
   parseTimelineToWebview,
@@ -202,8 +204,8 @@ function layout(): void {
   spacer.style.height = `${offsets[items.length]}px`;
   const searching = queryInput.value.trim() !== '';
   summaryText.textContent =
-    `${shown.length.toLocaleString()} of ${countOf(rows.length, 'exchange')} · ${countOf(sessions, 'session')}` +
-    (!searching ? '' : searchDone && matches ? ` · ${countOf(searchMatched, 'match', 'matches')}` : ` · searching… ${countOf(searchMatched, 'match', 'matches')} so far`);
+    `${l10n.t('{0} of {1}', shown.length.toLocaleString(), countOf(rows.length, l10n.t('exchange'), l10n.t('exchanges')))} · ${countOf(sessions, l10n.t('session'), l10n.t('sessions'))}` +
+    (!searching ? '' : searchDone && matches ? ` · ${countOf(searchMatched, l10n.t('match'), l10n.t('matches'))}` : ` · ${l10n.t('searching… {0} so far', countOf(searchMatched, l10n.t('match'), l10n.t('matches')))}`);
 }
 
 function heightOf(item: Item): number {
@@ -237,7 +239,7 @@ function drawSession(item: Extract<Item, { kind: 'session' }>): HTMLElement {
   const node = el('div', 'session');
   node.setAttribute('role', 'heading');
   node.setAttribute('aria-level', '2');
-  node.textContent = `Session ${item.session + 1} · ${new Date(item.start).toLocaleString()} · ${countOf(item.count, 'exchange')}`;
+  node.textContent = `${l10n.t('Session {0}', item.session + 1)} · ${new Date(item.start).toLocaleString()} · ${countOf(item.count, l10n.t('exchange'), l10n.t('exchanges'))}`;
   return node;
 }
 
@@ -263,26 +265,26 @@ function arrow(row: TimelineRow, half: TimelineHalf): HTMLButtonElement {
   const label = el('span', 'label captured');
   if (half === 'request') {
     label.textContent = markBidiControls(`${row.method} ${row.path}${row.model ? ` · ${row.model}` : ''}`);
-    button.title = `Request ${row.id}: show system, tools and messages`;
+    button.title = l10n.t('Request {0}: show system, tools and messages', row.id);
     button.append(el('span', 'line'), label);
-    if (row.edge === 'retry' || row.edge === 'continuation') button.append(el('span', `mark ${row.edge}`, row.edge === 'retry' ? '↻ retry' : '↳ continues'));
-    else if (row.repeat) button.append(el('span', 'mark retry', '↻ resent'));
-    if (row.secrets) button.append(el('span', 'mark secrets', `⚠ ${row.secrets} secret${row.secrets === 1 ? '' : 's'}`));
+    if (row.edge === 'retry' || row.edge === 'continuation') button.append(el('span', `mark ${row.edge}`, row.edge === 'retry' ? l10n.t('↻ retry') : l10n.t('↳ continues')));
+    else if (row.repeat) button.append(el('span', 'mark retry', l10n.t('↻ resent')));
+    if (row.secrets) button.append(el('span', 'mark secrets', row.secrets === 1 ? l10n.t('⚠ 1 secret') : l10n.t('⚠ {0} secrets', row.secrets)));
     if (row.cacheBreak) {
       // The cause carries captured names (a tool, a file): text only, bidi-isolated; read with the row's name.
       const cause = markBidiControls(row.cacheBreak);
-      const mark = el('span', 'mark cache-break', '✂ cache break');
+      const mark = el('span', 'mark cache-break', l10n.t('✂ cache break'));
       mark.title = cause;
-      mark.setAttribute('aria-label', `cache break: ${cause}`);
+      mark.setAttribute('aria-label', l10n.t('cache break: {0}', cause));
       button.append(mark);
-      button.title = `${button.title}\nCache break: ${cause}`;
+      button.title = `${button.title}\n${l10n.t('Cache break: {0}', cause)}`;
     }
   } else {
-    const status = row.pending ? 'pending' : row.status !== undefined ? String(row.status) : row.error ? 'error' : '—';
-    label.textContent = [status, row.tokens !== undefined ? `${row.tokens.toLocaleString()} tok` : undefined, row.rtt !== undefined ? ms(row.rtt) : undefined]
+    const status = row.pending ? l10n.t('pending') : row.status !== undefined ? String(row.status) : row.error ? l10n.t('error') : '—';
+    label.textContent = [status, row.tokens !== undefined ? l10n.t('{0} tok', row.tokens.toLocaleString()) : undefined, row.rtt !== undefined ? ms(row.rtt) : undefined]
       .filter(Boolean)
       .join(' · ');
-    button.title = `Response ${row.id}: show text, tool uses, usage and events`;
+    button.title = l10n.t('Response {0}: show text, tool uses, usage and events', row.id);
     const line = el('span', 'line');
     if (row.rtt !== undefined) {
       const bar = el('span', 'rtt');
@@ -317,11 +319,11 @@ function drawRow(row: TimelineRow): HTMLElement {
 function drawDetail(row: TimelineRow, half: TimelineHalf): HTMLElement {
   const node = el('div', `detail ${half}`);
   const head = el('div', 'detail-head');
-  head.append(el('span', 'detail-title captured', `${half === 'request' ? 'Request' : 'Response'} · ${markBidiControls(row.id)}`));
-  const openFull = el('button', 'open-full', 'Open Request Panel');
+  head.append(el('span', 'detail-title captured', `${half === 'request' ? l10n.t('Request') : l10n.t('Response')} · ${markBidiControls(row.id)}`));
+  const openFull = el('button', 'open-full', l10n.t('Open Request Panel'));
   openFull.type = 'button';
   openFull.dataset.open = row.id;
-  const close = el('button', 'close', 'Collapse');
+  const close = el('button', 'close', l10n.t('Collapse'));
   close.type = 'button';
   close.dataset.id = row.id;
   close.dataset.half = half;
@@ -329,7 +331,7 @@ function drawDetail(row: TimelineRow, half: TimelineHalf): HTMLElement {
   node.append(head);
   const body = el('div', 'detail-body');
   const detail = details.get(key(row.id, half));
-  if (!detail) body.append(el('p', 'placeholder', 'Loading…'));
+  if (!detail) body.append(el('p', 'placeholder', l10n.t('Loading…')));
   else {
     for (const section of detail.sections) {
       const part = el('div', 'section');
@@ -435,7 +437,7 @@ function drawDensity(): void {
     const from = start + at * perBin * HOUR_MS;
     const bar = el('button', 'bin');
     bar.type = 'button';
-    bar.title = `${new Date(from).toLocaleString()}: ${countOf(count, 'exchange')}${perBin > 1 ? ` in ${perBin} h` : ''}`;
+    bar.title = `${new Date(from).toLocaleString()}: ${countOf(count, l10n.t('exchange'), l10n.t('exchanges'))}${perBin > 1 ? l10n.t(' in {0} h', perBin) : ''}`;
     bar.setAttribute('aria-label', bar.title);
     const fill = el('span', 'fill');
     fill.style.height = `${count === 0 ? 0 : Math.max(8, (count / most) * 100)}%`;
