@@ -32,7 +32,7 @@ if (port) {
   });
   void recorder.open(workerData as RecorderOptions).then(() => {
     port.on('message', (batch: WorkerBatch) => {
-      for (const command of decodeWorkerBatch(batch)) recorder.handle(command);
+      recorder.handleBatch(decodeWorkerBatch(batch));
     });
   });
 }
