@@ -136,6 +136,19 @@ export class CaptureLog {
     this.stream.uncork();
   }
 
+  /**
+   * Lines written until uncork() go to the file in one writev: each write is a wake-up of one of libuv's threads
+   * and then of this one, so a batch of commands (a request line and its response's, several exchanges' under
+   * load) costs one.
+   */
+  cork(): void {
+    this.stream.cork();
+  }
+
+  uncork(): void {
+    this.stream.uncork();
+  }
+
   /** Resolves once everything written so far is on disk (or the log has failed). */
   async close(): Promise<void> {
     if (this.stream.closed) return;

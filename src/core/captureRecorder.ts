@@ -234,6 +234,17 @@ export class CaptureRecorder {
     this.emit({ type: 'written', id: command.meta.id, kind: 'request' });
   }
 
+  /** One message's commands, their lines written to the file together (CaptureLog.cork). */
+  handleBatch(commands: Iterable<RecorderCommand>): void {
+    const log = this.log;
+    log?.cork();
+    try {
+      for (const command of commands) this.handle(command);
+    } finally {
+      log?.uncork();
+    }
+  }
+
   handle(command: RecorderCommand): void {
     try {
       switch (command.type) {

@@ -5,27 +5,34 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { CaptureRecorder, type RecorderEvent, type RecorderOptions } from './captureRecorder';
 import { decodeWorkerBatch, type WorkerBatch } from './recorderBatch';
 
+/**
+ * How long events (lines written, body buffers handed back) gather before they go to the relay in one message:
+ * each message wakes the relay's thread, and nothing there waits for them (the editor's view of a record written,
+ * a buffer for a later body).
+ */
+const EVENT_WINDOW_MS = 20;
+
 const port = parentPort;
 if (port) {
-  // Events go back in one message per batch handled: each message wakes the relay's thread.
-  let pending: RecorderEvent[] | undefined;
+  let pending: RecorderEvent[] = [];
+  let timer: ReturnType<typeof setTimeout> | undefined;
   // Body buffers going back to the relay move, they are not copied.
-  const post = (events: RecorderEvent[]) =>
-    port.postMessage(events, events.flatMap((event) => (event.type === 'body-done' ? [event.buffer] : [])));
+  const flush = () => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    const events = pending;
+    pending = [];
+    if (events.length) port.postMessage(events, events.flatMap((event) => (event.type === 'body-done' ? [event.buffer] : [])));
+  };
   const recorder = new CaptureRecorder((event) => {
-    if (pending) pending.push(event);
-    else post([event]);
+    pending.push(event);
+    // What the relay waits for (ready, closed) and problems go at once; the rest after the window.
+    if (event.type === 'written' || event.type === 'body-done') timer ??= setTimeout(flush, EVENT_WINDOW_MS);
+    else flush();
   });
   void recorder.open(workerData as RecorderOptions).then(() => {
     port.on('message', (batch: WorkerBatch) => {
-      pending = [];
-      try {
-        for (const command of decodeWorkerBatch(batch)) recorder.handle(command);
-      } finally {
-        const events = pending;
-        pending = undefined;
-        if (events.length) post(events);
-      }
+      recorder.handleBatch(decodeWorkerBatch(batch));
     });
   });
 }

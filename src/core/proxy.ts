@@ -654,12 +654,14 @@ class RingWriter {
 
   /** Hands everything written so far to the recorder (before an exchange's end is posted). */
   flush(): void {
+    // Published because the ring fills: the recorder must hear of it now, not after the link's batch window.
+    const soon = this.immediate;
     this.immediate = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     if (this.unpublished === 0) return;
     this.unpublished = 0;
-    this.recorder.post({ type: 'response-data', until: this.ring.publish() });
+    this.recorder.post({ type: 'response-data', until: this.ring.publish() }, soon);
   }
 }
 

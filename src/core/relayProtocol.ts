@@ -8,7 +8,13 @@ export type RelayCommand =
   | { type: 'start'; options: ProxyOptions }
   | { type: 'stop' };
 
-/** Relay thread → host; sent in batches (one message per event-loop turn of the relay thread). */
+/**
+ * How long the relay thread gathers the events that only update what the host shows (exchange started, record
+ * written, exchanges in flight) before sending them in one message: each message wakes the host's thread.
+ */
+export const HOST_EVENT_WINDOW_MS = 20;
+
+/** Relay thread → host; sent in batches (see HOST_EVENT_WINDOW_MS; the rest at the end of the relay thread's turn). */
 export type RelayEvent =
   | { type: 'started'; listeners: ListenerStatus[]; logPath?: string }
   /** start() threw: nothing is listening. */

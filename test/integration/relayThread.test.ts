@@ -92,6 +92,8 @@ describe('the relay on its own thread (RelayHost)', function () {
       assert.ok(requestAt < 1_400, `the record did not wait for the response (${requestAt.toFixed(0)} ms)`);
       await response.body.text();
       const [record] = await harness.waitForResponses(1);
+      // The host hears of written lines in batches (HOST_EVENT_WINDOW_MS): the event may follow the line on disk.
+      await waitUntil('the response record event', () => written.length >= 2, 1_000);
       assert.deepEqual(written.map((entry) => entry.kind), ['request', 'response']);
       assert.equal(harness.requestRecord(record.id).id, record.id);
 
@@ -104,6 +106,7 @@ describe('the relay on its own thread (RelayHost)', function () {
       assert.ok(quickAt < REQUEST_RECORD_DELAY_MS, `written after the first bytes (${quickAt.toFixed(0)} ms)`);
       await quick.body.text();
       await harness.waitForResponses(2);
+      await waitUntil('the quick response record event', () => written.length >= 2, 1_000);
       assert.deepEqual(written.map((entry) => entry.kind), ['request', 'response'], 'request line first');
     } finally {
       await harness.close();
