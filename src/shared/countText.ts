@@ -14,16 +14,11 @@ export function nounOf(count: number, one: string, many = `${one}s`): string {
   return count === 1 ? one : many;
 }
 
-/** A token count as the UI shows it: rounded, grouped, "1 token", "2,048 tokens". */
-export function tokensOf(count: number): string {
-  return countOf(Math.round(count), 'token');
-}
-
 /**
- * A token count in the UI's language: "1 token", "2,048 tokens" (or `shown` in place of the number, e.g. a count
- * with its 5m / 1h split). @vscode/l10n is configured from vscode.l10n.bundle in the host and from the bundle the
+ * A token count as the UI shows it, in the UI's language: rounded, grouped, "1 token", "2,048 tokens" (or `shown` in
+ * place of the number, e.g. a count with its 5m / 1h split). @vscode/l10n is configured from vscode.l10n.bundle in the host and from the bundle the
  * page embeds in a webview; with none it is English.
  */
-export function tokensText(count: number, shown = numbers.format(Math.round(count))): string {
+export function tokensOf(count: number, shown = numbers.format(Math.round(count))): string {
   return Math.round(count) === 1 ? l10n.t('{0} token', shown) : l10n.t('{0} tokens', shown);
 }

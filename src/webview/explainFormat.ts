@@ -4,7 +4,7 @@
 import * as l10n from '@vscode/l10n';
 import type { CacheExplanation, CompositionPartKind, CostBreakdown } from '../core/analysis/explain';
 import type { TokenUsage } from '../core/indexModel';
-import { tokensText } from '../shared/countText';
+import { tokensOf } from '../shared/countText';
 
 const counts = new Intl.NumberFormat('en-US');
 
@@ -78,5 +78,5 @@ export const PART_LABELS: Record<CompositionPartKind, string> = {
 
 /** The composition's parts in words, e.g. `System prompt 3,100 tokens (12%)`. */
 export function partText(kind: CompositionPartKind, tokens: number, total: number): string {
-  return `${PART_LABELS[kind]} ${tokensText(tokens)} (${total > 0 ? percent(tokens / total) : '0%'})`;
+  return `${PART_LABELS[kind]} ${tokensOf(tokens)} (${total > 0 ? percent(tokens / total) : '0%'})`;
 }

@@ -4,7 +4,7 @@
 import '../l10n';
 import * as l10n from '@vscode/l10n';
 import { markBidiControls } from '../../shared/bidiText';
-import { countOf, tokensText } from '../../shared/countText';
+import { countOf, tokensOf } from '../../shared/countText';
 import {
   INSIGHTS_TABS,
   parseInsightsState,
@@ -399,7 +399,7 @@ function renderGraph(section: HTMLElement, d: InsightsData): void {
     group.setAttribute('data-id', node.id);
     group.append(svg('rect', { x: lane, y: y + 4, width: width - lane - 4, height: rowHeight - 8, rx: 4 }));
     const line1 = svg('text', { x: lane + 8, y: y + 19 });
-    line1.textContent = markBidiControls(`${node.id} · ${node.model ?? l10n.t('no model')} · ${node.tokens === undefined ? '—' : tokensText(node.tokens)} · ${node.stopReason ?? '—'}`);
+    line1.textContent = markBidiControls(`${node.id} · ${node.model ?? l10n.t('no model')} · ${node.tokens === undefined ? '—' : tokensOf(node.tokens)} · ${node.stopReason ?? '—'}`);
     const line2 = svg('text', { x: lane + 8, y: y + 33, class: 'muted' });
     line2.textContent = markBidiControls(node.tools.length ? l10n.t('tools: {0}', node.tools.join(', ')) : l10n.t('no tools invoked'));
     group.append(line1, line2);

@@ -5,7 +5,7 @@
 import * as l10n from '@vscode/l10n';
 import type { ExchangeExplanation, NamedAmount } from '../../core/analysis/explain';
 import { markBidiControls } from '../../shared/bidiText';
-import { tokensOf, tokensText } from '../../shared/countText';
+import { tokensOf } from '../../shared/countText';
 import {
   costParts,
   costText,
@@ -63,9 +63,9 @@ function cacheBody(view: ExchangeView, deps: ExplainDeps, rendered: ExplainRende
       nodes.push(
         rows(
           [
-            [l10n.t('Read from cache'), tokensText(usage.cacheRead)],
-            [l10n.t('Written to cache'), tokensText(usage.cacheCreation)],
-            [l10n.t('Uncached input'), tokensText(usage.input)],
+            [l10n.t('Read from cache'), tokensOf(usage.cacheRead)],
+            [l10n.t('Written to cache'), tokensOf(usage.cacheCreation)],
+            [l10n.t('Uncached input'), tokensOf(usage.input)],
             [l10n.t('Cache hit'), percent(hitRateOfUsage(usage))],
           ],
           rendered.cache,
@@ -88,10 +88,10 @@ function cacheBody(view: ExchangeView, deps: ExplainDeps, rendered: ExplainRende
   nodes.push(
     rows(
       [
-        [l10n.t('Read from cache'), tokensText(cache.read)],
-        [l10n.t('Written to cache'), tokensText(cache.written, writtenText(cache))],
-        [l10n.t('Uncached input'), tokensText(cache.uncached)],
-        [l10n.t('Missed'), tokensText(cache.missed)],
+        [l10n.t('Read from cache'), tokensOf(cache.read)],
+        [l10n.t('Written to cache'), tokensOf(cache.written, writtenText(cache))],
+        [l10n.t('Uncached input'), tokensOf(cache.uncached)],
+        [l10n.t('Missed'), tokensOf(cache.missed)],
         [l10n.t('Cache hit'), percent(cache.hitRate)],
         [l10n.t('Cause'), cache.cause.text],
         [l10n.t('Cause from'), causeSource(explanation)],
@@ -101,7 +101,7 @@ function cacheBody(view: ExchangeView, deps: ExplainDeps, rendered: ExplainRende
         [l10n.t('After'), cache.segment?.after],
         [
           l10n.t('Break cost'),
-          cache.breakCost ? `${tokensText(cache.breakCost.tokens)}${cache.breakCost.usd !== null ? ` · ${usd(cache.breakCost.usd)}` : ` · ${l10n.t('unpriced')}`}` : undefined,
+          cache.breakCost ? `${tokensOf(cache.breakCost.tokens)}${cache.breakCost.usd !== null ? ` · ${usd(cache.breakCost.usd)}` : ` · ${l10n.t('unpriced')}`}` : undefined,
         ],
         [l10n.t('Compared with'), cache.previousId ? `${cache.previousId}${cache.gapMs !== undefined ? ` (${gapText(cache.gapMs)})` : ''}` : undefined],
       ],
@@ -127,7 +127,7 @@ function namedList(title: string, amounts: NamedAmount[], rendered: string[]): H
   const list = el('ul', 'explain-named-list');
   for (const amount of amounts.slice(0, 50)) {
     const item = el('li');
-    item.append(el('span', 'captured', amount.name), el('span', 'explain-figure', ` ${tokensText(amount.tokens)}`));
+    item.append(el('span', 'captured', amount.name), el('span', 'explain-figure', ` ${tokensOf(amount.tokens)}`));
     list.append(item);
     rendered.push(`${title}: ${amount.name} ${tokensOf(amount.tokens)}`);
   }
