@@ -2,7 +2,7 @@
 // model, so the wording is the same wherever it shows.
 import * as l10n from '@vscode/l10n';
 import { markBidiControls } from '../shared/bidiText';
-import { countOf } from '../shared/countText';
+import { exchangesText } from '../shared/countText';
 import type { ExchangeSummary } from '../core/indexModel';
 
 export type Outcome = 'ok' | 'error' | 'partial' | 'pending';
@@ -86,7 +86,7 @@ function pad(value: number): string {
 
 /** `14:03:07 · claude, codex · 12 exchanges`, with the date when it is not today. */
 export function sessionLabel(start: number | undefined, agents: readonly string[], count: number, now = Date.now()): string {
-  const plural = countOf(count, l10n.t('exchange'), l10n.t('exchanges'));
+  const plural = exchangesText(count);
   const who = markBidiControls(agents.join(', '));
   if (start === undefined) return `${l10n.t('Without request')} · ${who} · ${plural}`;
   const at = new Date(start);

@@ -2,8 +2,8 @@
 // Fast with thousands of exchanges: the grouping is recomputed only after the index changed and only when
 // the view asks, and tree items are built only for the rows VS Code requests (one session's children at a
 // time). Captured strings are hostile input: they go into labels and tooltips as text, never as markup.
+import { exchangesText } from '../shared/countText';
 import { markBidiControls } from '../shared/bidiText';
-import { countOf } from '../shared/countText';
 import * as vscode from 'vscode';
 import { ConversationAnalyzer, DEFAULT_SESSION_GAP_MS } from '../core/analysis/conversations';
 import type { ExchangeSummary } from '../core/indexModel';
@@ -234,7 +234,7 @@ function sessionTooltip(session: SessionNode): vscode.MarkdownString {
   } else {
     tooltip.appendText(`${vscode.l10n.t('Responses whose request is not in the log')}\n\n`);
   }
-  tooltip.appendText(`${countOf(session.ids.length, vscode.l10n.t('exchange'), vscode.l10n.t('exchanges'))} · ${markBidiControls(session.agents.join(', '))}`);
+  tooltip.appendText(`${exchangesText(session.ids.length)} · ${markBidiControls(session.agents.join(', '))}`);
   return tooltip;
 }
 

@@ -8,7 +8,7 @@ import { basename, isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
 import { injectedFileOf, shorten } from '../core/analysis/readableRequest';
 import { markBidiControls } from '../shared/bidiText';
-import { countOf } from '../shared/countText';
+import { countWith } from '../shared/countText';
 import type { SystemFamily } from '../core/analysis/agentPrompts';
 import type { ExchangeSummary } from '../core/indexModel';
 import type { LogIndex } from '../core/logIndex';
@@ -128,7 +128,7 @@ export function registerDiffs(context: vscode.ExtensionContext, deps: CaptureVie
     const picked = await vscode.window.showQuickPick(
       candidates.map((candidate) => ({
         label: vscode.l10n.t('{0} · family {1}', candidate.agent, candidate.family.id),
-        description: `${countOf(candidate.family.samples, vscode.l10n.t('sample'), vscode.l10n.t('samples'))} · ${countOf(candidate.family.requests, vscode.l10n.t('request'), vscode.l10n.t('requests'))} · ${countOf(candidate.family.slots.length, vscode.l10n.t('slot'), vscode.l10n.t('slots'))}`,
+        description: `${countWith(candidate.family.samples, (n) => vscode.l10n.t('{0} sample', n), (n) => vscode.l10n.t('{0} samples', n))} · ${countWith(candidate.family.requests, (n) => vscode.l10n.t('{0} request', n), (n) => vscode.l10n.t('{0} requests', n))} · ${countWith(candidate.family.slots.length, (n) => vscode.l10n.t('{0} slot', n), (n) => vscode.l10n.t('{0} slots', n))}`,
         detail: candidate.family.label,
         candidate,
       })),
@@ -146,7 +146,7 @@ export function registerDiffs(context: vscode.ExtensionContext, deps: CaptureVie
         const differing = text.split('\n').filter((line) => line.trim() !== '' && !fixed.has(line));
         return {
           label: exchangeTime(sample.exchange),
-          description: `${sample.hash === family.canonicalKey ? vscode.l10n.t('canonical · ') : ''}${countOf(sample.requests, vscode.l10n.t('request'), vscode.l10n.t('requests'))}`,
+          description: `${sample.hash === family.canonicalKey ? vscode.l10n.t('canonical · ') : ''}${countWith(sample.requests, (n) => vscode.l10n.t('{0} request', n), (n) => vscode.l10n.t('{0} requests', n))}`,
           detail: differing.length === 0 ? vscode.l10n.t('(only the skeleton)') : shorten(differing.join(' ⏎ '), 200),
           sample,
         };

@@ -9,7 +9,7 @@ import { ExportCancelled } from '../core/export/exportRecords';
 import { LogIndex, LogSourceError } from '../core/logIndex';
 import type { CaptureCommandHost } from './captureCommands';
 import { SECTION } from './settings';
-import { countOf } from '../shared/countText';
+import { countOf, exchangesText } from '../shared/countText';
 
 /** What a test (or another command) can pass to run the export without asking. */
 export interface ExportRequest {
@@ -76,7 +76,7 @@ export async function exportCaptures(
     if (!ids) {
       const scope = await vscode.window.showQuickPick(
         [
-          { label: vscode.l10n.t('Whole capture folder'), description: countOf(index.exchanges().length, vscode.l10n.t('exchange'), vscode.l10n.t('exchanges')), scope: 'all' as const },
+          { label: vscode.l10n.t('Whole capture folder'), description: exchangesText(index.exchanges().length), scope: 'all' as const },
           { label: vscode.l10n.t('A session…'), description: vscode.l10n.t('choose a session in the Captures view and use Export… on it'), scope: 'session' as const },
         ],
         { title: vscode.l10n.t('Export captures'), placeHolder: vscode.l10n.t('What to export') },

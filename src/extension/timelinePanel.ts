@@ -33,7 +33,7 @@ import { isRecord } from '../core/jsonValue';
 import type { ExchangeExplanation } from '../core/analysis/explain';
 import type { Explained } from './explainSource';
 import { usd } from '../webview/explainFormat';
-import { countOf, tokensOf } from '../shared/countText';
+import { countWith, tokensOf } from '../shared/countText';
 
 /** What the hidden `agentInterlude.internal.timeline` command returns (tests read it). */
 export interface TimelineStatus {
@@ -174,7 +174,7 @@ function requestDetail(record: unknown): DetailSection[] {
   });
   if (messages.length > shown.length) messageLines.unshift(vscode.l10n.t('({0} earlier messages not shown)', messages.length - shown.length));
   return [
-    { title: vscode.l10n.t('System ({0})', countOf(system?.length ?? 0, vscode.l10n.t('character'), vscode.l10n.t('characters'))), lines: [system ? clip(system) : vscode.l10n.t('none')] },
+    { title: vscode.l10n.t('System ({0})', countWith(system?.length ?? 0, (n) => vscode.l10n.t('{0} character', n), (n) => vscode.l10n.t('{0} characters', n))), lines: [system ? clip(system) : vscode.l10n.t('none')] },
     { title: vscode.l10n.t('Tools ({0})', tools.length), lines: [tools.length ? tools.join(', ') : vscode.l10n.t('none')] },
     { title: vscode.l10n.t('Messages ({0})', messages.length), lines: messageLines.length ? messageLines : [vscode.l10n.t('none')] },
   ];

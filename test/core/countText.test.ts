@@ -1,13 +1,14 @@
 // Counts read in the right number where the UI and the CLI print them: the shared helper (src/shared/countText.ts)
 // and the texts built with it, for one of a thing ("1 token", "1 exchange", "1 response") and for more.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as l10n from '@vscode/l10n';
 import { analyzeOutput, renderReport } from '../../src/cli/analyze';
 import { buildAnalysisReport } from '../../src/core/analysis/analysisReport';
 import { LogIndex } from '../../src/core/logIndex';
-import { countOf, nounOf, tokensOf } from '../../src/shared/countText';
+import { countOf, countWith, exchangesText, nounOf, tokensOf } from '../../src/shared/countText';
 import { partText } from '../../src/webview/explainFormat';
 
 describe('counts in the right number', () => {
@@ -21,6 +22,25 @@ describe('counts in the right number', () => {
     assert.equal(tokensOf(1), '1 token');
     assert.equal(tokensOf(1.2), '1 token', 'rounded before the noun is chosen');
     assert.equal(tokensOf(2048), '2,048 tokens');
+  });
+
+  it('UI counts are whole localized phrases: English without a bundle, zh-TW phrases with it', () => {
+    assert.equal(exchangesText(1), '1 exchange');
+    assert.equal(exchangesText(1024), '1,024 exchanges');
+    const tools = (count: number) => countWith(count, (n) => l10n.t('{0} tool', n), (n) => l10n.t('{0} tools', n));
+    assert.equal(tools(1), '1 tool');
+    assert.equal(tools(20), '20 tools');
+    const bundle = JSON.parse(readFileSync(join(__dirname, '../../l10n/bundle.l10n.zh-tw.json'), 'utf8')) as Record<string, string>;
+    try {
+      l10n.config({ contents: bundle });
+      assert.equal(exchangesText(12), '12 筆交換');
+      assert.equal(exchangesText(1), '1 筆交換');
+      assert.equal(tools(3), '3 個工具');
+      assert.equal(tokensOf(2048), '2,048 個權杖');
+    } finally {
+      l10n.config({ contents: {} });
+    }
+    assert.equal(exchangesText(2), '2 exchanges', 'English again once the bundle is gone');
   });
 
   it('a composition part of one token', () => {

@@ -4,7 +4,7 @@
 import '../l10n';
 import * as l10n from '@vscode/l10n';
 import { markBidiControls } from '../../shared/bidiText';
-import { countOf, tokensOf } from '../../shared/countText';
+import { countWith, exchangesText, tokensOf } from '../../shared/countText';
 import {
   INSIGHTS_TABS,
   parseInsightsState,
@@ -100,7 +100,7 @@ function linkButton(text: string, onClick: () => void, label?: string): HTMLButt
 /** A tool count that opens the Tools tab at that agent's definitions. */
 function toolsLink(agent: string, tools: number): HTMLButtonElement | string {
   if (tools === 0) return '0';
-  const button = linkButton(number(tools), () => showToolsOf(agent), l10n.t('Show the {0} of {1}', countOf(tools, l10n.t('tool'), l10n.t('tools')), agent));
+  const button = linkButton(number(tools), () => showToolsOf(agent), l10n.t('Show the {0} of {1}', countWith(tools, (n) => l10n.t('{0} tool', n), (n) => l10n.t('{0} tools', n)), agent));
   button.dataset.toolsAgent = agent;
   return button;
 }
@@ -314,7 +314,7 @@ function renderTools(section: HTMLElement, d: InsightsData): void {
     const details = el('details', undefined, 'tool');
     details.dataset.key = key;
     const title = el('summary');
-    title.append(el('span', tool.name, 'tool-name'), el('span', ` · ${countOf(tool.calls, l10n.t('call'), l10n.t('calls'))}`, 'muted'));
+    title.append(el('span', tool.name, 'tool-name'), el('span', ` · ${countWith(tool.calls, (n) => l10n.t('{0} call', n), (n) => l10n.t('{0} calls', n))}`, 'muted'));
     details.append(title);
     const body = el('div', undefined, 'tool-body');
     body.append(el('h3', l10n.t('Definition')), el('pre', tool.schema), el('h3', l10n.t('Invocations')));
@@ -355,7 +355,7 @@ function renderGraph(section: HTMLElement, d: InsightsData): void {
   const select = el('select');
   select.id = 'session';
   for (const session of d.sessions) {
-    const option = el('option', `#${session.id} · ${session.start.slice(0, 19).replace('T', ' ')} · ${countOf(session.nodes.length, l10n.t('exchange'), l10n.t('exchanges'))}`);
+    const option = el('option', `#${session.id} · ${session.start.slice(0, 19).replace('T', ' ')} · ${exchangesText(session.nodes.length)}`);
     option.value = String(session.id);
     select.append(option);
   }
@@ -472,7 +472,7 @@ function renderSection(name: InsightsTab): void {
 function render(): void {
   showTab();
   for (const name of INSIGHTS_TABS) renderSection(name);
-  if (data) summary.textContent = `${countOf(data.exchanges, l10n.t('exchange'), l10n.t('exchanges'))} · ${countOf(data.agents.length, l10n.t('agent'), l10n.t('agents'))}`;
+  if (data) summary.textContent = `${exchangesText(data.exchanges)} · ${countWith(data.agents.length, (n) => l10n.t('{0} agent', n), (n) => l10n.t('{0} agents', n))}`;
   report();
 }
 

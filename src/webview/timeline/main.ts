@@ -18,7 +18,7 @@ import {
   type TimelineState,
 } from '../timelineProtocol';
 import { hasBidiControls, markBidiControls } from '../../shared/bidiText';
-import { countOf } from '../../shared/countText';
+import { countWith, exchangesText } from '../../shared/countText';
 
 interface VsCodeApi {
   postMessage(message: TimelineFromWebview): void;
@@ -204,8 +204,8 @@ function layout(): void {
   spacer.style.height = `${offsets[items.length]}px`;
   const searching = queryInput.value.trim() !== '';
   summaryText.textContent =
-    `${l10n.t('{0} of {1}', shown.length.toLocaleString(), countOf(rows.length, l10n.t('exchange'), l10n.t('exchanges')))} · ${countOf(sessions, l10n.t('session'), l10n.t('sessions'))}` +
-    (!searching ? '' : searchDone && matches ? ` · ${countOf(searchMatched, l10n.t('match'), l10n.t('matches'))}` : ` · ${l10n.t('searching… {0} so far', countOf(searchMatched, l10n.t('match'), l10n.t('matches')))}`);
+    `${l10n.t('{0} of {1}', shown.length.toLocaleString(), exchangesText(rows.length))} · ${countWith(sessions, (n) => l10n.t('{0} session', n), (n) => l10n.t('{0} sessions', n))}` +
+    (!searching ? '' : searchDone && matches ? ` · ${countWith(searchMatched, (n) => l10n.t('{0} match', n), (n) => l10n.t('{0} matches', n))}` : ` · ${l10n.t('searching… {0} so far', countWith(searchMatched, (n) => l10n.t('{0} match', n), (n) => l10n.t('{0} matches', n)))}`);
 }
 
 function heightOf(item: Item): number {
@@ -239,7 +239,7 @@ function drawSession(item: Extract<Item, { kind: 'session' }>): HTMLElement {
   const node = el('div', 'session');
   node.setAttribute('role', 'heading');
   node.setAttribute('aria-level', '2');
-  node.textContent = `${l10n.t('Session {0}', item.session + 1)} · ${new Date(item.start).toLocaleString()} · ${countOf(item.count, l10n.t('exchange'), l10n.t('exchanges'))}`;
+  node.textContent = `${l10n.t('Session {0}', item.session + 1)} · ${new Date(item.start).toLocaleString()} · ${exchangesText(item.count)}`;
   return node;
 }
 
@@ -437,7 +437,7 @@ function drawDensity(): void {
     const from = start + at * perBin * HOUR_MS;
     const bar = el('button', 'bin');
     bar.type = 'button';
-    bar.title = `${new Date(from).toLocaleString()}: ${countOf(count, l10n.t('exchange'), l10n.t('exchanges'))}${perBin > 1 ? l10n.t(' in {0} h', perBin) : ''}`;
+    bar.title = `${new Date(from).toLocaleString()}: ${exchangesText(count)}${perBin > 1 ? l10n.t(' in {0} h', perBin) : ''}`;
     bar.setAttribute('aria-label', bar.title);
     const fill = el('span', 'fill');
     fill.style.height = `${count === 0 ? 0 : Math.max(8, (count / most) * 100)}%`;
