@@ -485,7 +485,7 @@ describe('LogIndex: worker threads', () => {
     assert.equal(inWorkers.loadStats().workerFallbacks, 0);
     assert.equal(inThread.loadStats().workerRanges, 0);
     assert.deepEqual(comparable(inWorkers), comparable(inThread));
-    // Digests posted in many small batches while the workers read come back whole and in file order.
+    // Digests posted in many small batches while the workers read all come back (none lost or doubled).
     const batched = await LogIndex.open([path], { workers: 3, parallelThreshold: 0, minBytesPerWorker: 1, workerBatch: 3 });
     assert.equal(batched.loadStats().workerRanges, 2);
     assert.deepEqual(comparable(batched), comparable(inThread));
