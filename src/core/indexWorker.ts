@@ -14,6 +14,8 @@ export interface IndexTask {
   from: number;
   to: number;
   chunkBytes?: number;
+  /** Digests per batch posted while reading (default BATCH_DIGESTS). */
+  batchDigests?: number;
 }
 
 export interface IndexTaskResult {
@@ -29,8 +31,19 @@ export interface IndexTaskResult {
 /** Marks the workerData of an index task, so this module does nothing when merely imported. */
 export const INDEX_TASK_MARK = 'agentInterludeIndexTask';
 
-export function runIndexTask(task: IndexTask, digester = new RecordDigester()): IndexTaskResult {
-  const digests: RecordDigest[] = [];
+/**
+ * Digests posted while the range is still being read, so that their (structured-clone) copy is made
+ * while both threads are still digesting, instead of all at once at the end.
+ */
+export const BATCH_DIGESTS = 256;
+
+/** An early part of a task's digests, in file order (the final result holds the rest). */
+export interface IndexTaskBatch {
+  batch: RecordDigest[];
+}
+
+export function runIndexTask(task: IndexTask, digester = new RecordDigester(), onBatch?: (digests: RecordDigest[]) => void): IndexTaskResult {
+  let digests: RecordDigest[] = [];
   let invalid = 0;
   let other = 0;
   const fd = openSync(task.path, 'r');
@@ -40,7 +53,10 @@ export function runIndexTask(task: IndexTask, digester = new RecordDigester()): 
       const result = digester.digest(buf, start, end, offset);
       if (result === 'invalid') invalid++;
       else if (result === 'other') other++;
-      else digests.push(result);
+      else if (digests.push(result) >= (task.batchDigests ?? BATCH_DIGESTS) && onBatch) {
+        onBatch(digests);
+        digests = [];
+      }
     });
   } finally {
     closeSync(fd);
@@ -52,7 +68,8 @@ const data = workerData as Record<string, unknown> | null | undefined;
 if (parentPort && data && typeof data === 'object' && INDEX_TASK_MARK in data) {
   const port = parentPort;
   try {
-    port.postMessage({ ok: true, result: runIndexTask(data[INDEX_TASK_MARK] as IndexTask) });
+    const result = runIndexTask(data[INDEX_TASK_MARK] as IndexTask, undefined, (batch) => port.postMessage({ batch } satisfies IndexTaskBatch));
+    port.postMessage({ ok: true, result });
   } catch (error) {
     port.postMessage({ ok: false, error: errorText(error) });
   }

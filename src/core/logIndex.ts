@@ -49,6 +49,8 @@ export interface LogIndexOptions {
   minBytesPerWorker?: number;
   /** Read size (default 4 MiB). */
   chunkBytes?: number;
+  /** Digests per batch a worker posts while it reads (default 256; tests make it small). */
+  workerBatch?: number;
   /** Accept sources that match no file yet or empty files (a watcher waiting for a proxy's first log). */
   allowEmpty?: boolean;
   /**
@@ -208,12 +210,27 @@ function runInWorker(entry: { script: string; eval: boolean }, task: IndexTask):
       resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
     });
     let settled = false;
-    worker.once('message', (message: { ok: boolean; result?: IndexTaskResult; error?: string }) => {
+    // Batches of digests come first (in file order), then the result with the rest.
+    const batches: RecordDigest[][] = [];
+    const onMessage = (message: { ok?: boolean; result?: IndexTaskResult; error?: string; batch?: RecordDigest[] }): void => {
+      if (message.batch) {
+        batches.push(message.batch);
+        return;
+      }
+      worker.off('message', onMessage);
       settled = true;
-      if (message.ok && message.result) resolveTask(message.result);
-      else rejectTask(new Error(message.error ?? 'index worker failed'));
+      if (message.ok && message.result) {
+        if (batches.length > 0) {
+          batches.push(message.result.digests);
+          message.result.digests = batches.flat();
+        }
+        resolveTask(message.result);
+      } else {
+        rejectTask(new Error(message.error ?? 'index worker failed'));
+      }
       void worker.terminate();
-    });
+    };
+    worker.on('message', onMessage);
     worker.once('error', (error) => {
       if (!settled) rejectTask(error);
       settled = true;
@@ -395,7 +412,7 @@ export class LogIndex {
     }
     const own = ranges.pop();
     if (!own || ranges.length === 0) return undefined;
-    const inWorkers = ranges.map((range) => runInWorker(entry, { path, ...range, chunkBytes: this.options.chunkBytes }));
+    const inWorkers = ranges.map((range) => runInWorker(entry, { path, ...range, chunkBytes: this.options.chunkBytes, batchDigests: this.options.workerBatch }));
     const [mine, ...theirs] = await Promise.allSettled([this.collectInline(path, own), ...inWorkers]);
     if (mine?.status !== 'fulfilled') throw mine?.reason; // Reading here failed: not a worker problem.
     // Keep this thread's texts now: its digester will not hand them out again, even after a fallback.

@@ -317,9 +317,50 @@ interface LineLayout {
   model: [number, number] | undefined;
   /** Spans of the request body's conversation fields (metadata, prompt_cache_key, client_metadata, diagnostics). */
   body: Map<string, [number, number]>;
+  /**
+   * The body's big values that `extract` usually repeats byte for byte (BODY_COPIES), already scanned:
+   * start, end, and for an array the flat start/end pairs of its items.
+   */
+  copies: Map<string, BodyCopy>;
+}
+
+interface BodyCopy {
+  start: number;
+  end: number;
+  items?: number[];
 }
 
 const BODY_FIELDS = new Set(['metadata', 'prompt_cache_key', 'client_metadata', 'diagnostics']);
+
+/**
+ * Body fields whose bytes `extract` repeats when our extraction kept them as they were (Claude's
+ * messages, tools and usually system; Codex's input as extract.messages): the extract part is then
+ * found by comparing bytes, not scanned a second time.
+ */
+const BODY_COPIES = new Set(['messages', 'input', 'tools', 'system']);
+
+/** The body fields an extract part may be a byte copy of. */
+function copiedFrom(part: string): readonly string[] {
+  return part === 'messages' ? ['messages', 'input'] : part === 'tools' || part === 'system' ? [part] : [];
+}
+
+/**
+ * The body value that the bytes at `at` repeat exactly, if any. A JSON object, array or string ends
+ * where its bytes say, so bytes equal to an already scanned (well-formed) one end at the same offset,
+ * with items at the same relative offsets: the scan of the copy would find exactly that.
+ */
+function sameAsCopy(buf: Buffer, at: number, end: number, part: string, copies: Map<string, BodyCopy>): BodyCopy | undefined {
+  const first = buf[at];
+  if (first !== 0x5b && first !== 0x7b && first !== 0x22) return undefined;
+  for (const key of copiedFrom(part)) {
+    const copy = copies.get(key);
+    if (!copy || buf[copy.start] !== first) continue;
+    const length = copy.end - copy.start;
+    if (at + length > end) continue;
+    if (buf.compare(buf, copy.start, copy.end, at, at + length) === 0) return copy;
+  }
+  return undefined;
+}
 
 /** What one distinct message contributes (memoized by the hash of its bytes). */
 interface MessageInfo {
@@ -437,13 +478,29 @@ export class RecordDigester {
     // One pass over the line: top-level values are located; `request` is walked only to find its
     // `model`, `extract` down to its parts and the items of its `messages` (nothing is skipped twice).
     const spans = new Map<string, [number, number]>();
-    const layout: LineLayout = { extract: new Map(), items: undefined, model: undefined, body: new Map() };
+    const layout: LineLayout = { extract: new Map(), items: undefined, model: undefined, body: new Map(), copies: new Map() };
     if (buf[start] !== 0x7b) return 'invalid';
     const after = scanEntries(buf, start, end, (key, valueStart) => {
       let valueEnd: number;
       if (key === 'request' && buf[valueStart] === 0x7b) {
         valueEnd = scanEntries(buf, valueStart, end, (bodyKey, bodyValueStart) => {
-          const bodyValueEnd = skipValue(buf, bodyValueStart, end);
+          let bodyValueEnd: number;
+          if (BODY_COPIES.has(bodyKey)) {
+            // Scanned once here; the extract's copy of it is then recognised by its bytes.
+            let items: number[] | undefined;
+            if (buf[bodyValueStart] === 0x5b) {
+              const found: number[] = [];
+              bodyValueEnd = scanArray(buf, bodyValueStart, end, (itemStart, itemEnd) => {
+                found.push(itemStart, itemEnd);
+              });
+              items = found;
+            } else {
+              bodyValueEnd = skipValue(buf, bodyValueStart, end);
+            }
+            if (bodyValueEnd >= 0) layout.copies.set(bodyKey, { start: bodyValueStart, end: bodyValueEnd, items });
+            return bodyValueEnd;
+          }
+          bodyValueEnd = skipValue(buf, bodyValueStart, end);
           if (bodyKey === 'model' && bodyValueEnd >= 0) layout.model = [bodyValueStart, bodyValueEnd];
           else if (BODY_FIELDS.has(bodyKey) && bodyValueEnd >= 0) layout.body.set(bodyKey, [bodyValueStart, bodyValueEnd]);
           return bodyValueEnd;
@@ -453,7 +510,14 @@ export class RecordDigester {
         layout.items = undefined;
         valueEnd = scanEntries(buf, valueStart, end, (part, partStart) => {
           let partEnd: number;
-          if (part === 'messages' && buf[partStart] === 0x5b) {
+          const copy = layout.copies.size > 0 ? sameAsCopy(buf, partStart, end, part, layout.copies) : undefined;
+          if (copy) {
+            partEnd = partStart + (copy.end - copy.start);
+            if (part === 'messages' && copy.items) {
+              const shift = partStart - copy.start;
+              layout.items = copy.items.map((at) => at + shift);
+            }
+          } else if (part === 'messages' && buf[partStart] === 0x5b) {
             const items: number[] = [];
             partEnd = scanArray(buf, partStart, end, (itemStart, itemEnd) => {
               items.push(itemStart, itemEnd);

@@ -11,7 +11,7 @@ import { buildAnalysisReport } from '../../src/core/analysis/analysisReport';
 import type { ExchangeSummary } from '../../src/core/indexModel';
 import { LogIndex, LogSourceError } from '../../src/core/logIndex';
 import { parseSpan, scanArray, scanObject, skipValue } from '../../src/core/jsonScan';
-import { codePointLength } from '../../src/core/recordDigest';
+import { codePointLength, RecordDigester, type RecordDigest } from '../../src/core/recordDigest';
 import { prng } from '../support/prng';
 
 let scratch: string;
@@ -162,6 +162,52 @@ describe('jsonScan', () => {
       const buf = Buffer.from(`x${value}y`);
       assert.deepEqual(parseSpan(buf, 1, 1 + Buffer.byteLength(value)), isValid(value) ? JSON.parse(value) : undefined, value);
     }
+  });
+});
+
+describe('RecordDigester: extract parts that repeat the body', () => {
+  const messages = [
+    { role: 'user', content: [{ type: 'text', text: '<system-reminder>ctx</system-reminder>' }, { type: 'text', text: 'hi "there" \\ [x]' }] },
+    { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'Read', input: { path: '/a' } }] },
+    { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: 'ok', cache_control: { type: 'ephemeral' } }] },
+  ];
+  const tools = [{ name: 'Read', input_schema: { type: 'object' } }];
+  const system = [{ type: 'text', text: 'You are a helper.' }];
+  const fullBody = `{"model":"m","system":${JSON.stringify(system)},"messages":${JSON.stringify(messages)},"tools":${JSON.stringify(tools)}}`;
+  const record = (extract: string, body = fullBody): string =>
+    `{"id":"r1","kind":"request","ts":"2026-01-01T00:00:00Z","agent":"claude","wire":"claude-messages","method":"POST","path":"/v1/messages",` +
+    `"request":${body},"extract":${extract},"schema":1}`;
+  const digestOf = (line: string): RecordDigest | string => {
+    const buf = Buffer.from(`xx${line}yy`);
+    const result = new RecordDigester().digest(buf, 2, 2 + Buffer.byteLength(line), 0);
+    if (typeof result === 'string') return result;
+    const { length: _length, ...rest } = result;
+    return rest as RecordDigest;
+  };
+
+  it('digests a byte copy (found by comparing bytes) exactly like an extract that has to be scanned', () => {
+    const extract = `{"system":${JSON.stringify(system)},"tools":${JSON.stringify(tools)},"messages":${JSON.stringify(messages)}}`;
+    const fromCopy = digestOf(record(extract));
+    assert.equal(typeof fromCopy, 'object');
+    // The same extract bytes after a body without those fields: nothing to compare with, every part is scanned.
+    assert.deepEqual(fromCopy, digestOf(record(extract, '{"model":"m"}')));
+    // Codex sends the conversation as `input`; extract.messages repeats it.
+    const codex = (body: string): RecordDigest | string =>
+      digestOf(record(`{"messages":${JSON.stringify(messages)}}`, body).replace('"claude-messages"', '"codex-responses"'));
+    assert.deepEqual(codex(`{"model":"m","input":${JSON.stringify(messages)}}`), codex('{"model":"m"}'));
+    const digest = fromCopy as RecordDigest & { kind: 'request' };
+    assert.equal(digest.messages?.count, 3);
+    assert.deepEqual(digest.messages?.roles, { user: 2, assistant: 1 });
+  });
+
+  it('still finds the end of a part that only starts like the body value, and rejects a malformed one', () => {
+    const body = JSON.stringify(messages);
+    const longer = JSON.stringify([...messages, { role: 'assistant', content: 'more' }]);
+    const extended = digestOf(record(`{"messages":${longer}}`));
+    assert.equal((extended as RecordDigest & { kind: 'request' }).messages?.count, 4);
+    // The body's bytes followed by garbage inside the extract: not well-formed, whichever way it is read.
+    assert.equal(digestOf(record(`{"messages":${body}x}`)), 'invalid');
+    assert.equal(digestOf(record(`{"messages":${body.slice(0, -1)}}`)), 'invalid');
   });
 });
 
@@ -439,6 +485,10 @@ describe('LogIndex: worker threads', () => {
     assert.equal(inWorkers.loadStats().workerFallbacks, 0);
     assert.equal(inThread.loadStats().workerRanges, 0);
     assert.deepEqual(comparable(inWorkers), comparable(inThread));
+    // Digests posted in many small batches while the workers read all come back (none lost or doubled).
+    const batched = await LogIndex.open([path], { workers: 3, parallelThreshold: 0, minBytesPerWorker: 1, workerBatch: 3 });
+    assert.equal(batched.loadStats().workerRanges, 2);
+    assert.deepEqual(comparable(batched), comparable(inThread));
     assert.equal(inWorkers.counts().pendingTailBytes, '{"torn": "tail'.length);
   });
 
