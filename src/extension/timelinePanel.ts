@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { ConversationAnalyzer, DEFAULT_SESSION_GAP_MS, type ConversationReport } from '../core/analysis/conversations';
 import { messagesOf, messagesText, responseTextOf, systemTextOf, toolsOf } from '../core/analysis/recordText';
 import { LogSearch } from '../core/analysis/logSearch';
+import { SearchHitBatches } from '../core/analysis/searchHitBatches';
 import { errorText } from '../core/errorText';
 import type { ExchangeSummary } from '../core/indexModel';
 import type { LogIndex } from '../core/logIndex';
@@ -21,7 +22,6 @@ import {
   type TimelineHalf,
   type TimelineRow,
   type SweepFigures,
-  type TimelineSnippet,
   type TimelineToWebview,
 } from '../webview/timelineProtocol';
 import type { CaptureChange, CaptureViewDeps } from './captureWatcher';
@@ -433,19 +433,13 @@ class TimelineController extends CapturePanel {
     }
     const started = Date.now();
     let first = true;
-    let shown = 0;
     let firstMs: number | undefined;
     const files = index.files().map((file) => ({ path: file.path, size: file.size }));
+    const batches = new SearchHitBatches(SEARCH_LIMIT);
     try {
       await this.logSearch.run({ query: trimmed, files }, (progress) => {
         if (serial !== this.searchSerial) return;
-        const ids: string[] = [];
-        const snippets: Record<string, TimelineSnippet[]> = {};
-        for (const { id, snippet } of progress.hits) {
-          (snippets[id] ??= []).push({ source: snippet.source, before: snippet.before, match: snippet.match, after: snippet.after });
-          if (snippets[id].length === 1 && shown < SEARCH_LIMIT) ids.push(id);
-        }
-        shown += ids.length;
+        const { ids, snippets } = batches.take(progress.hits);
         if (firstMs === undefined && ids.length > 0) firstMs = Date.now() - started;
         if (progress.done) this.lastSearch = { query: trimmed, matches: progress.matched, ms: Date.now() - started, ...(firstMs !== undefined ? { firstMs } : {}) };
         void post({ ids, snippets, matched: progress.matched, done: progress.done, truncated: progress.matched > SEARCH_LIMIT, first });
