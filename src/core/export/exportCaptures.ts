@@ -75,7 +75,13 @@ export async function exportToFile(index: LogIndex, request: CaptureExport, path
     });
     return { exchanges, bytes, path };
   } catch (error) {
-    stream.destroy();
+    // The stream opens its file asynchronously: removing it before the stream has closed can race the open and
+    // leave an empty file behind (an unknown --ids fails before the first write).
+    await new Promise<void>((closed) => {
+      if (stream.closed) return closed();
+      stream.once('close', () => closed());
+      stream.destroy();
+    });
     await rm(path, { force: true });
     throw error;
   }
