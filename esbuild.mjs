@@ -26,9 +26,9 @@ await Promise.all([
     // Workers sit next to every bundle that uses them (found through __dirname at run time).
     entryPoints: {
       cli: 'src/cli/main.ts',
-      relayWorker: 'src/core/relayWorker.ts',
-      captureWorker: 'src/core/captureWorker.ts',
-      indexWorker: 'src/core/indexWorker.ts',
+      relayWorker: 'src/core/capture/relayWorker.ts',
+      captureWorker: 'src/core/capture/captureWorker.ts',
+      indexWorker: 'src/core/logIndex/indexWorker.ts',
       logSearchWorker: 'src/core/analysis/logSearchWorker.ts',
     },
     outdir: 'dist',

@@ -49,7 +49,7 @@ async function bundleChild(): Promise<string> {
   await build({
     entryPoints: {
       analyzeBenchChild: join(REPO_ROOT, 'bench', 'analyzeBenchChild.ts'),
-      indexWorker: join(REPO_ROOT, 'src', 'core', 'indexWorker.ts'),
+      indexWorker: join(REPO_ROOT, 'src', 'core', 'logIndex', 'indexWorker.ts'),
     },
     outdir: BUNDLE_DIR,
     bundle: true,

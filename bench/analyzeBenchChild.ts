@@ -7,7 +7,7 @@
 import { appendFileSync, statSync, truncateSync } from 'node:fs';
 import { ReportAnalyzer } from '../src/core/analysis/analysisReport';
 import { Explainer, explanationIndex } from '../src/core/analysis/explain';
-import { LogIndex } from '../src/core/logIndex';
+import { LogIndex } from '../src/core/logIndex/logIndex';
 import { nextExchange } from './appendedExchange';
 
 

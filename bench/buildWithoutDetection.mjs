@@ -20,9 +20,9 @@ await build({
   legalComments: 'none',
   entryPoints: {
     cli: 'src/cli/main.ts',
-    relayWorker: 'src/core/relayWorker.ts',
-    captureWorker: 'src/core/captureWorker.ts',
-    indexWorker: 'src/core/indexWorker.ts',
+    relayWorker: 'src/core/capture/relayWorker.ts',
+    captureWorker: 'src/core/capture/captureWorker.ts',
+    indexWorker: 'src/core/logIndex/indexWorker.ts',
     logSearchWorker: 'src/core/analysis/logSearchWorker.ts',
   },
   outdir,

@@ -10,7 +10,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { extract } from '../src/core/wire';
+import { extract } from '../src/core/wire/wire';
 import { prng } from '../test/support/prng';
 
 export const BENCH_DIR = join(tmpdir(), 'interlude-bench');

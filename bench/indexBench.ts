@@ -50,7 +50,7 @@ async function bundleChild(): Promise<string> {
   await build({
     entryPoints: {
       indexBenchChild: join(REPO_ROOT, 'bench', 'indexBenchChild.ts'),
-      indexWorker: join(REPO_ROOT, 'src', 'core', 'indexWorker.ts'),
+      indexWorker: join(REPO_ROOT, 'src', 'core', 'logIndex', 'indexWorker.ts'),
     },
     outdir: BUNDLE_DIR,
     bundle: true,

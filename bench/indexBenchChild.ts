@@ -8,7 +8,7 @@
 import { appendFileSync, statSync, truncateSync } from 'node:fs';
 import { buildAnalysisReport } from '../src/core/analysis/analysisReport';
 import { explainLog } from '../src/core/analysis/explain';
-import { LogIndex } from '../src/core/logIndex';
+import { LogIndex } from '../src/core/logIndex/logIndex';
 import { nextExchange } from './appendedExchange';
 
 const started = performance.now();

@@ -14,8 +14,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CaptureLog } from '../src/core/captureLog';
-import { splicedRequestLine } from '../src/core/requestSplice';
+import { CaptureLog } from '../src/core/capture/captureLog';
+import { splicedRequestLine } from '../src/core/capture/requestSplice';
 import { LineRedactor } from '../src/core/secrets/lineRedactor';
 import { claudeCodeBody, claudeCodeSession } from './agentBodies';
 import { parseSize, SyntheticLog } from './generateLog';

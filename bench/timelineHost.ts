@@ -11,9 +11,9 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import * as vscode from 'vscode';
-import type { CapturesTreeSnapshot } from '../src/extension/capturesTree';
-import type { InsightsStatus } from '../src/extension/insightsPanel';
-import type { TimelineStatus } from '../src/extension/timelinePanel';
+import type { CapturesTreeSnapshot } from '../src/extension/views/capturesTree';
+import type { InsightsStatus } from '../src/extension/panels/insightsPanel';
+import type { TimelineStatus } from '../src/extension/panels/timelinePanel';
 import { activateExtension, waitForCommand, webviewTabs } from '../test/extension/helpers';
 
 const WARM_RUNS = 5;

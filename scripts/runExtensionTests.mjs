@@ -29,7 +29,7 @@
 //                 (both drawn), and F1 → "Developer: Reload Window" with Default High Contrast set restores both at
 //                 once; both must draw again. Two webviews loading at the same moment race on code-server's one
 //                 service worker (one page's script and stylesheet fail with net::ERR_NAME_NOT_RESOLVED): the load
-//                 watchdog in src/extension/webviewPage.ts recovers them; the step logs the failed requests it saw.
+//                 watchdog in src/extension/panels/webviewPage.ts recovers them; the step logs the failed requests it saw.
 //                 Last, the views pass in Dark High Contrast (Timeline, then each Insights tab).
 //                 Screenshots: start-interlude, captures-and-request (each -dark.png and -light.png), timeline,
 //                 overview, tokens, tools, graph (each -dark.png, -light.png and -hc.png), restored-light.png and
@@ -509,7 +509,7 @@ async function smoke(workbench) {
 
   // A real user layout: Timeline and Insights in two editor groups, both restored after a reload. Both pages then
   // load at the same moment, which in code-server races on the one service worker all webviews share (see the
-  // step after the reload, and the load watchdog in src/extension/webviewPage.ts).
+  // step after the reload, and the load watchdog in src/extension/panels/webviewPage.ts).
   let sideBySide = false;
   await step('UI smoke (light): F1 → "View: Move Editor into Right Group" puts Insights beside the Timeline, both drawn', async () => {
     if (!lightViews.timeline || !lightViews.insights) throw new Error('the light pass did not leave the Timeline and Insights open');

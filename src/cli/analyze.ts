@@ -6,9 +6,9 @@
 import { readFile } from 'node:fs/promises';
 import { stringifyChunked } from '@discoveryjs/json-ext';
 import { parseArgs } from 'node:util';
-import { DEFAULT_CAPTURE_DIR } from '../core/captureLog';
-import type { IndexedFile, LineCounts } from '../core/indexModel';
-import { LogIndex, LogSourceError } from '../core/logIndex';
+import { DEFAULT_CAPTURE_DIR } from '../core/capture/captureLog';
+import type { IndexedFile, LineCounts } from '../core/logIndex/indexModel';
+import { LogIndex, LogSourceError } from '../core/logIndex/logIndex';
 import type { AgentAnalysis, AgentComparison, SystemFamily } from '../core/analysis/agentPrompts';
 import { type AnalysisReport, buildAnalysisReport } from '../core/analysis/analysisReport';
 import type { ConversationReport } from '../core/analysis/conversations';

@@ -2,13 +2,13 @@
 // OpenTelemetry (OTLP/JSON file, or pushed to an OTLP/HTTP endpoint). Secrets are masked unless --unmasked.
 
 import { parseArgs } from 'node:util';
-import { DEFAULT_CAPTURE_DIR } from '../core/captureLog';
+import { DEFAULT_CAPTURE_DIR } from '../core/capture/captureLog';
 import { EXPORT_EXTENSIONS, EXPORT_FORMATS, exportToFile, type ExportFormat } from '../core/export/exportCaptures';
 import { readExchanges, selectExchanges, type ExportProgress } from '../core/export/exportRecords';
 import { threadConversations } from '../core/export/otlpExport';
 import { exchangeSpan } from '../core/export/otelSpans';
 import { OtlpPusher, parseOtlpHeaders } from '../core/export/otlpPush';
-import { LogIndex, LogSourceError } from '../core/logIndex';
+import { LogIndex, LogSourceError } from '../core/logIndex/logIndex';
 import { countOf } from '../shared/countText';
 
 export const EXPORT_HELP = `Usage:

@@ -3,9 +3,9 @@
 
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { DEFAULT_CAPTURE_DIR } from '../core/captureLog';
-import { DEFAULT_LISTENERS, ListenerSpecError, parseListenerArg, type ListenerSpec } from '../core/listeners';
-import type * as RelayHostModule from '../core/relayHost';
+import { DEFAULT_CAPTURE_DIR } from '../core/capture/captureLog';
+import { DEFAULT_LISTENERS, ListenerSpecError, parseListenerArg, type ListenerSpec } from '../core/capture/listeners';
+import type * as RelayHostModule from '../core/capture/relayHost';
 import type * as AnalyzeModule from './analyze';
 import type * as ExportModule from './export';
 import { recordingFromArgs, RECORDING_HELP, RECORDING_OPTIONS } from './recordingArgs';
@@ -15,7 +15,7 @@ import { recordingFromArgs, RECORDING_HELP, RECORDING_OPTIONS } from './recordin
 // (A synchronous require is the point here, hence the lint exceptions.)
 function loadRelayHost(): typeof RelayHostModule.RelayHost {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require('../core/relayHost') as typeof RelayHostModule).RelayHost;
+  return (require('../core/capture/relayHost') as typeof RelayHostModule).RelayHost;
 }
 function loadAnalyze(): typeof AnalyzeModule.runAnalyze {
   // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -1,7 +1,7 @@
 // The capture proxy's options for what happens to a record line besides being written: secrets flagged
 // or masked, and a live OpenTelemetry push. Kept apart from main.ts so the proxy's start stays short.
 
-import type { RecordingOptions } from '../core/captureRecorder';
+import type { RecordingOptions } from '../core/capture/captureRecorder';
 import { parseOtlpHeaders, type OtlpPushOptions } from '../core/export/otlpPush';
 import { REDACT_MODES, type RedactMode } from '../core/secrets/lineRedactor';
 

@@ -2,7 +2,7 @@
 // (agent-interlude 0.2.x) so a log written by either tool reads in the other;
 // everything we add is optional and additive.
 
-import type { Wire } from './wire';
+import type { Wire } from './wire/common';
 
 /** Bumped when we add fields; records without it were written by the original tool. */
 export const SCHEMA_VERSION = 2;

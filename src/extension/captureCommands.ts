@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { analyzeOutput, renderReport } from '../cli/analyze';
 import { pricingFromSetting } from '../core/analysis/pricing';
 import { buildAnalysisReport } from '../core/analysis/analysisReport';
-import { LogIndex, LogSourceError } from '../core/logIndex';
+import { LogIndex, LogSourceError } from '../core/logIndex/logIndex';
 
 export const REPORT_SCHEME = 'agent-interlude-report';
 

@@ -8,8 +8,8 @@
 import { watch, type FSWatcher } from 'node:fs';
 import * as vscode from 'vscode';
 import { errorText } from '../core/errorText';
-import { LogIndex } from '../core/logIndex';
-import type { IndexDelta } from '../core/indexModel';
+import { LogIndex } from '../core/logIndex/logIndex';
+import type { IndexDelta } from '../core/logIndex/indexModel';
 import type { ExplainSource } from './explainSource';
 import type { InterludeService } from './interludeService';
 

@@ -10,7 +10,7 @@ import { DEFAULT_SESSION_GAP_MS } from '../core/analysis/conversations';
 import { Explainer, explanationIndex, type ExchangeExplanation, type ExplainReport } from '../core/analysis/explain';
 import { DEFAULT_PRICING, withOverride, type PricingTable } from '../core/analysis/pricing';
 import { errorText } from '../core/errorText';
-import type { LogIndex } from '../core/logIndex';
+import type { LogIndex } from '../core/logIndex/logIndex';
 import type { CaptureWatcher } from './captureWatcher';
 import { SECTION } from './settings';
 

@@ -6,7 +6,7 @@ import { basename, dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import { EXPORT_EXTENSIONS, EXPORT_FORMATS, exportToFile, type ExportFormat, type ExportResult } from '../core/export/exportCaptures';
 import { ExportCancelled } from '../core/export/exportRecords';
-import { LogIndex, LogSourceError } from '../core/logIndex';
+import { LogIndex, LogSourceError } from '../core/logIndex/logIndex';
 import type { CaptureCommandHost } from './captureCommands';
 import { SECTION } from './settings';
 import { countOf, exchangesText } from '../shared/countText';

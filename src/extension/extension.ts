@@ -3,25 +3,25 @@
 import './l10nSetup';
 import { secretReport } from '../core/analysis/secretReport';
 import * as vscode from 'vscode';
-import type { ListenerSpec } from '../core/listeners';
-import type { ListenerStatus } from '../core/proxy';
-import { copyAgentSetup, runCodexInTerminal } from './agentSetup';
+import type { ListenerSpec } from '../core/capture/listeners';
+import type { ListenerStatus } from '../core/capture/proxy';
+import { copyAgentSetup, runCodexInTerminal } from './agents/agentSetup';
 import { analyzeCaptures, openCaptureFolder, registerReportProvider, type CaptureCommandHost } from './captureCommands';
 import { chooseCaptureFolder } from './captureFolder';
 import { CaptureWatcher } from './captureWatcher';
-import { registerCapturesTree } from './capturesView';
+import { registerCapturesTree } from './views/capturesView';
 import { CommandId, RUNNING_CONTEXT_KEY } from './commandIds';
-import { registerDiffs } from './diffCommands';
+import { registerDiffs } from './diffs/diffCommands';
 import { exportCaptures } from './exportCommand';
 import { ExplainSource } from './explainSource';
 import { InterludeService, type RunningState } from './interludeService';
-import { registerRequestPanel } from './requestPanel';
-import { registerTimeline } from './timelinePanel';
-import { registerInsights } from './insightsPanel';
+import { registerRequestPanel } from './panels/requestPanel';
+import { registerTimeline } from './panels/timelinePanel';
+import { registerInsights } from './panels/insightsPanel';
 import { readSettings, recordingOptions, resolveCaptureDir, SECTION, type CaptureLocation } from './settings';
-import { InterludeStatusBar, type SecretCount } from './statusBar';
-import { showStatusMenu } from './statusMenu';
-import { TerminalWiring } from './terminalEnv';
+import { InterludeStatusBar, type SecretCount } from './views/statusBar';
+import { showStatusMenu } from './views/statusMenu';
+import { TerminalWiring } from './agents/terminalEnv';
 
 /** What the hidden `agentInterlude.internal.status` command returns (tests and later features read it). */
 export interface InterludeStatus {

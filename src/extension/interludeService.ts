@@ -3,10 +3,10 @@
 // and the output channel.
 import { EventEmitter } from 'node:events';
 import * as l10n from '@vscode/l10n';
-import type { ListenerStatus, RecordWritten } from '../core/proxy';
-import { RelayHost } from '../core/relayHost';
-import type { RecordingOptions } from '../core/captureRecorder';
-import { validateListener, ListenerSpecError, type ListenerSpec } from '../core/listeners';
+import type { ListenerStatus, RecordWritten } from '../core/capture/proxy';
+import { RelayHost } from '../core/capture/relayHost';
+import type { RecordingOptions } from '../core/capture/captureRecorder';
+import { validateListener, ListenerSpecError, type ListenerSpec } from '../core/capture/listeners';
 
 export interface RunningState {
   listeners: ListenerStatus[];

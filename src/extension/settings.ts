@@ -3,8 +3,8 @@
 // workspace: a checked-in .vscode/settings.json cannot send the user's API keys to another host.
 import { isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
-import type { RecordingOptions } from '../core/captureRecorder';
-import { DEFAULT_LISTENERS, type ListenerSpec } from '../core/listeners';
+import type { RecordingOptions } from '../core/capture/captureRecorder';
+import { DEFAULT_LISTENERS, type ListenerSpec } from '../core/capture/listeners';
 import { REDACT_MODES, type RedactMode } from '../core/secrets/lineRedactor';
 
 export const SECTION = 'agentInterlude';

@@ -3,7 +3,7 @@
 // Plain functions only: page bundles import this file, so it must never import `vscode` or runtime code.
 import * as l10n from '@vscode/l10n';
 import type { CacheExplanation, CompositionPartKind, CostBreakdown } from '../core/analysis/explain';
-import type { TokenUsage } from '../core/indexModel';
+import type { TokenUsage } from '../core/logIndex/indexModel';
 import { tokensOf } from '../shared/countText';
 
 const counts = new Intl.NumberFormat('en-US');

@@ -2,7 +2,7 @@
 // file and nothing else from the project, so it must never import `vscode` or runtime code.
 import type { Extracted } from '../core/records';
 import type { CostBreakdown, ExchangeExplanation } from '../core/analysis/explain';
-import type { ExchangeSummary } from '../core/indexModel';
+import type { ExchangeSummary } from '../core/logIndex/indexModel';
 import type { CaptureRecord } from '../core/records';
 import type { SecretLocation } from '../core/secrets/secretLocations';
 

@@ -1,7 +1,7 @@
 // Copy Agent Setup's text: README's commands with the real ports, each Codex route on the right listener.
 import assert from 'node:assert/strict';
-import type { ListenerStatus } from '../../src/core/proxy';
-import { agentSetups } from '../../src/extension/agentSetupLines';
+import type { ListenerStatus } from '../../src/core/capture/proxy';
+import { agentSetups } from '../../src/extension/agents/agentSetupLines';
 
 function running(port: number, agent: string, upstream: string): ListenerStatus {
   return { spec: { port: 0, agent, upstream }, port, url: `http://127.0.0.1:${port}` };

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildAnalysisReport, ReportAnalyzer } from '../../src/core/analysis/analysisReport';
 import { analyzeConversations, ConversationAnalyzer } from '../../src/core/analysis/conversations';
-import { LogIndex } from '../../src/core/logIndex';
+import { LogIndex } from '../../src/core/logIndex/logIndex';
 
 type Json = Record<string, unknown>;
 const LOGS = join(__dirname, '..', 'fixtures', 'logs');

@@ -1,6 +1,6 @@
 // The request-body buffer pool: a buffer comes back only for a body it fits closely, and the idle bytes stay bounded.
 import assert from 'node:assert/strict';
-import { BODY_POOL_IDLE_MS, BodyBufferPool, POOLED_BODY_MIN_BYTES } from '../../src/core/bodyPool';
+import { BODY_POOL_IDLE_MS, BodyBufferPool, POOLED_BODY_MIN_BYTES } from '../../src/core/capture/bodyPool';
 
 describe('body buffer pool', () => {
   it('gives back the smallest idle buffer that fits a body closely, once', () => {

@@ -1,8 +1,8 @@
 // The Captures tree's rows: the label carries what tells rows apart (time, short model, tokens) so that a narrow
 // side bar still shows it; the description and the tooltip carry the rest.
 import assert from 'node:assert/strict';
-import type { ExchangeSummary } from '../../src/core/indexModel';
-import { compactCount, exchangeDescription, exchangeLabel, shortModelName } from '../../src/extension/captureLabels';
+import type { ExchangeSummary } from '../../src/core/logIndex/indexModel';
+import { compactCount, exchangeDescription, exchangeLabel, shortModelName } from '../../src/extension/views/captureLabels';
 
 function summary(overrides: Partial<ExchangeSummary> = {}): ExchangeSummary {
   return {

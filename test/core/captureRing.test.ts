@@ -1,7 +1,7 @@
 // The shared ring between the relay and the recorder: order, wrap-around, fullness.
 
 import assert from 'node:assert/strict';
-import { CaptureRing } from '../../src/core/captureRing';
+import { CaptureRing } from '../../src/core/capture/captureRing';
 
 function drain(ring: CaptureRing, until: number): Array<[number, string]> {
   const seen: Array<[number, string]> = [];

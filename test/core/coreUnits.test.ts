@@ -4,11 +4,11 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
-import { BodyDecodeError, bodyText, decodeContent } from '../../src/core/bodyDecode';
-import { logFileName } from '../../src/core/captureLog';
-import { loggedRequestHeaders, relayedResponseHeaders, upstreamRequestHeaders } from '../../src/core/headers';
-import { DEFAULT_LISTENERS, ListenerSpecError, parseListenerArg, validateListener } from '../../src/core/listeners';
-import { isLoopbackHostname, refusalReason } from '../../src/core/requestGuard';
+import { BodyDecodeError, bodyText, decodeContent } from '../../src/core/capture/bodyDecode';
+import { logFileName } from '../../src/core/capture/captureLog';
+import { loggedRequestHeaders, relayedResponseHeaders, upstreamRequestHeaders } from '../../src/core/capture/headers';
+import { DEFAULT_LISTENERS, ListenerSpecError, parseListenerArg, validateListener } from '../../src/core/capture/listeners';
+import { isLoopbackHostname, refusalReason } from '../../src/core/capture/requestGuard';
 
 describe('listener specs', () => {
   it('defaults are the original three listeners', () => {

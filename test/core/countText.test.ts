@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import * as l10n from '@vscode/l10n';
 import { analyzeOutput, renderReport } from '../../src/cli/analyze';
 import { buildAnalysisReport } from '../../src/core/analysis/analysisReport';
-import { LogIndex } from '../../src/core/logIndex';
+import { LogIndex } from '../../src/core/logIndex/logIndex';
 import { countOf, countWith, exchangesText, nounOf, tokensOf } from '../../src/shared/countText';
 import { partText } from '../../src/webview/explainFormat';
 

@@ -8,8 +8,8 @@ import { join, resolve } from 'node:path';
 import { buildAnalysisReport } from '../../src/core/analysis/analysisReport';
 import { compositionOf, exchangeCost, explainLog } from '../../src/core/analysis/explain';
 import { DEFAULT_PRICING, parsePricingOverride, PricingError, pricingFromSetting, withOverride } from '../../src/core/analysis/pricing';
-import type { ExchangeSummary } from '../../src/core/indexModel';
-import { LogIndex } from '../../src/core/logIndex';
+import type { ExchangeSummary } from '../../src/core/logIndex/indexModel';
+import { LogIndex } from '../../src/core/logIndex/logIndex';
 
 const LOGS = resolve(__dirname, '../fixtures/logs');
 const FIXTURES = ['original-format.jsonl', 'no-side-requests.jsonl', 'original-format-codex.jsonl'];

@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SyntheticLog } from '../../bench/generateLog';
 import { buildAnalysisReport } from '../../src/core/analysis/analysisReport';
-import type { ExchangeSummary } from '../../src/core/indexModel';
-import { LogIndex, LogSourceError } from '../../src/core/logIndex';
+import type { ExchangeSummary } from '../../src/core/logIndex/indexModel';
+import { LogIndex, LogSourceError } from '../../src/core/logIndex/logIndex';
 import { parseSpan, scanArray, scanObject, skipValue } from '../../src/core/jsonScan';
-import { codePointLength, RecordDigester, type RecordDigest } from '../../src/core/recordDigest';
+import { codePointLength, RecordDigester, type RecordDigest } from '../../src/core/logIndex/recordDigest';
 import { prng } from '../support/prng';
 
 let scratch: string;

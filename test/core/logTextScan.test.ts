@@ -11,7 +11,7 @@ import { LogTextScanner, type ScanHit } from '../../src/core/analysis/logTextSca
 import { searchOne, type SearchableExchange } from '../../src/core/analysis/textSearch';
 import { bidiMarker, hasBidiControls, markBidiControls } from '../../src/shared/bidiText';
 import { countOf } from '../../src/shared/countText';
-import type { ExchangeSummary } from '../../src/core/indexModel';
+import type { ExchangeSummary } from '../../src/core/logIndex/indexModel';
 
 /** The parsing search's answer: id → sources with a hit, and their snippets. */
 function parsedSearch(log: string, query: string): Map<string, string[]> {

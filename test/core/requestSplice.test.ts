@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { claudeCodeBody, claudeCodeSession } from '../../bench/agentBodies';
-import { requestRecord, type RecorderCommand, type RequestMeta } from '../../src/core/captureRecorder';
-import { splicedRequestLine } from '../../src/core/requestSplice';
-import type { Wire } from '../../src/core/wire';
+import { requestRecord, type RecorderCommand, type RequestMeta } from '../../src/core/capture/captureRecorder';
+import { splicedRequestLine } from '../../src/core/capture/requestSplice';
+import type { Wire } from '../../src/core/wire/common';
 
 type RequestCommand = Extract<RecorderCommand, { type: 'request' }>;
 

@@ -6,17 +6,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import {
-  MAX_TEXT_CHARS,
-  MAX_TOOL_INPUT_CHARS,
-  createReassembler,
-  detectWire,
-  extract,
-  reconstructBody,
-  type SseEvent,
-  type Wire,
-} from '../../src/core/wire';
-import { loggedRequestHeaders } from '../../src/core/headers';
+import { MAX_TEXT_CHARS, MAX_TOOL_INPUT_CHARS, type SseEvent, type Wire } from '../../src/core/wire/common';
+import { createReassembler, detectWire, extract, reconstructBody } from '../../src/core/wire/wire';
+import { loggedRequestHeaders } from '../../src/core/capture/headers';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'wire');
 

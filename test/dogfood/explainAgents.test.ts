@@ -9,8 +9,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildAnalysisReport } from '../../src/core/analysis/analysisReport';
 import { type ExchangeExplanation, explainLog } from '../../src/core/analysis/explain';
-import type { ExchangeSummary } from '../../src/core/indexModel';
-import { LogIndex } from '../../src/core/logIndex';
+import type { ExchangeSummary } from '../../src/core/logIndex/indexModel';
+import { LogIndex } from '../../src/core/logIndex/logIndex';
 import {
   CODEX_QUIET_OPTIONS,
   PINNED_CLIS,

@@ -12,10 +12,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { requestRecord } from '../../src/core/captureRecorder';
+import { requestRecord } from '../../src/core/capture/captureRecorder';
 import type { CaptureRecord, RequestRecord, ResponseRecord } from '../../src/core/records';
-import { splicedRequestLine } from '../../src/core/requestSplice';
-import { agentSetups } from '../../src/extension/agentSetupLines';
+import { splicedRequestLine } from '../../src/core/capture/requestSplice';
+import { agentSetups } from '../../src/extension/agents/agentSetupLines';
 import {
   CODEX_QUIET_OPTIONS,
   PINNED_CLIS,

@@ -5,7 +5,7 @@
 // (WebSearch's description carries the month), and a break at the system prompt's date line.
 import { randomUUID } from 'node:crypto';
 import { SCHEMA_VERSION } from '../../src/core/records';
-import { extract } from '../../src/core/wire';
+import { extract } from '../../src/core/wire/wire';
 
 const MODEL = 'claude-sonnet-4-5-20250929';
 

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { OpenedDiff } from '../../src/extension/diffCommands';
-import type { SlotDecorationState } from '../../src/extension/slotDecorations';
+import type { OpenedDiff } from '../../src/extension/diffs/diffCommands';
+import type { SlotDecorationState } from '../../src/extension/diffs/slotDecorations';
 import { activateExtension, claudeExchangeLines, waitFor, workspaceFolder } from './helpers';
 
 // An agent label of its own, so captures the other suites made do not join these prompt families.

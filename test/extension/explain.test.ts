@@ -8,9 +8,9 @@ import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { InsightsStatus } from '../../src/extension/insightsPanel';
-import type { RequestPanelStatus } from '../../src/extension/requestPanel';
-import type { TimelineStatus } from '../../src/extension/timelinePanel';
+import type { InsightsStatus } from '../../src/extension/panels/insightsPanel';
+import type { RequestPanelStatus } from '../../src/extension/panels/requestPanel';
+import type { TimelineStatus } from '../../src/extension/panels/timelinePanel';
 import { cachingConversation, type CacheFixture } from './cacheFixture';
 import { activateExtension, dropCaptureFolder, panelDriver, useCaptureFolder, waitFor, waitForCommand } from './helpers';
 

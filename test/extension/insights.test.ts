@@ -7,7 +7,7 @@ import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { InsightsStatus } from '../../src/extension/insightsPanel';
+import type { InsightsStatus } from '../../src/extension/panels/insightsPanel';
 import type { InterludeStatus } from '../../src/extension/extension';
 import { startFakeUpstream, type FakeUpstream } from '../support/fakeUpstream';
 import { CLAUDE_BODY, post, setSetting } from './netHelpers';

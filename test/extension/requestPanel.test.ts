@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { InterludeStatus } from '../../src/extension/extension';
-import type { RequestPanelStatus } from '../../src/extension/requestPanel';
+import type { RequestPanelStatus } from '../../src/extension/panels/requestPanel';
 import { startFakeUpstream, type FakeUpstream } from '../support/fakeUpstream';
 import { activateExtension, readCaptureRecords, waitFor, workspaceFolder } from './helpers';
 import { CLAUDE_BODY, post } from './netHelpers';

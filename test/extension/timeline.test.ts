@@ -7,8 +7,8 @@ import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { CapturesTreeSnapshot } from '../../src/extension/capturesTree';
-import type { TimelineStatus } from '../../src/extension/timelinePanel';
+import type { CapturesTreeSnapshot } from '../../src/extension/views/capturesTree';
+import type { TimelineStatus } from '../../src/extension/panels/timelinePanel';
 import { activateExtension, assertInternalCommand, claudeExchangeLines, dropCaptureFolder, hideBehindFile, panelDriver, useCaptureFolder } from './helpers';
 
 const AGENT = 'timelinetest';

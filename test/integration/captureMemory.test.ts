@@ -7,9 +7,9 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { claudeCodeBody } from '../../bench/agentBodies';
-import { DEFAULT_RING_BYTES } from '../../src/core/captureRing';
+import { DEFAULT_RING_BYTES } from '../../src/core/capture/captureRing';
 import { startFakeUpstream, type FakeUpstream } from '../support/fakeUpstream';
-import { InterludeProxy } from '../../src/core/proxy';
+import { InterludeProxy } from '../../src/core/capture/proxy';
 import { startHarness, type Harness } from '../support/proxyHarness';
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');

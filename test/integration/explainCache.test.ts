@@ -11,7 +11,7 @@ import { request } from 'undici';
 import { buildAnalysisReport, ReportAnalyzer } from '../../src/core/analysis/analysisReport';
 import { type ExchangeExplanation, Explainer, type ExplainReport, explainLog } from '../../src/core/analysis/explain';
 import { DEFAULT_PRICING } from '../../src/core/analysis/pricing';
-import { LogIndex } from '../../src/core/logIndex';
+import { LogIndex } from '../../src/core/logIndex/logIndex';
 import { startFakeUpstream, type FakeUpstream } from '../support/fakeUpstream';
 import { type Harness, startHarness } from '../support/proxyHarness';
 

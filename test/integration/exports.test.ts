@@ -12,7 +12,7 @@ import addFormats from 'ajv-formats';
 import draft06 from 'ajv/dist/refs/json-schema-draft-06.json';
 import { request } from 'undici';
 import { EXPORT_FORMATS, exportToFile } from '../../src/core/export/exportCaptures';
-import { LogIndex } from '../../src/core/logIndex';
+import { LogIndex } from '../../src/core/logIndex/logIndex';
 import { startFakeUpstream } from '../support/fakeUpstream';
 import { startHarness } from '../support/proxyHarness';
 import { otlpAttributes, type OtlpSpan } from '../support/otlpDecode';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { request } from 'undici';
-import { InterludeProxy } from '../../src/core/proxy';
+import { InterludeProxy } from '../../src/core/capture/proxy';
 import type { RequestRecord, ResponseRecord } from '../../src/core/records';
 import { startFakeUpstream, type FakeUpstream } from '../support/fakeUpstream';
 import { assertStillServes, logFilesIn, startHarness, startProxyOverFakeUpstream, type Harness } from '../support/proxyHarness';

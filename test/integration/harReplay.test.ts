@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import type { Har } from 'har-format';
 import type { Browser } from 'playwright-core';
 import { exportToFile } from '../../src/core/export/exportCaptures';
-import { LogIndex } from '../../src/core/logIndex';
+import { LogIndex } from '../../src/core/logIndex/logIndex';
 import { launchHeadlessChromium } from '../support/headlessChromium';
 
 const ROOT = resolve(__dirname, '../..');

@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { request } from 'undici';
 import { exportToFile } from '../../src/core/export/exportCaptures';
-import { LogIndex } from '../../src/core/logIndex';
+import { LogIndex } from '../../src/core/logIndex/logIndex';
 import { launchHeadlessChromium } from '../support/headlessChromium';
 import { generateLog } from '../../bench/generateLog';
 import { startFakeUpstream } from '../support/fakeUpstream';

@@ -139,7 +139,7 @@ describe('localization (package.nls*.json, l10n/)', function () {
 });
 
 // The page half in a real browser: the request panel's bundle (built here, not dist/) reads the JSON block the host
-// writes (src/extension/webviewPage.ts: the bundle, `<` escaped) with @vscode/l10n's browser build.
+// writes (src/extension/panels/webviewPage.ts: the bundle, `<` escaped) with @vscode/l10n's browser build.
 describe('localization in a webview page (Chromium)', function () {
   this.timeout(120_000);
   const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

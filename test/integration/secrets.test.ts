@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { request } from 'undici';
 import { buildAnalysisReport } from '../../src/core/analysis/analysisReport';
-import { LogIndex } from '../../src/core/logIndex';
+import { LogIndex } from '../../src/core/logIndex/logIndex';
 import { PLACEHOLDER_PATTERN, secretHash, secretPlaceholder } from '../../src/core/secrets/secretScanner';
 import { startFakeUpstream, type FakeUpstream } from '../support/fakeUpstream';
 import { startHarness, type Harness } from '../support/proxyHarness';

@@ -6,8 +6,8 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { InterludeProxy, type ListenerStatus, type ProxyOptions } from '../../src/core/proxy';
-import { RelayHost } from '../../src/core/relayHost';
+import { InterludeProxy, type ListenerStatus, type ProxyOptions } from '../../src/core/capture/proxy';
+import { RelayHost } from '../../src/core/capture/relayHost';
 import type { CaptureRecord, RequestRecord, ResponseRecord } from '../../src/core/records';
 import { startFakeUpstream, type FakeUpstream } from './fakeUpstream';
 

@@ -3,7 +3,7 @@
 // the prompt prefix (system + context injected into the first user message), tools,
 // messages, tool calls, and the original's cross-agent comparison table.
 
-import type { ExchangeSummary, PrefixPart } from '../indexModel';
+import type { ExchangeSummary, PrefixPart } from '../logIndex/indexModel';
 import { type AnalysisInput, isAnalyzable } from './analysisInput';
 import { MessageFold, type MessageShapes, messageShapes } from './messageShapes';
 import {

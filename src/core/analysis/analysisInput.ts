@@ -3,7 +3,7 @@
 // ever sees a raw record here, so the cost follows the number of exchanges and of
 // distinct texts, not the size of the log.
 
-import type { ExchangeSummary, PrefixPart } from '../indexModel';
+import type { ExchangeSummary, PrefixPart } from '../logIndex/indexModel';
 
 export interface AnalysisInput {
   readonly exchanges: readonly ExchangeSummary[];

@@ -1,7 +1,7 @@
 // The whole analysis of a set of exchanges, as one JSON-able model: what
 // `agent-interlude analyze --json` prints and what the editor's overview renders.
 
-import type { ExchangeSummary } from '../indexModel';
+import type { ExchangeSummary } from '../logIndex/indexModel';
 import { type AgentAnalysis, type AgentComparison, AgentFold, type AgentOptions, compareAgents } from './agentPrompts';
 import { type AnalysisInput, isAnalyzable } from './analysisInput';
 import { compareFolded, ConversationAnalyzer, type ConversationOptions, type ConversationReport, type FoldedExchange } from './conversations';

@@ -34,7 +34,7 @@
 // - Claude Code's `HEAD /` probe (wire `unknown`) and other requests without messages
 //   count in sessions and densities but belong to no thread and no graph.
 
-import type { ExchangeSummary, TokenUsage } from '../indexModel';
+import type { ExchangeSummary, TokenUsage } from '../logIndex/indexModel';
 import { isConversational } from './analysisInput';
 import { isoTime } from './stats';
 

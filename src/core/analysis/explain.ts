@@ -29,7 +29,7 @@
 // Stability: these names and fields stay; new ones are only added.
 // ────────────────────────────────────────────────────────────────────────────────────────────────────
 
-import type { CacheMark, ExchangeSummary, SegmentDigest, TokenUsage } from '../indexModel';
+import type { CacheMark, ExchangeSummary, SegmentDigest, TokenUsage } from '../logIndex/indexModel';
 import type { AgentAnalysis } from './agentPrompts';
 import { type AnalysisInput, isConversational } from './analysisInput';
 import { analyzeConversations, type ConversationNode, type ConversationOptions, type ConversationReport, type EdgeKind } from './conversations';

@@ -1,7 +1,7 @@
 // What the conversation part of the requests looks like: how many items per request,
 // which roles (or item types) and which content-block types, summed over requests.
 
-import type { ExchangeSummary } from '../indexModel';
+import type { ExchangeSummary } from '../logIndex/indexModel';
 import { addCounts, Histogram, spread, type Spread } from './stats';
 
 export interface MessageShapes {

@@ -11,7 +11,7 @@
 // - Reasoning tokens are part of output tokens; never added again.
 
 import shipped from './pricing.json';
-import type { TokenUsage } from '../indexModel';
+import type { TokenUsage } from '../logIndex/indexModel';
 import { isRecord } from '../jsonValue';
 import { modelFamily } from './tokenUsage';
 

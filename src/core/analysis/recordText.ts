@@ -1,7 +1,8 @@
 // Readable text out of full records, for the analyses that need bodies (diff, search).
 // The rules are the original's, so a search or a diff reads the same text it did.
 
-import { extract, reconstructBody, type Wire } from '../wire';
+import { extract, reconstructBody } from '../wire/wire';
+import { type Wire } from '../wire/common';
 import { isRecord, type JsonRecord } from '../jsonValue';
 
 /**

@@ -1,7 +1,7 @@
 // Which secrets the recorder found across a set of exchanges: each distinct value once (by kind and
 // the hash in its placeholder), with the exchanges that carry it. Values are never here, only hashes.
 
-import type { ExchangeSummary } from '../indexModel';
+import type { ExchangeSummary } from '../logIndex/indexModel';
 
 export interface SecretSighting {
   kind: string;

@@ -2,7 +2,7 @@
 // a snippet around the first hit in each. It needs bodies, so it runs over full records
 // that the caller streams in (e.g. read one by one through LogIndex.readExchange).
 
-import type { ExchangeSummary } from '../indexModel';
+import type { ExchangeSummary } from '../logIndex/indexModel';
 import { messagesOf, messagesText, responseTextOf, systemTextOf } from './recordText';
 
 export const DEFAULT_SNIPPET_CONTEXT = 40;

@@ -1,7 +1,7 @@
 // Token use by model family and why responses stopped. Token counts come straight
 // from the providers' usage blocks; money is explain.ts's (over pricing.ts's dated table).
 
-import type { ExchangeSummary } from '../indexModel';
+import type { ExchangeSummary } from '../logIndex/indexModel';
 import { increment } from './stats';
 
 /** `claude-sonnet-4-5-20250929` → `claude-sonnet-4-5`, `gpt-5-v2` → `gpt-5`; anything else unchanged. */

@@ -2,7 +2,7 @@
 // always there and which come and go, and which definitions change between requests.
 // Computed from the index's tool digests; definitions are compared per distinct tool set.
 
-import type { ExchangeSummary } from '../indexModel';
+import type { ExchangeSummary } from '../logIndex/indexModel';
 import type { AnalysisInput } from './analysisInput';
 import { Histogram, median } from './stats';
 import { isRecord } from '../jsonValue';

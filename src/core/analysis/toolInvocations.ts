@@ -2,8 +2,9 @@
 // exchange); inputs need the reassembled response, so they are collected from tool
 // uses the caller reads (lazily, only for the exchanges that invoked the tool asked for).
 
-import type { ExchangeSummary } from '../indexModel';
-import { reconstructBody, type ToolUse, type Wire } from '../wire';
+import type { ExchangeSummary } from '../logIndex/indexModel';
+import { reconstructBody } from '../wire/wire';
+import { type ToolUse, type Wire } from '../wire/common';
 import { isRecord } from '../jsonValue';
 
 export interface ToolCallCount {

@@ -4,7 +4,7 @@
 
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import type { LogIndex } from '../logIndex';
+import type { LogIndex } from '../logIndex/logIndex';
 import { readRecordsInLogOrder, selectExchanges, type ExportOptions } from './exportRecords';
 import { writeHar } from './harExport';
 import { writeHtmlReport } from './htmlReport';

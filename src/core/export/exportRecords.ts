@@ -3,8 +3,8 @@
 // their byte references, masked as text — the same hook the recorder uses — and parsed once.
 
 import { open, type FileHandle } from 'node:fs/promises';
-import type { ExchangeSummary, RecordRef } from '../indexModel';
-import type { LogIndex } from '../logIndex';
+import type { ExchangeSummary, RecordRef } from '../logIndex/indexModel';
+import type { LogIndex } from '../logIndex/logIndex';
 import type { CaptureRecord, RequestRecord, ResponseRecord } from '../records';
 import { LineRedactor } from '../secrets/lineRedactor';
 

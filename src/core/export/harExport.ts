@@ -4,9 +4,9 @@
 // response text is re-created from it in the wire's own event format; each entry's comment says so.
 
 import type { Entry, Har, Header } from 'har-format';
-import type { ExchangeSummary } from '../indexModel';
+import type { ExchangeSummary } from '../logIndex/indexModel';
 import { isRecord } from '../jsonValue';
-import type { LogIndex } from '../logIndex';
+import type { LogIndex } from '../logIndex/logIndex';
 import type { RequestRecord, ResponseRecord } from '../records';
 import { readExchanges, type ExportOptions } from './exportRecords';
 import { EXPORTER_NAME, EXPORTER_VERSION } from './otelSpans';

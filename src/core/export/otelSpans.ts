@@ -10,9 +10,9 @@ import { createHash } from 'node:crypto';
 import { SpanKind, SpanStatusCode, TraceFlags, type Attributes, type HrTime } from '@opentelemetry/api';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import type { ExchangeSummary } from '../indexModel';
+import type { ExchangeSummary } from '../logIndex/indexModel';
 import { isRecord } from '../jsonValue';
-import { normalizeUsage } from '../recordDigest';
+import { normalizeUsage } from '../logIndex/recordDigest';
 import type { RequestRecord, ResponseRecord } from '../records';
 
 export const EXPORTER_NAME = 'agent-interlude';

@@ -6,8 +6,8 @@
 import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { analyzeConversations } from '../analysis/conversations';
-import type { ExchangeSummary } from '../indexModel';
-import type { LogIndex } from '../logIndex';
+import type { ExchangeSummary } from '../logIndex/indexModel';
+import type { LogIndex } from '../logIndex/logIndex';
 import { readExchanges, type ExportOptions } from './exportRecords';
 import { exchangeSpan } from './otelSpans';
 

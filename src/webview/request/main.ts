@@ -5,7 +5,7 @@
 import '../l10n';
 import * as l10n from '@vscode/l10n';
 import { markBidiControls } from '../../shared/bidiText';
-import type { ExchangeSummary } from '../../core/indexModel';
+import type { ExchangeSummary } from '../../core/logIndex/indexModel';
 import type { CaptureRecord, RequestRecord, ResponseRecord } from '../../core/records';
 import { parseToWebview, type ExchangeView, type FromWebview, type RequestPanelState } from '../protocol';
 import { explainSections } from './explainSection';
