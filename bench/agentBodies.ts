@@ -132,7 +132,9 @@ export function claudeCodeBody(bytes: number, seed = 1): Buffer {
 
 /**
  * A session of `turns` requests as Claude Code sends them: each resends the whole conversation so far plus one
- * more tool round of `growBytes` (SPEC §5), so the bodies grow linearly.
+ * more tool round of `growBytes` (SPEC §5), so the bodies grow linearly. The conversation's cache breakpoint sits
+ * on the last message's last block, as Claude Code places it, so it moves every turn: the message that had it is
+ * resent without it.
  */
 export function claudeCodeSession(turns: number, growBytes: number, seed = 7): Buffer[] {
   const random = prng(seed);
@@ -141,7 +143,17 @@ export function claudeCodeSession(turns: number, growBytes: number, seed = 7): B
   const bodies: Buffer[] = [];
   for (let turn = 0; turn < turns; turn++) {
     if (turn > 0) messages.push(...toolRound(random, turn, growBytes));
-    bodies.push(Buffer.from(JSON.stringify(body(messages, parts))));
+    bodies.push(Buffer.from(JSON.stringify(body(withBreakpointOnLast(messages, parts.messages.length), parts))));
   }
   return bodies;
+}
+
+/** `messages` with a cache_control on the last block of the last message past the preamble's (which keeps its own). */
+function withBreakpointOnLast(messages: unknown[], preambleMessages: number): unknown[] {
+  if (messages.length <= preambleMessages) return messages;
+  const last = messages[messages.length - 1] as { content: Array<Record<string, unknown>> };
+  const content = last.content.map((block, index) =>
+    index === last.content.length - 1 ? { ...block, cache_control: { type: 'ephemeral' } } : block,
+  );
+  return [...messages.slice(0, -1), { ...last, content }];
 }

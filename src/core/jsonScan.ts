@@ -10,6 +10,8 @@
 // Every function takes (buf, pos, end) and returns the position after what it read, or -1 when the bytes
 // are not well-formed before `end`.
 
+import { hash } from 'node:crypto';
+
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const OPEN_BRACE = 0x7b;
@@ -303,6 +305,8 @@ export interface SpanNode {
   /** Object entries, in order (keys are unique in canonical JSON). */
   entries?: Map<string, SpanNode>;
   items?: SpanNode[];
+  /** The sha256 of the value's bytes, on the values a later scan can lean on (see EarlierScan). */
+  digest?: Buffer;
 }
 
 /** Levels of the tree scanCanonical records: the body, its values, their items and those items' entries. */
@@ -427,7 +431,14 @@ function isDuplicateKey(buf: Uint8Array, base: number, keyStart: number, keyEnd:
   return false;
 }
 
-function canonicalObject(buf: Buffer, pos: number, end: number, depth: number, node: SpanNode | undefined): number {
+function canonicalObject(
+  buf: Buffer,
+  pos: number,
+  end: number,
+  depth: number,
+  node: SpanNode | undefined,
+  earlier: SpanNode | undefined,
+): number {
   if (depth >= MAX_DEPTH) return -1;
   let at = pos + 1;
   if (buf[at] === CLOSE_BRACE) return at + 1;
@@ -442,14 +453,21 @@ function canonicalObject(buf: Buffer, pos: number, end: number, depth: number, n
       const valueStart = keyEnd + 1;
       let valueEnd: number;
       if (node) {
-        const child: SpanNode = { start: valueStart, end: -1 };
-        valueEnd = canonicalValue(buf, valueStart, end, depth + 1, depth + 1 < RECORDED_LEVELS ? child : undefined);
-        child.end = valueEnd;
         const key = decodeKey(buf, at, keyEnd);
         if (key === undefined) return -1;
+        const child: SpanNode = { start: valueStart, end: -1 };
+        valueEnd = canonicalValue(
+          buf,
+          valueStart,
+          end,
+          depth + 1,
+          depth + 1 < RECORDED_LEVELS ? child : undefined,
+          earlier?.entries?.get(key),
+        );
+        child.end = valueEnd;
         (node.entries ??= new Map()).set(key, child);
       } else {
-        valueEnd = canonicalValue(buf, valueStart, end, depth + 1, undefined);
+        valueEnd = canonicalValue(buf, valueStart, end, depth + 1, undefined, undefined);
       }
       if (valueEnd < 0) return -1;
       const byte = buf[valueEnd];
@@ -464,7 +482,14 @@ function canonicalObject(buf: Buffer, pos: number, end: number, depth: number, n
   }
 }
 
-function canonicalArray(buf: Buffer, pos: number, end: number, depth: number, node: SpanNode | undefined): number {
+function canonicalArray(
+  buf: Buffer,
+  pos: number,
+  end: number,
+  depth: number,
+  node: SpanNode | undefined,
+  earlier: SpanNode | undefined,
+): number {
   if (depth >= MAX_DEPTH) return -1;
   let at = pos + 1;
   if (buf[at] === CLOSE_BRACKET) {
@@ -472,15 +497,23 @@ function canonicalArray(buf: Buffer, pos: number, end: number, depth: number, no
     return at + 1;
   }
   const items: SpanNode[] | undefined = node ? (node.items = []) : undefined;
+  const earlierItems = earlier?.items;
   for (;;) {
     let itemEnd: number;
     if (items) {
       const child: SpanNode = { start: at, end: -1 };
-      itemEnd = canonicalValue(buf, at, end, depth + 1, depth + 1 < RECORDED_LEVELS ? child : undefined);
+      itemEnd = canonicalValue(
+        buf,
+        at,
+        end,
+        depth + 1,
+        depth + 1 < RECORDED_LEVELS ? child : undefined,
+        earlierItems?.[items.length],
+      );
       child.end = itemEnd;
       items.push(child);
     } else {
-      itemEnd = canonicalValue(buf, at, end, depth + 1, undefined);
+      itemEnd = canonicalValue(buf, at, end, depth + 1, undefined, undefined);
     }
     if (itemEnd < 0) return -1;
     const byte = buf[itemEnd];
@@ -492,12 +525,103 @@ function canonicalArray(buf: Buffer, pos: number, end: number, depth: number, no
   }
 }
 
-function canonicalValue(buf: Buffer, pos: number, end: number, depth: number, node: SpanNode | undefined): number {
+/**
+ * What an earlier canonical body tells the scan of this one. Agents resend the whole conversation every turn, so a
+ * body is mostly the values of the one before it (every message but the last few, the system prompt, the tools),
+ * byte for byte, some of them moved by what was added in front. The earlier scan's tree carries a digest of each
+ * value two levels down (each message, system block, tool) and of each plain value one level down (a model name, an
+ * instructions string): where the same value in this body hashes the same, it is taken as proved canonical, with its
+ * children moved to where it now is, instead of scanned again. Hashing is about three times cheaper than the scan,
+ * and the earlier body's bytes are not kept: only its tree and digests.
+ */
+export interface EarlierScan {
+  /** The earlier body's tree, from scanCanonical(…, { digests: true }). */
+  root: SpanNode;
+}
+
+/** Depth of the values that carry a digest (an array's or object's items one level down carry none: see above). */
+const DIGEST_DEPTH = 2;
+
+/** The scan in progress: whether it records digests, and whether it has an earlier tree to lean on. */
+let digesting = false;
+
+function digestOf(buf: Buffer, start: number, end: number): Buffer {
+  return hash('sha256', buf.subarray(start, end), 'buffer');
+}
+
+/** Whether the value at `depth` carries a digest: two levels down, or a plain value (not a container) one level down. */
+function carriesDigest(buf: Buffer, pos: number, depth: number): boolean {
+  if (depth === DIGEST_DEPTH) return true;
+  if (depth !== DIGEST_DEPTH - 1) return false;
+  const first = buf[pos];
+  return first !== OPEN_BRACE && first !== OPEN_BRACKET;
+}
+
+/**
+ * Where the value at `pos` ends when it is the same bytes as `earlier` (same length, same digest), wherever it now
+ * is: those bytes were proved canonical in the earlier body, and canonical form is a property of a value's bytes
+ * alone (the keys around it are still checked here). -1 when the earlier value does not vouch for it.
+ */
+function vouchedEnd(buf: Buffer, earlier: SpanNode, pos: number, end: number, node: SpanNode | undefined): number {
+  const length = earlier.end - earlier.start;
+  if (pos + length > end) return -1;
+  const digest = digestOf(buf, pos, pos + length);
+  if (!digest.equals(earlier.digest as Buffer)) return -1;
+  if (node) {
+    adopt(node, earlier, pos - earlier.start);
+    node.digest = digest;
+  }
+  return pos + length;
+}
+
+/** Whether `buf` holds, at `span`'s place, the very bytes `span` (a value of an earlier tree, with its digest) had. */
+export function holdsValue(buf: Buffer, span: SpanNode): boolean {
+  return span.digest !== undefined && span.end <= buf.length && digestOf(buf, span.start, span.end).equals(span.digest);
+}
+
+/** `node` takes the recorded children of `earlier`, moved by `shift` bytes (shared as they are when not moved). */
+function adopt(node: SpanNode, earlier: SpanNode, shift: number): void {
+  const moved = (child: SpanNode): SpanNode => {
+    const copy: SpanNode = { start: child.start + shift, end: child.end + shift };
+    adopt(copy, child, shift);
+    return copy;
+  };
+  if (earlier.entries) {
+    node.entries = shift === 0 ? earlier.entries : new Map([...earlier.entries].map(([key, child]) => [key, moved(child)]));
+  }
+  if (earlier.items) node.items = shift === 0 ? earlier.items : earlier.items.map(moved);
+}
+
+function canonicalValue(
+  buf: Buffer,
+  pos: number,
+  end: number,
+  depth: number,
+  node: SpanNode | undefined,
+  earlier: SpanNode | undefined,
+): number {
   if (pos >= end) return -1;
+  if (earlier?.digest !== undefined) {
+    const vouched = vouchedEnd(buf, earlier, pos, end, node);
+    if (vouched >= 0) return vouched;
+  }
+  const valueEnd = scannedValue(buf, pos, end, depth, node, earlier);
+  if (digesting && node && valueEnd >= 0 && carriesDigest(buf, pos, depth)) node.digest = digestOf(buf, pos, valueEnd);
+  return valueEnd;
+}
+
+function scannedValue(
+  buf: Buffer,
+  pos: number,
+  end: number,
+  depth: number,
+  node: SpanNode | undefined,
+  earlier: SpanNode | undefined,
+): number {
   const first = buf[pos] as number;
   if (first === QUOTE) return canonicalString(buf, pos, end);
-  if (first === OPEN_BRACE) return canonicalObject(buf, pos, end, depth, node);
-  if (first === OPEN_BRACKET) return canonicalArray(buf, pos, end, depth, node);
+  if (first === OPEN_BRACE) return canonicalObject(buf, pos, end, depth, node, earlier);
+  if (first === OPEN_BRACKET) return canonicalArray(buf, pos, end, depth, node, earlier);
   if (first === 0x74) return matchLiteral(buf, pos, end, 'true');
   if (first === 0x66) return matchLiteral(buf, pos, end, 'false');
   if (first === 0x6e) return matchLiteral(buf, pos, end, 'null');
@@ -507,11 +631,18 @@ function canonicalValue(buf: Buffer, pos: number, end: number, depth: number, no
 /**
  * The tree of a canonical JSON text (the whole of `buf`), or undefined when `buf` is not canonical JSON.
  * Recorded down to the entries of the items of the body's values (messages[i].role, tools[i].tools); deeper
- * parts are found with canonicalNode when needed.
+ * parts are found with canonicalNode when needed. `digests`: the tree also carries the digests the next turn's
+ * scan leans on; `earlier`: the values this body shares with an earlier one are not scanned again (EarlierScan).
  */
-export function scanCanonical(buf: Buffer): SpanNode | undefined {
+export function scanCanonical(buf: Buffer, options: { digests?: boolean; earlier?: EarlierScan } = {}): SpanNode | undefined {
   const root: SpanNode = { start: 0, end: -1 };
-  root.end = canonicalValue(buf, 0, buf.length, 0, root);
+  digesting = options.digests === true;
+  try {
+    // The root itself is never vouched for as a whole (the body is new): its values are.
+    root.end = buf.length === 0 ? -1 : scannedValue(buf, 0, buf.length, 0, root, options.earlier?.root);
+  } finally {
+    digesting = false;
+  }
   return root.end === buf.length ? root : undefined;
 }
 
@@ -519,6 +650,6 @@ export function scanCanonical(buf: Buffer): SpanNode | undefined {
 export function canonicalNode(buf: Buffer, span: SpanNode): SpanNode {
   if (span.entries || span.items) return span;
   const node: SpanNode = { start: span.start, end: -1 };
-  node.end = canonicalValue(buf, span.start, span.end, RECORDED_LEVELS - 2, node);
+  node.end = canonicalValue(buf, span.start, span.end, RECORDED_LEVELS - 2, node, undefined);
   return node;
 }

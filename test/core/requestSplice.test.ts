@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { claudeCodeBody, claudeCodeSession } from '../../bench/agentBodies';
 import { requestRecord, type RecorderCommand, type RequestMeta } from '../../src/core/capture/captureRecorder';
-import { splicedRequestLine } from '../../src/core/capture/requestSplice';
+import { spliceRequest, splicedRequestLine } from '../../src/core/capture/requestSplice';
 import type { Wire } from '../../src/core/wire/common';
 
 type RequestCommand = Extract<RecorderCommand, { type: 'request' }>;
@@ -38,6 +38,11 @@ function agree(request: RequestCommand, label: string): boolean {
   const spliced = splicedRequestLine(request);
   if (spliced === undefined) return false;
   assert.equal(Buffer.concat(spliced).toString('utf8'), parsedLine(request), `${label} (${request.meta.wire}): spliced line differs`);
+  // The recorder's way: with digests, then leaning on its own tree (every value vouched for, none scanned).
+  const withDigests = spliceRequest(request, undefined, true);
+  assert.ok(withDigests, `${label}: spliced with digests`);
+  const leaning = spliceRequest(request, { root: withDigests.root }, true);
+  assert.equal(Buffer.concat(leaning?.line ?? []).toString('utf8'), parsedLine(request), `${label} (${request.meta.wire}): leaning line differs`);
   return true;
 }
 

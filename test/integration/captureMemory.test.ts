@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { request } from 'undici';
-import { claudeCodeBody } from '../../bench/agentBodies';
+import { claudeCodeBody, claudeCodeSession } from '../../bench/agentBodies';
 import { DEFAULT_RING_BYTES } from '../../src/core/capture/captureRing';
 import { startFakeUpstream, type FakeUpstream } from '../support/fakeUpstream';
 import { InterludeProxy } from '../../src/core/capture/proxy';
@@ -94,6 +94,26 @@ for (const recordOnWorker of [true, false]) {
         assert.equal((records[at] as { request_bytes: number }).request_bytes, body.length);
       }
       assert.ok(inThreadProxy(harness).reusedBodyBuffers >= bodies.length - 1, `buffers reused: ${inThreadProxy(harness).reusedBodyBuffers}`);
+      upstream.requests.length = 0;
+    });
+
+    it('a growing conversation’s turns take the buffer the turn before gave back (it was made an eighth larger)', async () => {
+      const harness = await startHarness(upstream.url, { recordOnWorker });
+      open.push(harness);
+      // Turns of about 300 KB, each a tool round (8 KB) longer than the one before, as an agent sends them.
+      const turns = claudeCodeSession(36, 8_400).slice(30);
+      assert.ok((turns[0] as Buffer).length > 256 * 1024);
+      for (const [at, body] of turns.entries()) {
+        await send(harness, body);
+        await harness.waitForResponses(at + 1);
+        assert.equal(await untilNothingBuffered(harness), 0);
+        await new Promise((resolveWait) => setTimeout(resolveWait, 50));
+      }
+      const records = harness.records().filter((record) => record.kind === 'request');
+      for (const [at, body] of turns.entries()) {
+        assert.deepEqual((records[at] as { request: unknown }).request, JSON.parse(body.toString('utf8')), `turn ${at} as sent`);
+      }
+      assert.ok(inThreadProxy(harness).reusedBodyBuffers >= turns.length - 1, `buffers reused: ${inThreadProxy(harness).reusedBodyBuffers}`);
       upstream.requests.length = 0;
     });
 

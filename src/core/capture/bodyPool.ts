@@ -9,8 +9,11 @@
 export const POOLED_BODY_MIN_BYTES = 256 * 1024;
 /** At most this many idle bytes wait here (the README's memory figure counts them). */
 export const BODY_POOL_LIMIT_BYTES = 16 * 1024 * 1024;
-/** A kept buffer serves a body at least this share of its size, so a small body does not pin a large buffer. */
-const FIT = 0.75;
+/**
+ * A kept buffer serves a body at least this share of its size, so a small body does not pin a large buffer (a fresh
+ * buffer is an eighth larger than its body, requestCapture.ts pooledCapacity: this is about three quarters of that body).
+ */
+const FIT = 2 / 3;
 /** Idle this long, the pool lets its buffers go: large bodies come in runs (a session's turns), memory should not stay. */
 export const BODY_POOL_IDLE_MS = 2_000;
 

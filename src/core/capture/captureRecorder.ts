@@ -10,7 +10,9 @@ import { errorText } from '../errorText';
 import { SCHEMA_VERSION, type CaptureRecord, type RequestRecord, type ResponseRecord } from '../records';
 import { CaptureBudget } from './captureBudget';
 import { describeRequestBody, heldBytes, type TeeOverflow } from './requestCapture';
-import { splicedRequestLine } from './requestSplice';
+import { bodyBytes, spliceRequest } from './requestSplice';
+import { EarlierScans } from './earlierScans';
+import { holdsValue } from '../jsonScan';
 import { OtlpPusher, type OtlpPushOptions } from '../export/otlpPush';
 import { LineRedactor, type RedactMode } from '../secrets/lineRedactor';
 import { ResponseCapture } from './responseCapture';
@@ -157,6 +159,8 @@ export class CaptureRecorder {
   private otlp?: OtlpPusher;
   private ring?: CaptureRing;
   private budget?: CaptureBudget;
+  /** The trees of the latest spliced bodies, for the next turn's scan to lean on (earlierScans.ts). */
+  private readonly earlier = new EarlierScans();
   /** Responses being recorded, by exchange id and by the ring slot their bytes arrive under. */
   private readonly captures = new Map<string, { capture: ResponseCapture; slot: number }>();
   private readonly slots = new Map<number, { capture: ResponseCapture; id: string }>();
@@ -220,7 +224,10 @@ export class CaptureRecorder {
     };
     let line: Uint8Array[] | undefined;
     try {
-      line = splicedRequestLine(command);
+      const resembled = this.earlier.closest(bodyBytes(command), holdsValue);
+      const spliced = spliceRequest(command, resembled, true);
+      if (spliced) this.earlier.keep(spliced.root, resembled);
+      line = spliced?.line;
       if (!line) {
         this.write(requestRecord(command), released);
         return;

@@ -7,7 +7,7 @@
 
 import { isUtf8 } from 'node:buffer';
 import type { RequestMeta } from './captureRecorder';
-import { canonicalNode, scanCanonical, parseSpan, type SpanNode } from '../jsonScan';
+import { canonicalNode, scanCanonical, parseSpan, type EarlierScan, type SpanNode } from '../jsonScan';
 import { SCHEMA_VERSION } from '../records';
 import type { TeeOverflow } from './requestCapture';
 
@@ -216,12 +216,31 @@ function extractPieces(spans: Spans, root: SpanNode, wire: RequestMeta['wire']):
  * then serializes requestRecord() as before.
  */
 export function splicedRequestLine(request: SplicedRequest): Uint8Array[] | undefined {
+  return spliceRequest(request)?.line;
+}
+
+/** The body's bytes as a Buffer (the tee's copy may be any view). */
+export function bodyBytes(request: Pick<SplicedRequest, 'body'>): Buffer {
+  return Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength);
+}
+
+/**
+ * splicedRequestLine(), and the body's canonical tree, with digests when `keepDigests` (for the next turn to lean
+ * on). With `earlier`, the values this body shares with an earlier one are not validated again (jsonScan.ts
+ * EarlierScan).
+ */
+export function spliceRequest(
+  request: SplicedRequest,
+  earlier?: EarlierScan,
+  keepDigests = earlier !== undefined,
+): { line: Uint8Array[]; root: SpanNode } | undefined {
   const { meta } = request;
-  const body = Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength);
+  const body = bodyBytes(request);
   if (request.overflowed || body.length === 0 || body[0] !== 0x7b) return undefined;
   if (meta.contentEncoding && meta.contentEncoding.toLowerCase() !== 'identity') return undefined;
   if (!isUtf8(body)) return undefined;
-  const root = scanCanonical(body);
+  // With digests whenever it leans on an earlier tree or may be leant on (the recorder's calls): see EarlierScan.
+  const root = scanCanonical(body, { digests: keepDigests, earlier });
   if (!root) return undefined;
   const spans = new Spans(body);
   const pieces = extractPieces(spans, root, meta.wire);
@@ -255,5 +274,5 @@ export function splicedRequestLine(request: SplicedRequest): Uint8Array[] | unde
     parts.push(body.subarray(piece.start, piece.end));
   }
   parts.push(Buffer.from(`${text},${tailText.slice(1)}\n`));
-  return parts;
+  return { line: parts, root };
 }
