@@ -46,11 +46,14 @@ const QUICK = process.argv.includes('--quick');
 const rounds = (count: number): number => (QUICK ? Math.max(2, Math.ceil(count / 5)) : count);
 
 /** Body sizes of the first-event rows, and how many rounds each gets. */
-const FIRST_EVENT_SIZES: ReadonlyArray<{ label: string; bytes: number; rounds: number; judged: boolean }> = [
+const FIRST_EVENT_SIZES: ReadonlyArray<{ label: string; bytes: number; rounds: number; judged: boolean; cold?: boolean }> = [
   { label: '100 B', bytes: 0, rounds: rounds(200), judged: false },
   { label: '40 KB', bytes: 40_000, rounds: rounds(200), judged: true },
   { label: '250 KB', bytes: 250_000, rounds: rounds(120), judged: true },
   { label: '1 MB', bytes: 1_000_000, rounds: rounds(50), judged: true },
+  // Every round above resends the same body, so from the second on the recorder takes all of it from the turn before
+  // (earlierScans.ts). Here every round is a new conversation: nothing to lean on, the whole body scanned.
+  { label: '1 MB, a new conversation every round', bytes: 1_000_000, rounds: rounds(50), judged: true, cold: true },
 ];
 const FIRST_EVENT_WARMUP_ROUNDS = 10;
 const EVENT_COUNT = 200;
@@ -468,6 +471,11 @@ interface FirstEventResult {
 /** 1. Time from sending a Claude Code-shaped request to receiving the first complete SSE event of the reply. */
 async function measureFirstEvent(origins: Origins, size: (typeof FIRST_EVENT_SIZES)[number]): Promise<FirstEventResult> {
   const body = size.bytes === 0 ? SMALL_STREAM_REQUEST_BODY : claudeCodeBody(size.bytes);
+  // A cold row's bodies: one per exchange of every route, each another conversation (another seed), made up front.
+  const coldBodies = size.cold
+    ? Array.from({ length: (FIRST_EVENT_WARMUP_ROUNDS + size.rounds) * ROUTES.length }, (_, index) => claudeCodeBody(size.bytes, 100 + index))
+    : [];
+  let nextCold = 0;
   const open = pools(origins, 1);
   const samples = routeSeries<number[]>(() => []);
   const exchanges = routeSeries(() => 0);
@@ -475,7 +483,7 @@ async function measureFirstEvent(origins: Origins, size: (typeof FIRST_EVENT_SIZ
     let firstEventAt: number | undefined;
     let previousChunkEndedWithNewline = false;
     const result = await exchange(open[route], {
-      body,
+      body: size.cold ? (coldBodies[nextCold++] as Buffer) : body,
       keepText: true,
       onChunk: (chunk, receivedAt) => {
         if (firstEventAt !== undefined) return;
