@@ -431,6 +431,13 @@ function isDuplicateKey(buf: Uint8Array, base: number, keyStart: number, keyEnd:
   return false;
 }
 
+/** A value kept in its parent's node: its span, and its own children while above RECORDED_LEVELS (end -1: not canonical). */
+function recordedValue(buf: Buffer, pos: number, end: number, depth: number, earlier: SpanNode | undefined): SpanNode {
+  const child: SpanNode = { start: pos, end: -1 };
+  child.end = canonicalValue(buf, pos, end, depth, depth < RECORDED_LEVELS ? child : undefined, earlier);
+  return child;
+}
+
 function canonicalObject(
   buf: Buffer,
   pos: number,
@@ -455,16 +462,8 @@ function canonicalObject(
       if (node) {
         const key = decodeKey(buf, at, keyEnd);
         if (key === undefined) return -1;
-        const child: SpanNode = { start: valueStart, end: -1 };
-        valueEnd = canonicalValue(
-          buf,
-          valueStart,
-          end,
-          depth + 1,
-          depth + 1 < RECORDED_LEVELS ? child : undefined,
-          earlier?.entries?.get(key),
-        );
-        child.end = valueEnd;
+        const child = recordedValue(buf, valueStart, end, depth + 1, earlier?.entries?.get(key));
+        valueEnd = child.end;
         (node.entries ??= new Map()).set(key, child);
       } else {
         valueEnd = canonicalValue(buf, valueStart, end, depth + 1, undefined, undefined);
@@ -501,16 +500,8 @@ function canonicalArray(
   for (;;) {
     let itemEnd: number;
     if (items) {
-      const child: SpanNode = { start: at, end: -1 };
-      itemEnd = canonicalValue(
-        buf,
-        at,
-        end,
-        depth + 1,
-        depth + 1 < RECORDED_LEVELS ? child : undefined,
-        earlierItems?.[items.length],
-      );
-      child.end = itemEnd;
+      const child = recordedValue(buf, at, end, depth + 1, earlierItems?.[items.length]);
+      itemEnd = child.end;
       items.push(child);
     } else {
       itemEnd = canonicalValue(buf, at, end, depth + 1, undefined, undefined);

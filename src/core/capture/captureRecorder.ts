@@ -10,7 +10,7 @@ import { errorText } from '../errorText';
 import { SCHEMA_VERSION, type CaptureRecord, type RequestRecord, type ResponseRecord } from '../records';
 import { CaptureBudget } from './captureBudget';
 import { describeRequestBody, heldBytes, type TeeOverflow } from './requestCapture';
-import { bodyBytes, spliceRequest } from './requestSplice';
+import { bodyBytes, requestHead, spliceRequest } from './requestSplice';
 import { EarlierScans } from './earlierScans';
 import { holdsValue } from '../jsonScan';
 import { OtlpPusher, type OtlpPushOptions } from '../export/otlpPush';
@@ -96,14 +96,7 @@ export function requestRecord(command: Extract<RecorderCommand, { type: 'request
     meta.contentEncoding,
   );
   const record: RequestRecord = {
-    id: meta.id,
-    kind: 'request',
-    ts: meta.ts,
-    agent: meta.agent,
-    wire: meta.wire,
-    method: meta.method,
-    path: meta.path,
-    headers_kept: meta.headers_kept,
+    ...requestHead(meta),
     request: captured.request,
     extract: captured.extract,
     schema: SCHEMA_VERSION,

@@ -8,7 +8,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { RequestMeta } from './captureRecorder';
 import { canonicalNode, scanCanonical, parseSpan, type EarlierScan, type SpanNode } from '../jsonScan';
-import { SCHEMA_VERSION } from '../records';
+import { SCHEMA_VERSION, type RequestRecord } from '../records';
 import type { TeeOverflow } from './requestCapture';
 
 /** Nested tool namespaces deeper than this are not walked (wire.ts's MAX_NAMESPACE_DEPTH). */
@@ -219,6 +219,20 @@ export function splicedRequestLine(request: SplicedRequest): Uint8Array[] | unde
   return spliceRequest(request)?.line;
 }
 
+/** A request record's first fields, in the record's order (requestRecord() and the spliced line both start so). */
+export function requestHead(meta: RequestMeta): Pick<RequestRecord, 'id' | 'kind' | 'ts' | 'agent' | 'wire' | 'method' | 'path' | 'headers_kept'> {
+  return {
+    id: meta.id,
+    kind: 'request',
+    ts: meta.ts,
+    agent: meta.agent,
+    wire: meta.wire,
+    method: meta.method,
+    path: meta.path,
+    headers_kept: meta.headers_kept,
+  };
+}
+
 /** The body's bytes as a Buffer (the tee's copy may be any view). */
 export function bodyBytes(request: Pick<SplicedRequest, 'body'>): Buffer {
   return Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength);
@@ -246,16 +260,7 @@ export function spliceRequest(
   const pieces = extractPieces(spans, root, meta.wire);
 
   // The same keys in the same order as requestRecord(); JSON.stringify writes the small ones.
-  const head = JSON.stringify({
-    id: meta.id,
-    kind: 'request',
-    ts: meta.ts,
-    agent: meta.agent,
-    wire: meta.wire,
-    method: meta.method,
-    path: meta.path,
-    headers_kept: meta.headers_kept,
-  });
+  const head = JSON.stringify(requestHead(meta));
   const tail: Record<string, unknown> = { schema: SCHEMA_VERSION, request_bytes: request.bodyBytes };
   if (meta.contentEncoding) tail.content_encoding = meta.contentEncoding;
   if (request.interrupted) tail.note = 'the request body was cut off before it ended';
