@@ -53,7 +53,7 @@ const FIRST_EVENT_SIZES: ReadonlyArray<{ label: string; bytes: number; rounds: n
   { label: '1 MB', bytes: 1_000_000, rounds: rounds(50), judged: true },
   // Every round above resends the same body, so from the second on the recorder takes all of it from the turn before
   // (earlierScans.ts). Here every round is a new conversation: nothing to lean on, the whole body scanned.
-  { label: '1 MB, a new conversation every round', bytes: 1_000_000, rounds: rounds(50), judged: true, cold: true },
+  { label: '1 MB (a new conversation every round)', bytes: 1_000_000, rounds: rounds(50), judged: true, cold: true },
 ];
 const FIRST_EVENT_WARMUP_ROUNDS = 10;
 const EVENT_COUNT = 200;
