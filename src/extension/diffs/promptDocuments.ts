@@ -187,6 +187,8 @@ export class PromptDocumentProvider implements vscode.TextDocumentContentProvide
   private readonly skeletons = new Map<string, SkeletonText>();
   private readonly disposables: vscode.Disposable[] = [];
   private updating: Promise<void> = Promise.resolve();
+  /** Counts the captures' changes (each one clears what the model computed from them). */
+  private generation = 0;
 
   constructor(
     private readonly model: PromptModel,
@@ -195,6 +197,7 @@ export class PromptDocumentProvider implements vscode.TextDocumentContentProvide
     this.disposables.push(
       this.changed,
       model.watcher.onDidChange(() => {
+        this.generation += 1;
         this.updating = this.updating.then(() => this.recheck());
       }),
       vscode.workspace.onDidCloseTextDocument((document) => {
@@ -216,9 +219,15 @@ export class PromptDocumentProvider implements vscode.TextDocumentContentProvide
   }
 
   async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
-    const text = await this.render(uri);
-    this.served.set(uri.toString(), text);
-    return text;
+    // A change of the captures while this renders is rechecked only for documents already served, so a text
+    // rendered from the captures before it would stay: render again until none came in between.
+    for (;;) {
+      const generation = this.generation;
+      const text = await this.render(uri);
+      if (generation !== this.generation) continue;
+      this.served.set(uri.toString(), text);
+      return text;
+    }
   }
 
   private async recheck(): Promise<void> {
