@@ -58,6 +58,12 @@ export interface TimelineStatus {
   drawMs?: number;
   sweep?: SweepFigures;
   lastSearch?: { query: string; matches: number; ms?: number; firstMs?: number };
+  /**
+   * The last searches run, oldest first: batches of hits posted to the page, and how the scan ended (`done`: it
+   * read the whole log, even if a newer query had replaced it; `cancelled`: stopped by a newer query or the page
+   * going). Tests check that a replaced query's scan is stopped.
+   */
+  searches?: Array<{ query: string; posted: number; outcome?: 'done' | 'cancelled' | 'failed' }>;
   probe?: Omit<Extract<TimelineFromWebview, { type: 'probe' }>, 'type'>;
 }
 
@@ -71,6 +77,8 @@ interface TimelineTestAction {
   sweep?: number;
   /** Scroll the list to this offset, in pixels. */
   scroll?: number;
+  /** Post the page a batch of hits for this (older) query, as one still on its way when the query changed. */
+  staleHits?: { query: string; ids: string[] };
 }
 
 /** Characters of one text shown in an expanded half; the full request panel shows everything. */
@@ -231,6 +239,7 @@ class TimelineController extends CapturePanel {
   private drawMs?: number;
   private sweep?: SweepFigures;
   private lastSearch?: TimelineStatus['lastSearch'];
+  private searches: NonNullable<TimelineStatus['searches']> = [];
   private readonly logSearch = new LogSearch();
   private probe?: TimelineStatus['probe'];
   private searchSerial = 0;
@@ -255,6 +264,12 @@ class TimelineController extends CapturePanel {
         message.probe = true;
         this.probe = undefined;
       }
+      const stale = test.staleHits;
+      if (isRecord(stale) && typeof stale.query === 'string' && Array.isArray(stale.ids)) {
+        const ids = stale.ids.filter((id): id is string => typeof id === 'string');
+        const snippets = Object.fromEntries(ids.map((id) => [id, [{ source: 'messages', before: '', match: stale.query, after: '' }]]));
+        await this.panel.webview.postMessage({ type: 'searchHits', query: stale.query, ids, snippets, matched: ids.length, done: false, truncated: false, first: false } satisfies TimelineToWebview);
+      }
       await this.panel.webview.postMessage(message);
     }
     const status: TimelineStatus = {
@@ -272,6 +287,7 @@ class TimelineController extends CapturePanel {
     if (this.drawMs !== undefined) status.drawMs = this.drawMs;
     if (this.sweep) status.sweep = this.sweep;
     if (this.lastSearch) status.lastSearch = this.lastSearch;
+    if (this.searches.length > 0) status.searches = this.searches.map((entry) => ({ ...entry }));
     if (this.probe) status.probe = this.probe;
     return status;
   }
@@ -436,16 +452,23 @@ class TimelineController extends CapturePanel {
     let firstMs: number | undefined;
     const files = index.files().map((file) => ({ path: file.path, size: file.size }));
     const batches = new SearchHitBatches(SEARCH_LIMIT);
+    const record: NonNullable<TimelineStatus['searches']>[number] = { query: trimmed, posted: 0 };
+    this.searches = [...this.searches.slice(-9), record];
+    let finished = false;
     try {
       await this.logSearch.run({ query: trimmed, files }, (progress) => {
+        if (progress.done) finished = true;
         if (serial !== this.searchSerial) return;
         const { ids, snippets } = batches.take(progress.hits);
         if (firstMs === undefined && ids.length > 0) firstMs = Date.now() - started;
         if (progress.done) this.lastSearch = { query: trimmed, matches: progress.matched, ms: Date.now() - started, ...(firstMs !== undefined ? { firstMs } : {}) };
+        record.posted++;
         void post({ ids, snippets, matched: progress.matched, done: progress.done, truncated: progress.matched > SEARCH_LIMIT, first });
         first = false;
       });
+      record.outcome = finished ? 'done' : 'cancelled';
     } catch (error) {
+      record.outcome = 'failed';
       this.deps.output.error(`Timeline search: ${errorText(error)}`);
       if (serial === this.searchSerial) await post({ ids: [], snippets: {}, matched: 0, done: true, truncated: false, first });
     }

@@ -83,6 +83,16 @@ const details = new Map<string, TimelineDetail>();
 let matches: Set<string> | undefined;
 let snippets: Record<string, TimelineSnippet[]> = {};
 let searchedQuery = '';
+/**
+ * Tests: the last batches of hits the page received (and, apart, those it applied), each with the query searched
+ * when it came: an applied batch of another query is an old query's hits shown.
+ */
+const searchTrace: { received: Array<{ query: string; current: string }>; applied: Array<{ query: string; current: string }> } = { received: [], applied: [] };
+function noteSearchMessage(query: string, applied: boolean): void {
+  const list = applied ? searchTrace.applied : searchTrace.received;
+  list.push({ query, current: searchedQuery });
+  if (list.length > 200) list.shift();
+}
 /** Exchanges the running or last search found in the whole log (rows filtered out or beyond the limit included). */
 let searchMatched = 0;
 let searchDone = true;
@@ -807,8 +817,10 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
       return;
     }
     case 'searchHits':
+      noteSearchMessage(message.query.trim(), false);
       // Hits of an older query still on their way are dropped; the first message of a query starts afresh.
       if (message.query.trim() !== searchedQuery) return;
+      noteSearchMessage(message.query.trim(), true);
       if (message.first || !matches) {
         matches = new Set();
         snippets = {};
@@ -863,6 +875,8 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
             bidiControls,
             bidiMarked: marked.length,
             bidiIsolated: marked.every((node) => getComputedStyle(node).unicodeBidi === 'isolate'),
+            summary: summaryText.textContent ?? '',
+            searchTrace,
             focused: document.activeElement instanceof HTMLElement ? `${document.activeElement.className}|${document.activeElement.dataset.id ?? ''}` : undefined,
             breakMarks: Array.from(document.querySelectorAll<HTMLElement>('.mark.cache-break')).map((mark) => ({
               id: mark.closest<HTMLElement>('.row')?.dataset.id ?? '',
