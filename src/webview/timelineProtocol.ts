@@ -135,8 +135,8 @@ export type TimelineFromWebview =
       breakMarks?: Array<{ id: string; label: string }>;
       /** The summary line above the list (counts, the search's matches). */
       summary?: string;
-      /** The last batches of hits received and applied, with the query searched when each came. */
-      searchTrace?: { received: SearchTraceEntry[]; applied: SearchTraceEntry[] };
+      /** The last batches of hits received and applied, with the query searched when each came; ms: the page's time taking in the current query's batches. */
+      searchTrace?: { received: SearchTraceEntry[]; applied: SearchTraceEntry[]; ms?: number };
     };
 
 export interface SearchTraceEntry {
@@ -324,7 +324,7 @@ export function parseTimelineFromWebview(value: unknown): TimelineFromWebview | 
         bidiIsolated: value.bidiIsolated === true,
         ...(typeof value.focused === 'string' ? { focused: value.focused.slice(0, 200) } : {}),
         ...(typeof value.summary === 'string' ? { summary: value.summary.slice(0, 1000) } : {}),
-        ...(isObject(value.searchTrace) ? { searchTrace: { received: traceEntries(value.searchTrace.received), applied: traceEntries(value.searchTrace.applied) } } : {}),
+        ...(isObject(value.searchTrace) ? { searchTrace: { received: traceEntries(value.searchTrace.received), applied: traceEntries(value.searchTrace.applied), ...(typeof value.searchTrace.ms === 'number' && Number.isFinite(value.searchTrace.ms) ? { ms: Math.round(value.searchTrace.ms) } : {}) } } : {}),
         ...(Array.isArray(value.secretBadges) ? { secretBadges: value.secretBadges.filter((badge): badge is string => typeof badge === 'string').slice(0, 100) } : {}),
         ...(Array.isArray(value.breakMarks)
           ? {

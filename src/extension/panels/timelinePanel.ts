@@ -57,7 +57,12 @@ export interface TimelineStatus {
   /** The page's part: the row list laid out and drawn. */
   drawMs?: number;
   sweep?: SweepFigures;
-  lastSearch?: { query: string; matches: number; ms?: number; firstMs?: number };
+  /**
+   * The last search that ran to its end: wall time from the query to the last hits posted (`ms`), to the first
+   * (`firstMs`); of it, the slowest worker's scan (`scanMs`) and this thread's time turning batches of hits into
+   * the page's messages and posting them (`hostMs`, over `batches` batches).
+   */
+  lastSearch?: { query: string; matches: number; ms?: number; firstMs?: number; scanMs?: number; hostMs?: number; batches?: number };
   /**
    * The last searches run, oldest first: batches of hits posted to the page, and how the scan ended (`done`: it
    * read the whole log, even if a newer query had replaced it; `cancelled`: stopped by a newer query or the page
@@ -455,16 +460,29 @@ class TimelineController extends CapturePanel {
     const record: NonNullable<TimelineStatus['searches']>[number] = { query: trimmed, posted: 0 };
     this.searches = [...this.searches.slice(-9), record];
     let finished = false;
+    let hostMs = 0;
     try {
       await this.logSearch.run({ query: trimmed, files }, (progress) => {
         if (progress.done) finished = true;
         if (serial !== this.searchSerial) return;
+        const batchStarted = performance.now();
         const { ids, snippets } = batches.take(progress.hits);
         if (firstMs === undefined && ids.length > 0) firstMs = Date.now() - started;
-        if (progress.done) this.lastSearch = { query: trimmed, matches: progress.matched, ms: Date.now() - started, ...(firstMs !== undefined ? { firstMs } : {}) };
         record.posted++;
         void post({ ids, snippets, matched: progress.matched, done: progress.done, truncated: progress.matched > SEARCH_LIMIT, first });
         first = false;
+        hostMs += performance.now() - batchStarted;
+        if (progress.done) {
+          this.lastSearch = {
+            query: trimmed,
+            matches: progress.matched,
+            ms: Date.now() - started,
+            ...(firstMs !== undefined ? { firstMs } : {}),
+            ...(progress.ms !== undefined ? { scanMs: progress.ms } : {}),
+            hostMs: Math.round(hostMs),
+            batches: record.posted,
+          };
+        }
       });
       record.outcome = finished ? 'done' : 'cancelled';
     } catch (error) {

@@ -87,7 +87,7 @@ let searchedQuery = '';
  * Tests: the last batches of hits the page received (and, apart, those it applied), each with the query searched
  * when it came: an applied batch of another query is an old query's hits shown.
  */
-const searchTrace: { received: Array<{ query: string; current: string }>; applied: Array<{ query: string; current: string }> } = { received: [], applied: [] };
+const searchTrace: { received: Array<{ query: string; current: string }>; applied: Array<{ query: string; current: string }>; ms: number } = { received: [], applied: [], ms: 0 };
 function noteSearchMessage(query: string, applied: boolean): void {
   const list = applied ? searchTrace.applied : searchTrace.received;
   list.push({ query, current: searchedQuery });
@@ -816,11 +816,13 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
       if (matches && message.rows.length > 0) vscode.postMessage({ type: 'search', query: searchedQuery });
       return;
     }
-    case 'searchHits':
+    case 'searchHits': {
       noteSearchMessage(message.query.trim(), false);
       // Hits of an older query still on their way are dropped; the first message of a query starts afresh.
       if (message.query.trim() !== searchedQuery) return;
       noteSearchMessage(message.query.trim(), true);
+      if (message.first) searchTrace.ms = 0;
+      const takenFrom = performance.now();
       if (message.first || !matches) {
         matches = new Set();
         snippets = {};
@@ -830,7 +832,9 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
       searchMatched = message.matched;
       searchDone = message.done;
       relayout();
+      searchTrace.ms += performance.now() - takenFrom;
       return;
+    }
     case 'detail':
       details.set(key(message.detail.id, message.detail.half), message.detail);
       // Fetched halves are kept for re-expanding, up to a bound: the oldest collapsed ones go first.
