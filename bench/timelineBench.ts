@@ -31,7 +31,7 @@ interface Figures {
   warm?: { runs: number[]; medianMs: number; pageLoads: number[]; pageLoadMedianMs: number; empty: number[]; emptyMedianMs: number };
   sweep?: SweepFigures;
   insights?: { ms: number; exchanges: number };
-  search?: Array<{ query: string; firstMs?: number; ms?: number; matches: number; peakRssMiB: number; rssBeforeMiB: number }>;
+  search?: Array<{ query: string; firstMs?: number; ms?: number; scanMs?: number; hostMs?: number; batches?: number; pageMs?: number; matches: number; peakRssMiB: number; rssBeforeMiB: number }>;
   /** An empty webview page's JS heap, median. */
   emptyHeap?: number;
 }
@@ -110,7 +110,7 @@ function main(): void {
       `${first} · ${s.ms} ms`,
       '≤ 1 s · ≤ 3 s',
       (s.firstMs === undefined || s.firstMs <= 1_000) && (s.ms ?? Infinity) <= 3_000,
-      `${s.matches.toLocaleString()} exchanges matched; the byte-scanning worker (core/analysis/logSearch); extension host RSS ${s.rssBeforeMiB} → peak ${s.peakRssMiB} MiB while it ran`,
+      `${s.matches.toLocaleString()} exchanges matched; the byte-scanning worker (core/analysis/logSearch); of it, the slowest worker's scan ${s.scanMs ?? '?'} ms, the host turning ${s.batches ?? '?'} batches into messages and posting them ${s.hostMs ?? '?'} ms, the page taking them in ${s.pageMs ?? '?'} ms; extension host RSS ${s.rssBeforeMiB} → peak ${s.peakRssMiB} MiB while it ran`,
     );
   }
   if (f.sweep) {

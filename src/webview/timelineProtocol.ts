@@ -133,7 +133,16 @@ export type TimelineFromWebview =
       secretBadges?: string[];
       /** The cache-break marks drawn: their row and the cause they say (tooltip and accessible name). */
       breakMarks?: Array<{ id: string; label: string }>;
+      /** The summary line above the list (counts, the search's matches). */
+      summary?: string;
+      /** The last batches of hits received and applied, with the query searched when each came; ms: the page's time taking in the current query's batches. */
+      searchTrace?: { received: SearchTraceEntry[]; applied: SearchTraceEntry[]; ms?: number };
     };
+
+export interface SearchTraceEntry {
+  query: string;
+  current: string;
+}
 
 /** What the page keeps with vscode.setState (and the serializer hands back after a reload). */
 export interface TimelineState {
@@ -314,6 +323,8 @@ export function parseTimelineFromWebview(value: unknown): TimelineFromWebview | 
         bidiMarked: count(value.bidiMarked) ?? 0,
         bidiIsolated: value.bidiIsolated === true,
         ...(typeof value.focused === 'string' ? { focused: value.focused.slice(0, 200) } : {}),
+        ...(typeof value.summary === 'string' ? { summary: value.summary.slice(0, 1000) } : {}),
+        ...(isObject(value.searchTrace) ? { searchTrace: { received: traceEntries(value.searchTrace.received), applied: traceEntries(value.searchTrace.applied), ...(typeof value.searchTrace.ms === 'number' && Number.isFinite(value.searchTrace.ms) ? { ms: Math.round(value.searchTrace.ms) } : {}) } } : {}),
         ...(Array.isArray(value.secretBadges) ? { secretBadges: value.secretBadges.filter((badge): badge is string => typeof badge === 'string').slice(0, 100) } : {}),
         ...(Array.isArray(value.breakMarks)
           ? {
@@ -327,6 +338,14 @@ export function parseTimelineFromWebview(value: unknown): TimelineFromWebview | 
     default:
       return undefined;
   }
+}
+
+function traceEntries(value: unknown): SearchTraceEntry[] {
+  if (!Array.isArray(value)) return [];
+  return value
+    .filter((entry): entry is SearchTraceEntry => isObject(entry) && typeof entry.query === 'string' && typeof entry.current === 'string')
+    .slice(-200)
+    .map((entry) => ({ query: entry.query.slice(0, 500), current: entry.current.slice(0, 500) }));
 }
 
 export function parseTimelineToWebview(value: unknown): TimelineToWebview | undefined {

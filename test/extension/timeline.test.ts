@@ -1,7 +1,8 @@
 // Open Timeline: ~3000 exchanges in the original's record format (two sessions, every 100th invoking Bash) written
 // into a capture folder of its own, the panel opens and the page draws only the rows in view; one appended capture
 // shows up live; the tool and time-range filters narrow the list; a capture full of hostile text is searched and
-// expanded in the real webview and runs nothing; filters and expanded halves survive hiding the panel.
+// expanded in the real webview and runs nothing; filters and expanded halves survive hiding the panel. A query
+// typed over one whose scan still streams hits: the old scan is cancelled and none of its hits is shown.
 import assert from 'node:assert/strict';
 import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -208,6 +209,80 @@ export function timelineTests(): void {
       await vscode.window.tabGroups.close(timelineTabs());
       const status = await waitForTimeline('the panel to close', (s) => !s.open);
       assert.equal(status.ready, false);
+    });
+  });
+
+  describe('Timeline search: a replaced query', function () {
+    this.timeout(120_000);
+    let dir = '';
+    const base = Date.parse('2026-03-02T09:00:00.000Z');
+    /** The query replaced mid-scan, and the one typed over it. */
+    const OLD = 'über alpha';
+    const NEW = 'betaword';
+    const STALE_COUNT = 150;
+    const NEW_EVERY = 25;
+    const newIds: string[] = [];
+
+    before(async () => {
+      await activateExtension();
+      dir = mkdtempSync(join(tmpdir(), 'interlude-stale-search-'));
+      // A small log (~7 MB) whose search for OLD takes seconds: each prompt is ~24 KB of "ñber alpha", where every
+      // anchor ("alpha") needs its text decoded (a letter outside ASCII in the place of the query's: another case
+      // of it, as far as the bytes tell) and does not match; each ends with OLD, or with NEW (every 25th).
+      const filler = 'ñber alpha '.repeat(2_000);
+      const parts: string[] = [];
+      for (let index = 0; index < STALE_COUNT; index++) {
+        const id = `st${String(index).padStart(5, '0')}`;
+        const hasNew = index % NEW_EVERY === 0;
+        if (hasNew) newIds.push(id);
+        parts.push(exchange(id, base + index * 1000, `${filler}then ${hasNew ? `${NEW} once` : `${OLD} once`}`, 'ok'));
+      }
+      writeFileSync(join(dir, 'log-20260302T090000Z-stale.jsonl'), parts.join(''));
+      await useCaptureFolder(dir);
+    });
+
+    after(() => dropCaptureFolder(dir));
+
+    it('drops the hits of a query replaced while its scan streams: only the new query\'s rows and count are shown', async () => {
+      await vscode.commands.executeCommand('agentInterlude.openTimeline');
+      await waitForTimeline('the rows drawn', (s) => s.ready && s.rows === STALE_COUNT && s.rendered > 0, 60_000);
+      await timeline({ search: OLD });
+      // The old query's scan is under way and its hits are reaching the page.
+      const streaming = await waitForTimeline('the old query streaming hits', (s) => (s.searches ?? []).some((entry) => entry.query === OLD && entry.posted >= 2), 60_000);
+      const oldRun = streaming.searches?.find((entry) => entry.query === OLD);
+      assert.equal(oldRun?.outcome, undefined, `the old query's scan still runs when the query changes (a bigger log is needed otherwise): ${JSON.stringify(streaming.searches)}`);
+      const shownBefore = (await probe()).searchTrace?.applied.filter((entry) => entry.query === OLD).length ?? 0;
+      assert.ok(shownBefore >= 1, 'the page showed some of the old query\'s hits');
+
+      await timeline({ search: NEW });
+      const done = await waitForTimeline('the new query done', (s) => s.lastSearch?.query === NEW, 60_000);
+      assert.equal(done.lastSearch?.matches, newIds.length);
+      await waitForTimeline('only the new query\'s rows', (s) => s.shown === newIds.length);
+      // The host stopped the old scan rather than letting it run on to the end.
+      await waitForTimeline('the old scan ended', (s) => s.searches?.find((entry) => entry.query === OLD)?.outcome !== undefined);
+      assert.equal((await timeline()).searches?.find((entry) => entry.query === OLD)?.outcome, 'cancelled', 'the old query\'s scan was cancelled');
+
+      // A batch of the old query still on its way when the new query was typed: the page drops it.
+      await timeline({ staleHits: { query: OLD, ids: ['st00001', 'st00002'] } });
+      await new Promise((resolveTick) => setTimeout(resolveTick, 500));
+      const after = await probe();
+      const trace = after.searchTrace;
+      assert.ok(trace, 'the page reports its search trace');
+      // No batch of hits was shown for a query other than the one searched when it came.
+      const foreign = trace.applied.filter((entry) => entry.query !== entry.current);
+      assert.deepEqual(foreign, [], 'no hit of another query was shown');
+      // Once the new query's first batch came, the host sent nothing more for the old one (the injected batch aside).
+      const firstNew = trace.received.findIndex((entry) => entry.query === NEW);
+      assert.ok(firstNew >= 0, 'the new query\'s hits came');
+      const lateOld = trace.received.slice(firstNew).filter((entry) => entry.query === OLD);
+      assert.equal(lateOld.length, 1, `after the new query's first batch only the injected old batch came: ${JSON.stringify(trace.received.slice(firstNew))}`);
+      const status = await timeline();
+      assert.equal(status.shown, newIds.length, 'the rows shown are the new query\'s');
+      assert.equal(status.rendered, newIds.length);
+      assert.ok(after.summary?.includes(`${newIds.length} matches`), `the count shown is the new query's: ${after.summary}`);
+      assert.equal(after.state.query, NEW);
+      await vscode.window.tabGroups.close(timelineTabs());
+      await waitForTimeline('the panel to close', (s) => !s.open);
     });
   });
 }

@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { LOG_SEARCH_TASK_MARK, type LogSearchMessage, type LogSearchShare, type LogSearchTask } from './logSearchWorker';
+import { LOG_SEARCH_TASK_MARK, type LogSearchMessage, type LogSearchShare, type LogSearchTask, type WarmUpReport } from './logSearchWorker';
 import type { ScanHit } from './logTextScan';
 
 export interface LogSearchProgress {
@@ -78,11 +78,13 @@ export class LogSearch {
 
   /**
    * Starts the workers a search will use, ahead of it: a worker's start-up and its code's compiling (~0.1 s and
-   * ~0.5 s of a first search, several times that on a busy machine) are then not part of the first results. Idle workers do not keep the process alive. Resolves when
-   * they are up.
+   * ~0.5 s of a first search, several times that on a busy machine) are then not part of the first results. Each
+   * worker runs a search over a made-up log in memory before it says it is ready (logSearchWorker.ts: warmUp), so
+   * a user's first query runs optimized code. Idle workers do not keep the process alive. Resolves when they are
+   * up, with what the warm-up search of each worker started here did.
    */
-  warm(): Promise<void> {
-    const started: Array<Promise<void>> = [];
+  warm(): Promise<WarmUpReport[]> {
+    const started: Array<Promise<WarmUpReport | undefined>> = [];
     while (this.idle.length < this.workerCount) {
       const worker = this.spawn();
       this.idle.push(worker);
@@ -90,13 +92,13 @@ export class LogSearch {
         const ready = (message: LogSearchMessage): void => {
           if (message.type !== 'ready') return;
           worker.off('message', ready);
-          resolve();
+          resolve(message.warmUp);
         };
         worker.on('message', ready);
-        worker.once('exit', () => resolve());
+        worker.once('exit', () => resolve(undefined));
       }));
     }
-    return Promise.all(started).then(() => undefined);
+    return Promise.all(started).then((reports) => reports.filter((report): report is WarmUpReport => report !== undefined));
   }
 
   private spawn(): Worker {

@@ -156,6 +156,11 @@ export class LogTextScanner {
   private structured = false;
   /** Sources already found per exchange id: the next hits in the same part are skipped. */
   private readonly found = new Map<string, Set<SearchSource>>();
+  /**
+   * How often each path ran: anchors looked at, hits settled by the byte comparison, texts decoded around an
+   * anchor, neighbouring blocks joined (the worker's warm-up checks that it ran each of them).
+   */
+  readonly paths = { anchors: 0, literal: 0, decoded: 0, joined: 0 };
 
   /** The lower-cased query as UTF-8, and where the anchor sits in it (-1: no literal comparison). */
   private readonly queryBytes: Buffer;
@@ -274,6 +279,7 @@ export class LogTextScanner {
    * was searched, so no other place in it needs a look.
    */
   private joinedSnippet(data: Buffer, start: number, end: number, part: Part, source: SearchSource, text: string): { snippet: Snippet | null; final: boolean } {
+    this.paths.joined++;
     if (source !== 'response' && this.structured) {
       // One parse per part: several of its strings may need this.
       if (this.pieces?.start !== part.start) {
@@ -304,6 +310,7 @@ export class LogTextScanner {
   /** The first hit in one part of a record (data[start, end)). */
   private scanPart(data: Buffer, start: number, end: number, part: Part, source: SearchSource): Snippet | null {
     for (let at = this.next(data, part, part.start); at >= 0; ) {
+      this.paths.anchors++;
       const literal = this.anchorAt < 0 ? undefined : literalMatch(data, start, end, at, this.anchorAt, this.anchors[0].length, this.queryBytes);
       if (literal === false) {
         // Not here, for certain; the next anchor may be in the same string.
@@ -322,11 +329,15 @@ export class LogTextScanner {
       if (literal !== undefined && literal > string.start && literal + this.queryBytes.length < string.end) {
         const around = textAround(data, string, literal - AROUND_BYTES, literal + this.queryBytes.length + AROUND_BYTES);
         const snippet = around ? snippetIn(around, this.query, source) : null;
-        if (snippet) return snippet;
+        if (snippet) {
+          this.paths.literal++;
+          return snippet;
+        }
       }
       // Equal bytes, or not certain from them (an escape, a letter outside ASCII, a run of spaces, the string's
       // end): the text around the anchor decoded, as the parsing search reads it.
       const reach = Math.max(AROUND_BYTES, this.queryBytes.length * 100);
+      this.paths.decoded++;
       const around = textAround(data, string, at - reach, at + reach);
       const snippet = around ? snippetIn(around, this.query, source) : null;
       if (snippet) return snippet;

@@ -57,7 +57,18 @@ export interface TimelineStatus {
   /** The page's part: the row list laid out and drawn. */
   drawMs?: number;
   sweep?: SweepFigures;
-  lastSearch?: { query: string; matches: number; ms?: number; firstMs?: number };
+  /**
+   * The last search that ran to its end: wall time from the query to the last hits posted (`ms`), to the first
+   * (`firstMs`); of it, the slowest worker's scan (`scanMs`) and this thread's time turning batches of hits into
+   * the page's messages and posting them (`hostMs`, over `batches` batches).
+   */
+  lastSearch?: { query: string; matches: number; ms?: number; firstMs?: number; scanMs?: number; hostMs?: number; batches?: number };
+  /**
+   * The last searches run, oldest first: batches of hits posted to the page, and how the scan ended (`done`: it
+   * read the whole log, even if a newer query had replaced it; `cancelled`: stopped by a newer query or the page
+   * going). Tests check that a replaced query's scan is stopped.
+   */
+  searches?: Array<{ query: string; posted: number; outcome?: 'done' | 'cancelled' | 'failed' }>;
   probe?: Omit<Extract<TimelineFromWebview, { type: 'probe' }>, 'type'>;
 }
 
@@ -71,6 +82,8 @@ interface TimelineTestAction {
   sweep?: number;
   /** Scroll the list to this offset, in pixels. */
   scroll?: number;
+  /** Post the page a batch of hits for this (older) query, as one still on its way when the query changed. */
+  staleHits?: { query: string; ids: string[] };
 }
 
 /** Characters of one text shown in an expanded half; the full request panel shows everything. */
@@ -231,6 +244,7 @@ class TimelineController extends CapturePanel {
   private drawMs?: number;
   private sweep?: SweepFigures;
   private lastSearch?: TimelineStatus['lastSearch'];
+  private searches: NonNullable<TimelineStatus['searches']> = [];
   private readonly logSearch = new LogSearch();
   private probe?: TimelineStatus['probe'];
   private searchSerial = 0;
@@ -255,6 +269,12 @@ class TimelineController extends CapturePanel {
         message.probe = true;
         this.probe = undefined;
       }
+      const stale = test.staleHits;
+      if (isRecord(stale) && typeof stale.query === 'string' && Array.isArray(stale.ids)) {
+        const ids = stale.ids.filter((id): id is string => typeof id === 'string');
+        const snippets = Object.fromEntries(ids.map((id) => [id, [{ source: 'messages', before: '', match: stale.query, after: '' }]]));
+        await this.panel.webview.postMessage({ type: 'searchHits', query: stale.query, ids, snippets, matched: ids.length, done: false, truncated: false, first: false } satisfies TimelineToWebview);
+      }
       await this.panel.webview.postMessage(message);
     }
     const status: TimelineStatus = {
@@ -272,6 +292,7 @@ class TimelineController extends CapturePanel {
     if (this.drawMs !== undefined) status.drawMs = this.drawMs;
     if (this.sweep) status.sweep = this.sweep;
     if (this.lastSearch) status.lastSearch = this.lastSearch;
+    if (this.searches.length > 0) status.searches = this.searches.map((entry) => ({ ...entry }));
     if (this.probe) status.probe = this.probe;
     return status;
   }
@@ -436,16 +457,36 @@ class TimelineController extends CapturePanel {
     let firstMs: number | undefined;
     const files = index.files().map((file) => ({ path: file.path, size: file.size }));
     const batches = new SearchHitBatches(SEARCH_LIMIT);
+    const record: NonNullable<TimelineStatus['searches']>[number] = { query: trimmed, posted: 0 };
+    this.searches = [...this.searches.slice(-9), record];
+    let finished = false;
+    let hostMs = 0;
     try {
       await this.logSearch.run({ query: trimmed, files }, (progress) => {
+        if (progress.done) finished = true;
         if (serial !== this.searchSerial) return;
+        const batchStarted = performance.now();
         const { ids, snippets } = batches.take(progress.hits);
         if (firstMs === undefined && ids.length > 0) firstMs = Date.now() - started;
-        if (progress.done) this.lastSearch = { query: trimmed, matches: progress.matched, ms: Date.now() - started, ...(firstMs !== undefined ? { firstMs } : {}) };
+        record.posted++;
         void post({ ids, snippets, matched: progress.matched, done: progress.done, truncated: progress.matched > SEARCH_LIMIT, first });
         first = false;
+        hostMs += performance.now() - batchStarted;
+        if (progress.done) {
+          this.lastSearch = {
+            query: trimmed,
+            matches: progress.matched,
+            ms: Date.now() - started,
+            ...(firstMs !== undefined ? { firstMs } : {}),
+            ...(progress.ms !== undefined ? { scanMs: progress.ms } : {}),
+            hostMs: Math.round(hostMs),
+            batches: record.posted,
+          };
+        }
       });
+      record.outcome = finished ? 'done' : 'cancelled';
     } catch (error) {
+      record.outcome = 'failed';
       this.deps.output.error(`Timeline search: ${errorText(error)}`);
       if (serial === this.searchSerial) await post({ ids: [], snippets: {}, matched: 0, done: true, truncated: false, first });
     }

@@ -83,6 +83,16 @@ const details = new Map<string, TimelineDetail>();
 let matches: Set<string> | undefined;
 let snippets: Record<string, TimelineSnippet[]> = {};
 let searchedQuery = '';
+/**
+ * Tests: the last batches of hits the page received (and, apart, those it applied), each with the query searched
+ * when it came: an applied batch of another query is an old query's hits shown.
+ */
+const searchTrace: { received: Array<{ query: string; current: string }>; applied: Array<{ query: string; current: string }>; ms: number } = { received: [], applied: [], ms: 0 };
+function noteSearchMessage(query: string, applied: boolean): void {
+  const list = applied ? searchTrace.applied : searchTrace.received;
+  list.push({ query, current: searchedQuery });
+  if (list.length > 200) list.shift();
+}
 /** Exchanges the running or last search found in the whole log (rows filtered out or beyond the limit included). */
 let searchMatched = 0;
 let searchDone = true;
@@ -806,9 +816,13 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
       if (matches && message.rows.length > 0) vscode.postMessage({ type: 'search', query: searchedQuery });
       return;
     }
-    case 'searchHits':
+    case 'searchHits': {
+      noteSearchMessage(message.query.trim(), false);
       // Hits of an older query still on their way are dropped; the first message of a query starts afresh.
       if (message.query.trim() !== searchedQuery) return;
+      noteSearchMessage(message.query.trim(), true);
+      if (message.first) searchTrace.ms = 0;
+      const takenFrom = performance.now();
       if (message.first || !matches) {
         matches = new Set();
         snippets = {};
@@ -818,7 +832,9 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
       searchMatched = message.matched;
       searchDone = message.done;
       relayout();
+      searchTrace.ms += performance.now() - takenFrom;
       return;
+    }
     case 'detail':
       details.set(key(message.detail.id, message.detail.half), message.detail);
       // Fetched halves are kept for re-expanding, up to a bound: the oldest collapsed ones go first.
@@ -863,6 +879,8 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
             bidiControls,
             bidiMarked: marked.length,
             bidiIsolated: marked.every((node) => getComputedStyle(node).unicodeBidi === 'isolate'),
+            summary: summaryText.textContent ?? '',
+            searchTrace,
             focused: document.activeElement instanceof HTMLElement ? `${document.activeElement.className}|${document.activeElement.dataset.id ?? ''}` : undefined,
             breakMarks: Array.from(document.querySelectorAll<HTMLElement>('.mark.cache-break')).map((mark) => ({
               id: mark.closest<HTMLElement>('.row')?.dataset.id ?? '',
