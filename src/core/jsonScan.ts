@@ -305,8 +305,8 @@ export interface SpanNode {
   /** Object entries, in order (keys are unique in canonical JSON). */
   entries?: Map<string, SpanNode>;
   items?: SpanNode[];
-  /** The sha256 of the value's bytes, on the values a later scan can lean on (see EarlierScan). */
-  digest?: Buffer;
+  /** The sha256 of the value's bytes (base64: a short string, cheap to keep), on the values a later scan can lean on (see EarlierScan). */
+  digest?: string;
 }
 
 /** Levels of the tree scanCanonical records: the body, its values, their items and those items' entries. */
@@ -536,8 +536,8 @@ const DIGEST_DEPTH = 2;
 /** The scan in progress: whether it records digests, and whether it has an earlier tree to lean on. */
 let digesting = false;
 
-function digestOf(buf: Buffer, start: number, end: number): Buffer {
-  return hash('sha256', buf.subarray(start, end), 'buffer');
+function digestOf(buf: Buffer, start: number, end: number): string {
+  return hash('sha256', buf.subarray(start, end), 'base64');
 }
 
 /** Whether the value at `depth` carries a digest: two levels down, or a plain value (not a container) one level down. */
@@ -557,7 +557,7 @@ function vouchedEnd(buf: Buffer, earlier: SpanNode, pos: number, end: number, no
   const length = earlier.end - earlier.start;
   if (pos + length > end) return -1;
   const digest = digestOf(buf, pos, pos + length);
-  if (!digest.equals(earlier.digest as Buffer)) return -1;
+  if (digest !== earlier.digest) return -1;
   if (node) {
     adopt(node, earlier, pos - earlier.start);
     node.digest = digest;
@@ -567,7 +567,7 @@ function vouchedEnd(buf: Buffer, earlier: SpanNode, pos: number, end: number, no
 
 /** Whether `buf` holds, at `span`'s place, the very bytes `span` (a value of an earlier tree, with its digest) had. */
 export function holdsValue(buf: Buffer, span: SpanNode): boolean {
-  return span.digest !== undefined && span.end <= buf.length && digestOf(buf, span.start, span.end).equals(span.digest);
+  return span.digest !== undefined && span.end <= buf.length && digestOf(buf, span.start, span.end) === span.digest;
 }
 
 /** `node` takes the recorded children of `earlier`, moved by `shift` bytes (shared as they are when not moved). */

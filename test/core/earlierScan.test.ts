@@ -35,10 +35,10 @@ function spans(node: SpanNode | undefined): unknown {
 /** How many values two levels down the leaning tree took from the earlier one rather than scanning. */
 function adoptedFrom(root: SpanNode, earlier: SpanNode): number {
   const earlierDigests = new Set<string>();
-  for (const value of earlier.entries?.values() ?? []) for (const item of value.items ?? []) if (item.digest) earlierDigests.add(item.digest.toString('hex'));
+  for (const value of earlier.entries?.values() ?? []) for (const item of value.items ?? []) if (item.digest) earlierDigests.add(item.digest);
   let adopted = 0;
   for (const value of root.entries?.values() ?? []) {
-    for (const item of value.items ?? []) if (item.digest && earlierDigests.has(item.digest.toString('hex'))) adopted += 1;
+    for (const item of value.items ?? []) if (item.digest && earlierDigests.has(item.digest)) adopted += 1;
   }
   return adopted;
 }
@@ -115,5 +115,19 @@ describe('the canonical scan leaning on an earlier turn', () => {
     assert.equal(scans.count, 3);
     for (let seed = 10; seed < 50; seed++) scans.keep(scanCanonical(claudeCodeSession(1, 0, seed)[0] as Buffer, { digests: true }) as SpanNode);
     assert.equal(scans.count, 32);
+  });
+
+  it('keeps at most 64 000 digested values over all trees: bodies of very many small messages do not pile up', () => {
+    const manyMessages = (count: number, tag: string) =>
+      Buffer.from(JSON.stringify({ model: tag, messages: Array.from({ length: count }, (_, index) => ({ role: 'user', content: `${tag} ${index}` })) }));
+    const scans = new EarlierScans();
+    scans.keep(scanCanonical(manyMessages(30_000, 'a'), { digests: true }) as SpanNode);
+    scans.keep(scanCanonical(manyMessages(30_000, 'b'), { digests: true }) as SpanNode);
+    assert.equal(scans.count, 2);
+    scans.keep(scanCanonical(manyMessages(30_000, 'c'), { digests: true }) as SpanNode);
+    assert.equal(scans.count, 2, 'the oldest went');
+    assert.ok(scans.valueCount <= 64_000, `${scans.valueCount} values kept`);
+    scans.keep(scanCanonical(manyMessages(70_000, 'd'), { digests: true }) as SpanNode);
+    assert.equal(scans.count, 2, 'a tree over the limit by itself is not kept');
   });
 });

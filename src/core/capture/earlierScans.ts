@@ -11,6 +11,23 @@ import { type EarlierScan, type SpanNode } from '../jsonScan';
 
 /** Trees kept at most (one per conversation in flight; each lookup probes them newest first). */
 const MAX_KEPT = 32;
+/**
+ * Digested values kept at most over all trees (each a span and a 44-character digest, with its own entries: a few
+ * hundred bytes), so bodies of very many small messages cannot make the kept trees large: about 64 000 messages,
+ * some 20 MB at worst. The oldest trees go first.
+ */
+const MAX_KEPT_VALUES = 64_000;
+
+/** How many values of `root` carry a digest (what keeping its tree costs). */
+function digestedValues(root: SpanNode): number {
+  let count = 0;
+  for (const value of root.entries?.values() ?? []) {
+    if (value.digest !== undefined) count += 1;
+    for (const item of value.items ?? []) if (item.digest !== undefined) count += 1;
+    for (const entry of value.entries?.values() ?? []) if (entry.digest !== undefined) count += 1;
+  }
+  return count;
+}
 
 /**
  * The values that tell which kept tree a new body continues: the first and the second-to-last item of the kept
@@ -35,11 +52,13 @@ function probes(root: SpanNode): SpanNode[] {
 interface KeptScan {
   root: SpanNode;
   probes: SpanNode[];
+  values: number;
 }
 
 export class EarlierScans {
   /** Oldest first. */
   private readonly kept: KeptScan[] = [];
+  private keptValues = 0;
 
   /**
    * The kept tree `body` continues, newest first: the one whose probe values are the same bytes at the same place
@@ -58,12 +77,23 @@ export class EarlierScans {
   keep(root: SpanNode, continued?: EarlierScan): void {
     if (continued) {
       const at = this.kept.findIndex((kept) => kept.root === continued.root);
-      if (at >= 0) this.kept.splice(at, 1);
+      if (at >= 0) this.drop(at);
     }
     const found = probes(root);
-    if (found.length === 0) return;
-    this.kept.push({ root, probes: found });
-    if (this.kept.length > MAX_KEPT) this.kept.shift();
+    const values = digestedValues(root);
+    if (found.length === 0 || values > MAX_KEPT_VALUES) return;
+    this.kept.push({ root, probes: found, values });
+    this.keptValues += values;
+    while (this.kept.length > MAX_KEPT || this.keptValues > MAX_KEPT_VALUES) this.drop(0);
+  }
+
+  private drop(at: number): void {
+    const [dropped] = this.kept.splice(at, 1);
+    if (dropped) this.keptValues -= dropped.values;
+  }
+
+  get valueCount(): number {
+    return this.keptValues;
   }
 
   get count(): number {
