@@ -246,7 +246,11 @@ describe('dogfood: real agent CLIs through the proxy', function () {
         records = undefined;
       }
       const answered = new Set(records?.filter((record) => record.kind === 'response').map((record) => record.id));
-      if (records?.every((record) => answered.has(record.id))) break;
+      // Every request the fake API received has its line (an empty log is not a finished one: the recorder writes
+      // a request's line once its response has begun, on its own thread, after the agent may have exited).
+      const requestLines = records?.filter((record) => record.kind === 'request').length ?? 0;
+      const received = session.fake.requests.filter((request) => request.body && request.body.length > 0).length;
+      if (records && requestLines >= received && records.every((record) => answered.has(record.id))) break;
       if (Date.now() > deadline) break; // readLog/assertPairedById then say what is missing
       await new Promise((resolveWait) => setTimeout(resolveWait, 20));
     }
