@@ -6,23 +6,14 @@ import assert from 'node:assert/strict';
 import { LogSearch } from '../../src/core/analysis/logSearch';
 import { WARM_UP_QUERIES, warmUpLog } from '../../src/core/analysis/logSearchWorker';
 import { LogTextScanner } from '../../src/core/analysis/logTextScan';
-import { searchOne, type SearchableExchange } from '../../src/core/analysis/textSearch';
-import type { ExchangeSummary } from '../../src/core/logIndex/indexModel';
+import { searchOne } from '../../src/core/analysis/textSearch';
+import { searchableExchanges } from '../support/searchableLog';
 
 /** Exchanges the parsing search finds in a log, and how many (exchange, source) snippets. */
 function parsed(log: string, query: string): { ids: string[]; snippets: number } {
-  const byId = new Map<string, SearchableExchange>();
-  for (const line of log.split('\n')) {
-    if (!line) continue;
-    const record = JSON.parse(line) as { id: string; kind: string; agent: string };
-    const item = byId.get(record.id) ?? { exchange: { id: record.id, agent: record.agent } as ExchangeSummary };
-    if (record.kind === 'request') item.request = record;
-    else item.response = record;
-    byId.set(record.id, item);
-  }
   const ids: string[] = [];
   let snippets = 0;
-  for (const item of byId.values()) {
+  for (const item of searchableExchanges(log)) {
     const hit = searchOne(item, query);
     if (!hit) continue;
     ids.push(hit.id);

@@ -8,24 +8,15 @@ import { join } from 'node:path';
 import { generateLog } from '../../bench/generateLog';
 import { LogSearch, type LogSearchProgress } from '../../src/core/analysis/logSearch';
 import { LogTextScanner, type ScanHit } from '../../src/core/analysis/logTextScan';
-import { searchOne, type SearchableExchange } from '../../src/core/analysis/textSearch';
+import { searchOne } from '../../src/core/analysis/textSearch';
+import { searchableExchanges } from '../support/searchableLog';
 import { bidiMarker, hasBidiControls, markBidiControls } from '../../src/shared/bidiText';
 import { countOf } from '../../src/shared/countText';
-import type { ExchangeSummary } from '../../src/core/logIndex/indexModel';
 
 /** The parsing search's answer: id → sources with a hit, and their snippets. */
 function parsedSearch(log: string, query: string): Map<string, string[]> {
-  const byId = new Map<string, SearchableExchange>();
-  for (const line of log.split('\n')) {
-    if (!line) continue;
-    const record = JSON.parse(line) as { id: string; kind: string; agent: string };
-    const item = byId.get(record.id) ?? { exchange: { id: record.id, agent: record.agent } as ExchangeSummary };
-    if (record.kind === 'request') item.request = record;
-    if (record.kind === 'response') item.response = record;
-    byId.set(record.id, item);
-  }
   const found = new Map<string, string[]>();
-  for (const item of byId.values()) {
+  for (const item of searchableExchanges(log)) {
     const hit = searchOne(item, query);
     if (hit) found.set(hit.id, hit.snippets.map((s) => `${s.source}|${s.before}|${s.match}|${s.after}`).sort());
   }
