@@ -236,7 +236,7 @@ describe('dogfood: real agent CLIs through the proxy', function () {
   /** Runs the agent, then waits until every exchange it started has its response record. */
   async function runAgent(session: Session, args: string[], env: Record<string, string>, command = session.agent === 'claude' ? clis.claude : clis.codex): Promise<Outcome> {
     const run = await runProcess(command, args, { env, cwd: session.sandbox.workspace, timeoutMs: AGENT_TIMEOUT_MS });
-    const deadline = Date.now() + 5_000;
+    const deadline = Date.now() + 15_000;
     for (;;) {
       let records: CaptureRecord[] | undefined;
       try {
@@ -248,9 +248,16 @@ describe('dogfood: real agent CLIs through the proxy', function () {
       const answered = new Set(records?.filter((record) => record.kind === 'response').map((record) => record.id));
       // Every request the fake API received has its line (an empty log is not a finished one: the recorder writes
       // a request's line once its response has begun, on its own thread, after the agent may have exited).
-      const requestLines = records?.filter((record) => record.kind === 'request').length ?? 0;
-      const received = session.fake.requests.filter((request) => request.body && request.body.length > 0).length;
-      if (records && requestLines >= received && records.every((record) => answered.has(record.id))) break;
+      const lineKeys = (records ?? []).filter((record) => record.kind === 'request').map((record) => `${record.method} ${record.path}`);
+      const everyRequestHasALine = session.fake.requests
+        .filter((request) => request.body && request.body.length > 0)
+        .every((request) => {
+          // One line per received request (a refused WebSocket upgrade's line has another method: it does not count).
+          const at = lineKeys.indexOf(`${request.method} ${request.url}`);
+          if (at >= 0) lineKeys.splice(at, 1);
+          return at >= 0;
+        });
+      if (records && everyRequestHasALine && records.every((record) => answered.has(record.id))) break;
       if (Date.now() > deadline) break; // readLog/assertPairedById then say what is missing
       await new Promise((resolveWait) => setTimeout(resolveWait, 20));
     }
@@ -270,7 +277,7 @@ describe('dogfood: real agent CLIs through the proxy', function () {
         this.log = readLog(session.harness);
         assertRequestLinesAsParsed(this.log, session.fake.requests);
       } catch (error) {
-        throw new Error(`${(error as Error).message}\n${describeRun(run)}`);
+        throw new Error(`${(error as Error).message}\n${describeRun(run)}\nproxy problems: ${session.harness.problems.join('; ') || 'none'}`);
       }
     }
 
