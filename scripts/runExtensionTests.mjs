@@ -407,8 +407,16 @@ async function smoke(workbench) {
       // Seen once with code-server 4.100.3 (as with the theme, ensureTheme): the extension host read its settings
       // before the user settings.json was applied, so the default listeners (the real APIs) run instead of the
       // port-0 ones. Write the file again: the settings reload, and a listeners change restarts the listeners.
-      say('the default listeners run: the user settings were not applied yet; writing settings.json again');
+      // Writing the file again is not enough (seen: still the defaults 60 s later); a reload applies it, as the
+      // reloads later in this run show.
+      say('the default listeners run: the user settings were not applied; F1 → "Developer: Reload Window", Start again');
       writeFileSync(userSettingsFile, `${JSON.stringify(userSettings, null, 2)}\n`);
+      const loaded = workbench.waitForEvent('domcontentloaded', { timeout: STARTUP_TIMEOUT_MS }).then(() => undefined, (error) => error);
+      await runFromPalette(workbench, 'Developer: Reload Window');
+      const failed = await loaded;
+      if (failed) throw failed;
+      await workbench.locator('.monaco-workbench .part.statusbar').waitFor({ state: 'visible', timeout: 90_000 });
+      await runFromPalette(workbench, 'Start Interlude');
       text = await waitForText(statusItem, /Interlude\s+(?!8788\b)\d+/, 60_000);
       ports = [...text.matchAll(/\d+/g)].map(([digits]) => Number(digits)).slice(0, 3);
       say(`status bar: "${text.trim()}"`);
