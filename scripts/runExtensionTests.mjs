@@ -411,11 +411,7 @@ async function smoke(workbench) {
       // reloads later in this run show.
       say('the default listeners run: the user settings were not applied; F1 → "Developer: Reload Window", Start again');
       writeFileSync(userSettingsFile, `${JSON.stringify(userSettings, null, 2)}\n`);
-      const loaded = workbench.waitForEvent('domcontentloaded', { timeout: STARTUP_TIMEOUT_MS }).then(() => undefined, (error) => error);
-      await runFromPalette(workbench, 'Developer: Reload Window');
-      const failed = await loaded;
-      if (failed) throw failed;
-      await workbench.locator('.monaco-workbench .part.statusbar').waitFor({ state: 'visible', timeout: 90_000 });
+      await reloadWindow(workbench);
       await runFromPalette(workbench, 'Start Interlude');
       text = await waitForText(statusItem, /Interlude\s+(?!8788\b)\d+/, 60_000);
       ports = [...text.matchAll(/\d+/g)].map(([digits]) => Number(digits)).slice(0, 3);
@@ -544,7 +540,18 @@ async function smoke(workbench) {
     const first = await waitForText(statusItem, /Interlude\s+\d+/, 60_000);
     // The user settings ask for port-0 listeners: never the defaults 8788–8790. (code-server hands the extension
     // this machine-scoped setting only after startup; the listeners then restart on it.)
-    const text = await waitForText(statusItem, /Interlude\s+(?!8788\b)\d+ · (?!8789\b)\d+ · (?!8790\b)\d+/, 30_000);
+    const configured = /Interlude\s+(?!8788\b)\d+ · (?!8789\b)\d+ · (?!8790\b)\d+/;
+    let text;
+    try {
+      text = await waitForText(statusItem, configured, 30_000);
+    } catch (error) {
+      // Seen with code-server 4.100.3 in 3 of 5 CI runs (as in the first Start step and ensureTheme): after a
+      // reload the machine-scoped listeners setting never reached the extension host, so the defaults kept running.
+      // A reload with the same settings.json applies it; a second miss fails the step.
+      say(`${error.message}; the listeners setting was not applied after the reload: F1 → "Developer: Reload Window" again`);
+      await reloadWindow(workbench);
+      text = await waitForText(statusItem, configured, 60_000);
+    }
     const started = [...text.matchAll(/\d+/g)].map(([digits]) => Number(digits)).slice(0, 3);
     for (const port of started) await tcpConnect(port);
     say(`status bar after the reload with autoStart: "${first.trim()}", then "${text.trim()}"`);
@@ -572,21 +579,25 @@ async function smoke(workbench) {
   await contrastSteps(workbench, step);
   say(`screenshots in ${screenshots}`);
 
+  // F1 → "Developer: Reload Window", as a person would, until the workbench is back. The workbench then awaits its
+  // storage flush (editor layout, webview state) before it reloads; a browser reload (page.reload) does not, so
+  // the last seconds' changes (the tab chosen in Insights, the request panel's exchange) may not come back.
+  async function reloadWindow(page) {
+    const loaded = page.waitForEvent('domcontentloaded', { timeout: STARTUP_TIMEOUT_MS }).then(() => undefined, (error) => error);
+    await runFromPalette(page, 'Developer: Reload Window');
+    const failed = await loaded;
+    if (failed) throw failed;
+    await page.locator('.monaco-workbench .part.statusbar').waitFor({ state: 'visible', timeout: 90_000 });
+  }
+
   // F1 → "Developer: Reload Window" with the theme for what follows set in settings.json. Resolves whether the
   // workbench came back in that theme.
   async function reloadStep(theme, layout, extraSettings = {}) {
     let done = false;
     await step(`UI smoke: F1 → "Developer: Reload Window" with ${THEMES[theme].id} set, ${layout}`, async () => {
       writeFileSync(userSettingsFile, JSON.stringify({ ...userSettings, 'workbench.colorTheme': THEMES[theme].id, ...extraSettings }, null, 2));
-      // As a person would: the workbench then awaits its storage flush (editor layout, webview state) before it
-      // reloads. A browser reload (page.reload) does not wait for it, so the last seconds' changes (the tab chosen
-      // in Insights, the request panel's exchange) may not come back.
-      const loaded = workbench.waitForEvent('domcontentloaded', { timeout: STARTUP_TIMEOUT_MS }).then(() => undefined, (error) => error);
       webviewTrouble.splice(0);
-      await runFromPalette(workbench, 'Developer: Reload Window');
-      const failed = await loaded;
-      if (failed) throw failed;
-      await workbench.locator('.monaco-workbench .part.statusbar').waitFor({ state: 'visible', timeout: 90_000 });
+      await reloadWindow(workbench);
       await ensureTheme(workbench, theme);
       done = true;
     });
