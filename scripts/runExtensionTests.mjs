@@ -550,6 +550,7 @@ async function smoke(workbench) {
       // A reload with the same settings.json applies it; a second miss fails the step.
       say(`${error.message}; the listeners setting was not applied after the reload: F1 → "Developer: Reload Window" again`);
       await reloadWindow(workbench);
+      await ensureTheme(workbench, 'hc');
       text = await waitForText(statusItem, configured, 60_000);
     }
     const started = [...text.matchAll(/\d+/g)].map(([digits]) => Number(digits)).slice(0, 3);
