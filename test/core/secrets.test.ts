@@ -2,6 +2,9 @@
 // line (inside a tool result of a request body, JSON-escaped), and the mask round trip.
 
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { claudeCodeBody, claudeCodeSession } from '../../bench/agentBodies';
+import { spliceRequest } from '../../src/core/capture/requestSplice';
 import { LineRedactor, type RecordSecrets } from '../../src/core/secrets/lineRedactor';
 import { lineAnchors, PieceLine } from '../../src/core/secrets/byteAnchors';
 import {
@@ -335,5 +338,92 @@ describe('secrets detector: the fast path over large spliced lines', () => {
     const text = JSON.stringify({ messages: [{ role: 'user', content: 'the value of a function '.repeat(50_000) }] });
     assert.deepEqual(scanner.scan(text), []);
     assert.equal(scanner.stats.scannedChars, 0);
+  });
+});
+
+describe('secrets detector: objects known by the canonical scan’s digests', () => {
+  // The recorder hands the scanner the spliced line and where its digested objects are (each message, system
+  // block and tool, in the body and in the extract's views): those are segments of their own, known by the scan's
+  // sha256 instead of a second hash. Cut there, the line must still give exactly what one full pass finds.
+  const corpus = secretCorpus().filter((entry) => entry.kinds.length > 0);
+
+  function spliced(body: Buffer) {
+    const meta = {
+      id: '0123456789ab',
+      ts: '2026-12-02T03:00:00.000Z',
+      agent: 'claude' as const,
+      wire: 'claude-messages' as const,
+      method: 'POST',
+      path: '/v1/messages',
+      headers_kept: { 'content-type': 'application/json' },
+      contentEncoding: '',
+    };
+    const result = spliceRequest({ meta, body, bodyBytes: body.length, overflowed: false, interrupted: false }, undefined, true);
+    assert.ok(result, 'the body splices');
+    const last = result.line[result.line.length - 1];
+    const json = [...result.line.slice(0, -1), last.subarray(0, last.byteLength - 1)];
+    return { json, known: result.known, text: Buffer.concat(json).toString('utf8') };
+  }
+
+  it('each known object is one whole object of the line, in order, in the body and again in the extract', () => {
+    const { json, known } = spliced(claudeCodeBody(250_000));
+    const line = new PieceLine(json);
+    assert.ok(known.length > 20, `${known.length} known objects`);
+    const inBody = known.filter((value) => value.start < line.length / 2).length;
+    assert.ok(inBody > 0 && known.length - inBody > 0, 'known in both copies');
+    let before = 0;
+    for (const value of known) {
+      assert.ok(value.start >= before, 'in order, not overlapping');
+      const bytes = Buffer.from(line.bytes(value.start, value.end));
+      assert.equal(bytes[0], 0x7b);
+      assert.equal(bytes[1], 0x22);
+      assert.equal(bytes[bytes.length - 1], 0x7d);
+      assert.equal(createHash('sha256').update(bytes).digest('base64'), value.digest);
+      assert.doesNotThrow(() => JSON.parse(bytes.toString('utf8')));
+      before = value.end;
+    }
+  });
+
+  it('every corpus credential, at the start, the end and alone in a message, finds what the full pass finds', () => {
+    let checked = 0;
+    for (const entry of corpus) {
+      for (const place of ['start', 'end', 'alone'] as const) {
+        const parsed = JSON.parse(claudeCodeBody(60_000, checked + 3).toString('utf8')) as { messages: Array<{ content: Array<Record<string, unknown>> }> };
+        const message = parsed.messages[parsed.messages.length - 2];
+        const block = message.content[message.content.length - 1];
+        const field = typeof block.text === 'string' ? 'text' : 'content';
+        const filler = typeof block[field] === 'string' ? (block[field] as string) : 'x'.repeat(300);
+        block[field] = place === 'start' ? `${entry.text} ${filler}` : place === 'end' ? `${filler} ${entry.text}` : entry.text;
+        const { json, known, text } = spliced(Buffer.from(JSON.stringify(parsed)));
+        const full = findSecrets(text);
+        assert.ok(full.length >= 2, `${entry.name} (${place}): found in the request and its extract`);
+        assert.deepEqual(new SecretScanner().scanPieces(new PieceLine(json), known), new SecretScanner().scanPieces(new PieceLine(json)), `${entry.name} (${place})`);
+        const byBytes = new SecretScanner().scanPieces(new PieceLine(json), known);
+        const asText = byBytes.map((finding) => ({ kind: finding.kind, hash: finding.hash }));
+        assert.deepEqual(asText, full.map((finding) => ({ kind: finding.kind, hash: finding.hash })), `${entry.name} (${place})`);
+        checked += 1;
+      }
+    }
+    assert.ok(checked >= 30, `${checked} placements`);
+  });
+
+  it('a resent session, its objects known, scans about what each turn adds and finds what a cold scan finds', () => {
+    const scanner = new SecretScanner();
+    const bodies = claudeCodeSession(30, 8_400);
+    bodies[12] = Buffer.from(bodies[12].toString('utf8').replace('"max_tokens":32000', `"max_tokens":32000,"note":"token=${corpus[0].values[0]}"`));
+    let scannedWarm = 0;
+    let total = 0;
+    for (const [turn, body] of bodies.entries()) {
+      const { json, known, text } = spliced(body);
+      const before = scanner.stats.scannedChars;
+      const warm = scanner.scanPieces(new PieceLine(json), known);
+      scannedWarm += scanner.stats.scannedChars - before;
+      total += text.length;
+      assert.deepEqual(warm, new SecretScanner().scanPieces(new PieceLine(json)), `turn ${turn}`);
+      assert.equal(warm.length, findSecrets(text).length, `turn ${turn}`);
+    }
+    // A turn adds one tool round (~8.4 KB) and moves the cache breakpoint: the warm scanner scans about that.
+    console.log(`      30 turns: ${scannedWarm} of ${total} bytes scanned`);
+    assert.ok(scannedWarm * 8 < total, `${scannedWarm} of ${total} bytes scanned`);
   });
 });

@@ -7,6 +7,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { CaptureRecord } from '../records';
+import type { KnownValue } from '../secrets/secretScanner';
 
 const NEWLINE = Buffer.from('\n');
 
@@ -43,9 +44,10 @@ export interface CaptureLogEvents {
   onWriteError?: (error: Error) => void;
   /**
    * The last look at a record's JSON before it is written (secrets are flagged or masked here): its UTF-8 bytes
-   * as pieces, without the newline. Returns the pieces to write; the same array when it changes nothing.
+   * as pieces, without the newline, and the objects in it already known by a digest (a spliced request's
+   * messages, see KnownValue). Returns the pieces to write; the same array when it changes nothing.
    */
-  transformLine?: (json: Uint8Array[]) => Uint8Array[];
+  transformLine?: (json: Uint8Array[], known?: readonly KnownValue[]) => Uint8Array[];
 }
 
 export class CaptureLog {
@@ -102,9 +104,9 @@ export class CaptureLog {
   /**
    * Appends one finished line (a record's JSON and its newline), whole or as pieces written back to back (one
    * writev; the pieces are views of a body, not copies). `done` runs once the stream has written it (or failed),
-   * so the caller can account for the memory it held.
+   * so the caller can account for the memory it held. `known`: objects of the line known by a digest, for the hook.
    */
-  writeLine(line: string | Uint8Array[], done?: () => void): void {
+  writeLine(line: string | Uint8Array[], done?: () => void, known?: readonly KnownValue[]): void {
     if (this.failed) {
       this.droppedRecords += 1;
       done?.();
@@ -115,7 +117,7 @@ export class CaptureLog {
       // returns its input when it changes nothing (the usual case), and then the pieces go out as they are.
       const last = line[line.length - 1];
       const json = last.byteLength > 1 ? [...line.slice(0, -1), last.subarray(0, last.byteLength - 1)] : line.slice(0, -1);
-      const transformed = this.events.transformLine(json);
+      const transformed = this.events.transformLine(json, known);
       if (transformed !== json) line = [...transformed, NEWLINE];
     }
     this.writePieces(line, done);

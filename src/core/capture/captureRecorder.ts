@@ -15,6 +15,7 @@ import { EarlierScans } from './earlierScans';
 import { holdsValue } from '../jsonScan';
 import { OtlpPusher, type OtlpPushOptions } from '../export/otlpPush';
 import { LineRedactor, type RedactMode } from '../secrets/lineRedactor';
+import type { KnownValue } from '../secrets/secretScanner';
 import { ResponseCapture } from './responseCapture';
 import type { Wire } from '../wire/common';
 
@@ -181,8 +182,8 @@ export class CaptureRecorder {
               type: 'problem',
               message: `cannot write the capture log: ${errorText(error)}; traffic is still relayed but no longer recorded`,
             }),
-          transformLine: (json) => {
-            const line = redactor.applyPieces(json);
+          transformLine: (json, known) => {
+            const line = redactor.applyPieces(json, known);
             // The line is decoded to text only for the OpenTelemetry push, and only when it is on.
             if (this.otlp) this.otlp.offerLine(Buffer.concat(line).toString('utf8'));
             return line;
@@ -216,11 +217,13 @@ export class CaptureRecorder {
       if (buffer instanceof ArrayBuffer && buffer.byteLength >= POOLED_BODY_MIN_BYTES) this.emit({ type: 'body-done', buffer });
     };
     let line: Uint8Array[] | undefined;
+    let known: KnownValue[] | undefined;
     try {
       const resembled = this.earlier.closest(bodyBytes(command), holdsValue);
       const spliced = spliceRequest(command, resembled, true);
       if (spliced) this.earlier.keep(spliced.root, resembled);
       line = spliced?.line;
+      known = spliced?.known;
       if (!line) {
         this.write(requestRecord(command), released);
         return;
@@ -229,7 +232,7 @@ export class CaptureRecorder {
       released();
       throw error;
     }
-    if (this.log) this.log.writeLine(line, released);
+    if (this.log) this.log.writeLine(line, released, known);
     else released();
     this.emit({ type: 'written', id: command.meta.id, kind: 'request' });
   }

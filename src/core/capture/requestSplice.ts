@@ -9,6 +9,7 @@ import { isUtf8 } from 'node:buffer';
 import type { RequestMeta } from './captureRecorder';
 import { canonicalNode, scanCanonical, parseSpan, type EarlierScan, type SpanNode } from '../jsonScan';
 import { SCHEMA_VERSION, type RequestRecord } from '../records';
+import { KNOWN_VALUE_MIN_BYTES, type KnownValue } from '../secrets/secretScanner';
 import type { TeeOverflow } from './requestCapture';
 
 /** Nested tool namespaces deeper than this are not walked (wire.ts's MAX_NAMESPACE_DEPTH). */
@@ -239,15 +240,42 @@ export function bodyBytes(request: Pick<SplicedRequest, 'body'>): Buffer {
 }
 
 /**
+ * The body's objects the scan digested (each message, system block, tool: jsonScan.ts EarlierScan), in body order,
+ * those large enough to be a segment of the secret scanner's own (smaller ones it groups with their neighbours).
+ */
+function digestedObjects(body: Buffer, root: SpanNode): SpanNode[] {
+  const found: SpanNode[] = [];
+  for (const value of root.entries?.values() ?? []) {
+    for (const child of value.items ?? value.entries?.values() ?? []) {
+      if (child.digest !== undefined && body[child.start] === 0x7b && child.end - child.start >= KNOWN_VALUE_MIN_BYTES) found.push(child);
+    }
+  }
+  return found;
+}
+
+/** The first of `objects` (in body order) that starts at or after `at`. */
+function firstFrom(objects: SpanNode[], at: number): number {
+  let low = 0;
+  let high = objects.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (objects[middle].start < at) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/**
  * splicedRequestLine(), and the body's canonical tree, with digests when `keepDigests` (for the next turn to lean
  * on). With `earlier`, the values this body shares with an earlier one are not validated again (jsonScan.ts
- * EarlierScan).
+ * EarlierScan). `known`: where the line holds the digested objects (in the body and in the extract's views of it),
+ * so the secret scanner knows them by the scan's digests and does not hash them again (KnownValue).
  */
 export function spliceRequest(
   request: SplicedRequest,
   earlier?: EarlierScan,
   keepDigests = earlier !== undefined,
-): { line: Uint8Array[]; root: SpanNode } | undefined {
+): { line: Uint8Array[]; root: SpanNode; known: KnownValue[] } | undefined {
   const { meta } = request;
   const body = bodyBytes(request);
   if (request.overflowed || body.length === 0 || body[0] !== 0x7b) return undefined;
@@ -267,17 +295,34 @@ export function spliceRequest(
   const tailText = JSON.stringify(tail);
 
   // Views of the body, not copies: the log stream writes them with one writev.
-  const parts: Uint8Array[] = [Buffer.from(`${head.slice(0, -1)},"request":`), body, Buffer.from(',"extract":')];
+  const parts: Uint8Array[] = [];
+  const known: KnownValue[] = [];
+  const objects = keepDigests ? digestedObjects(body, root) : [];
+  let offset = 0;
+  const push = (part: Uint8Array) => {
+    parts.push(part);
+    offset += part.byteLength;
+  };
+  const pushSpan = (span: SpanNode) => {
+    for (let index = firstFrom(objects, span.start); index < objects.length && objects[index].end <= span.end; index += 1) {
+      const object = objects[index];
+      known.push({ start: offset + object.start - span.start, end: offset + object.end - span.start, digest: object.digest as string });
+    }
+    push(body.subarray(span.start, span.end));
+  };
+  push(Buffer.from(`${head.slice(0, -1)},"request":`));
+  pushSpan(root);
+  push(Buffer.from(',"extract":'));
   let text = '';
   for (const piece of pieces) {
     if (typeof piece === 'string') {
       text += piece;
       continue;
     }
-    if (text) parts.push(Buffer.from(text));
+    if (text) push(Buffer.from(text));
     text = '';
-    parts.push(body.subarray(piece.start, piece.end));
+    pushSpan(piece);
   }
-  parts.push(Buffer.from(`${text},${tailText.slice(1)}\n`));
-  return { line: parts, root };
+  push(Buffer.from(`${text},${tailText.slice(1)}\n`));
+  return { line: parts, root, known };
 }

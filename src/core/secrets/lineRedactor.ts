@@ -7,7 +7,7 @@
 // already gone upstream, exactly as sent, whatever this writes.
 
 import { PieceLine } from './byteAnchors';
-import { secretPlaceholder, SecretScanner, type SecretFinding } from './secretScanner';
+import { secretPlaceholder, SecretScanner, type KnownValue, type SecretFinding } from './secretScanner';
 
 /** `flag`: the log keeps the value and says where secrets are; `mask`: the log holds a placeholder instead. */
 export type RedactMode = 'flag' | 'mask';
@@ -52,12 +52,13 @@ export class LineRedactor {
 
   /**
    * `pieces`: one JSON object's UTF-8 bytes, no newline. Returns the pieces to write: `pieces` itself when nothing
-   * was found, else views of them around the placeholders (mask) and the appended `secrets` field.
+   * was found, else views of them around the placeholders (mask) and the appended `secrets` field. `known`: the
+   * objects in it whose digests the caller has (SecretScanner.scanPieces).
    */
-  applyPieces(pieces: Uint8Array[]): Uint8Array[] {
+  applyPieces(pieces: Uint8Array[], known?: readonly KnownValue[]): Uint8Array[] {
     const line = new PieceLine(pieces);
     if (line.byteAt(line.length - 1) !== 0x7d) return pieces;
-    const findings = this.scanner.scanPieces(line);
+    const findings = this.scanner.scanPieces(line, known);
     if (!findings.length) return pieces;
     const secrets: RecordSecrets = { masked: this.mode === 'mask', found: summarizeFindings(findings) };
     const out: Uint8Array[] = [];

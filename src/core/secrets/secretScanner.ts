@@ -43,6 +43,27 @@ export function secretHash(value: string): string {
 
 /** Segments smaller than this are scanned every time: hashing them would cost about as much. */
 const MIN_REMEMBERED_PIECE = 256;
+/** The shortest anchor (`sk-`, `key`, `://`…): a segment shorter than this cannot hold a finding. */
+const SHORTEST_ANCHOR = 3;
+
+/**
+ * A JSON object in a line whose bytes the caller already knows by a digest: a request body's message, system
+ * block or tool, hashed once by the canonical scan (jsonScan.ts) that vouches for the body, and the same digest
+ * wherever the line holds those bytes again (the `extract`'s views). The scanner remembers its findings by that
+ * digest instead of hashing the bytes a second time. `start`/`end` are line offsets; the bytes there must be one
+ * whole object (`{"` … `}`), and they are cut out of the line as one segment: a cut before `{"` is one the scanner
+ * makes anyway (see OBJECT_START), and a cut after an object's closing `}` splits no finding either (no pattern's
+ * alphabet, name or value admits `}`; a URL's user name does, but the `:` and `@` it needs after it can only come,
+ * in JSON, after a `"`, which it does not admit), and nothing a pattern reads around a match crosses a `}`.
+ */
+export interface KnownValue {
+  start: number;
+  end: number;
+  digest: string;
+}
+
+/** Known values smaller than this are left to the scanner's own segments (they are grouped with their neighbours). */
+export const KNOWN_VALUE_MIN_BYTES = MIN_REMEMBERED_PIECE;
 const DEFAULT_REMEMBERED = 16_384;
 
 const BEARER_SOURCE = String.raw`[Bb]earer ([A-Za-z0-9._~+/-]{20,1024}=*)`;
@@ -324,20 +345,42 @@ export class SecretScanner {
    * what was seen before is not even read for anchors: the line is cut into segments before every `{"` (native
    * search), each segment is known by the sha1 of its bytes, and only a segment not seen before is searched for
    * anchors (byteAnchors.ts) and has the windows around them decoded and scanned. A segment that is the very same
-   * bytes as one earlier in the line (the `extract`'s views of the body) is not hashed again.
+   * bytes as one earlier in the line (the `extract`'s views of the body) is not hashed again. `known`: objects of
+   * the line already known by a digest (KnownValue, in line order), each a segment of its own, not hashed here.
    */
-  scanPieces(line: PieceLine): SecretFinding[] {
+  scanPieces(line: PieceLine, known: readonly KnownValue[] = []): SecretFinding[] {
     const findings: SecretFinding[] = [];
     const byView = new Map<ArrayBufferLike, Map<string, SecretFinding[]>>();
     let scanned = 0;
+    let next = 0;
+    const add = (found: SecretFinding[], at: number) => {
+      for (const finding of found) findings.push({ ...finding, start: at + finding.start, end: at + finding.end });
+    };
     for (let from = 0; from < line.length; ) {
+      // A known value is its own segment, remembered by the digest it came with (see KnownValue).
+      while (next < known.length && (known[next].start < from || known[next].end > line.length)) next += 1;
+      const value = known[next];
+      if (value?.start === from) {
+        next += 1;
+        const key = `d${value.digest}`;
+        let found = this.recall(key);
+        if (!found) {
+          found = segmentFindings(line.bytes(value.start, value.end));
+          scanned += value.end - value.start;
+          this.remember(key, found);
+        }
+        add(found, from);
+        from = value.end;
+        continue;
+      }
+      const limit = value?.start ?? line.length;
       // Small objects in a row (a tool's parameters, short content blocks) make one segment of at least
       // MIN_REMEMBERED_PIECE bytes: they are then remembered too, and the cuts still fall where they did last turn.
       let end = from;
       do {
         const cut = line.find(OBJECT_START_BYTES, end + 1);
-        end = cut < 0 ? line.length : cut;
-      } while (end - from < MIN_REMEMBERED_PIECE && end < line.length);
+        end = cut < 0 || cut > limit ? limit : cut;
+      } while (end - from < MIN_REMEMBERED_PIECE && end < limit);
       const bytes = line.bytes(from, end);
       let found: SecretFinding[] | undefined;
       if (bytes.byteLength < MIN_REMEMBERED_PIECE) {
@@ -359,7 +402,7 @@ export class SecretScanner {
           views.set(viewKey, found);
         }
       }
-      for (const finding of found) findings.push({ ...finding, start: from + finding.start, end: from + finding.end });
+      add(found, from);
       from = end;
     }
     this.stats.scannedChars += scanned;
@@ -391,6 +434,8 @@ export class SecretScanner {
  * its anchors decoded and scanned, the rest never decoded.
  */
 function segmentFindings(bytes: Uint8Array): SecretFinding[] {
+  // The gaps between known values are often a byte or two (`,` between messages).
+  if (bytes.byteLength < SHORTEST_ANCHOR) return [];
   const segment = new PieceLine([bytes]);
   const { hits, ascii } = segment.anchors();
   const found: SecretFinding[] = [];
