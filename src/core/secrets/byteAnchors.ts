@@ -102,6 +102,7 @@ interface ReadPiece {
 export class PieceLine {
   /** starts[i]: the line offset of pieces[i]'s first byte. */
   private readonly starts: number[] = [];
+  private readonly buffers: Array<Buffer | undefined> = [];
   readonly length: number;
 
   constructor(readonly pieces: readonly Uint8Array[]) {
@@ -166,6 +167,16 @@ export class PieceLine {
     return out;
   }
 
+  /** Piece `index` as a Buffer (for its native indexOf), made once: a line is searched many times. */
+  private searchable(index: number): Buffer {
+    let buffer = this.buffers[index];
+    if (!buffer) {
+      const piece = this.pieces[index];
+      buffer = this.buffers[index] = Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
+    }
+    return buffer;
+  }
+
   /** Where `pattern` next occurs at or after `from` (it may cross seams), or -1. */
   find(pattern: Uint8Array, from: number): number {
     if (from >= this.length) return -1;
@@ -173,7 +184,7 @@ export class PieceLine {
       const piece = this.pieces[index];
       const base = this.starts[index];
       const local = Math.max(0, from - base);
-      const inside = Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength).indexOf(pattern, local);
+      const inside = this.searchable(index).indexOf(pattern, local);
       if (inside >= 0) return base + inside;
       // One running on into the next pieces starts in this one's last pattern.length - 1 bytes.
       for (let at = Math.max(local, piece.byteLength - pattern.length + 1); at < piece.byteLength; at += 1) {

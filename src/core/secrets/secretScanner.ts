@@ -307,12 +307,14 @@ function objectCuts(start: number, end: number, find: (from: number) => number):
  * The detector for whole record lines: finds what findSecrets(text) finds, scanning only windows around the
  * anchors, and remembers what it found in each segment of them (nothing, usually) by the sha1 of the segment's
  * bytes: the same text in `request` and `extract`, or in the next turn of the same conversation, is scanned once.
- * It remembers the last `remembered` segments (DEFAULT_REMEMBERED, 16 384: about 16 MiB of conversation at the
- * smallest remembered segment), the least recently seen forgotten first.
+ * It remembers up to `remembered` segments (DEFAULT_REMEMBERED, 16 384: about 16 MiB of conversation at the
+ * smallest remembered segment) in two generations of half that each: what was not seen again for a generation is
+ * forgotten.
  */
 export class SecretScanner {
-  /** Findings by segment hash, offsets relative to the segment (code units for text, bytes for pieces). */
-  private readonly seen = new Map<string, SecretFinding[]>();
+  /** Findings by segment hash, offsets relative to the segment (code units for text, bytes for pieces), in two generations. */
+  private seen = new Map<string, SecretFinding[]>();
+  private older = new Map<string, SecretFinding[]>();
   readonly stats: ScanStats = { scannedChars: 0, skippedChars: 0 };
 
   constructor(private readonly remembered = DEFAULT_REMEMBERED) {}
@@ -376,11 +378,16 @@ export class SecretScanner {
       const limit = value?.start ?? line.length;
       // Small objects in a row (a tool's parameters, short content blocks) make one segment of at least
       // MIN_REMEMBERED_PIECE bytes: they are then remembered too, and the cuts still fall where they did last turn.
-      let end = from;
-      do {
+      // (A gap shorter than that before a known value, a `,` between two messages, is one segment: no search.)
+      let end = limit - from < MIN_REMEMBERED_PIECE ? limit : from;
+      while (end - from < MIN_REMEMBERED_PIECE && end < limit) {
         const cut = line.find(OBJECT_START_BYTES, end + 1);
         end = cut < 0 || cut > limit ? limit : cut;
-      } while (end - from < MIN_REMEMBERED_PIECE && end < limit);
+      }
+      if (end - from < SHORTEST_ANCHOR) {
+        from = end;
+        continue;
+      }
       const bytes = line.bytes(from, end);
       let found: SecretFinding[] | undefined;
       if (bytes.byteLength < MIN_REMEMBERED_PIECE) {
@@ -410,20 +417,23 @@ export class SecretScanner {
     return findings;
   }
 
-  /** What this segment held when seen before; it then moves to the back of the queue to be forgotten. */
+  /**
+   * What this segment held when seen before. Seen in the older generation, it moves to the current one: what is
+   * still in use survives the next turn-over, and a hit in the current generation costs one lookup, no reordering.
+   */
   private recall(key: string): SecretFinding[] | undefined {
     const found = this.seen.get(key);
-    if (found) {
-      this.seen.delete(key);
-      this.seen.set(key, found);
-    }
-    return found;
+    if (found) return found;
+    const older = this.older.get(key);
+    if (older) this.remember(key, older);
+    return older;
   }
 
+  /** When the current generation is full it becomes the older one, and what the older one held is forgotten. */
   private remember(key: string, found: SecretFinding[]): void {
-    if (this.seen.size >= this.remembered) {
-      const oldest = this.seen.keys().next().value;
-      if (oldest !== undefined) this.seen.delete(oldest);
+    if (this.seen.size >= this.remembered / 2) {
+      this.older = this.seen;
+      this.seen = new Map();
     }
     this.seen.set(key, found);
   }
