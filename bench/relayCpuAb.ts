@@ -1,10 +1,12 @@
 // A/B of relay builds by CPU and context switches per exchange (every thread's /proc ticks and voluntary +
 // involuntary switches), blocks of sequential or concurrent exchanges interleaved between the builds, same upstream.
 // A bare relay is given as bench/bareRelay.ts. Context switches count the thread wake-ups, which load does not blur.
-// usage: node --import tsx bench/relayCpuAb.ts BODY_BYTES BLOCKS PER_BLOCK CONCURRENCY <cli.js|bench/bareRelay.ts>...
+// usage: [RELAY_NODE_ARGS=…] node --import tsx bench/relayCpuAb.ts BODY_BYTES BLOCKS PER_BLOCK CONCURRENCY <cli.js|bench/bareRelay.ts>...
 // e.g. node --import tsx bench/relayCpuAb.ts 40000 6 200 1 /tmp/main-dist/cli.js dist/cli.js bench/bareRelay.ts
 // BODY_BYTES `session`: each block replays a 100-turn Claude Code session (bench/agentBodies.ts claudeCodeSession),
 // turn after turn, as the bench's session row does (PER_BLOCK is then the turns taken from it, at most 100).
+// BODY_BYTES `cold<bytes>` (e.g. cold1000000): every exchange sends another conversation (another seed), as the
+// bench's "a new conversation every round" row does: nothing for the recorder to lean on.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
@@ -13,7 +15,12 @@ import { Pool } from 'undici';
 import { claudeCodeBody, claudeCodeSession } from './agentBodies';
 
 const [size, blocks, perBlock, conc, ...clis] = process.argv.slice(2);
-const bodies = size === 'session' ? claudeCodeSession(100, 8_400) : [claudeCodeBody(Number(size))];
+/** RELAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof": flags for our CLIs' node (a profile of every thread). */
+const nodeArgs = (process.env.RELAY_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+const coldBytes = size.startsWith('cold') ? Number(size.slice(4)) : undefined;
+let coldSeed = 1000;
+const coldBodies = (count: number) => Array.from({ length: count }, () => claudeCodeBody(coldBytes!, coldSeed++));
+let bodies = size === 'session' ? claudeCodeSession(100, 8_400) : coldBytes ? coldBodies(20) : [claudeCodeBody(Number(size))];
 function start(args: string[], pattern: RegExp): Promise<{ pid: number; url: string; kill(): void }> {
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   return new Promise((resolve) => {
@@ -62,7 +69,7 @@ async function main() {
     dirs.push(dir);
     const p = cli.endsWith('bareRelay.ts')
       ? await start(['--import', 'tsx', cli, up.url], /BARE_RELAY_URL=(http:\/\/127\.0\.0\.1:\d+)/)
-      : await start([cli, '--listen', `0=claude=${up.url}`, '--capture-dir', dir, '-q'], /claude: (http:\/\/127\.0\.0\.1:\d+) ->/);
+      : await start([...nodeArgs, cli, '--listen', `0=claude=${up.url}`, '--capture-dir', dir, '-q'], /claude: (http:\/\/127\.0\.0\.1:\d+) ->/);
     proxies.push({ cli, pid: p.pid, pool: new Pool(p.url, { connections: Number(conc) }), cpu: [], ctx: [], threads: new Map(), kill: p.kill });
   }
   const headers = { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-api-key': 'bench-not-a-real-key' };
@@ -80,6 +87,7 @@ async function main() {
   const l0 = loadavg()[0];
   for (let b = 0; b < Number(blocks); b++) {
     for (const p of b % 2 ? [...proxies].reverse() : proxies) {
+      if (coldBytes) bodies = coldBodies(Number(perBlock));
       await new Promise((r) => setTimeout(r, 300));
       const s0 = stat(p.pid);
       const t0 = threadTicks(p.pid);

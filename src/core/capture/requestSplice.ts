@@ -9,7 +9,7 @@ import { isUtf8 } from 'node:buffer';
 import type { RequestMeta } from './captureRecorder';
 import { canonicalNode, scanCanonical, parseSpan, type EarlierScan, type SpanNode } from '../jsonScan';
 import { SCHEMA_VERSION, type RequestRecord } from '../records';
-import { KNOWN_VALUE_MIN_BYTES, type KnownValue } from '../secrets/secretScanner';
+import type { KnownValue } from '../secrets/secretScanner';
 import type { TeeOverflow } from './requestCapture';
 
 /** Nested tool namespaces deeper than this are not walked (wire.ts's MAX_NAMESPACE_DEPTH). */
@@ -240,14 +240,14 @@ export function bodyBytes(request: Pick<SplicedRequest, 'body'>): Buffer {
 }
 
 /**
- * The body's objects the scan digested (each message, system block, tool: jsonScan.ts EarlierScan), in body order,
- * those large enough to be a segment of the secret scanner's own (smaller ones it groups with their neighbours).
+ * The body's objects the scan digested (each message, system block, tool: jsonScan.ts EarlierScan) that are not
+ * empty (KnownValue: the scanner cuts before their `{"`), in body order.
  */
 function digestedObjects(body: Buffer, root: SpanNode): SpanNode[] {
   const found: SpanNode[] = [];
   for (const value of root.entries?.values() ?? []) {
     for (const child of value.items ?? value.entries?.values() ?? []) {
-      if (child.digest !== undefined && body[child.start] === 0x7b && child.end - child.start >= KNOWN_VALUE_MIN_BYTES) found.push(child);
+      if (child.digest !== undefined && body[child.start] === 0x7b && child.end - child.start > 2) found.push(child);
     }
   }
   return found;

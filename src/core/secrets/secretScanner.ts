@@ -50,9 +50,10 @@ const SHORTEST_ANCHOR = 3;
  * A JSON object in a line whose bytes the caller already knows by a digest: a request body's message, system
  * block or tool, hashed once by the canonical scan (jsonScan.ts) that vouches for the body, and the same digest
  * wherever the line holds those bytes again (the `extract`'s views). The scanner remembers its findings by that
- * digest instead of hashing the bytes a second time. `start`/`end` are line offsets; the bytes there must be one
- * whole object (`{"` … `}`), and they are cut out of the line as one segment: a cut before `{"` is one the scanner
- * makes anyway (see OBJECT_START), and a cut after an object's closing `}` splits no finding either (no pattern's
+ * digest instead of hashing the bytes a second time, small ones too (a tool call of a hundred bytes costs one
+ * lookup, where the scanner's own segments would scan it every turn). `start`/`end` are line offsets; the bytes
+ * there must be one whole object that is not empty (`{"` … `}`), and they are cut out of the line as one segment:
+ * a cut before `{"` is one the scanner makes anyway (see OBJECT_START), and a cut after an object's closing `}` splits no finding either (no pattern's
  * alphabet, name or value admits `}`; a URL's user name does, but the `:` and `@` it needs after it can only come,
  * in JSON, after a `"`, which it does not admit), and nothing a pattern reads around a match crosses a `}`.
  */
@@ -62,8 +63,6 @@ export interface KnownValue {
   digest: string;
 }
 
-/** Known values smaller than this are left to the scanner's own segments (they are grouped with their neighbours). */
-export const KNOWN_VALUE_MIN_BYTES = MIN_REMEMBERED_PIECE;
 const DEFAULT_REMEMBERED = 16_384;
 
 const BEARER_SOURCE = String.raw`[Bb]earer ([A-Za-z0-9._~+/-]{20,1024}=*)`;
