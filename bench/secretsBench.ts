@@ -6,8 +6,8 @@
 // a Claude Code-shaped body (bench/agentBodies.ts) of 40 KB, 250 KB, 1 MB and 5 MiB, spliced from the body's bytes
 // (requestSplice.ts) and written by CaptureLog with the recorder's hook, against the same CaptureLog without it.
 // Two cases per size: the same body resent (what bench/proxyBench.ts sends), and a session growing by one tool
-// round a turn (each turn resends the conversation). The file runs unchanged against an older tree (its hook took
-// the decoded text), so the same command measures before and after.
+// round a turn (each turn resends the conversation). Lines go to the hook with the objects the scan knows by digest
+// (KnownValue), as the recorder hands them; to measure a tree from before that, run that tree's own copy of this file.
 //
 // Run: `npx tsx bench/secretsBench.ts [--size 64MiB]`, `npx tsx bench/secretsBench.ts --only=exchanges`
 
@@ -15,8 +15,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CaptureLog } from '../src/core/capture/captureLog';
-import { splicedRequestLine } from '../src/core/capture/requestSplice';
+import { spliceRequest } from '../src/core/capture/requestSplice';
 import { LineRedactor } from '../src/core/secrets/lineRedactor';
+import type { KnownValue } from '../src/core/secrets/secretScanner';
 import { claudeCodeBody, claudeCodeSession } from './agentBodies';
 import { parseSize, SyntheticLog } from './generateLog';
 
@@ -72,9 +73,14 @@ function perMiB(): void {
   }
 }
 
-/** The request line the recorder writes for `body` (pieces, views of it). */
-function requestLine(body: Buffer, turn: number): Uint8Array[] {
-  const line = splicedRequestLine({
+/** The request line the recorder writes for `body` (pieces, views of it), and its objects known by the scan's digests. */
+interface BenchLine {
+  line: Uint8Array[];
+  known: KnownValue[];
+}
+
+function requestLine(body: Buffer, turn: number): BenchLine {
+  const spliced = spliceRequest({
     meta: {
       id: `bench${String(turn).padStart(8, '0')}`,
       ts: new Date(Date.UTC(2026, 11, 2, 12, 0, turn % 60)).toISOString(),
@@ -92,17 +98,17 @@ function requestLine(body: Buffer, turn: number): Uint8Array[] {
     bodyBytes: body.length,
     overflowed: false,
     interrupted: false,
-  });
-  if (!line) throw new Error('the bench body was not spliced');
-  return line;
+  }, undefined, true);
+  if (!spliced) throw new Error('the bench body was not spliced');
+  return { line: spliced.line, known: spliced.known };
 }
 
 /** The recorder's hook, for whichever signature this tree's CaptureLog has. */
 function recorderHook(redactor: LineRedactor): unknown {
   const bytes = redactor as unknown as {
-    applyPieces?: (pieces: Uint8Array[]) => Uint8Array[];
+    applyPieces?: (pieces: Uint8Array[], known?: readonly KnownValue[]) => Uint8Array[];
   };
-  if (typeof bytes.applyPieces === 'function') return (pieces: Uint8Array[]) => bytes.applyPieces!(pieces);
+  if (typeof bytes.applyPieces === 'function') return (pieces: Uint8Array[], known?: readonly KnownValue[]) => bytes.applyPieces!(pieces, known);
   return (json: string) => redactor.apply(json);
 }
 
@@ -113,13 +119,13 @@ function median(values: number[]): number {
 }
 
 /** Milliseconds of the synchronous part of each writeLine (where the hook runs), one per line, written in order. */
-async function writeTimes(log: CaptureLog, lines: Uint8Array[][]): Promise<number[]> {
+async function writeTimes(log: CaptureLog, lines: BenchLine[]): Promise<number[]> {
   const times: number[] = [];
-  for (const line of lines) {
+  for (const { line, known } of lines) {
     let written!: () => void;
     const done = new Promise<void>((resolve) => (written = resolve));
     const started = performance.now();
-    log.writeLine(line, written);
+    log.writeLine(line, written, known);
     times.push(performance.now() - started);
     await done;
   }
@@ -174,7 +180,7 @@ async function exchanges(): Promise<void> {
       }
       console.log(
         `${size.label} (${(body.length / 1024).toFixed(0)} KiB body): +${median(added.resent).toFixed(3)} ms resent, ` +
-          `+${median(added.session).toFixed(3)} ms a turn of a growing session (${session.length} turns to ${(Buffer.concat(session[session.length - 1]).length / 1024).toFixed(0)} KiB line), ` +
+          `+${median(added.session).toFixed(3)} ms a turn of a growing session (${session.length} turns to ${(Buffer.concat(session[session.length - 1].line).length / 1024).toFixed(0)} KiB line), ` +
           `+${median(added.cold).toFixed(3)} ms first (cold) scan`,
       );
     }
