@@ -105,6 +105,10 @@ async function main() {
     const perExchange = [...p.threads].filter(([, ticks]) => ticks > 0).sort((a, b) => b[1] - a[1]).map(([name, ticks]) => `${name} ${((ticks * 10) / (Number(blocks) * Number(perBlock))).toFixed(2)}`);
     console.log(`${p.cli}: CPU/exchange by thread (mean over blocks, ms): ${perExchange.join(', ')}`);
   }
+  for (const p of proxies) {
+    const hwm = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${p.pid}/status`, 'utf8'))?.[1];
+    console.log(`${p.cli}: peak RSS (VmHWM) ${(Number(hwm) / 1024).toFixed(0)} MiB`);
+  }
   for (const p of proxies) console.log(`${p.cli}: CPU/exchange median ${median(p.cpu).toFixed(2)} ms [${p.cpu.map((v) => v.toFixed(2)).join(' ')}], ctx switches/exchange ${median(p.ctx).toFixed(1)}`);
   for (const p of proxies) {
     await p.pool.close();
