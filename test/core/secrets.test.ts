@@ -407,6 +407,26 @@ describe('secrets detector: objects known by the canonical scan’s digests', ()
     assert.ok(checked >= 30, `${checked} placements`);
   });
 
+  it('remembers known objects in two bounded generations: a recent one is recalled, a long-unseen one is scanned again', () => {
+    const scanner = new SecretScanner(4);
+    const object = (n: number) => Buffer.from(JSON.stringify({ role: 'user', content: `message ${n}: the token count ${'x y '.repeat(80)}` }));
+    const scannedFor = (n: number) => {
+      const bytes = object(n);
+      const before = scanner.stats.scannedChars;
+      scanner.scanPieces(new PieceLine([bytes]), [{ start: 0, end: bytes.length, digest: `digest-${n}` }]);
+      return scanner.stats.scannedChars - before;
+    };
+    assert.ok(scannedFor(1) > 0, 'first seen: scanned');
+    assert.equal(scannedFor(1), 0, 'seen again: recalled');
+    scannedFor(2);
+    scannedFor(3); // the first generation (1, 2) becomes the older one
+    assert.equal(scannedFor(1), 0, 'in the older generation: recalled, and moved to the current one');
+    scannedFor(4);
+    scannedFor(5);
+    scannedFor(6);
+    assert.ok(scannedFor(2) > 0, 'unseen for two generations: forgotten, scanned again');
+  });
+
   it('a resent session, its objects known, scans about what each turn adds and finds what a cold scan finds', () => {
     const scanner = new SecretScanner();
     const bodies = claudeCodeSession(30, 8_400);

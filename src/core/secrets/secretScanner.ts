@@ -53,9 +53,10 @@ const SHORTEST_ANCHOR = 3;
  * digest instead of hashing the bytes a second time, small ones too (a tool call of a hundred bytes costs one
  * lookup, where the scanner's own segments would scan it every turn). `start`/`end` are line offsets; the bytes
  * there must be one whole object that is not empty (`{"` … `}`), and they are cut out of the line as one segment:
- * a cut before `{"` is one the scanner makes anyway (see OBJECT_START), and a cut after an object's closing `}` splits no finding either (no pattern's
- * alphabet, name or value admits `}`; a URL's user name does, but the `:` and `@` it needs after it can only come,
- * in JSON, after a `"`, which it does not admit), and nothing a pattern reads around a match crosses a `}`.
+ * a cut before `{"` is one the scanner makes anyway (see OBJECT_START), and a cut after an object's closing `}`
+ * splits no finding either (no pattern's alphabet, name or value admits `}`; a URL's user name does, but the `:`
+ * and `@` it needs after it can only come, in JSON, after a `"`, which it does not admit), and nothing a pattern
+ * reads around a match crosses a `}`.
  */
 export interface KnownValue {
   start: number;
