@@ -397,8 +397,8 @@ describe('secrets detector: objects known by the canonical scan’s digests', ()
         const { json, known, text } = spliced(Buffer.from(JSON.stringify(parsed)));
         const full = findSecrets(text);
         assert.ok(full.length >= 2, `${entry.name} (${place}): found in the request and its extract`);
-        assert.deepEqual(new SecretScanner().scanPieces(new PieceLine(json), known), new SecretScanner().scanPieces(new PieceLine(json)), `${entry.name} (${place})`);
         const byBytes = new SecretScanner().scanPieces(new PieceLine(json), known);
+        assert.deepEqual(byBytes, new SecretScanner().scanPieces(new PieceLine(json)), `${entry.name} (${place})`);
         const asText = byBytes.map((finding) => ({ kind: finding.kind, hash: finding.hash }));
         assert.deepEqual(asText, full.map((finding) => ({ kind: finding.kind, hash: finding.hash })), `${entry.name} (${place})`);
         checked += 1;
