@@ -7,7 +7,8 @@ import { EXPORT_EXTENSIONS, EXPORT_FORMATS, exportToFile, type ExportFormat } fr
 import { readExchanges, selectExchanges, type ExportProgress } from '../core/export/exportRecords';
 import { threadConversations } from '../core/export/otlpExport';
 import { exchangeSpan } from '../core/export/otelSpans';
-import { OtlpPusher, parseOtlpHeaders } from '../core/export/otlpPush';
+import { parseOtlpHeaders } from '../core/export/otlpOptions';
+import { OtlpPusher } from '../core/export/otlpPush';
 import { LogIndex, LogSourceError } from '../core/logIndex/logIndex';
 import { countOf } from '../shared/countText';
 

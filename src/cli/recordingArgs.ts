@@ -2,7 +2,7 @@
 // or masked, and a live OpenTelemetry push. Kept apart from main.ts so the proxy's start stays short.
 
 import type { RecordingOptions } from '../core/capture/captureRecorder';
-import { parseOtlpHeaders, type OtlpPushOptions } from '../core/export/otlpPush';
+import { parseOtlpHeaders, type OtlpPushOptions } from '../core/export/otlpOptions';
 import { REDACT_MODES, type RedactMode } from '../core/secrets/lineRedactor';
 
 export const RECORDING_OPTIONS = {

@@ -13,7 +13,8 @@ import { describeRequestBody, heldBytes, type TeeOverflow } from './requestCaptu
 import { bodyBytes, requestHead, spliceRequest } from './requestSplice';
 import { EarlierScans } from './earlierScans';
 import { holdsValue } from '../jsonScan';
-import { OtlpPusher, type OtlpPushOptions } from '../export/otlpPush';
+import type { OtlpPushOptions } from '../export/otlpOptions';
+import type * as OtlpPushModule from '../export/otlpPush';
 import { LineRedactor, type RedactMode } from '../secrets/lineRedactor';
 import type { KnownValue } from '../secrets/secretScanner';
 import { ResponseCapture } from './responseCapture';
@@ -148,9 +149,19 @@ type RequestCommand = Extract<RecorderCommand, { type: 'request' }>;
  */
 export const REQUEST_RECORD_DELAY_MS = 250;
 
+/**
+ * The pusher is loaded only when a push is configured: the OpenTelemetry SDK costs a thread that evaluates it about
+ * 12 MiB, and this module runs on the recorder's thread and (inline) on the relay's. A synchronous require keeps it
+ * out of both bundles' start-up, hence the lint exception.
+ */
+function loadOtlpPush(): typeof OtlpPushModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('../export/otlpPush') as typeof OtlpPushModule;
+}
+
 export class CaptureRecorder {
   private log?: CaptureLog;
-  private otlp?: OtlpPusher;
+  private otlp?: OtlpPushModule.OtlpPusher;
   private ring?: CaptureRing;
   private budget?: CaptureBudget;
   /** The trees of the latest spliced bodies, for the next turn's scan to lean on (earlierScans.ts). */
@@ -169,7 +180,7 @@ export class CaptureRecorder {
     const redactor = new LineRedactor(options.recording?.redact);
     const otlp = options.recording?.otlp;
     try {
-      if (otlp) this.otlp = new OtlpPusher(otlp, (message) => this.emit({ type: 'problem', message }));
+      if (otlp) this.otlp = new (loadOtlpPush().OtlpPusher)(otlp, (message) => this.emit({ type: 'problem', message }));
     } catch (error) {
       this.emit({ type: 'problem', message: `no OpenTelemetry push: ${errorText(error)}` });
     }

@@ -13,16 +13,7 @@ import type { RequestRecord, ResponseRecord } from '../records';
 import { LineRedactor, type RecordSecrets } from '../secrets/lineRedactor';
 import { exchangeSpan } from './otelSpans';
 import { countOf } from '../../shared/countText';
-
-export interface OtlpPushOptions {
-  /** OTLP/HTTP endpoint: a base (`http://host:4318`) or the traces URL itself (`…/v1/traces`). */
-  endpoint: string;
-  headers?: Record<string, string>;
-  /** Include prompt and response content (masked) in the spans. */
-  content?: boolean;
-  /** Spans held while the endpoint is slow or down (default 2048); older ones are dropped beyond it. */
-  queueLimit?: number;
-}
+import type { OtlpPushOptions } from './otlpOptions';
 
 export interface OtlpPushStats {
   sent: number;
@@ -37,17 +28,6 @@ const FIRST_BACKOFF_MS = 500;
 const MAX_BACKOFF_MS = 30_000;
 /** Requests waiting for their response, kept small: only what a span needs (unless content is wanted). */
 const PENDING_REQUESTS_LIMIT = 1024;
-
-/** `K=V` pairs as given on the command line or in settings. */
-export function parseOtlpHeaders(pairs: readonly string[]): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const pair of pairs) {
-    const at = pair.indexOf('=');
-    if (at <= 0) throw new Error(`an OTLP header is NAME=VALUE, not "${pair}"`);
-    headers[pair.slice(0, at).trim()] = pair.slice(at + 1).trim();
-  }
-  return headers;
-}
 
 export function tracesUrl(endpoint: string): string {
   const url = new URL(endpoint);
