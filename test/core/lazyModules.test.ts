@@ -1,4 +1,4 @@
-// The OpenTelemetry SDK is evaluated only where a push is configured. Every thread that evaluates it holds about
+// The OpenTelemetry SDK is evaluated only where a push is configured or an OTLP file is exported. Every thread that evaluates it holds about
 // 12 MiB more (the relay's, the recorder's and the CLI's own: ~13 MiB of the capture's idle RSS), and most captures
 // push nothing. Each case runs in a fresh Node process: this suite's own process has loaded everything already.
 
@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const root = resolve(__dirname, '../..');
+const FIXTURE_LOG = join(root, 'test/fixtures/logs/original-format.jsonl');
 
 /** Runs `body` (CommonJS, `src` bound to the source folder) in a fresh Node process; the names of loaded OTel packages. */
 function openTelemetryLoadedAfter(body: string): string[] {
@@ -42,6 +43,19 @@ describe('the OpenTelemetry SDK loads only for a push', function () {
       src('cli/recordingArgs');
       ${openRecorder('{}')}`);
     assert.deepEqual(loaded, []);
+  });
+
+  it("the export module (what the extension host loads at activation) loads none of it until an OTLP export", () => {
+    // OTel is a fifth of the extension's load time; HAR and HTML need only the exporter's name.
+    assert.deepEqual(openTelemetryLoadedAfter(`src('core/export/exportCaptures'); src('core/export/htmlReport'); src('core/export/harExport');`), []);
+    const loaded = openTelemetryLoadedAfter(`
+      const { LogIndex } = src('core/logIndex/logIndex');
+      const { writeExport } = src('core/export/exportCaptures');
+      const index = await LogIndex.open([${JSON.stringify(FIXTURE_LOG)}], { workers: false });
+      let spans = 0;
+      await writeExport(index, { format: 'otlp' }, async (chunk) => { spans += chunk.split('"spanId"').length - 1; });
+      if (spans === 0) throw new Error('no span was written');`);
+    assert.ok(loaded.includes('@opentelemetry/otlp-transformer'), loaded.join(', '));
   });
 
   it('a capture with a push loads the exporter on the recorder', () => {

@@ -9,7 +9,7 @@ import { isRecord } from '../jsonValue';
 import type { LogIndex } from '../logIndex/logIndex';
 import type { RequestRecord, ResponseRecord } from '../records';
 import { readExchanges, type ExportOptions } from './exportRecords';
-import { EXPORTER_NAME, EXPORTER_VERSION } from './otelSpans';
+import { EXPORTER_NAME, EXPORTER_VERSION } from './exporterIdentity';
 
 /** The upstream the listener relayed to is not in the log (only the path): the well-known one for the wire. */
 function upstreamOrigin(wire: string, agent: string, path: string): string {

@@ -14,7 +14,7 @@ import { isRecord } from '../jsonValue';
 import type { LogIndex } from '../logIndex/logIndex';
 import { findSecrets, maskSecrets } from '../secrets/secretScanner';
 import { readExchanges, type ExportOptions } from './exportRecords';
-import { EXPORTER_NAME, EXPORTER_VERSION } from './otelSpans';
+import { EXPORTER_NAME, EXPORTER_VERSION } from './exporterIdentity';
 import { REPORT_PAGE_SCRIPT, REPORT_PAGE_STYLE } from './reportPage';
 
 /** An array of the request body stored as references into the shared block table. */

@@ -14,9 +14,8 @@ import type { ExchangeSummary } from '../logIndex/indexModel';
 import { isRecord } from '../jsonValue';
 import { normalizeUsage } from '../logIndex/recordDigest';
 import type { RequestRecord, ResponseRecord } from '../records';
+import { EXPORTER_NAME, EXPORTER_VERSION } from './exporterIdentity';
 
-export const EXPORTER_NAME = 'agent-interlude';
-export const EXPORTER_VERSION = '0.3.0';
 
 export interface SpanOptions {
   /** Add gen_ai.input.messages / output.messages / system_instructions / tool.definitions. */
