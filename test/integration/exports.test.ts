@@ -171,6 +171,11 @@ describe('exports', () => {
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stderr, /\d+ exchanges? → .*cli\.har \([\d,]+ bytes, har, secrets masked\)/);
     assert.ok(statSync(out).size > 1000);
+    // The bundle loads the OTLP writer only for this format (exportCaptures.ts): it must still be there when asked for.
+    const otlpOut = join(scratch, 'cli.otlp.jsonl');
+    const otlp = spawnSync('node', [CLI, 'export', '--format', 'otlp', '--out', otlpOut, FIXTURES[1]], { encoding: 'utf8' });
+    assert.equal(otlp.status, 0, otlp.stderr);
+    assert.ok(otlpSpans(readFileSync(otlpOut, 'utf8')).length > 0, 'the bundled CLI wrote OTLP spans');
     const bad = spawnSync('node', [CLI, 'export', '--format', 'pdf', FIXTURES[1]], { encoding: 'utf8' });
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /--format takes one of har, html, jsonl, otlp/);
