@@ -3,7 +3,7 @@
 // the log flushed, and a relay thread that dies: reported, its port freed, and a new one starts.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { request } from 'undici';
 import { REQUEST_RECORD_DELAY_MS } from '../../src/core/capture/captureRecorder';
 import type { ExchangeStarted, RecordWritten } from '../../src/core/capture/proxy';
 import { RelayHost } from '../../src/core/capture/relayHost';
+import { RECORDER_NICE_STEPS } from '../../src/core/capture/threadPriority';
 import type { ResponseRecord } from '../../src/core/records';
 import { startFakeUpstream, type FakeUpstream } from '../support/fakeUpstream';
 import { assertStillServes, startHarness } from '../support/proxyHarness';
@@ -25,6 +26,20 @@ function post(url: string, scenario?: string) {
     headers: { 'content-type': 'application/json', 'x-api-key': 'test', ...(scenario ? { 'x-fake-scenario': scenario } : {}) },
     body: messagesBody(),
   });
+}
+
+/** Each thread of this process and its nice value (field 19 of /proc/self/task/TID/stat, after the name). */
+function threadNiceValues(): Map<number, number> {
+  const nice = new Map<number, number>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      nice.set(Number(tid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
+    } catch {
+      // The thread ended while being listed.
+    }
+  }
+  return nice;
 }
 
 async function waitUntil(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
@@ -72,6 +87,33 @@ describe('the relay on its own thread (RelayHost)', function () {
       assert.equal(record.id, id);
       assert.deepEqual(inFlight, [1, 0]);
       assert.ok(harness.proxy.logPath?.startsWith(harness.captureDir));
+    } finally {
+      await harness.close();
+    }
+  });
+
+  it('runs the recorder’s thread at a lower priority than the relay’s, which keeps the priority it was started at (Linux)', async function () {
+    if (process.platform !== 'linux') this.skip();
+    const before = threadNiceValues();
+    const own = before.get(process.pid) as number;
+    const harness = await startHarness(upstream.url, { thread: true });
+    try {
+      const response = await post(harness.url(), 'events:5:1');
+      assert.equal(response.statusCode, 200);
+      await response.body.text();
+      await harness.waitForResponses(1);
+      const during = threadNiceValues();
+      const added = [...during].filter(([tid]) => !before.has(tid));
+      const lowered = added.filter(([, nice]) => nice === Math.min(19, own + RECORDER_NICE_STEPS));
+      // The relay's thread, the recorder's, and what else they started (libuv's file threads, V8's helpers).
+      assert.ok(added.length >= 2, `threads added: ${JSON.stringify(added)}`);
+      assert.equal(lowered.length, 1, `exactly one new thread (the recorder's) is lowered: ${JSON.stringify(added)}`);
+      assert.deepEqual(
+        added.filter(([, nice]) => nice !== own && nice !== lowered[0][1]),
+        [],
+        'every other new thread runs at the priority of the thread that started the relay',
+      );
+      for (const [tid, nice] of before) if (during.has(tid)) assert.equal(during.get(tid), nice, `thread ${tid} kept its priority`);
     } finally {
       await harness.close();
     }

@@ -4,6 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { CaptureRecorder, type RecorderEvent, type RecorderOptions } from './captureRecorder';
 import { decodeWorkerBatch, type WorkerBatch } from './recorderBatch';
+import { lowerThisThreadPriority, RECORDER_NICE_STEPS } from './threadPriority';
 
 /**
  * How long events (lines written, body buffers handed back) gather before they go to the relay in one message:
@@ -31,6 +32,9 @@ if (port) {
     else flush();
   });
   void recorder.open(workerData as RecorderOptions).then(() => {
+    // Only now: libuv's file threads may have been started by the log's opening just above, and they inherit
+    // the priority of the thread that starts them; they stay at the relay's (the relay resolves names on them).
+    lowerThisThreadPriority(RECORDER_NICE_STEPS);
     port.on('message', (batch: WorkerBatch) => {
       recorder.handleBatch(decodeWorkerBatch(batch));
     });
