@@ -18,15 +18,13 @@ const LOWEST_PRIORITY = 19;
  * Lowers the calling thread's scheduling priority by `steps`, on Linux only, where each thread has a nice value
  * of its own and setpriority() on id 0 means the calling thread. Elsewhere id 0 is the whole process (the
  * editor's, in the extension), so nothing is done. Lowering needs no privilege; where a sandbox refuses it
- * anyway, the thread just keeps its priority. Returns the priority it runs at now, if it was changed.
+ * anyway, the thread just keeps its priority.
  */
-export function lowerThisThreadPriority(steps: number, platform: NodeJS.Platform = process.platform): number | undefined {
-  if (platform !== 'linux') return undefined;
+export function lowerThisThreadPriority(steps: number): void {
+  if (process.platform !== 'linux') return;
   try {
-    const lowered = Math.min(LOWEST_PRIORITY, getPriority(0) + steps);
-    setPriority(0, lowered);
-    return lowered;
+    setPriority(0, Math.min(LOWEST_PRIORITY, getPriority(0) + steps));
   } catch {
-    return undefined;
+    // Refused: the recorder keeps up at the relay's priority too, as it did before.
   }
 }
