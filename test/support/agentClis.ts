@@ -76,7 +76,8 @@ export interface RunOptions {
 
 /**
  * Runs a command asynchronously (the proxy under test lives in this process, so a synchronous spawn would stall it),
- * stdin at /dev/null, in its own process group so that a timeout kills everything it started.
+ * stdin an empty pipe, closed at once (Codex 0.171 given /dev/null as stdin read a shell's error output as
+ * "additional input from stdin" into its prompt on this machine), in its own process group so that a timeout kills everything it started.
  */
 export function runProcess(command: string, args: string[], options: RunOptions): Promise<ProcessRun> {
   const started = performance.now();
@@ -84,9 +85,10 @@ export function runProcess(command: string, args: string[], options: RunOptions)
     const child = spawn(command, args, {
       cwd: options.cwd,
       env: options.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,
     });
+    child.stdin.end();
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
